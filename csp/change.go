@@ -1,0 +1,123 @@
+package csp
+
+import (
+	"fmt"
+	"time"
+)
+
+// ChangeKind names what a person asks for.
+type ChangeKind string
+
+// The change kinds of the guide.
+const (
+	ChangeAddSeats           ChangeKind = "add_seats"
+	ChangeRemoveSeats        ChangeKind = "remove_seats"
+	ChangeSetRenewalQuantity ChangeKind = "set_renewal_quantity"
+	ChangeAutoRenewOff       ChangeKind = "auto_renew_off"
+	ChangeAutoRenewOn        ChangeKind = "auto_renew_on"
+	ChangeCancel             ChangeKind = "cancel"
+	ChangeUpgrade            ChangeKind = "upgrade"
+	ChangeAlignEndDate       ChangeKind = "align_end_date"
+)
+
+// Valid reports whether k is a known kind.
+func (k ChangeKind) Valid() bool {
+	switch k {
+	case ChangeAddSeats, ChangeRemoveSeats, ChangeSetRenewalQuantity, ChangeAutoRenewOff,
+		ChangeAutoRenewOn, ChangeCancel, ChangeUpgrade, ChangeAlignEndDate:
+		return true
+	}
+	return false
+}
+
+// Change is what a person asks for, in their terms: "add 2 seats" is
+// relative. The workflow turns it into an absolute Operation once, at
+// submission, from the subscription it was decided on.
+type Change struct {
+	Kind           ChangeKind `json:"kind"`
+	SubscriptionID string     `json:"subscription_id"`
+	// Quantity: seats to add or remove; the renewal quantity to set; the
+	// seats to upgrade (0 means all).
+	Quantity int `json:"quantity,omitempty"`
+	// TargetOfferID is the offer to upgrade to.
+	TargetOfferID string `json:"target_offer_id,omitempty"`
+	// TargetSubscriptionID is the existing line to merge an upgrade into,
+	// or the subscription whose end date to align with.
+	TargetSubscriptionID string `json:"target_subscription_id,omitempty"`
+}
+
+// Operation is an absolute, idempotent write to a provider: "set quantity
+// to 12", never "add 2". Applying it twice leaves the subscription as
+// applying it once does.
+type Operation struct {
+	// Key identifies the logical operation (the request id); providers
+	// that support it send it as an idempotency key (MS-RequestId).
+	Key            string     `json:"key"`
+	Kind           ChangeKind `json:"kind"`
+	SubscriptionID string     `json:"subscription_id"`
+	// FromQuantity is the quantity the decision was made on; a provider
+	// refuses with ErrConflict when the subscription no longer has it
+	// and does not already have Quantity.
+	FromQuantity int `json:"from_quantity"`
+	// Quantity is the target: the new quantity (add/remove), the renewal
+	// quantity, or the seats moved by an upgrade.
+	Quantity             int        `json:"quantity"`
+	AutoRenew            *bool      `json:"auto_renew,omitempty"`
+	TargetOfferID        string     `json:"target_offer_id,omitempty"`
+	TargetSubscriptionID string     `json:"target_subscription_id,omitempty"`
+	CustomTermEnd        *time.Time `json:"custom_term_end,omitempty"`
+}
+
+// Validate checks the operation's shape, not the licence rules.
+func (op Operation) Validate() error {
+	if op.Key == "" {
+		return fmt.Errorf("operation: key is required")
+	}
+	if op.SubscriptionID == "" {
+		return fmt.Errorf("operation: subscription id is required")
+	}
+	switch op.Kind {
+	case ChangeAddSeats, ChangeRemoveSeats, ChangeSetRenewalQuantity:
+		if op.Quantity < 1 {
+			return fmt.Errorf("operation %s: quantity must be at least 1, got %d", op.Kind, op.Quantity)
+		}
+	case ChangeAutoRenewOff, ChangeAutoRenewOn:
+		if op.AutoRenew == nil {
+			return fmt.Errorf("operation %s: auto_renew is required", op.Kind)
+		}
+	case ChangeCancel:
+	case ChangeUpgrade:
+		if op.TargetOfferID == "" || op.Quantity < 1 {
+			return fmt.Errorf("operation upgrade: target offer and a quantity of at least 1 are required")
+		}
+	case ChangeAlignEndDate:
+		if op.CustomTermEnd == nil {
+			return fmt.Errorf("operation align_end_date: custom term end is required")
+		}
+	default:
+		return fmt.Errorf("operation: unknown kind %q", op.Kind)
+	}
+	return nil
+}
+
+// Result is what a provider reports after applying an operation.
+type Result struct {
+	// Subscription is the source subscription after the operation.
+	Subscription Subscription `json:"subscription"`
+	// Target is the upgrade's destination line after the operation.
+	Target *Subscription `json:"target,omitempty"`
+	// AlreadyApplied is true when the subscription already had the
+	// target state, so nothing was written.
+	AlreadyApplied bool `json:"already_applied"`
+	// Pending is true when the portal accepted the change asynchronously
+	// (HTTP 202) and it is not visible yet.
+	Pending bool `json:"pending"`
+}
+
+// UpgradeOption is one eligible upgrade: the target offer and, if merging,
+// the existing line it would go into (empty for a new line).
+type UpgradeOption struct {
+	OfferID              string `json:"offer_id"`
+	OfferName            string `json:"offer_name"`
+	TargetSubscriptionID string `json:"target_subscription_id,omitempty"`
+}

@@ -1,0 +1,49 @@
+package csp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Provider is a reseller licence portal. Every method does I/O; writes are
+// absolute and idempotent (see Operation).
+type Provider interface {
+	// Name is a short identifier for logs and metrics ("sandbox").
+	Name() string
+	// Catalog returns the offers that can be bought.
+	Catalog(ctx context.Context) (*Catalog, error)
+	// Customers returns the reseller's customers known to this bot.
+	Customers(ctx context.Context) ([]Customer, error)
+	// Subscriptions returns a customer's subscriptions, all statuses.
+	Subscriptions(ctx context.Context, customerID string) ([]Subscription, error)
+	// Subscription returns one subscription, fresh from the portal.
+	Subscription(ctx context.Context, customerID, subscriptionID string) (Subscription, error)
+	// EligibleUpgrades lists the upgrades the portal would accept.
+	EligibleUpgrades(ctx context.Context, customerID, subscriptionID string) ([]UpgradeOption, error)
+	// Apply performs op. If the subscription already has the target
+	// state it returns the current state with AlreadyApplied set.
+	Apply(ctx context.Context, customerID string, op Operation) (Result, error)
+}
+
+// Errors that callers branch on. Providers wrap them with context.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the subscription changed since the decision was made.
+	ErrConflict = errors.New("subscription changed since the request was made")
+	// ErrUnavailable: the portal could not be reached; nothing was
+	// changed and the call may be retried.
+	ErrUnavailable = errors.New("licence portal unavailable")
+)
+
+// RefusedError is returned when the portal itself refuses an operation on
+// its own rules (for example a removal outside the window), even if the
+// caller skipped the rules package.
+type RefusedError struct {
+	Code   string
+	Detail string
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("refused by the portal (%s): %s", e.Code, e.Detail)
+}

@@ -1,0 +1,3 @@
+module github.com/licensebot/licensebot
+
+go 1.26
