@@ -49,3 +49,35 @@ func (m *Manual) Advance(d time.Duration) {
 	m.now = m.now.Add(d)
 	m.mu.Unlock()
 }
+
+// Offset is a clock that runs with a real one but can be moved: after
+// Set(t) it reads t plus the real time elapsed since. The interactive chat
+// uses it so /now jumps ahead while time keeps flowing.
+type Offset struct {
+	real Clock
+	mu   sync.RWMutex
+	off  time.Duration
+}
+
+// NewOffset returns a clock reading real's time until Set.
+func NewOffset(real Clock) *Offset { return &Offset{real: real} }
+
+// Now returns the real time plus the offset.
+func (o *Offset) Now() time.Time {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return o.real.Now().Add(o.off)
+}
+
+// Set makes the clock read t now.
+func (o *Offset) Set(t time.Time) {
+	o.mu.Lock()
+	o.off = t.Sub(o.real.Now())
+	o.mu.Unlock()
+}
+
+// Setter is a clock that can be set (Manual, Offset).
+type Setter interface {
+	Clock
+	Set(time.Time)
+}
