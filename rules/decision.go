@@ -50,11 +50,16 @@ type Code string
 type Input struct {
 	Subscription csp.Subscription
 	Change       csp.Change
-	Role         Role
-	Policy       Policy
-	Catalog      *csp.Catalog
+	// Role is the requester's; an empty or unknown role counts as a
+	// member.
+	Role   Role
+	Policy Policy
+	// Catalog is needed for seat additions and renewal increases (seat
+	// caps) and for upgrades; without it those are refused.
+	Catalog *csp.Catalog
 	// Others are the customer's other subscriptions: merge targets,
-	// alignment targets, and the per-customer seat cap.
+	// alignment targets, and the per-customer seat cap. An entry with
+	// the Subscription's own id is ignored.
 	Others []csp.Subscription
 	Now    time.Time
 }
@@ -111,11 +116,23 @@ type Decision struct {
 	Warnings     []Warning     `json:"warnings,omitempty"`
 	Cost         Cost          `json:"cost"`
 	// FromQuantity and ToQuantity are the subscription's quantity before
-	// and after (for set_renewal_quantity: the renewal quantity).
+	// and after. They are set on every decision, refusals included, as
+	// absolute numbers ("add 2" on 10 seats is 10 → 12). For the changes
+	// that act on the next term they are renewal quantities: for
+	// set_renewal_quantity the scheduled quantity; for auto_renew_off and
+	// auto_renew_on the seats that would renew (0 when auto-renew is off).
+	// A cancellation goes to 0; an upgrade of all seats leaves the source
+	// at 0; alignment leaves the quantity as it is.
 	FromQuantity int `json:"from_quantity"`
 	ToQuantity   int `json:"to_quantity"`
 	// TargetFrom and TargetTo are the merge target line's quantities for
 	// an upgrade into an existing line.
 	TargetFrom int `json:"target_from,omitempty"`
 	TargetTo   int `json:"target_to,omitempty"`
+	// Params carry values for the Reason sentence; keys are the Param*
+	// constants, documented with each Code.
+	Params map[string]string `json:"params,omitempty"`
+	// CustomTermEnd is the end of the next term for align_end_date: the
+	// workflow puts it in the Operation. Zero for other changes.
+	CustomTermEnd time.Time `json:"custom_term_end,omitzero"`
 }

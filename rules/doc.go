@@ -5,5 +5,13 @@
 // Nothing here does I/O or reads the clock: the instant is part of the
 // Input. The same Evaluate runs when a request is previewed and again,
 // with a fresh read of the subscription, right before it is executed.
-// Sources for every rule are in docs/rules.md.
+//
+// The API is three functions: DefaultPolicy gives the configurable
+// defaults (72-hour removal window, 50 EUR member limit), Evaluate gives a
+// Decision, and AllCodes lists the closed set of reason, warning and
+// alternative codes a Decision can carry, so that the bot can check that
+// every one has a sentence in every language.
+//
+// Sources for every rule, the routing table and the proration formula are
+// in docs/rules.md.
 package rules

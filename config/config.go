@@ -1,0 +1,255 @@
+// Package config loads licensebot's YAML configuration (customers, their
+// policies, people and roles, the provider and the store) and checks it,
+// saying precisely what is missing or wrong. Secrets never live here:
+// they come from the environment.
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+	_ "time/tzdata" // customers' zones must load on machines without tzdata
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/rules"
+	"github.com/licensebot/licensebot/workflows"
+)
+
+//go:embed demo.yaml
+var demoYAML []byte
+
+// Demo returns the embedded demo configuration's text.
+func Demo() []byte { return append([]byte(nil), demoYAML...) }
+
+// Config is the whole configuration file.
+type Config struct {
+	Provider  string     `yaml:"provider"`
+	Store     string     `yaml:"store"`
+	Customers []Customer `yaml:"customers"`
+	People    []Person   `yaml:"people"`
+	Redis     Redis      `yaml:"redis"`
+	Reminders Reminders  `yaml:"reminders"`
+	Serve     Serve      `yaml:"serve"`
+}
+
+// Customer is one customer's settings.
+type Customer struct {
+	ID       string `yaml:"id"`
+	Name     string `yaml:"name"`
+	TimeZone string `yaml:"time_zone"`
+	Language string `yaml:"language"`
+	Policy   Policy `yaml:"policy"`
+}
+
+// Policy is a customer's rule settings; zero values take the defaults.
+type Policy struct {
+	RemovalWindow       string   `yaml:"removal_window"`
+	MemberAddSeatsLimit *float64 `yaml:"member_add_seats_limit"`
+	ApprovalLead        string   `yaml:"approval_lead"`
+	Currency            string   `yaml:"currency"`
+}
+
+// Person as written in the file.
+type Person struct {
+	Email     string   `yaml:"email"`
+	Name      string   `yaml:"name"`
+	Role      string   `yaml:"role"`
+	Customer  string   `yaml:"customer"`
+	Customers []string `yaml:"customers"`
+	Backup    bool     `yaml:"backup"`
+	Language  string   `yaml:"language"`
+}
+
+// Redis settings beyond REDIS_URL.
+type Redis struct {
+	URL           string   `yaml:"url"`
+	Prefix        string   `yaml:"prefix"`
+	MasterName    string   `yaml:"master_name"`
+	SentinelAddrs []string `yaml:"sentinel_addrs"`
+	ClusterAddrs  []string `yaml:"cluster_addrs"`
+}
+
+// Reminders settings.
+type Reminders struct {
+	Tick string `yaml:"tick"`
+}
+
+// Serve settings.
+type Serve struct {
+	Addr string `yaml:"addr"`
+}
+
+// Load reads a file, or the embedded demo configuration when path is "".
+func Load(path string) (*Config, error) {
+	data := demoYAML
+	name := "embedded demo configuration"
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+		data, name = b, path
+	}
+	var c Config
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", name, err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &c, nil
+}
+
+// Validate reports every problem at once, one per line.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	switch c.Provider {
+	case "", "sandbox":
+	case "cloudcockpit", "partnercenter":
+		add("provider %q is not available in this version; use sandbox", c.Provider)
+	default:
+		add("provider: unknown %q (want sandbox, cloudcockpit or partnercenter)", c.Provider)
+	}
+	switch c.Store {
+	case "", "bolt", "redis":
+	default:
+		add("store: unknown %q (want bolt or redis)", c.Store)
+	}
+	if len(c.Customers) == 0 {
+		add("customers: at least one customer is required")
+	}
+	ids := map[string]bool{}
+	for i, cu := range c.Customers {
+		if cu.ID == "" {
+			add("customers[%d]: id is required", i)
+		}
+		if ids[cu.ID] {
+			add("customers[%d]: duplicate id %q", i, cu.ID)
+		}
+		ids[cu.ID] = true
+		if cu.TimeZone != "" {
+			if _, err := time.LoadLocation(cu.TimeZone); err != nil {
+				add("customers[%d] (%s): time_zone %q is not a known IANA zone", i, cu.ID, cu.TimeZone)
+			}
+		}
+		if cu.Language != "" && cu.Language != "en" && cu.Language != "fr" {
+			add("customers[%d] (%s): language %q is not supported (en or fr)", i, cu.ID, cu.Language)
+		}
+		if _, err := cu.policy(); err != nil {
+			add("customers[%d] (%s): %v", i, cu.ID, err)
+		}
+	}
+	emails := map[string]bool{}
+	for i, p := range c.People {
+		e := strings.ToLower(strings.TrimSpace(p.Email))
+		if e == "" || !strings.Contains(e, "@") {
+			add("people[%d]: a valid email is required (got %q)", i, p.Email)
+		}
+		if emails[e] {
+			add("people[%d]: duplicate email %q", i, p.Email)
+		}
+		emails[e] = true
+		switch rules.Role(p.Role) {
+		case rules.RoleMember, rules.RoleLicenceAdmin:
+			if !ids[p.Customer] {
+				add("people[%d] (%s): customer %q is not a configured customer", i, p.Email, p.Customer)
+			}
+		case rules.RoleAccountManager:
+			for _, cu := range p.Customers {
+				if !ids[cu] {
+					add("people[%d] (%s): customers: %q is not a configured customer", i, p.Email, cu)
+				}
+			}
+		default:
+			add("people[%d] (%s): role %q is unknown (member, licence_admin or account_manager)", i, p.Email, p.Role)
+		}
+	}
+	if c.Reminders.Tick != "" {
+		if _, err := time.ParseDuration(c.Reminders.Tick); err != nil {
+			add("reminders.tick: %q is not a duration like 1m", c.Reminders.Tick)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Location returns the customer's time zone (Europe/Paris by default).
+func (cu Customer) Location() *time.Location {
+	name := cu.TimeZone
+	if name == "" {
+		name = "Europe/Paris"
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func (cu Customer) policy() (rules.Policy, error) {
+	p := rules.DefaultPolicy(cu.Location())
+	if s := cu.Policy.RemovalWindow; s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return p, fmt.Errorf("policy.removal_window: %q is not a positive duration like 72h", s)
+		}
+		p.RemovalWindow = d
+	}
+	if s := cu.Policy.ApprovalLead; s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return p, fmt.Errorf("policy.approval_lead: %q is not a duration like 12h", s)
+		}
+		p.ApprovalLead = d
+	}
+	if v := cu.Policy.MemberAddSeatsLimit; v != nil {
+		if *v < 0 {
+			return p, fmt.Errorf("policy.member_add_seats_limit: must not be negative")
+		}
+		cur := cu.Policy.Currency
+		if cur == "" {
+			cur = "EUR"
+		}
+		p.MemberAddSeatsLimit = csp.NewMoney(*v, cur)
+	}
+	return p, nil
+}
+
+// Policy returns a customer's rules policy.
+func (c *Config) Policy(customerID string) rules.Policy {
+	for _, cu := range c.Customers {
+		if cu.ID == customerID {
+			p, _ := cu.policy() // validated at load
+			return p
+		}
+	}
+	return rules.DefaultPolicy(time.UTC)
+}
+
+// Directory builds the people directory.
+func (c *Config) Directory() *workflows.Directory {
+	people := make([]workflows.Person, 0, len(c.People))
+	for _, p := range c.People {
+		people = append(people, workflows.Person{
+			Email: p.Email, Name: p.Name, Role: rules.Role(p.Role), CustomerID: p.Customer,
+			Customers: p.Customers, Backup: p.Backup, Locale: p.Language,
+		})
+	}
+	return workflows.NewDirectory(people)
+}
+
+// CustomerIDs lists the configured customers.
+func (c *Config) CustomerIDs() []string {
+	out := make([]string, len(c.Customers))
+	for i, cu := range c.Customers {
+		out[i] = cu.ID
+	}
+	return out
+}

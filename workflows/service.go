@@ -1,0 +1,408 @@
+// Package workflows runs the life of a change request: evaluation against
+// the rules with fresh data, routing to the right approver, compare-and-
+// swap state transitions with an audit line each, execution as an absolute
+// and idempotent provider write, expiry of approvals whose deadline passed,
+// and reconciliation of requests a crash left in "executing".
+//
+// Reminders live in workflows/reminders.
+package workflows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/licensebot/licensebot/clock"
+	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/rules"
+	"github.com/licensebot/licensebot/store"
+)
+
+// Store collections and queues used by this package.
+const (
+	collRequests   = "requests"
+	collCounters   = "counters"
+	queueDeadlines = "request-deadlines"
+)
+
+// Notifier hears about every committed transition, after the store has it.
+// The bot implements it to tell the requester, send approval cards and
+// re-render every copy of a request's card.
+type Notifier interface {
+	RequestChanged(ctx context.Context, req Request, tr Transition)
+}
+
+// Options configure a Service.
+type Options struct {
+	Store     store.Store
+	Provider  csp.Provider
+	Directory *Directory
+	// Policy returns a customer's policy.
+	Policy   func(customerID string) rules.Policy
+	Clock    clock.Clock
+	Logger   *slog.Logger
+	Notifier Notifier
+}
+
+// Service is the request workflow. It is safe for concurrent use and
+// keeps no state of its own: everything is in the store, so any number of
+// replicas can run it.
+type Service struct {
+	opt Options
+	log *slog.Logger
+}
+
+// New returns a Service.
+func New(opt Options) (*Service, error) {
+	if opt.Store == nil || opt.Provider == nil || opt.Directory == nil || opt.Clock == nil || opt.Policy == nil {
+		return nil, errors.New("workflows: store, provider, directory, policy and clock are required")
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{opt: opt, log: log}, nil
+}
+
+// Directory returns the people directory.
+func (s *Service) Directory() *Directory { return s.opt.Directory }
+
+// Policy returns a customer's policy.
+func (s *Service) Policy(customerID string) rules.Policy { return s.opt.Policy(customerID) }
+
+// SetNotifier sets the notifier after construction (the bot and the
+// service refer to each other).
+func (s *Service) SetNotifier(n Notifier) { s.opt.Notifier = n }
+
+// Evaluation is a rules decision together with the data it was made on.
+type Evaluation struct {
+	Subscription csp.Subscription
+	Target       *csp.Subscription
+	TargetOffer  *csp.Offer
+	// Others are the customer's other subscriptions, as read.
+	Others   []csp.Subscription
+	Decision rules.Decision
+	Change   csp.Change
+}
+
+// Evaluate reads the subscription fresh and asks the rules what they say
+// about change for person now.
+func (s *Service) Evaluate(ctx context.Context, p Person, customerID string, change csp.Change) (Evaluation, error) {
+	cat, err := s.opt.Provider.Catalog(ctx)
+	if err != nil {
+		return Evaluation{}, fmt.Errorf("read catalog: %w", err)
+	}
+	subs, err := s.opt.Provider.Subscriptions(ctx, customerID)
+	if err != nil {
+		return Evaluation{}, fmt.Errorf("read subscriptions: %w", err)
+	}
+	ev := Evaluation{Change: change}
+	var others []csp.Subscription
+	found := false
+	for _, sub := range subs {
+		if sub.ID == change.SubscriptionID {
+			ev.Subscription, found = sub, true
+			continue
+		}
+		others = append(others, sub)
+		if sub.ID == change.TargetSubscriptionID {
+			t := sub
+			ev.Target = &t
+		}
+	}
+	if !found {
+		return Evaluation{}, fmt.Errorf("subscription %s: %w", change.SubscriptionID, csp.ErrNotFound)
+	}
+	ev.Others = others
+	if change.TargetOfferID != "" {
+		if o, ok := cat.Offer(change.TargetOfferID); ok {
+			ev.TargetOffer = &o
+		}
+	}
+	ev.Decision = rules.Evaluate(rules.Input{
+		Subscription: ev.Subscription,
+		Change:       change,
+		Role:         p.Role,
+		Policy:       s.opt.Policy(customerID),
+		Catalog:      cat,
+		Others:       others,
+		Now:          s.opt.Clock.Now(),
+	})
+	return ev, nil
+}
+
+// Submit evaluates change again with fresh data and, unless the rules
+// refuse it, stores a request and routes it: straight to execution when
+// allowed, to approvers otherwise. draftID de-duplicates a double
+// confirmation; the second gets ErrDuplicate.
+func (s *Service) Submit(ctx context.Context, p Person, customerID string, change csp.Change, justification, draftID string) (Request, error) {
+	if draftID != "" {
+		won, err := s.opt.Store.Claim(ctx, "draft:"+draftID, 24*time.Hour)
+		if err != nil {
+			return Request{}, fmt.Errorf("claim draft: %w", err)
+		}
+		if !won {
+			return Request{}, ErrDuplicate
+		}
+	}
+	ev, err := s.Evaluate(ctx, p, customerID, change)
+	if err != nil {
+		return Request{}, err
+	}
+	if ev.Decision.Outcome == rules.Refused {
+		return Request{}, &RefusedError{Evaluation: ev}
+	}
+	id, err := s.nextID(ctx)
+	if err != nil {
+		return Request{}, err
+	}
+	now := s.opt.Clock.Now()
+	req := Request{
+		ID:               id,
+		CustomerID:       customerID,
+		Change:           change,
+		Operation:        operationFor(id, ev),
+		Requester:        p.Email,
+		Justification:    justification,
+		State:            StateSubmitted,
+		Decision:         ev.Decision,
+		SubscriptionName: ev.Subscription.Name,
+		CreatedAt:        now,
+		UpdatedAt:        now,
+	}
+	if ev.TargetOffer != nil {
+		req.TargetOfferName = ev.TargetOffer.Name
+	}
+	if ev.Target != nil {
+		req.TargetLineName = ev.Target.Name
+	}
+	tr := Transition{From: "", To: StateSubmitted, By: p.Email, At: now}
+	req.History = append(req.History, tr)
+	data, err := json.Marshal(req)
+	if err != nil {
+		return Request{}, fmt.Errorf("encode request: %w", err)
+	}
+	if _, err := s.opt.Store.Create(ctx, refOf(customerID, id), data, s.auditEntry(req, tr)); err != nil {
+		return Request{}, fmt.Errorf("store request: %w", err)
+	}
+	s.log.InfoContext(ctx, "request submitted", "request_id", id, "customer_id", customerID,
+		"kind", change.Kind, "requester", p.Email, "outcome", ev.Decision.Outcome)
+	s.notify(ctx, req, tr)
+
+	if ev.Decision.Outcome == rules.NeedsApproval {
+		req, err = s.transition(ctx, customerID, id, StatePendingApproval, p.Email, "", func(r *Request) {
+			r.ApproverRole = ev.Decision.Approver
+			r.Deadline = ev.Decision.Deadline
+		})
+		if err != nil {
+			return Request{}, err
+		}
+		if !req.Deadline.IsZero() {
+			if err := s.scheduleDeadline(ctx, req); err != nil {
+				s.log.ErrorContext(ctx, "schedule approval deadline", "request_id", id, "err", err)
+			}
+		}
+		return req, nil
+	}
+	req, err = s.transition(ctx, customerID, id, StateApproved, p.Email, "", nil)
+	if err != nil {
+		return Request{}, err
+	}
+	return s.execute(ctx, req)
+}
+
+func (s *Service) scheduleDeadline(ctx context.Context, req Request) error {
+	return s.opt.Store.Schedule(ctx, req.CustomerID, queueDeadlines, store.ScheduledItem{
+		ID: req.ID, Due: req.Deadline, Payload: []byte(req.ID),
+	})
+}
+
+// operationFor fixes the absolute write at submission time.
+func operationFor(id string, ev Evaluation) csp.Operation {
+	c, d := ev.Change, ev.Decision
+	op := csp.Operation{
+		Key:            id,
+		Kind:           c.Kind,
+		SubscriptionID: c.SubscriptionID,
+		FromQuantity:   d.FromQuantity,
+		Quantity:       d.ToQuantity,
+	}
+	switch c.Kind {
+	case csp.ChangeAutoRenewOff:
+		f := false
+		op.AutoRenew = &f
+	case csp.ChangeAutoRenewOn:
+		t := true
+		op.AutoRenew = &t
+	case csp.ChangeUpgrade:
+		op.TargetOfferID = c.TargetOfferID
+		op.TargetSubscriptionID = c.TargetSubscriptionID
+		op.Quantity = d.FromQuantity - d.ToQuantity
+	case csp.ChangeAlignEndDate:
+		op.TargetSubscriptionID = c.TargetSubscriptionID
+		if !d.CustomTermEnd.IsZero() {
+			t := d.CustomTermEnd
+			op.CustomTermEnd = &t
+		}
+	}
+	return op
+}
+
+// nextID allocates a short, readable, globally unique id ("R-12") with a
+// compare-and-swap counter, so people can type it.
+func (s *Service) nextID(ctx context.Context) (string, error) {
+	ref := store.Ref{Collection: collCounters, ID: "requests"}
+	for attempt := 0; attempt < 100; attempt++ {
+		doc, err := s.opt.Store.Get(ctx, ref)
+		if errors.Is(err, store.ErrNotFound) {
+			if _, err := s.opt.Store.Create(ctx, ref, []byte("1")); err == nil {
+				return "R-1", nil
+			} else if !errors.Is(err, store.ErrExists) {
+				return "", fmt.Errorf("allocate request id: %w", err)
+			}
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("allocate request id: %w", err)
+		}
+		n, err := strconv.Atoi(string(doc.Data))
+		if err != nil {
+			return "", fmt.Errorf("allocate request id: corrupt counter %q", doc.Data)
+		}
+		n++
+		if _, err := s.opt.Store.Update(ctx, ref, doc.Version, []byte(strconv.Itoa(n))); err == nil {
+			return "R-" + strconv.Itoa(n), nil
+		} else if !errors.Is(err, store.ErrVersionMismatch) {
+			return "", fmt.Errorf("allocate request id: %w", err)
+		}
+	}
+	return "", errors.New("allocate request id: too much contention")
+}
+
+func refOf(customerID, id string) store.Ref {
+	return store.Ref{Scope: customerID, Collection: collRequests, ID: id}
+}
+
+// Get returns a request.
+func (s *Service) Get(ctx context.Context, customerID, id string) (Request, error) {
+	req, _, err := s.load(ctx, customerID, id)
+	return req, err
+}
+
+func (s *Service) load(ctx context.Context, customerID, id string) (Request, int64, error) {
+	doc, err := s.opt.Store.Get(ctx, refOf(customerID, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return Request{}, 0, fmt.Errorf("request %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Request{}, 0, fmt.Errorf("load request %s: %w", id, err)
+	}
+	var req Request
+	if err := json.Unmarshal(doc.Data, &req); err != nil {
+		return Request{}, 0, fmt.Errorf("decode request %s: %w", id, err)
+	}
+	return req, doc.Version, nil
+}
+
+// List returns a customer's requests, newest first.
+func (s *Service) List(ctx context.Context, customerID string) ([]Request, error) {
+	docs, err := s.opt.Store.List(ctx, customerID, collRequests)
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	out := make([]Request, 0, len(docs))
+	for _, d := range docs {
+		var r Request
+		if err := json.Unmarshal(d.Data, &r); err != nil {
+			return nil, fmt.Errorf("decode request %s: %w", d.Ref.ID, err)
+		}
+		out = append(out, r)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.After(out[j].CreatedAt)
+		}
+		return requestNumber(out[i].ID) > requestNumber(out[j].ID)
+	})
+	return out, nil
+}
+
+func requestNumber(id string) int {
+	if len(id) > 2 {
+		n, _ := strconv.Atoi(id[2:])
+		return n
+	}
+	return 0
+}
+
+// transition moves a request to `to` by compare-and-swap on the version
+// it read, appending the history and an audit line atomically. If another
+// writer won, the request is reread: if it can still move, it is retried;
+// otherwise a *StateError carries the state that won.
+func (s *Service) transition(ctx context.Context, customerID, id string, to State, by, comment string, mutate func(*Request)) (Request, error) {
+	for attempt := 0; attempt < 50; attempt++ {
+		req, v, err := s.load(ctx, customerID, id)
+		if err != nil {
+			return Request{}, err
+		}
+		if !CanMove(req.State, to) {
+			return req, &StateError{Request: req, Wanted: to}
+		}
+		now := s.opt.Clock.Now()
+		tr := Transition{From: req.State, To: to, By: by, At: now, Comment: comment}
+		req.State = to
+		req.UpdatedAt = now
+		req.History = append(req.History, tr)
+		if mutate != nil {
+			mutate(&req)
+		}
+		data, err := json.Marshal(req)
+		if err != nil {
+			return Request{}, fmt.Errorf("encode request: %w", err)
+		}
+		_, err = s.opt.Store.Update(ctx, refOf(customerID, id), v, data, s.auditEntry(req, tr))
+		if errors.Is(err, store.ErrVersionMismatch) {
+			continue
+		}
+		if err != nil {
+			return Request{}, fmt.Errorf("update request %s: %w", id, err)
+		}
+		s.log.InfoContext(ctx, "request transition", "request_id", id, "customer_id", customerID,
+			"from", tr.From, "to", to, "by", by)
+		s.notify(ctx, req, tr)
+		return req, nil
+	}
+	return Request{}, fmt.Errorf("update request %s: too much contention", id)
+}
+
+func (s *Service) notify(ctx context.Context, req Request, tr Transition) {
+	if s.opt.Notifier != nil {
+		s.opt.Notifier.RequestChanged(ctx, req, tr)
+	}
+}
+
+func (s *Service) auditEntry(req Request, tr Transition) store.AuditEntry {
+	detail, _ := json.Marshal(map[string]any{
+		"kind":            req.Change.Kind,
+		"subscription_id": req.Change.SubscriptionID,
+		"from_state":      tr.From,
+		"to_state":        tr.To,
+		"quantity_before": req.Decision.FromQuantity,
+		"quantity_after":  req.Decision.ToQuantity,
+		"target_offer":    req.Change.TargetOfferID,
+		"comment":         tr.Comment,
+	})
+	return store.AuditEntry{
+		Scope:   req.CustomerID,
+		At:      tr.At,
+		Actor:   tr.By,
+		Action:  "request." + string(tr.To),
+		Subject: req.ID,
+		Detail:  detail,
+	}
+}

@@ -1,0 +1,355 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/licensebot/licensebot/clock"
+	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/sandbox"
+	"github.com/licensebot/licensebot/rules"
+	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/store/bolt"
+	"github.com/licensebot/licensebot/workflows"
+)
+
+var (
+	alice  = workflows.Person{Email: "alice@contoso.example", Name: "Alice", Role: rules.RoleMember, CustomerID: "contoso"}
+	claire = workflows.Person{Email: "claire@contoso.example", Name: "Claire", Role: rules.RoleLicenceAdmin, CustomerID: "contoso"}
+	marc   = workflows.Person{Email: "marc@erp-cloud.example", Name: "Marc", Role: rules.RoleAccountManager, Customers: []string{"contoso"}}
+	nina   = workflows.Person{Email: "nina@erp-cloud.example", Name: "Nina", Role: rules.RoleAccountManager, Backup: true}
+)
+
+type recorder struct {
+	mu  sync.Mutex
+	trs []workflows.Transition
+}
+
+func (r *recorder) RequestChanged(_ context.Context, _ workflows.Request, t workflows.Transition) {
+	r.mu.Lock()
+	r.trs = append(r.trs, t)
+	r.mu.Unlock()
+}
+
+type fixture struct {
+	svc   *workflows.Service
+	sb    *sandbox.Sandbox
+	st    store.Store
+	clock *clock.Manual
+	rec   *recorder
+}
+
+func paris(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	loc := paris(t)
+	clk := clock.NewManual(time.Date(2026, 11, 26, 10, 0, 0, 0, loc))
+	dir := t.TempDir()
+	sb, err := sandbox.Open(dir, sandbox.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := bolt.Open(filepath.Join(dir, "db"), bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close(); sb.Close() })
+	rec := &recorder{}
+	svc, err := workflows.New(workflows.Options{
+		Store: st, Provider: sb, Clock: clk, Notifier: rec,
+		Directory: workflows.NewDirectory([]workflows.Person{alice, claire, marc, nina}),
+		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(loc) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{svc: svc, sb: sb, st: st, clock: clk, rec: rec}
+}
+
+func (f *fixture) sub(t *testing.T, id string) csp.Subscription {
+	t.Helper()
+	s, err := f.sb.Subscription(context.Background(), "contoso", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestAllowedChangeRunsAtOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// 2 Business Standard seats at 11.70 € = 23.40 € a month: under the
+	// member limit of 50 €.
+	req, err := f.svc.Submit(ctx, alice, "contoso", csp.Change{Kind: csp.ChangeAddSeats, SubscriptionID: "sub-1", Quantity: 2}, "", "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.State != workflows.StateCompleted {
+		t.Fatalf("state = %s, want completed", req.State)
+	}
+	if got := f.sub(t, "sub-1").Quantity; got != 12 {
+		t.Fatalf("quantity = %d, want 12", got)
+	}
+	audit, err := f.st.ReadAudit(ctx, "contoso", time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range audit {
+		actions = append(actions, e.Action)
+	}
+	want := []string{"request.submitted", "request.approved", "request.executing", "request.completed"}
+	if len(actions) != len(want) {
+		t.Fatalf("audit = %v, want %v", actions, want)
+	}
+	for i := range want {
+		if actions[i] != want[i] {
+			t.Fatalf("audit = %v, want %v", actions, want)
+		}
+	}
+}
+
+func TestDoubleConfirmSubmitsOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ch := csp.Change{Kind: csp.ChangeAddSeats, SubscriptionID: "sub-1", Quantity: 1}
+	if _, err := f.svc.Submit(ctx, alice, "contoso", ch, "", "same"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Submit(ctx, alice, "contoso", ch, "", "same"); !errors.Is(err, workflows.ErrDuplicate) {
+		t.Fatalf("second submit: %v, want ErrDuplicate", err)
+	}
+	if got := f.sub(t, "sub-1").Quantity; got != 11 {
+		t.Fatalf("quantity = %d, want 11", got)
+	}
+}
+
+func TestUpgradeNeedsAccountManagerAndNobodyApprovesOwn(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ch := csp.Change{Kind: csp.ChangeUpgrade, SubscriptionID: "sub-3", Quantity: 5, TargetOfferID: "o365-e3", TargetSubscriptionID: "sub-4"}
+	req, err := f.svc.Submit(ctx, marc, "contoso", ch, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.State != workflows.StatePendingApproval || req.ApproverRole != rules.RoleAccountManager {
+		t.Fatalf("state %s approver %s, want pending_approval by account_manager", req.State, req.ApproverRole)
+	}
+	if _, err := f.svc.Approve(ctx, marc, "contoso", req.ID, ""); !errors.Is(err, workflows.ErrSelfApproval) {
+		t.Fatalf("self approval: %v, want ErrSelfApproval", err)
+	}
+	if _, err := f.svc.Approve(ctx, claire, "contoso", req.ID, ""); !errors.Is(err, workflows.ErrNotApprover) {
+		t.Fatalf("licence admin approving an upgrade: %v, want ErrNotApprover", err)
+	}
+	if got := f.sub(t, "sub-3").Quantity; got != 25 {
+		t.Fatalf("nothing should have run; E1 = %d", got)
+	}
+	done, err := f.svc.Approve(ctx, nina, "contoso", req.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.State != workflows.StateCompleted {
+		t.Fatalf("state = %s (%s), want completed", done.State, done.Failure)
+	}
+	e1, e3 := f.sub(t, "sub-3"), f.sub(t, "sub-4")
+	if e1.Quantity != 20 || e3.Quantity != 10 {
+		t.Fatalf("E1 %d E3 %d, want 20 and 10", e1.Quantity, e3.Quantity)
+	}
+}
+
+func TestConcurrentApprovalsExecuteOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ch := csp.Change{Kind: csp.ChangeUpgrade, SubscriptionID: "sub-3", Quantity: 5, TargetOfferID: "o365-e3"}
+	req, err := f.svc.Submit(ctx, alice, "contoso", ch, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wins, stale atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(p workflows.Person) {
+			defer wg.Done()
+			_, err := f.svc.Approve(ctx, p, "contoso", req.ID, "")
+			var se *workflows.StateError
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errors.As(err, &se):
+				stale.Add(1)
+			default:
+				t.Error(err)
+			}
+		}([]workflows.Person{marc, nina}[i%2])
+	}
+	wg.Wait()
+	if wins.Load() != 1 || stale.Load() != 19 {
+		t.Fatalf("wins %d stale %d, want 1 and 19", wins.Load(), stale.Load())
+	}
+	subs, _ := f.sb.Subscriptions(ctx, "contoso")
+	lines := 0
+	for _, s := range subs {
+		if s.OfferID == "o365-e3" && s.ID != "sub-4" {
+			lines++
+			if s.Quantity != 5 {
+				t.Fatalf("new E3 line has %d seats, want 5", s.Quantity)
+			}
+		}
+	}
+	if lines != 1 {
+		t.Fatalf("%d new E3 lines, want exactly 1", lines)
+	}
+}
+
+func TestRejectAndWithdraw(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ch := csp.Change{Kind: csp.ChangeAutoRenewOff, SubscriptionID: "sub-5"}
+	req, err := f.svc.Submit(ctx, alice, "contoso", ch, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.svc.Reject(ctx, marc, "contoso", req.ID, "we keep the trial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.State != workflows.StateRejected || out.Comment != "we keep the trial" || out.Approver != marc.Email {
+		t.Fatalf("got %+v", out)
+	}
+	// A late approve on a rejected request says what happened.
+	_, err = f.svc.Approve(ctx, nina, "contoso", req.ID, "")
+	var se *workflows.StateError
+	if !errors.As(err, &se) || se.Request.State != workflows.StateRejected {
+		t.Fatalf("approve after reject: %v", err)
+	}
+	if !f.sub(t, "sub-5").AutoRenew {
+		t.Fatal("auto-renew changed although the request was rejected")
+	}
+	req2, err := f.svc.Submit(ctx, alice, "contoso", ch, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Withdraw(ctx, claire, "contoso", req2.ID); !errors.Is(err, workflows.ErrNotRequester) {
+		t.Fatalf("withdraw by someone else: %v", err)
+	}
+	w, err := f.svc.Withdraw(ctx, alice, "contoso", req2.ID)
+	if err != nil || w.State != workflows.StateWithdrawn {
+		t.Fatalf("withdraw: %v %s", err, w.State)
+	}
+}
+
+func TestApprovalExpiresWhenWindowCloses(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// Cancelling Business Standard is legal only until its window closes
+	// (T0 + 2 days, 00:00 Paris).
+	req, err := f.svc.Submit(ctx, alice, "contoso", csp.Change{Kind: csp.ChangeCancel, SubscriptionID: "sub-1"}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Deadline.IsZero() {
+		t.Fatal("cancel request has no deadline")
+	}
+	f.clock.Set(req.Deadline.Add(-time.Second))
+	if n, err := f.svc.ExpireDue(ctx, "contoso"); err != nil || n != 0 {
+		t.Fatalf("expired %d before the deadline (%v)", n, err)
+	}
+	f.clock.Set(req.Deadline)
+	if n, err := f.svc.ExpireDue(ctx, "contoso"); err != nil || n != 1 {
+		t.Fatalf("expired %d at the deadline (%v), want 1", n, err)
+	}
+	got, _ := f.svc.Get(ctx, "contoso", req.ID)
+	if got.State != workflows.StateExpired {
+		t.Fatalf("state %s, want expired", got.State)
+	}
+	if _, err := f.svc.Approve(ctx, marc, "contoso", req.ID, ""); err == nil {
+		t.Fatal("approving an expired request succeeded")
+	}
+	if f.sub(t, "sub-1").Status != csp.StatusActive {
+		t.Fatal("subscription changed")
+	}
+}
+
+// failingProvider applies nothing: it simulates a crash between the
+// portal write and the state change, or an outage.
+type failingProvider struct {
+	csp.Provider
+	fail atomic.Bool
+}
+
+func (p *failingProvider) Apply(ctx context.Context, c string, op csp.Operation) (csp.Result, error) {
+	if p.fail.Load() {
+		return csp.Result{}, csp.ErrUnavailable
+	}
+	return p.Provider.Apply(ctx, c, op)
+}
+
+func TestReconcileFinishesExecutingRequests(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	fp := &failingProvider{Provider: f.sb}
+	fp.fail.Store(true)
+	loc := paris(t)
+	svc, _ := workflows.New(workflows.Options{
+		Store: f.st, Provider: fp, Clock: f.clock,
+		Directory: workflows.NewDirectory([]workflows.Person{alice, claire, marc}),
+		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(loc) },
+	})
+	req, err := svc.Submit(ctx, claire, "contoso", csp.Change{Kind: csp.ChangeAddSeats, SubscriptionID: "sub-1", Quantity: 3}, "", "")
+	if !errors.Is(err, csp.ErrUnavailable) {
+		t.Fatalf("submit during outage: %v, want ErrUnavailable", err)
+	}
+	reqs, _ := svc.List(ctx, "contoso")
+	if len(reqs) != 1 || reqs[0].State != workflows.StateExecuting {
+		t.Fatalf("requests %+v, want one executing", reqs)
+	}
+	_ = req
+	fp.fail.Store(false)
+	// Apply twice by hand first: reconciliation must recognise the change
+	// as done rather than add 3 more.
+	if _, err := f.sb.Apply(ctx, "contoso", reqs[0].Operation); err != nil {
+		t.Fatal(err)
+	}
+	n, err := svc.Reconcile(ctx, "contoso")
+	if err != nil || n != 1 {
+		t.Fatalf("reconciled %d (%v), want 1", n, err)
+	}
+	got, _ := svc.Get(ctx, "contoso", reqs[0].ID)
+	if got.State != workflows.StateCompleted {
+		t.Fatalf("state %s, want completed", got.State)
+	}
+	if q := f.sub(t, "sub-1").Quantity; q != 13 {
+		t.Fatalf("quantity %d, want 13 (not 16)", q)
+	}
+}
+
+func TestRefusedChangeStoresNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// E1's removal window closed long ago.
+	_, err := f.svc.Submit(ctx, claire, "contoso", csp.Change{Kind: csp.ChangeRemoveSeats, SubscriptionID: "sub-3", Quantity: 2}, "", "")
+	var re *workflows.RefusedError
+	if !errors.As(err, &re) {
+		t.Fatalf("submit: %v, want RefusedError", err)
+	}
+	reqs, _ := f.svc.List(ctx, "contoso")
+	if len(reqs) != 0 {
+		t.Fatalf("%d requests stored for a refused change", len(reqs))
+	}
+	if f.sub(t, "sub-3").Quantity != 25 {
+		t.Fatal("quantity changed")
+	}
+}
