@@ -1,0 +1,739 @@
+// Package redis is the distributed store.Store on Redis (single node,
+// Sentinel or Cluster through go-redis's UniversalClient). Any number of
+// licensebot replicas can share it: compare-and-swap, claims and the audit
+// log are decided by Redis, not by a process.
+//
+// Keys (scope "" is written "_"; scope, collection and queue names are
+// escaped so that they contain no ':', '{' or '}'; ids and keys at the end
+// of a key are raw):
+//
+//	<prefix>:{<scope>}:doc:<collection>:<id>   hash v (version), d (data)
+//	<prefix>:{<scope>}:idx:<collection>        zset of ids, score 0 (ID order)
+//	<prefix>:{<scope>}:audit                   stream, never trimmed
+//	<prefix>:{<scope>}:sched:<queue>           zset hex(due)+id, score 0
+//	<prefix>:{<scope>}:schedp:<queue>          hash id -> hex(due)+payload
+//	<prefix>:{<scope>}:done:<token>            result of a write, 5 min
+//	<prefix>:claim:<key>                       string token, PX ttl
+//	<prefix>:conv:<key>                        string data, PX ttl
+//
+// Everything a script touches together carries the {scope} hash tag, so
+// one Cluster slot holds a customer's documents, index, schedules and
+// audit log, and a document write with its audit lines is one Lua script.
+//
+// Retries: go-redis retries network errors (MaxRetries, default 3). All
+// writes are idempotent, the non-idempotent ones through a write token
+// (see scripts.go), so a retry never applies a change twice. When every
+// retry fails the caller gets ErrUnavailable; if the failure came after
+// the server received the command, the write may have happened, and a
+// reread shows it.
+package redis
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/store/internal/timekey"
+)
+
+// doneTTL keeps a write's result long enough to answer any go-redis retry
+// of it (seconds), with a wide margin.
+const doneTTL = 5 * time.Minute
+
+var (
+	errBadTTL     = errors.New("ttl must be positive")
+	errEmptyKey   = errors.New("empty key")
+	errAuditScope = errors.New("audit entry belongs to another scope than the document")
+	errReply      = errors.New("unexpected reply")
+)
+
+// Store is a store.Store on Redis. It is safe for concurrent use.
+type Store struct {
+	c         goredis.UniversalClient
+	prefix    string
+	opTimeout time.Duration
+	scripts   scripts
+	stats     counter
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New creates the client. It does not connect: the first command (or
+// Ping, for readiness) does.
+func New(opts Options) (*Store, error) {
+	prefix := opts.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if strings.ContainsAny(prefix, "{}") {
+		return nil, fmt.Errorf("redis: prefix %q: braces would break Cluster hash tags", prefix)
+	}
+	if len(opts.Addrs) == 0 && len(opts.SentinelAddrs) == 0 {
+		return nil, errors.New("redis: no address")
+	}
+	s := &Store{
+		c:         goredis.NewUniversalClient(opts.universal()),
+		prefix:    prefix,
+		opTimeout: opts.OpTimeout,
+		scripts:   newScripts(),
+	}
+	if s.opTimeout <= 0 {
+		s.opTimeout = DefaultOpTimeout
+	}
+	s.c.AddHook(&s.stats)
+	return s, nil
+}
+
+// Name returns "redis".
+func (s *Store) Name() string { return "redis" }
+
+// Ping reports whether the server answers.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel, err := s.begin(ctx, "ping")
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	return s.wrap("ping", s.c.Ping(ctx).Err())
+}
+
+// Close closes the client's connections.
+func (s *Store) Close() error {
+	if err := s.c.Close(); err != nil {
+		return fmt.Errorf("redis: close: %w", err)
+	}
+	return nil
+}
+
+// Client is the underlying go-redis client, for callers that need Redis
+// directly (e.g. to share the connection pool).
+func (s *Store) Client() goredis.UniversalClient { return s.c }
+
+// AddHook adds a go-redis hook (tracing, metrics) to the client.
+func (s *Store) AddHook(h goredis.Hook) { s.c.AddHook(h) }
+
+// Stats counts the traffic since New.
+type Stats struct {
+	// RoundTrips counts commands and pipelines sent (a pipeline is one;
+	// go-redis's own retries of it are not counted again).
+	RoundTrips int64
+	// Commands counts commands, pipelined or not.
+	Commands int64
+}
+
+// Stats returns the counters; the difference across a chat turn is its
+// cost.
+func (s *Store) Stats() Stats {
+	return Stats{RoundTrips: s.stats.roundTrips.Load(), Commands: s.stats.commands.Load()}
+}
+
+// counter is a go-redis hook. It leaves out connection setup (go-redis
+// runs HELLO, AUTH, SELECT, CLIENT through the same hooks when it dials),
+// which happens once per pooled connection, not once per chat turn.
+type counter struct{ roundTrips, commands atomic.Int64 }
+
+func setup(cmd goredis.Cmder) bool {
+	switch cmd.Name() {
+	case "hello", "auth", "select", "client", "readonly":
+		return true
+	}
+	return false
+}
+
+func (c *counter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (c *counter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if !setup(cmd) {
+			c.roundTrips.Add(1)
+			c.commands.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (c *counter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		var n int64
+		for _, cmd := range cmds {
+			if !setup(cmd) {
+				n++
+			}
+		}
+		if n > 0 {
+			c.roundTrips.Add(1)
+			c.commands.Add(n)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// begin refuses a done context before any I/O and bounds a context
+// without deadline by OpTimeout.
+func (s *Store) begin(ctx context.Context, op string) (context.Context, context.CancelFunc, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("redis: %s: %w", op, err)
+	}
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
+	return ctx, cancel, nil
+}
+
+func (s *Store) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if unavailable(err) {
+		return fmt.Errorf("redis: %s: %w: %w", op, store.ErrUnavailable, err)
+	}
+	return fmt.Errorf("redis: %s: %w", op, err)
+}
+
+// unavailable tells "cannot reach or use the server now" (retry later,
+// tell the user storage is down) from errors in the request itself.
+func unavailable(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, goredis.ErrPoolTimeout),
+		errors.Is(err, goredis.ErrPoolExhausted),
+		errors.Is(err, goredis.ErrClosed),
+		errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE),
+		errors.As(err, &ne):
+		return true
+	}
+	// Server states during restarts and failovers, and a full server:
+	// nothing was written, and trying later may work.
+	for _, p := range []string{"LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "OOM"} {
+		if goredis.HasErrorPrefix(err, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// --- keys ------------------------------------------------------------------
+
+// esc makes a name safe inside a key: no ':' (separator) and no braces
+// (hash tag), and "" distinct from "_".
+func esc(s string) string {
+	switch s {
+	case "":
+		return "_"
+	case "_":
+		return "%5F"
+	}
+	if !strings.ContainsAny(s, "%:{}") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '%', ':', '{', '}':
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func (s *Store) scoped(scope string) string { return s.prefix + ":{" + esc(scope) + "}:" }
+
+func (s *Store) docKey(r store.Ref) string {
+	return s.scoped(r.Scope) + "doc:" + esc(r.Collection) + ":" + r.ID
+}
+func (s *Store) idxKey(scope, coll string) string { return s.scoped(scope) + "idx:" + esc(coll) }
+func (s *Store) auditKey(scope string) string     { return s.scoped(scope) + "audit" }
+func (s *Store) doneKey(scope, token string) string {
+	return s.scoped(scope) + "done:" + token
+}
+func (s *Store) schedKeys(scope, queue string) []string {
+	b := s.scoped(scope)
+	return []string{b + "sched:" + esc(queue), b + "schedp:" + esc(queue)}
+}
+func (s *Store) claimKey(key string) string { return s.prefix + ":claim:" + key }
+func (s *Store) convKey(key string) string  { return s.prefix + ":conv:" + key }
+
+func pxMillis(ttl time.Duration) int64 {
+	return int64((ttl + time.Millisecond - 1) / time.Millisecond)
+}
+
+// --- conversations ---------------------------------------------------------
+
+// GetConversation returns ErrNotFound when absent or expired.
+func (s *Store) GetConversation(ctx context.Context, key string) ([]byte, error) {
+	ctx, cancel, err := s.begin(ctx, "get conversation")
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	if key == "" {
+		return nil, fmt.Errorf("redis: get conversation: %w", store.ErrNotFound)
+	}
+	b, err := s.c.Get(ctx, s.convKey(key)).Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("redis: get conversation: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.wrap("get conversation", err)
+	}
+	return b, nil
+}
+
+// PutConversation stores data with a TTL (rounded up to milliseconds).
+func (s *Store) PutConversation(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	ctx, cancel, err := s.begin(ctx, "put conversation")
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := checkKeyTTL(key, ttl); err != nil {
+		return fmt.Errorf("redis: put conversation: %w", err)
+	}
+	err = s.c.Set(ctx, s.convKey(key), data, time.Duration(pxMillis(ttl))*time.Millisecond).Err()
+	return s.wrap("put conversation", err)
+}
+
+// DeleteConversation removes the conversation; absent is not an error.
+func (s *Store) DeleteConversation(ctx context.Context, key string) error {
+	ctx, cancel, err := s.begin(ctx, "delete conversation")
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if key == "" {
+		return nil
+	}
+	return s.wrap("delete conversation", s.c.Del(ctx, s.convKey(key)).Err())
+}
+
+// --- claims ----------------------------------------------------------------
+
+// Claim sets key for ttl if absent and reports whether this call won.
+func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ctx, cancel, err := s.begin(ctx, "claim")
+	if err != nil {
+		return false, err
+	}
+	defer cancel()
+	if err := checkKeyTTL(key, ttl); err != nil {
+		return false, fmt.Errorf("redis: claim: %w", err)
+	}
+	n, err := s.scripts.claim.Run(ctx, s.c, []string{s.claimKey(key)}, rand.Text(), pxMillis(ttl)).Int()
+	if err != nil {
+		return false, s.wrap("claim", err)
+	}
+	return n == 1, nil
+}
+
+// Release deletes a claim; absent is not an error.
+func (s *Store) Release(ctx context.Context, key string) error {
+	ctx, cancel, err := s.begin(ctx, "release")
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if key == "" {
+		return nil
+	}
+	return s.wrap("release", s.c.Del(ctx, s.claimKey(key)).Err())
+}
+
+// ClaimAndGetConversation is the read a chat turn starts with, as one
+// pipelined round trip: claim the platform event id (de-duplication) and
+// load the user's dialogue state. conv is nil when there is none (an
+// empty stored conversation is a non-nil empty slice).
+func (s *Store) ClaimAndGetConversation(ctx context.Context, claimKey string, ttl time.Duration, convKey string) (claimed bool, conv []byte, err error) {
+	const op = "claim and get conversation"
+	ctx, cancel, err := s.begin(ctx, op)
+	if err != nil {
+		return false, nil, err
+	}
+	defer cancel()
+	if err := checkKeyTTL(claimKey, ttl); err != nil {
+		return false, nil, fmt.Errorf("redis: %s: %w", op, err)
+	}
+	token := rand.Text()
+	for attempt := 0; ; attempt++ {
+		pipe := s.c.Pipeline()
+		claimCmd := s.scripts.claim.EvalSha(ctx, pipe, []string{s.claimKey(claimKey)}, token, pxMillis(ttl))
+		var getCmd *goredis.StringCmd
+		if convKey != "" {
+			getCmd = pipe.Get(ctx, s.convKey(convKey))
+		}
+		_, _ = pipe.Exec(ctx)
+		err := claimCmd.Err()
+		if goredis.HasErrorPrefix(err, "NOSCRIPT") && attempt == 0 {
+			// A restarted or flushed server lost the script cache. The
+			// token makes running the claim again harmless.
+			if err := s.scripts.claim.Load(ctx, s.c).Err(); err != nil {
+				return false, nil, s.wrap(op, err)
+			}
+			continue
+		}
+		if err != nil {
+			return false, nil, s.wrap(op, err)
+		}
+		if getCmd != nil {
+			conv, err = getCmd.Bytes()
+			switch {
+			case errors.Is(err, goredis.Nil):
+				conv = nil
+			case err != nil:
+				return false, nil, s.wrap(op, err)
+			case conv == nil:
+				conv = []byte{}
+			}
+		}
+		return claimCmd.Val() == int64(1), conv, nil
+	}
+}
+
+func checkKeyTTL(key string, ttl time.Duration) error {
+	if key == "" {
+		return errEmptyKey
+	}
+	if ttl <= 0 {
+		return errBadTTL
+	}
+	return nil
+}
+
+// --- documents -------------------------------------------------------------
+
+// Get returns the document or ErrNotFound.
+func (s *Store) Get(ctx context.Context, ref store.Ref) (store.Document, error) {
+	ctx, cancel, err := s.begin(ctx, "get")
+	if err != nil {
+		return store.Document{}, err
+	}
+	defer cancel()
+	if ref.ID == "" {
+		return store.Document{}, fmt.Errorf("redis: get: %w", store.ErrNotFound)
+	}
+	vals, err := s.c.HMGet(ctx, s.docKey(ref), "v", "d").Result()
+	if err != nil {
+		return store.Document{}, s.wrap("get", err)
+	}
+	d, ok, err := decodeDoc(ref, vals)
+	if err != nil {
+		return store.Document{}, fmt.Errorf("redis: get: %w", err)
+	}
+	if !ok {
+		return store.Document{}, fmt.Errorf("redis: get: %w", store.ErrNotFound)
+	}
+	return d, nil
+}
+
+func decodeDoc(ref store.Ref, vals []any) (store.Document, bool, error) {
+	if len(vals) != 2 || vals[0] == nil {
+		return store.Document{}, false, nil
+	}
+	vs, ok1 := vals[0].(string)
+	data, ok2 := vals[1].(string)
+	v, err := strconv.ParseInt(vs, 10, 64)
+	if !ok1 || !ok2 || err != nil {
+		return store.Document{}, false, fmt.Errorf("%w: document %v", errReply, vals)
+	}
+	return store.Document{Ref: ref, Version: v, Data: []byte(data)}, true, nil
+}
+
+// Create writes version 1 and the audit entries atomically, or returns
+// ErrExists.
+func (s *Store) Create(ctx context.Context, ref store.Ref, data []byte, audit ...store.AuditEntry) (store.Document, error) {
+	return s.write(ctx, "create", "c", ref, 0, data, audit)
+}
+
+// Update writes version+1 and the audit entries atomically if the stored
+// version is version; otherwise ErrVersionMismatch or ErrNotFound, and no
+// audit entry is appended.
+func (s *Store) Update(ctx context.Context, ref store.Ref, version int64, data []byte, audit ...store.AuditEntry) (store.Document, error) {
+	return s.write(ctx, "update", "u", ref, version, data, audit)
+}
+
+func (s *Store) write(ctx context.Context, op, mode string, ref store.Ref, version int64, data []byte, audit []store.AuditEntry) (store.Document, error) {
+	ctx, cancel, err := s.begin(ctx, op)
+	if err != nil {
+		return store.Document{}, err
+	}
+	defer cancel()
+	if ref.ID == "" {
+		return store.Document{}, fmt.Errorf("redis: %s: %w", op, errEmptyKey)
+	}
+	args := []any{mode, version, data, ref.ID, doneTTL.Milliseconds(), len(audit)}
+	for _, e := range audit {
+		if e.Scope != "" && e.Scope != ref.Scope {
+			return store.Document{}, fmt.Errorf("redis: %s: %w: %q, document in %q", op, errAuditScope, e.Scope, ref.Scope)
+		}
+		args = append(args, auditArgs(e)...)
+	}
+	token := rand.Text()
+	keys := []string{s.docKey(ref), s.idxKey(ref.Scope, ref.Collection), s.auditKey(ref.Scope), s.doneKey(ref.Scope, token)}
+	res, err := s.scripts.write.Run(ctx, s.c, keys, args...).Slice()
+	if err != nil {
+		return store.Document{}, s.wrap(op, err)
+	}
+	status, _ := res[0].(string)
+	switch status {
+	case "ok":
+		if v, ok := res[1].(int64); ok && len(res) == 2 {
+			return store.Document{Ref: ref, Version: v, Data: data}, nil
+		}
+	case "exists":
+		return store.Document{}, fmt.Errorf("redis: %s: %w", op, store.ErrExists)
+	case "notfound":
+		return store.Document{}, fmt.Errorf("redis: %s: %w", op, store.ErrNotFound)
+	case "mismatch":
+		return store.Document{}, fmt.Errorf("redis: %s: %w", op, store.ErrVersionMismatch)
+	}
+	return store.Document{}, fmt.Errorf("redis: %s: %w: %v", op, errReply, res)
+}
+
+// listBatch bounds one pipeline of List, so a large collection is read in
+// a few round trips rather than one huge reply.
+const listBatch = 500
+
+// List returns the collection's documents in ID (byte) order.
+func (s *Store) List(ctx context.Context, scope, coll string) ([]store.Document, error) {
+	ctx, cancel, err := s.begin(ctx, "list")
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	ids, err := s.c.ZRange(ctx, s.idxKey(scope, coll), 0, -1).Result()
+	if err != nil {
+		return nil, s.wrap("list", err)
+	}
+	docs := make([]store.Document, 0, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), listBatch)]
+		ids = ids[len(batch):]
+		pipe := s.c.Pipeline()
+		cmds := make([]*goredis.SliceCmd, len(batch))
+		for i, id := range batch {
+			cmds[i] = pipe.HMGet(ctx, s.docKey(store.Ref{Scope: scope, Collection: coll, ID: id}), "v", "d")
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, s.wrap("list", err)
+		}
+		for i, id := range batch {
+			ref := store.Ref{Scope: scope, Collection: coll, ID: id}
+			d, ok, err := decodeDoc(ref, cmds[i].Val())
+			if err != nil {
+				return nil, fmt.Errorf("redis: list: %w", err)
+			}
+			if ok {
+				docs = append(docs, d)
+			}
+		}
+	}
+	return docs, nil
+}
+
+// --- audit -----------------------------------------------------------------
+
+// auditArgs are the 6 script arguments of one entry: the id time (ms, not
+// before 1970, which stream ids cannot express) then the stored fields.
+func auditArgs(e store.AuditEntry) []any {
+	ms := max(timekey.Nanos(e.At)/int64(time.Millisecond), 0)
+	return []any{ms, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Action, e.Subject, e.Detail}
+}
+
+// seq turns a stream id into a Seq that sorts as a string like the ids do
+// as numbers.
+func seq(id string) (string, error) {
+	msPart, seqPart, ok := strings.Cut(id, "-")
+	ms, err1 := strconv.ParseUint(msPart, 10, 64)
+	n, err2 := strconv.ParseUint(seqPart, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return "", fmt.Errorf("%w: stream id %q", errReply, id)
+	}
+	return fmt.Sprintf("%013d-%010d", ms, n), nil
+}
+
+// AppendAudit appends e to its scope's stream and returns it with Seq set.
+func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	ctx, cancel, err := s.begin(ctx, "append audit")
+	if err != nil {
+		return store.AuditEntry{}, err
+	}
+	defer cancel()
+	token := rand.Text()
+	keys := []string{s.auditKey(e.Scope), s.doneKey(e.Scope, token)}
+	args := append([]any{doneTTL.Milliseconds()}, auditArgs(e)...)
+	id, err := s.scripts.append.Run(ctx, s.c, keys, args...).Text()
+	if err != nil {
+		return store.AuditEntry{}, s.wrap("append audit", err)
+	}
+	if e.Seq, err = seq(id); err != nil {
+		return store.AuditEntry{}, fmt.Errorf("redis: append audit: %w", err)
+	}
+	e.At = e.At.UTC()
+	return e, nil
+}
+
+// auditPage is how many stream entries one XRANGE reads.
+const auditPage = 500
+
+// ReadAudit returns up to limit entries with At >= since, in append order
+// (limit <= 0: all). Stream ids are never earlier than At, so the read
+// starts at since's millisecond and filters on At exactly.
+func (s *Store) ReadAudit(ctx context.Context, scope string, since time.Time, limit int) ([]store.AuditEntry, error) {
+	ctx, cancel, err := s.begin(ctx, "read audit")
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	key := s.auditKey(scope)
+	start := strconv.FormatInt(max(timekey.Nanos(since)/int64(time.Millisecond), 0), 10)
+	var entries []store.AuditEntry
+	for {
+		msgs, err := s.c.XRangeN(ctx, key, start, "+", auditPage).Result()
+		if err != nil {
+			return nil, s.wrap("read audit", err)
+		}
+		for _, m := range msgs {
+			e, err := decodeAudit(scope, m)
+			if err != nil {
+				return nil, fmt.Errorf("redis: read audit: %w", err)
+			}
+			if e.At.Before(since) {
+				continue
+			}
+			entries = append(entries, e)
+			if limit > 0 && len(entries) == limit {
+				return entries, nil
+			}
+		}
+		if len(msgs) < auditPage {
+			return entries, nil
+		}
+		if start, err = nextID(msgs[len(msgs)-1].ID); err != nil {
+			return nil, fmt.Errorf("redis: read audit: %w", err)
+		}
+	}
+}
+
+// nextID is the smallest stream id after id ("(" ranges need Redis 6.2).
+func nextID(id string) (string, error) {
+	msPart, seqPart, _ := strings.Cut(id, "-")
+	n, err := strconv.ParseUint(seqPart, 10, 64)
+	if err != nil {
+		return "", fmt.Errorf("%w: stream id %q", errReply, id)
+	}
+	return msPart + "-" + strconv.FormatUint(n+1, 10), nil
+}
+
+func decodeAudit(scope string, m goredis.XMessage) (store.AuditEntry, error) {
+	str := func(k string) string { v, _ := m.Values[k].(string); return v }
+	at, err := time.Parse(time.RFC3339Nano, str("at"))
+	if err != nil {
+		return store.AuditEntry{}, fmt.Errorf("%w: audit entry %s: %w", errReply, m.ID, err)
+	}
+	sq, err := seq(m.ID)
+	if err != nil {
+		return store.AuditEntry{}, err
+	}
+	e := store.AuditEntry{
+		Seq:     sq,
+		Scope:   scope,
+		At:      at.UTC(),
+		Actor:   str("actor"),
+		Action:  str("action"),
+		Subject: str("subject"),
+	}
+	if d := str("detail"); d != "" {
+		e.Detail = []byte(d)
+	}
+	return e, nil
+}
+
+// --- schedules -------------------------------------------------------------
+
+// Schedule adds or replaces the item with that id.
+func (s *Store) Schedule(ctx context.Context, scope, queue string, item store.ScheduledItem) error {
+	ctx, cancel, err := s.begin(ctx, "schedule")
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if item.ID == "" {
+		return fmt.Errorf("redis: schedule: %w", errEmptyKey)
+	}
+	due := timekey.Hex(timekey.Uint(item.Due))
+	err = s.scripts.schedule.Run(ctx, s.c, s.schedKeys(scope, queue), item.ID, due, item.Payload).Err()
+	return s.wrap("schedule", err)
+}
+
+// Unschedule removes an item; absent items are not an error.
+func (s *Store) Unschedule(ctx context.Context, scope, queue, id string) error {
+	ctx, cancel, err := s.begin(ctx, "unschedule")
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if id == "" {
+		return nil
+	}
+	return s.wrap("unschedule", s.scripts.unschedule.Run(ctx, s.c, s.schedKeys(scope, queue), id).Err())
+}
+
+// Due returns up to limit items with Due <= now, earliest first (limit <=
+// 0: all); the cost is a seek plus the items returned.
+func (s *Store) Due(ctx context.Context, scope, queue string, now time.Time, limit int) ([]store.ScheduledItem, error) {
+	bound := "+"
+	if u := timekey.Uint(now); u != ^uint64(0) {
+		bound = "(" + timekey.Hex(u+1)
+	}
+	return s.rangeItems(ctx, "due", scope, queue, bound, limit)
+}
+
+// Scheduled returns up to limit items in due order (limit <= 0: all).
+func (s *Store) Scheduled(ctx context.Context, scope, queue string, limit int) ([]store.ScheduledItem, error) {
+	return s.rangeItems(ctx, "scheduled", scope, queue, "+", limit)
+}
+
+func (s *Store) rangeItems(ctx context.Context, op, scope, queue, bound string, limit int) ([]store.ScheduledItem, error) {
+	ctx, cancel, err := s.begin(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	res, err := s.scripts.rng.Run(ctx, s.c, s.schedKeys(scope, queue), bound, max(limit, 0)).Slice()
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	items := make([]store.ScheduledItem, 0, len(res)/2)
+	for i := 0; i+1 < len(res); i += 2 {
+		id, _ := res[i].(string)
+		v, _ := res[i+1].(string)
+		u, ok := timekey.ParseHex(v[:min(len(v), 2*timekey.Size)])
+		if !ok {
+			return nil, fmt.Errorf("redis: %s: %w: item %q", op, errReply, id)
+		}
+		items = append(items, store.ScheduledItem{ID: id, Due: timekey.Time(u), Payload: []byte(v[2*timekey.Size:])})
+	}
+	return items, nil
+}

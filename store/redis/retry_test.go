@@ -1,0 +1,197 @@
+package redis_test
+
+import (
+	"bytes"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/store/redis"
+	"github.com/licensebot/licensebot/store/redis/redistest"
+)
+
+// lossyProxy forwards TCP to a Redis and, when armed, lets one matching
+// command reach the server but cuts the connection instead of passing the
+// reply back: the write happened, the client saw a network error, and
+// go-redis retries it.
+type lossyProxy struct {
+	ln      net.Listener
+	target  string
+	mu      sync.Mutex
+	match   []byte
+	dropped atomic.Int64
+}
+
+func startProxy(t *testing.T, target string) *lossyProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &lossyProxy{ln: ln, target: target}
+	var conns sync.WaitGroup
+	t.Cleanup(func() { _ = ln.Close(); conns.Wait() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Go(func() { p.handle(c) })
+		}
+	}()
+	return p
+}
+
+// arm makes the next command containing match lose its reply.
+func (p *lossyProxy) arm(match string) {
+	p.mu.Lock()
+	p.match = []byte(match)
+	p.mu.Unlock()
+}
+
+func (p *lossyProxy) takeMatch(chunk []byte) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.match != nil && bytes.Contains(chunk, p.match) {
+		p.match = nil
+		return true
+	}
+	return false
+}
+
+func (p *lossyProxy) handle(client net.Conn) {
+	defer client.Close()
+	server, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	defer server.Close()
+	var dropReply atomic.Bool
+	go func() {
+		defer server.Close()
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := client.Read(buf)
+			if err != nil {
+				return
+			}
+			if p.takeMatch(buf[:n]) {
+				dropReply.Store(true)
+			}
+			if _, err := server.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	}()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := server.Read(buf)
+		if err != nil {
+			return
+		}
+		if dropReply.Load() {
+			p.dropped.Add(1)
+			return
+		}
+		if _, err := client.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// TestLostReplyRetryIsIdempotent checks the retry design: every write
+// whose reply is lost after it was applied is retried by go-redis and
+// still reports its own success, exactly once.
+func TestLostReplyRetryIsIdempotent(t *testing.T) {
+	in := redistest.Start(t).Instance(t)
+	opts, err := redis.ParseURL(in.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startProxy(t, opts.Addrs[0])
+	s := newStore(t, in.URL, in.Prefix, patient, func(o *redis.Options) { o.Addrs = []string{p.ln.Addr().String()} })
+	ctx := t.Context()
+
+	// Load every script first: a lost NOSCRIPT reply proves nothing.
+	warm := store.Ref{Scope: "lost", Collection: "c", ID: "warm"}
+	if _, err := s.Create(ctx, warm, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Claim(ctx, "warm", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendAudit(ctx, store.AuditEntry{Scope: "warm", At: when}); err != nil {
+		t.Fatal(err)
+	}
+
+	lose := func(match string, op func() error) {
+		t.Helper()
+		before := p.dropped.Load()
+		p.arm(match)
+		if err := op(); err != nil {
+			t.Fatalf("%s with a lost reply: %v", match, err)
+		}
+		if p.dropped.Load() != before+1 {
+			t.Fatalf("%s: no reply was dropped; the test did not test anything", match)
+		}
+	}
+
+	ref := store.Ref{Scope: "lost", Collection: "c", ID: "doc-lost"}
+	lose("doc-lost", func() error {
+		d, err := s.Create(ctx, ref, []byte("v1"), store.AuditEntry{At: when, Action: "created"})
+		if err == nil && d.Version != 1 {
+			t.Errorf("Create: version %d", d.Version)
+		}
+		return err
+	})
+	lose("doc-lost", func() error {
+		d, err := s.Update(ctx, ref, 1, []byte("v2"), store.AuditEntry{At: when, Action: "updated"})
+		if err == nil && d.Version != 2 {
+			t.Errorf("Update: version %d", d.Version)
+		}
+		return err
+	})
+	if d, err := s.Get(ctx, ref); err != nil || d.Version != 2 || string(d.Data) != "v2" {
+		t.Fatalf("after lost replies: %+v, %v", d, err)
+	}
+	lose("evt-lost", func() error {
+		won, err := s.Claim(ctx, "evt-lost", time.Minute)
+		if err == nil && !won {
+			t.Error("Claim with a lost reply reported a loss")
+		}
+		return err
+	})
+	if won, err := s.Claim(ctx, "evt-lost", time.Minute); err != nil || won {
+		t.Fatalf("second Claim: %v, %v", won, err)
+	}
+	lose("audit-lost", func() error {
+		_, err := s.AppendAudit(ctx, store.AuditEntry{Scope: "lost", At: when, Action: "audit-lost"})
+		return err
+	})
+	lose("pipe-lost", func() error {
+		won, _, err := s.ClaimAndGetConversation(ctx, "pipe-lost", time.Minute, "U1")
+		if err == nil && !won {
+			t.Error("ClaimAndGetConversation with a lost reply reported a loss")
+		}
+		return err
+	})
+
+	entries, err := s.ReadAudit(ctx, "lost", time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, e.Action)
+	}
+	if want := []string{"created", "updated", "audit-lost"}; !slices.Equal(actions, want) {
+		t.Fatalf("audit = %q, want each once: %q", actions, want)
+	}
+	if _, err := s.Update(ctx, ref, 2, nil); err != nil {
+		t.Fatalf("Update after the drill: %v", err)
+	}
+}
