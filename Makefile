@@ -1,0 +1,20 @@
+# The README's commands. `make test` is what CI runs.
+GO ?= go
+FUZZTIME ?= 20s
+
+.PHONY: run test fuzz bench vet
+
+run:
+	$(GO) run ./cmd/licensebot chat
+
+test:
+	$(GO) test -race ./...
+
+fuzz:
+	$(GO) test ./bot/intent -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME)
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+vet:
+	$(GO) vet ./...

@@ -1,0 +1,525 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/licensebot/licensebot/bot/intent"
+	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/rules"
+	"github.com/licensebot/licensebot/workflows"
+)
+
+// Slots a draft can wait for.
+const (
+	slotSubscription = "subscription"
+	slotQuantity     = "quantity"
+	slotTarget       = "target"
+	slotMerge        = "merge"
+	slotAlignWith    = "align_with"
+)
+
+func (e *Engine) handleText(ctx context.Context, tc *turnCtx, text string) error {
+	in := e.parser.Parse(text)
+	tc.lang = e.pickLang(tc.turn, tc.d, in.Lang)
+	kind := string(in.Kind)
+
+	if strings.TrimSpace(text) == "" {
+		tc.say(Message{Kind: KindHelp, Text: e.tr.T(tc.lang, "empty", nil)})
+		return nil
+	}
+	if kind == "abort" {
+		had := tc.d.Draft != nil || tc.d.Rejecting != nil
+		tc.d.Draft, tc.d.Rejecting = nil, nil
+		if had {
+			tc.say(Message{Text: e.tr.T(tc.lang, "aborted", nil)})
+		} else {
+			tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_abort", nil)})
+		}
+		return nil
+	}
+	// A rejection reason is free text: take it as typed.
+	if tc.d.Rejecting != nil && kind != "help" {
+		ref := *tc.d.Rejecting
+		tc.d.Rejecting = nil
+		reason := strings.TrimSpace(text)
+		if strings.EqualFold(reason, "skip") || strings.EqualFold(reason, "passer") || kind == "no" {
+			reason = ""
+		}
+		return e.reject(ctx, tc, ref, reason)
+	}
+	// While a draft waits for a slot, an answer fills it.
+	if dr := tc.d.Draft; dr != nil && dr.Awaiting != "" && !isCommand(kind) {
+		if e.fillSlot(tc, dr, in, text) {
+			return e.advance(ctx, tc)
+		}
+	}
+	if dr := tc.d.Draft; dr != nil && dr.Previewed {
+		switch kind {
+		case "yes":
+			return e.confirm(ctx, tc, dr.ID)
+		case "no":
+			tc.d.Draft = nil
+			tc.say(Message{Text: e.tr.T(tc.lang, "aborted", nil)})
+			return nil
+		}
+	}
+
+	switch kind {
+	case "help":
+		tc.say(e.helpMessage(tc))
+	case "list":
+		return e.listSubscriptions(ctx, tc)
+	case "show":
+		return e.showSubscription(ctx, tc, in)
+	case "catalog":
+		e.showCatalog(tc, in)
+	case "my_requests":
+		return e.myRequests(ctx, tc)
+	case "pending_approvals":
+		return e.pendingApprovals(ctx, tc)
+	case "withdraw":
+		return e.withdraw(ctx, tc, in.RequestID)
+	case "language":
+		if l := Lang(in.Language); l != "" {
+			tc.lang, tc.d.Lang, tc.d.Pinned = l, l, true
+		}
+		tc.say(Message{Text: e.tr.T(tc.lang, "language_set", nil)})
+	case "add_seats", "remove_seats", "set_renewal_quantity", "auto_renew_off", "auto_renew_on", "cancel", "upgrade", "align_end_date":
+		return e.startChange(ctx, tc, in)
+	case "yes", "no":
+		tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_confirm", nil)})
+	default:
+		tc.say(Message{Kind: KindHelp, Text: e.tr.T(tc.lang, "unknown", nil)})
+	}
+	return nil
+}
+
+// isCommand: intents that start something new even in the middle of a
+// dialogue.
+func isCommand(kind string) bool {
+	switch kind {
+	case "help", "list", "catalog", "my_requests", "pending_approvals", "withdraw", "language",
+		"add_seats", "remove_seats", "set_renewal_quantity", "auto_renew_off", "auto_renew_on", "cancel", "upgrade", "align_end_date":
+		return true
+	}
+	return false
+}
+
+func changeKindOf(kind string) csp.ChangeKind { return csp.ChangeKind(kind) }
+
+// startChange begins a new draft from an intent and asks for what is
+// missing.
+func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent) error {
+	if tc.customer.ID == "" {
+		tc.say(Message{Text: e.tr.T(tc.lang, "no_customer", nil)})
+		return nil
+	}
+	if msg := e.quantityProblem(tc, in); msg != "" {
+		tc.say(Message{Kind: KindRefusal, Text: msg})
+		return nil
+	}
+	dr := &draft{
+		ID:          newID(),
+		CustomerID:  tc.customer.ID,
+		Change:      csp.Change{Kind: changeKindOf(string(in.Kind)), Quantity: in.Quantity},
+		HasQuantity: in.HasQuantity,
+		All:         in.All,
+	}
+	subs, err := e.opt.Provider.Subscriptions(ctx, tc.customer.ID)
+	if err != nil {
+		return err
+	}
+	offers := in.Offers
+	// Source subscription from the first product named.
+	if len(offers) > 0 {
+		cands := subsMatching(subs, offers[0].Candidates, dr.Change.Kind)
+		switch len(cands) {
+		case 0:
+			tc.say(Message{Text: e.tr.T(tc.lang, "no_such_subscription", map[string]any{"Product": e.offerNames(offers[0].Candidates, tc.lang)})})
+			return nil
+		case 1:
+			dr.Change.SubscriptionID = cands[0].ID
+		default:
+			dr.SubChoices = ids(cands)
+		}
+		offers = offers[1:]
+	}
+	if dr.Change.Kind == csp.ChangeUpgrade && len(offers) > 0 {
+		dr.TargetChoices = offers[0].Candidates
+		if len(dr.TargetChoices) == 1 {
+			dr.Change.TargetOfferID = dr.TargetChoices[0]
+			dr.TargetChoices = nil
+		}
+		if in.NewLine {
+			dr.MergeAsked = true
+		}
+		if in.IntoExisting {
+			// Resolved to the line once the target offer is known.
+			dr.Awaiting = ""
+		}
+		offers = offers[1:]
+	}
+	if dr.Change.Kind == csp.ChangeAlignEndDate && len(offers) > 0 {
+		cands := subsMatching(subs, offers[0].Candidates, "")
+		if len(cands) == 1 {
+			dr.Change.TargetSubscriptionID = cands[0].ID
+		}
+	}
+	tc.d.Draft = dr
+	if dr.Change.Kind == csp.ChangeUpgrade && in.IntoExisting && dr.Change.TargetOfferID != "" {
+		if line := e.mergeLine(subs, dr); line != "" {
+			dr.Change.TargetSubscriptionID = line
+			dr.MergeAsked = true
+		}
+	}
+	return e.advance(ctx, tc)
+}
+
+func (e *Engine) quantityProblem(tc *turnCtx, in intent.Intent) string {
+	switch in.QuantityError {
+	case "":
+		return ""
+	case "negative":
+		return e.tr.T(tc.lang, "quantity.negative", nil)
+	case "too_large":
+		return e.tr.T(tc.lang, "quantity.too_large", nil)
+	case "zero":
+		if in.Kind == "set_renewal_quantity" || in.Kind == "remove_seats" {
+			return e.tr.T(tc.lang, "quantity.zero_means_cancel", nil)
+		}
+		return e.tr.T(tc.lang, "quantity.zero", nil)
+	}
+	return e.tr.T(tc.lang, "quantity.invalid", nil)
+}
+
+// subsMatching returns the subscriptions of the candidate offers that the
+// change can concern (active ones, except for auto-renew on).
+func subsMatching(subs []csp.Subscription, offerIDs []string, kind csp.ChangeKind) []csp.Subscription {
+	var out []csp.Subscription
+	for _, id := range offerIDs {
+		for _, s := range subs {
+			if s.OfferID != id {
+				continue
+			}
+			if kind != "" && s.Status != csp.StatusActive && kind != csp.ChangeAutoRenewOn {
+				continue
+			}
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 && kind != "" {
+		// Nothing active: let the rules explain why (expired, cancelled).
+		return subsMatching(subs, offerIDs, "")
+	}
+	return out
+}
+
+func ids(subs []csp.Subscription) []string {
+	out := make([]string, len(subs))
+	for i, s := range subs {
+		out[i] = s.ID
+	}
+	return out
+}
+
+// fillSlot uses an answer for the slot a draft waits for; false when the
+// text does not answer it (then it is handled as a new message).
+func (e *Engine) fillSlot(tc *turnCtx, dr *draft, in intent.Intent, text string) bool {
+	switch dr.Awaiting {
+	case slotQuantity:
+		if in.QuantityError != "" {
+			tc.say(Message{Kind: KindRefusal, Text: e.quantityProblem(tc, in)})
+			return false
+		}
+		if in.HasQuantity || in.All {
+			dr.Change.Quantity, dr.HasQuantity, dr.All = in.Quantity, true, in.All
+			dr.Awaiting = ""
+			return true
+		}
+	case slotSubscription, slotTarget, slotAlignWith:
+		ref := e.parser.MatchOffer(text)
+		choices := dr.SubChoices
+		if dr.Awaiting == slotTarget {
+			choices = dr.TargetChoices
+		}
+		for _, c := range ref.Candidates {
+			for _, ch := range choices {
+				if c == ch || e.subOffer(tc, ch) == c {
+					e.choose(dr, ch)
+					return true
+				}
+			}
+		}
+	case slotMerge:
+		if in.NewLine {
+			dr.MergeAsked, dr.Awaiting = true, ""
+			return true
+		}
+		if in.IntoExisting || in.Kind == "yes" {
+			dr.MergeAsked, dr.Awaiting = true, ""
+			dr.Change.TargetSubscriptionID = firstNonEmpty(dr.SubChoices)
+			return true
+		}
+	}
+	return false
+}
+
+func firstNonEmpty(s []string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return ""
+}
+
+// subOffer finds the offer of a subscription id in a cached way: the
+// draft's choices are subscription ids, people name offers.
+func (e *Engine) subOffer(tc *turnCtx, subID string) string {
+	subs, err := e.opt.Provider.Subscriptions(context.Background(), tc.customer.ID)
+	if err != nil {
+		return ""
+	}
+	for _, s := range subs {
+		if s.ID == subID {
+			return s.OfferID
+		}
+	}
+	return ""
+}
+
+// choose fills the slot being asked with a pressed or typed choice.
+func (e *Engine) choose(dr *draft, value string) {
+	switch dr.Awaiting {
+	case slotSubscription:
+		dr.Change.SubscriptionID = value
+		dr.SubChoices = nil
+	case slotTarget:
+		dr.Change.TargetOfferID = value
+		dr.TargetChoices = nil
+	case slotAlignWith:
+		dr.Change.TargetSubscriptionID = value
+		dr.SubChoices = nil
+	case slotMerge:
+		dr.MergeAsked = true
+		if value != "new" {
+			dr.Change.TargetSubscriptionID = value
+		}
+		dr.SubChoices = nil
+	}
+	dr.Awaiting = ""
+}
+
+// advance asks for the next missing slot, or shows the preview.
+func (e *Engine) advance(ctx context.Context, tc *turnCtx) error {
+	dr := tc.d.Draft
+	subs, err := e.opt.Provider.Subscriptions(ctx, dr.CustomerID)
+	if err != nil {
+		return err
+	}
+	byID := map[string]csp.Subscription{}
+	for _, s := range subs {
+		byID[s.ID] = s
+	}
+	k := dr.Change.Kind
+	// 1. Which subscription?
+	if dr.Change.SubscriptionID == "" {
+		if len(dr.SubChoices) == 0 {
+			for _, s := range subs {
+				if s.Status == csp.StatusActive || k == csp.ChangeAutoRenewOn {
+					dr.SubChoices = append(dr.SubChoices, s.ID)
+				}
+			}
+		}
+		if len(dr.SubChoices) == 1 {
+			dr.Change.SubscriptionID = dr.SubChoices[0]
+			dr.SubChoices = nil
+		} else {
+			dr.Awaiting = slotSubscription
+			tc.say(e.askChoice(tc, "ask.subscription", dr.SubChoices, byID))
+			return nil
+		}
+	}
+	sub := byID[dr.Change.SubscriptionID]
+	// 2. How many?
+	needsQty := k == csp.ChangeAddSeats || k == csp.ChangeRemoveSeats || k == csp.ChangeSetRenewalQuantity
+	if needsQty && !dr.HasQuantity {
+		dr.Awaiting = slotQuantity
+		tc.say(Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.quantity."+string(k), map[string]any{
+			"Name": sub.Name, "Quantity": sub.Quantity, "Renewal": sub.RenewalQuantity()})})
+		return nil
+	}
+	if k == csp.ChangeUpgrade {
+		if !dr.HasQuantity || dr.All {
+			dr.Change.Quantity = 0 // all seats
+		}
+		if dr.Change.TargetOfferID == "" {
+			if len(dr.TargetChoices) == 0 {
+				for _, o := range e.catalog.UpgradeTargets(sub.OfferID) {
+					dr.TargetChoices = append(dr.TargetChoices, o.ID)
+				}
+			}
+			if len(dr.TargetChoices) == 0 {
+				// No path at all: let the rules explain (Teams Essentials).
+				dr.Change.TargetOfferID = sub.OfferID
+			} else if len(dr.TargetChoices) == 1 && !e.catalog.CanUpgrade(sub.OfferID, dr.TargetChoices[0]) {
+				dr.Change.TargetOfferID = dr.TargetChoices[0]
+			} else {
+				dr.Awaiting = slotTarget
+				m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.target", map[string]any{"Name": sub.Name})}
+				for _, id := range dr.TargetChoices {
+					o, _ := e.catalog.Offer(id)
+					m.Actions = append(m.Actions, Action{ID: "choose", Label: o.Name, Value: dr.ID + ":" + id})
+				}
+				tc.say(m)
+				return nil
+			}
+		}
+		if !dr.MergeAsked && e.catalog.CanUpgrade(sub.OfferID, dr.Change.TargetOfferID) {
+			lines := e.mergeLines(subs, sub, dr.Change.TargetOfferID)
+			if len(lines) > 0 {
+				dr.Awaiting = slotMerge
+				dr.SubChoices = ids(lines)
+				m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.merge", nil)}
+				for i, l := range lines {
+					st := StyleDefault
+					if i == 0 {
+						st = StylePrimary // the guide: prefer merging into existing lines
+					}
+					m.Actions = append(m.Actions, Action{ID: "choose", Style: st, Value: dr.ID + ":" + l.ID,
+						Label: e.tr.T(tc.lang, "merge.into", map[string]any{"Name": l.Name, "End": e.endDate(tc, l), "Quantity": l.Quantity})})
+				}
+				m.Actions = append(m.Actions, Action{ID: "choose", Value: dr.ID + ":new", Label: e.tr.T(tc.lang, "merge.new", nil)})
+				tc.say(m)
+				return nil
+			}
+			dr.MergeAsked = true
+		}
+	}
+	if k == csp.ChangeAlignEndDate && dr.Change.TargetSubscriptionID == "" {
+		var choices []string
+		for _, s := range subs {
+			if s.ID != sub.ID && s.Status == csp.StatusActive {
+				choices = append(choices, s.ID)
+			}
+		}
+		dr.SubChoices = choices
+		dr.Awaiting = slotAlignWith
+		tc.say(e.askChoice(tc, "ask.align_with", choices, byID))
+		return nil
+	}
+	return e.preview(ctx, tc)
+}
+
+// mergeLines lists existing lines of the target offer an upgrade could go
+// into (the rules decide if it may).
+func (e *Engine) mergeLines(subs []csp.Subscription, src csp.Subscription, targetOffer string) []csp.Subscription {
+	var out []csp.Subscription
+	for _, s := range subs {
+		if s.ID != src.ID && s.OfferID == targetOffer && s.Status == csp.StatusActive {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (e *Engine) mergeLine(subs []csp.Subscription, dr *draft) string {
+	for _, s := range subs {
+		if s.ID != dr.Change.SubscriptionID && s.OfferID == dr.Change.TargetOfferID && s.Status == csp.StatusActive {
+			return s.ID
+		}
+	}
+	return ""
+}
+
+func (e *Engine) askChoice(tc *turnCtx, id string, choices []string, byID map[string]csp.Subscription) Message {
+	m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, id, nil)}
+	for _, c := range choices {
+		s := byID[c]
+		label := s.Name
+		if dupName(choices, byID, s) {
+			label = fmt.Sprintf("%s (%d)", s.Name, s.Quantity)
+		}
+		m.Actions = append(m.Actions, Action{ID: "choose", Label: label, Value: tc.d.Draft.ID + ":" + c})
+	}
+	return m
+}
+
+func dupName(choices []string, byID map[string]csp.Subscription, s csp.Subscription) bool {
+	n := 0
+	for _, c := range choices {
+		if byID[c].Name == s.Name {
+			n++
+		}
+	}
+	return n > 1
+}
+
+// preview evaluates the complete draft and shows what would happen, or
+// why it cannot, with the legal alternatives.
+func (e *Engine) preview(ctx context.Context, tc *turnCtx) error {
+	dr := tc.d.Draft
+	ev, err := e.opt.Service.Evaluate(ctx, tc.turn.Person, dr.CustomerID, dr.Change)
+	if err != nil {
+		return err
+	}
+	if ev.Decision.Outcome == rules.Refused {
+		tc.say(e.refusalMessage(tc, dr, ev))
+		dr.Previewed = false
+		return nil
+	}
+	dr.Previewed = true
+	dr.Alternatives = nil
+	tc.say(e.previewMessage(tc, dr, ev))
+	return nil
+}
+
+// confirm submits the previewed draft.
+func (e *Engine) confirm(ctx context.Context, tc *turnCtx, draftID string) error {
+	dr := tc.d.Draft
+	if dr == nil || dr.ID != draftID || !dr.Previewed {
+		if s := tc.d.Submitted; s != nil && s.DraftID == draftID {
+			tc.say(Message{Text: e.tr.T(tc.lang, "already_submitted", map[string]any{"ID": s.RequestID})})
+			return nil
+		}
+		tc.say(Message{Text: e.tr.T(tc.lang, "stale_preview", nil)})
+		return nil
+	}
+	req, err := e.opt.Service.Submit(ctx, tc.turn.Person, dr.CustomerID, dr.Change, "", dr.ID)
+	var refused *workflows.RefusedError
+	switch {
+	case errors.As(err, &refused):
+		// The rules changed their mind with fresh data (a window closed
+		// between the preview and the click).
+		tc.say(e.refusalMessage(tc, dr, refused.Evaluation))
+		dr.Previewed = false
+		return nil
+	case errors.Is(err, workflows.ErrDuplicate):
+		tc.d.Draft = nil
+		tc.say(Message{Text: e.tr.T(tc.lang, "already_submitted_plain", nil)})
+		return nil
+	case err != nil:
+		return err
+	}
+	tc.d.Draft = nil
+	tc.d.Submitted = &submitted{DraftID: draftID, RequestID: req.ID}
+	// The request card itself reaches the requester through the
+	// notifier (in this turn's reply), so nothing more to say here.
+	return nil
+}
+
+func (e *Engine) offerNames(offerIDs []string, lang string) string {
+	var names []string
+	for _, id := range offerIDs {
+		if o, ok := e.catalog.Offer(id); ok {
+			names = append(names, o.Name)
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "?"
+	}
+	return strings.Join(names, " / ")
+}

@@ -1,0 +1,832 @@
+// Package intent turns a chat message in English or French into what the
+// person wants ("add 2 Business Standard seats", "ajoute 2 licences E3",
+// "upgrade 5 E1 to E3") and the products, quantity and options they named.
+//
+// The parser is rule-based: a fixed bilingual vocabulary of concepts
+// (lexicon.go), the offers of the catalog indexed by name and alias with
+// typo tolerance (offers.go), number reading (digits and words up to
+// twenty), and ordered rules over those concepts (classify.go). There is
+// no network call and no model: a Parse is a pure function of the text and
+// the catalog, takes microseconds, and gives the same answer every time.
+//
+// Text is folded before matching (case, accents, ligatures, typographic
+// quotes and dashes) and only the first MaxRunes runes are analysed, so
+// hostile or oversized input costs no more than a normal sentence.
+// Markup such as "<!channel>" or "*bold*" is just punctuation around
+// words. Parse never panics.
+package intent
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/licensebot/licensebot/csp"
+)
+
+// Kind is what a message asks for.
+type Kind string
+
+// The kinds of intent. The change kinds have the names of csp.ChangeKind.
+const (
+	KindHelp               Kind = "help"
+	KindList               Kind = "list"
+	KindShow               Kind = "show"
+	KindAddSeats           Kind = "add_seats"
+	KindRemoveSeats        Kind = "remove_seats"
+	KindSetRenewalQuantity Kind = "set_renewal_quantity"
+	KindAutoRenewOff       Kind = "auto_renew_off"
+	KindAutoRenewOn        Kind = "auto_renew_on"
+	KindCancel             Kind = "cancel"
+	KindUpgrade            Kind = "upgrade"
+	KindAlignEndDate       Kind = "align_end_date"
+	KindCatalog            Kind = "catalog"
+	KindMyRequests         Kind = "my_requests"
+	KindPendingApprovals   Kind = "pending_approvals"
+	KindWithdraw           Kind = "withdraw"
+	KindLanguage           Kind = "language"
+	KindAbort              Kind = "abort"
+	KindYes                Kind = "yes"
+	KindNo                 Kind = "no"
+	KindUnknown            Kind = "unknown"
+)
+
+// Valid reports whether k is one of the kinds above.
+func (k Kind) Valid() bool {
+	switch k {
+	case KindHelp, KindList, KindShow, KindAddSeats, KindRemoveSeats, KindSetRenewalQuantity,
+		KindAutoRenewOff, KindAutoRenewOn, KindCancel, KindUpgrade, KindAlignEndDate, KindCatalog,
+		KindMyRequests, KindPendingApprovals, KindWithdraw, KindLanguage, KindAbort, KindYes,
+		KindNo, KindUnknown:
+		return true
+	}
+	return false
+}
+
+// Quantity errors: a number was given but cannot be a seat count.
+const (
+	QuantityNegative   = "negative"
+	QuantityTooLarge   = "too_large"
+	QuantityZero       = "zero"
+	QuantityNotANumber = "not_a_number"
+)
+
+// MaxQuantity is the largest quantity accepted; larger numbers are
+// reported as QuantityTooLarge rather than parsed.
+const MaxQuantity = 100000
+
+// Roles of products in an upgrade or an end-date alignment.
+const (
+	RoleSource    = "source"    // upgrade: the offer upgraded from
+	RoleTarget    = "target"    // upgrade: the offer upgraded to
+	RoleSubject   = "subject"   // align: the subscription whose end date changes
+	RoleReference = "reference" // align: the subscription whose end date is copied
+)
+
+// OfferRef is one product named in a message.
+type OfferRef struct {
+	// Text is the user's words that matched, as typed.
+	Text string
+	// Candidates are offer ids, best first; more than one means the words
+	// were ambiguous ("business" → Basic, Standard, Premium). The caller
+	// narrows them down, typically to the subscriptions the customer has.
+	Candidates []string
+	// Exact is true when a name or alias matched word for word, false when
+	// the match tolerated typos ("bussiness standrad").
+	Exact bool
+	// Role is set for upgrades and alignments: RoleSource/RoleTarget,
+	// RoleSubject/RoleReference. Offers keeps the order [source, target]
+	// (or [subject, reference]) whenever both were named; when only one
+	// product was named its Role says which one it is ("upgrade to
+	// premium" names only the target).
+	Role string
+}
+
+// Intent is the result of parsing one message.
+type Intent struct {
+	Kind Kind
+	// Lang is the language the message is written in, "en" or "fr", from
+	// its function words, verbs and accents; "" when there is no signal
+	// ("ok", "E3").
+	Lang string
+	// Quantity is the seat count asked for (0 when none or invalid).
+	Quantity    int
+	HasQuantity bool
+	// Absolute is true when Quantity is a total ("reduce E3 to 8", "renew
+	// only 6") rather than a change ("add 2", "reduce by 2").
+	Absolute bool
+	// Delta is set for set_renewal_quantity when the user asked for a
+	// change of the renewal quantity instead of a total ("reduce the
+	// renewal by 2" → -2). HasQuantity is then false, so a caller that
+	// reads only Quantity asks for the total instead of renewing 2 seats.
+	Delta int
+	// All: "all", "all of them", "tous", "toutes".
+	All bool
+	// QuantityError is "" or one of QuantityNegative, QuantityTooLarge,
+	// QuantityZero, QuantityNotANumber; Quantity is then 0 and
+	// HasQuantity true.
+	QuantityError string
+	// Offers are the products named, in text order, except that upgrades
+	// are ordered [source, target] and alignments [subject, reference].
+	Offers []OfferRef
+	// IntoExisting: "into the existing line", "dans la ligne existante",
+	// "merge", or a reply such as "the existing one".
+	IntoExisting bool
+	// NewLine: "as a new line", "nouvelle ligne", or a reply "a new one".
+	NewLine bool
+	// RequestID is a request named by id, normalized to the workflow's
+	// form "R-<n>" whatever was typed ("r12", "req-12", "#12", "demande 12").
+	RequestID string
+	// Language is the language asked for by Kind language: "en" or "fr".
+	Language string
+	// Truncated is true when only the first MaxRunes runes were analysed.
+	Truncated bool
+}
+
+// Parser parses messages against one catalog. It is immutable after
+// NewParser and safe for concurrent use.
+type Parser struct {
+	lex    *lexicon
+	offers *offerIndex
+	nums   map[string]numberWord
+}
+
+// NewParser indexes the catalog's names and aliases and builds the
+// vocabulary once, so that Parse does no setup work. A nil catalog gives
+// a parser that recognises no products.
+func NewParser(cat *csp.Catalog) *Parser {
+	lex := buildLexicon(lexiconEntries())
+	return &Parser{
+		lex:    lex,
+		offers: buildOfferIndex(cat, lex),
+		nums:   numberWords(),
+	}
+}
+
+// Parse reads one message. It never panics and never calls out.
+func (p *Parser) Parse(text string) Intent {
+	a := p.analyse(text)
+	in := Intent{Truncated: a.truncated}
+	in.Kind = p.classify(a)
+	p.fill(a, &in)
+	return in
+}
+
+// MatchOffer matches free text against the catalog, for answers to "which
+// product?" ("the E3 one", "bussiness standard"). Several products named
+// give one ambiguous OfferRef with all their candidates; none gives a
+// zero OfferRef.
+func (p *Parser) MatchOffer(text string) OfferRef {
+	a := p.analyse(text)
+	var ref OfferRef
+	for i, m := range a.mentions {
+		r := p.offerRef(a, m)
+		if i == 0 {
+			ref = r
+			continue
+		}
+		ref.Text += ", " + r.Text
+		ref.Exact = ref.Exact && r.Exact
+		for _, c := range r.Candidates {
+			if !contains(ref.Candidates, c) {
+				ref.Candidates = append(ref.Candidates, c)
+			}
+		}
+	}
+	return ref
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+type itemKind uint8
+
+const (
+	itWord itemKind = iota
+	itConcept
+	itNumber
+	itOffer
+)
+
+// item is one unit of meaning: a phrase of the lexicon, a number, a
+// product, or a word the parser does not know.
+type item struct {
+	kind       itemKind
+	start, end int // token range
+	c          concept
+	lang       langTag
+	offer      int // index in analysis.mentions
+
+	// numbers
+	val     int64
+	numErr  string
+	article bool // "a", "une": one only in front of a seat or product
+	spelled bool // written as a word
+	one     bool // the word "one" (also a pronoun: "the E3 one")
+	plus    bool
+	neg     bool
+	excl    bool // part of a product name or a date: not a quantity
+}
+
+// analysis is everything the rules look at.
+type analysis struct {
+	input     string
+	toks      []token
+	items     []item
+	mentions  []mention
+	mask      concept // union of the concepts of all items
+	question  bool
+	truncated bool
+	requestID string
+	unknown   int // words the parser does not know
+	en, fr    int // language scores
+	qty       *item
+	qtyTarget bool
+	qtyFrom   *item   // the starting number of "from 10 to 8"
+	langCode  string  // "en"/"fr" typed after a language word ("lang fr")
+	lastLang  concept // the last of cEnglish/cFrench named
+}
+
+func (a *analysis) has(c concept) bool { return a.mask&c != 0 }
+
+func (a *analysis) firstIndex(c concept) int {
+	for i, it := range a.items {
+		if it.kind == itConcept && it.c&c != 0 {
+			return i
+		}
+		if it.kind == itNumber && it.plus && c&cAdd != 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+func (p *Parser) analyse(text string) *analysis {
+	nt := normalize(text)
+	toks, question := tokenize(nt)
+	a := &analysis{input: text, toks: toks, question: question, truncated: nt.truncated}
+
+	blocked := make([]bool, len(toks))
+	a.requestID = findRequestID(toks, blocked)
+
+	fuzzy := make([]bool, len(toks))
+	for i, t := range toks {
+		fuzzy[i] = p.fuzzyEligible(t)
+	}
+	a.mentions = p.offers.findOffers(toks, blocked, fuzzy)
+	p.buildItems(a, blocked)
+	p.pickQuantity(a)
+	p.scoreLanguage(a)
+	return a
+}
+
+// fuzzyEligible: only unknown, all-letter words of four letters or more
+// may be typos of a product word. Vocabulary words ("seats", "terms",
+// "premier", "entreprise") never are, which keeps "terms" from becoming
+// Teams and "entreprise" from becoming Apps for enterprise.
+func (p *Parser) fuzzyEligible(t token) bool {
+	if len(t.text) < 4 || len(t.text) > 32 {
+		return false
+	}
+	for i := 0; i < len(t.text); i++ {
+		if c := t.text[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	if _, ok := p.lex.words[t.text]; ok {
+		return false
+	}
+	_, num := p.nums[t.text]
+	return !num
+}
+
+// findRequestID finds "R-12", "r12", "req-12", "REQ 12", "#12",
+// "request 12", "demande n° 12" and blocks the tokens it used so that the
+// number is not read as a quantity.
+func findRequestID(toks []token, blocked []bool) string {
+	id := ""
+	set := func(n int64) {
+		if id == "" {
+			id = "R-" + strconv.FormatInt(n, 10)
+		}
+	}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		// Letters glued to digits: r12, req12.
+		if w := t.text; len(w) > 1 && (w[0] == 'r') {
+			rest := strings.TrimPrefix(strings.TrimPrefix(w, "req"), "r")
+			if rest != "" && isNumberText(rest) && len(rest) <= 9 {
+				n, _ := strconv.ParseInt(rest, 10, 64)
+				set(n)
+				blocked[i] = true
+				continue
+			}
+		}
+		if t.num && t.hash && !t.big && !t.frac && !t.date {
+			set(t.val)
+			blocked[i] = true
+			continue
+		}
+		if !t.num || t.big || t.frac || t.date || t.neg || i == 0 {
+			continue
+		}
+		prev := toks[i-1]
+		switch prev.text {
+		case "r", "req":
+			set(t.val)
+			blocked[i], blocked[i-1] = true, true
+			continue
+		}
+		// "request 12", "demande n° 12": the word, an optional "n°"/"no"/
+		// "number", then the number — unless seats or a product follow
+		// ("je demande 2 licences").
+		j := i - 1
+		if j > 0 && (prev.text == "n" || prev.text == "no" || prev.text == "number" || prev.text == "numero" || prev.text == "num") {
+			j--
+		}
+		switch toks[j].text {
+		case "request", "demande", "requete", "ticket", "id":
+			if i+1 < len(toks) {
+				switch toks[i+1].text {
+				case "seat", "seats", "licence", "licences", "license", "licenses", "user", "users", "poste", "postes", "siege", "sieges", "utilisateurs":
+					continue
+				}
+			}
+			set(t.val)
+			blocked[i] = true
+			for k := j + 1; k < i; k++ {
+				blocked[k] = true
+			}
+		}
+	}
+	return id
+}
+
+// brandBefore: a number right after these words is part of a product
+// name ("Office 365", "Plan 2", "Exchange 2"), not a quantity.
+func brandBefore(w string) bool {
+	switch w {
+	case "microsoft", "office", "plan", "forfait", "exchange", "windows", "project", "visio",
+		"dynamics", "version", "v", "m", "o", "e", "f", "p", "kb", "ms", "365", "teams":
+		return true
+	}
+	return false
+}
+
+func (p *Parser) buildItems(a *analysis, blocked []bool) {
+	toks := a.toks
+	a.items = make([]item, 0, len(toks))
+	mi := 0
+	for i := 0; i < len(toks); {
+		if mi < len(a.mentions) && a.mentions[mi].start == i {
+			m := a.mentions[mi]
+			a.items = append(a.items, item{kind: itOffer, start: m.start, end: m.end, offer: mi})
+			i = m.end
+			mi++
+			continue
+		}
+		if blocked[i] {
+			i++
+			continue
+		}
+		limit := len(toks)
+		if mi < len(a.mentions) {
+			limit = a.mentions[mi].start
+		}
+		n, ln := p.lex.longest(toks, i, limit, blocked)
+		if n >= 2 {
+			a.items = append(a.items, item{kind: itConcept, start: i, end: i + n, c: ln.c, lang: ln.lang})
+			i += n
+			continue
+		}
+		t := toks[i]
+		if t.num {
+			it := item{kind: itNumber, start: i, end: i + 1, val: t.val, plus: t.plus, neg: t.neg}
+			switch {
+			case t.date:
+				it.excl = true
+			case t.big:
+				it.numErr = QuantityTooLarge
+			case t.frac:
+				it.numErr = QuantityNotANumber
+			}
+			if i > 0 && brandBefore(toks[i-1].text) && !t.plus && !t.neg {
+				it.excl = true
+			}
+			a.items = append(a.items, it)
+			i++
+			continue
+		}
+		if v, k, nw := p.numberWordAt(toks, i, limit); k > 0 {
+			it := item{kind: itNumber, start: i, end: i + k, val: int64(v), spelled: true, article: nw.article, lang: nw.lang, one: t.text == "one" && k == 1}
+			if n == 1 {
+				it.c = ln.c
+			}
+			a.items = append(a.items, it)
+			i += k
+			continue
+		}
+		if n == 1 {
+			a.items = append(a.items, item{kind: itConcept, start: i, end: i + 1, c: ln.c, lang: ln.lang})
+			i++
+			continue
+		}
+		a.items = append(a.items, item{kind: itWord, start: i, end: i + 1})
+		a.unknown++
+		i++
+	}
+	for i := range a.items {
+		it := &a.items[i]
+		a.mask |= it.c
+		if it.kind == itConcept && it.c&(cEnglish|cFrench) != 0 {
+			a.lastLang = it.c & (cEnglish | cFrench)
+		}
+	}
+	// French "ne … que" is "only", not a negation: "ne renouveler que 6".
+	if a.mask&cNot != 0 {
+		seenNe := false
+		for _, t := range toks {
+			switch t.text {
+			case "ne", "n":
+				seenNe = true
+			case "que", "qu":
+				if seenNe {
+					a.mask = a.mask&^cNot | cOnly
+				}
+			}
+		}
+	}
+	// "lang fr", "language: en"
+	if n := len(a.items); n > 0 && a.items[n-1].kind == itWord {
+		switch toks[a.items[n-1].start].text {
+		case "fr", "fra", "fre":
+			a.langCode = "fr"
+		case "eng":
+			a.langCode = "en"
+		}
+	}
+	if n := len(a.items); n > 0 && a.items[n-1].kind == itConcept && toks[a.items[n-1].start].text == "en" && a.items[n-1].end-a.items[n-1].start == 1 {
+		a.langCode = "en"
+	}
+}
+
+// numberWordAt reads a spelled quantity at i: "two", "douze", and the
+// compounds "dix-sept", "vingt et un", "twenty-one".
+func (p *Parser) numberWordAt(toks []token, i, limit int) (int, int, numberWord) {
+	nw, ok := p.nums[toks[i].text]
+	if !ok {
+		return 0, 0, nw
+	}
+	next := func(k int) (numberWord, bool) {
+		if i+k >= limit {
+			return numberWord{}, false
+		}
+		w, ok := p.nums[toks[i+k].text]
+		return w, ok && !w.article && w.val >= 1 && w.val <= 9
+	}
+	switch toks[i].text {
+	case "dix":
+		if w, ok := next(1); ok && w.val >= 7 {
+			return 10 + w.val, 2, nw
+		}
+	case "vingt":
+		if i+2 < limit && toks[i+1].text == "et" && (toks[i+2].text == "un" || toks[i+2].text == "une") {
+			return 21, 3, nw
+		}
+		if w, ok := next(1); ok && w.val >= 2 {
+			return 20 + w.val, 2, nw
+		}
+	case "twenty":
+		if w, ok := next(1); ok {
+			return 20 + w.val, 2, nw
+		}
+	}
+	return nw.val, 1, nw
+}
+
+// pickQuantity chooses the seat count among the numbers of the message.
+func (p *Parser) pickQuantity(a *analysis) {
+	var first, firstArticle, lastTarget, best *item
+	bestScore := 0
+	for k := range a.items {
+		it := &a.items[k]
+		if it.kind != itNumber || it.excl {
+			continue
+		}
+		var prev *item
+		if k > 0 {
+			prev = &a.items[k-1]
+		}
+		if it.article {
+			// "a"/"an"/"une" count as one only before a seat noun or a
+			// product, possibly through "new"/"more" ("a new E3 licence").
+			// A bare "a" after a product or a number is "à" typed without
+			// its accent ("de E1 a E3", "de 10 a 8").
+			if prev != nil && (prev.kind == itOffer || prev.kind == itNumber) && a.toks[it.start].text == "a" {
+				continue
+			}
+			j := k + 1
+			for j < len(a.items) && a.items[j].kind == itConcept && a.items[j].c != 0 && a.items[j].c&^(cMore|cNew|cFiller) == 0 {
+				j++
+			}
+			if j < len(a.items) {
+				nx := a.items[j]
+				if nx.kind == itOffer || (nx.kind == itConcept && nx.c&cSeatNoun != 0) {
+					if firstArticle == nil {
+						firstArticle = it
+					}
+				}
+			}
+			continue
+		}
+		if it.one && prev != nil && (prev.kind == itOffer || prev.c&(cThe|cWhat|cIt|cNew|cExisting) != 0) {
+			continue // "the E3 one", "which one", "a new one": a pronoun
+		}
+		if prev != nil && prev.kind == itConcept && prev.c&cMinus != 0 {
+			it.neg = true
+		}
+		target := prev != nil && ((prev.kind == itConcept && prev.c&cTo != 0 && prev.c&cFrom == 0) ||
+			(prev.kind == itNumber && prev.article && a.toks[prev.start].text == "a" && !it.spelled))
+		if first == nil {
+			first = it
+		}
+		if target {
+			lastTarget = it
+		}
+		// Prefer the number that counts something: before seats or a
+		// product ("2 E3", "3 more licences"), or right after a change verb
+		// ("add 2"). Stray digits (a link, "alert(1)") only count when
+		// nothing better is there.
+		if sc := a.countScore(k); sc > bestScore {
+			best, bestScore = it, sc
+		}
+	}
+	switch {
+	case lastTarget != nil:
+		a.qty, a.qtyTarget = lastTarget, true
+		if first != nil && first != lastTarget && first.numErr == "" && !first.neg {
+			a.qtyFrom = first // "from 10 to 8"
+		}
+	case bestScore > 0:
+		a.qty = best
+	case first != nil:
+		a.qty = first
+	case firstArticle != nil:
+		a.qty = firstArticle
+	}
+}
+
+// countScore rates how much number k looks like a seat count.
+func (a *analysis) countScore(k int) int {
+	score := 0
+	j := k + 1
+	for j < len(a.items) && a.items[j].kind == itConcept && a.items[j].c != 0 && a.items[j].c&^(cMore|cNew|cAll|cFiller|cExisting) == 0 {
+		j++
+	}
+	if j < len(a.items) && (a.items[j].kind == itOffer || (a.items[j].kind == itConcept && a.items[j].c&cSeatNoun != 0)) {
+		score += 2
+	}
+	if k > 0 && a.items[k-1].kind == itConcept && a.items[k-1].c&(cAction|cNeed|cOnly) != 0 {
+		score++
+	}
+	return score
+}
+
+func (p *Parser) scoreLanguage(a *analysis) {
+	add := func(t langTag) {
+		switch t {
+		case langEN:
+			a.en += 2
+		case langENWeak:
+			a.en++
+		case langFR:
+			a.fr += 2
+		case langFRWeak:
+			a.fr++
+		}
+	}
+	for _, it := range a.items {
+		switch it.kind {
+		case itOffer:
+			if a.mentions[it.offer].fr {
+				a.fr++
+			}
+			continue
+		case itConcept, itNumber:
+			add(it.lang)
+		}
+		for k := it.start; k < it.end; k++ {
+			if a.toks[k].accent {
+				a.fr++
+			}
+		}
+	}
+}
+
+// fill sets everything but Kind from the analysis.
+func (p *Parser) fill(a *analysis, in *Intent) {
+	switch {
+	case len(a.toks) == 1 && len(a.toks[0].text) == 1:
+		// "y", "n", "o": no language signal in a single letter.
+	case a.en > a.fr:
+		in.Lang = "en"
+	case a.fr > a.en:
+		in.Lang = "fr"
+	}
+	in.RequestID = a.requestID
+	in.All = a.has(cAll)
+	if q := a.qty; q != nil {
+		in.HasQuantity = true
+		switch {
+		case q.neg:
+			in.QuantityError = QuantityNegative
+		case q.numErr != "":
+			in.QuantityError = q.numErr
+		case q.val == 0:
+			in.QuantityError = QuantityZero
+		case q.val > MaxQuantity:
+			in.QuantityError = QuantityTooLarge
+		default:
+			in.Quantity = int(q.val)
+		}
+		in.Absolute = a.qtyTarget
+	}
+	if in.Kind == KindSetRenewalQuantity && in.HasQuantity && in.QuantityError == "" {
+		// A renewal quantity is a total unless the words asked for a
+		// change: "reduce the renewal by 2", "remove 3 seats at renewal".
+		change := a.has(cRemove|cReduce|cAdd|cMore) && !a.qtyTarget && !a.has(cOnly|cKeep)
+		if change {
+			sign := 1
+			if a.has(cRemove | cReduce) {
+				sign = -1
+			}
+			in.Delta = sign * in.Quantity
+			in.Quantity, in.HasQuantity = 0, false
+		}
+		in.Absolute = !change
+	}
+	// "existing"/"new" speak of a line only next to a line or subscription
+	// noun, a merge verb, or as a bare reply to "merge or new line?"
+	// ("the existing one"): "quand même" or "2 new seats" say nothing.
+	short := len(a.mentions) == 0 && a.qty == nil
+	in.IntoExisting = a.has(cExisting) && (a.has(cLineNoun|cSubNoun) || short)
+	in.NewLine = a.has(cNew) && (a.has(cLineNoun|cSubNoun) || short)
+	if in.Kind == KindLanguage {
+		in.Language = a.languageAsked()
+	}
+	in.Offers = p.offerRefs(a, in.Kind)
+}
+
+func (a *analysis) languageAsked() string {
+	switch {
+	case a.lastLang == cEnglish:
+		return "en"
+	case a.lastLang == cFrench:
+		return "fr"
+	}
+	return a.langCode
+}
+
+func (p *Parser) offerRef(a *analysis, m mention) OfferRef {
+	ref := OfferRef{Exact: m.exact}
+	if len(a.toks) > 0 && m.start < m.end && m.end <= len(a.toks) {
+		s, e := a.toks[m.start].start, a.toks[m.end-1].end
+		if 0 <= s && s <= e && e < len(a.input) && a.input[e] == ')' &&
+			strings.Count(a.input[s:e], "(") > strings.Count(a.input[s:e], ")") {
+			e++ // quote "Exchange Online (Plan 2)" with its closing bracket
+		}
+		if 0 <= s && s <= e && e <= len(a.input) {
+			ref.Text = cleanText(a.input[s:e])
+		}
+	}
+	ref.Candidates = make([]string, 0, len(m.cands))
+	for _, c := range m.cands {
+		ref.Candidates = append(ref.Candidates, p.offers.ids[c])
+	}
+	return ref
+}
+
+// maxOffers bounds the products reported for one message.
+const maxOffers = 16
+
+// offerRefs lists the products in text order, or in role order for
+// upgrades and alignments.
+func (p *Parser) offerRefs(a *analysis, kind Kind) []OfferRef {
+	if len(a.mentions) == 0 {
+		return nil
+	}
+	n := min(len(a.mentions), maxOffers)
+	refs := make([]OfferRef, 0, n)
+	for _, m := range a.mentions[:n] {
+		refs = append(refs, p.offerRef(a, m))
+	}
+	switch kind {
+	case KindUpgrade:
+		return assignRoles(refs, a.preps(n), cTo, cFrom, RoleSource, RoleTarget)
+	case KindAlignEndDate:
+		return assignRoles(refs, a.preps(n), cWith|cTo, 0, RoleSubject, RoleReference)
+	}
+	return refs
+}
+
+// preps returns, for each of the first n products, the concept of the
+// preposition that introduces it ("to E3", "from E1", "sur E3"), looking
+// back over words that do not change it ("to all my E3 seats").
+func (a *analysis) preps(n int) []concept {
+	out := make([]concept, n)
+	for k, it := range a.items {
+		if it.kind != itOffer || it.offer >= n {
+			continue
+		}
+		for j := k - 1; j >= 0; j-- {
+			pj := a.items[j]
+			if pj.kind == itNumber {
+				if pj.article && a.toks[pj.start].text == "a" && it.offer > 0 {
+					// "de E1 a E3" typed without the accent.
+					out[it.offer] = cTo
+					break
+				}
+				continue
+			}
+			if pj.kind != itConcept {
+				break
+			}
+			if pj.c&(cTo|cFrom|cWith) != 0 {
+				out[it.offer] = pj.c & (cTo | cFrom | cWith)
+				break
+			}
+			if pj.c != 0 && pj.c&^cOfferNoise != 0 {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// assignRoles orders two products as [first role, second role]: the one
+// introduced by toPrep ("to", "vers", "with", "sur") is second, the one
+// introduced by fromPrep ("from", "de") first, otherwise text order.
+func assignRoles(refs []OfferRef, preps []concept, toPrep, fromPrep concept, firstRole, secondRole string) []OfferRef {
+	isTo := func(i int) bool { return preps[i]&toPrep != 0 && (fromPrep == 0 || preps[i]&fromPrep == 0) }
+	if len(refs) == 1 {
+		if isTo(0) {
+			refs[0].Role = secondRole
+		} else {
+			refs[0].Role = firstRole
+		}
+		return refs
+	}
+	// The second product is the first one after the start introduced by
+	// toPrep; the first product itself only when nothing else is ("to E3
+	// from E1").
+	second := -1
+	for i := 1; i < len(refs); i++ {
+		if isTo(i) {
+			second = i
+			break
+		}
+	}
+	if second == -1 && isTo(0) {
+		second = 0
+	}
+	first := -1
+	if fromPrep != 0 {
+		for i := range refs {
+			if i != second && preps[i]&fromPrep != 0 {
+				first = i
+				break
+			}
+		}
+	}
+	if first == -1 {
+		for i := range refs {
+			if i != second {
+				first = i
+				break
+			}
+		}
+	}
+	if second == -1 {
+		for i := range refs {
+			if i != first {
+				second = i
+				break
+			}
+		}
+	}
+	out := make([]OfferRef, 0, len(refs))
+	a, b := refs[first], refs[second]
+	a.Role, b.Role = firstRole, secondRole
+	out = append(out, a, b)
+	for i, r := range refs {
+		if i != first && i != second {
+			out = append(out, r)
+		}
+	}
+	return out
+}

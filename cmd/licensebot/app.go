@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/console"
+	"github.com/licensebot/licensebot/clock"
+	"github.com/licensebot/licensebot/config"
+	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/sandbox"
+	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/store/bolt"
+	"github.com/licensebot/licensebot/workflows"
+)
+
+// app is everything a command needs, wired from the flags and the
+// configuration.
+type app struct {
+	g        *globals
+	cfg      *config.Config
+	clock    clock.Setter
+	log      *slog.Logger
+	store    store.Store
+	sandbox  *sandbox.Sandbox
+	provider csp.Provider
+	svc      *workflows.Service
+	engine   *bot.Engine
+	outbox   *console.Outbox
+}
+
+type appOptions struct {
+	// realTime: without --now the clock follows the real one (Offset);
+	// otherwise it is fixed (Manual).
+	withEngine bool
+}
+
+func (g *globals) logger() *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
+		lvl = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(g.errOut, &slog.HandlerOptions{Level: lvl}))
+}
+
+// newClock: --now fixes the clock; otherwise it follows the real time and
+// can still be moved (/now in the chat).
+func (g *globals) newClock() (clock.Setter, error) {
+	t, err := g.fixedNow()
+	if err != nil {
+		return nil, err
+	}
+	if !t.IsZero() {
+		return clock.NewManual(t), nil
+	}
+	return clock.NewOffset(clock.Func(time.Now)), nil
+}
+
+func openApp(ctx context.Context, g *globals, opt appOptions) (*app, error) {
+	clk, err := g.newClock()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(g.config)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{g: g, cfg: cfg, clock: clk, log: g.logger()}
+	if err := os.MkdirAll(g.data, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if err := a.openProvider(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.openStore(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.svc, err = workflows.New(workflows.Options{
+		Store: a.store, Provider: a.provider, Directory: cfg.Directory(), Policy: cfg.Policy, Clock: clk, Logger: a.log,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if opt.withEngine {
+		tr, err := bot.NewTranslator()
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.outbox = &console.Outbox{Store: a.store}
+		var custs []bot.Customer
+		for _, c := range cfg.Customers {
+			custs = append(custs, bot.Customer{ID: c.ID, Name: c.Name, Lang: c.Language, Location: c.Location()})
+		}
+		a.engine, err = bot.New(ctx, bot.Options{
+			Service: a.svc, Provider: a.provider, Store: a.store, Clock: clk, Logger: a.log,
+			Translator: tr, Deliverer: a.outbox, Customers: custs,
+		})
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func (a *app) openProvider() error {
+	switch a.cfg.Provider {
+	case "", "sandbox":
+		window := 72 * time.Hour
+		if len(a.cfg.Customers) > 0 {
+			window = a.cfg.Policy(a.cfg.Customers[0].ID).RemovalWindow
+		}
+		sb, err := sandbox.Open(a.g.data, sandbox.Options{Clock: a.clock, RemovalWindow: window, Logger: a.log})
+		if err != nil {
+			return fmt.Errorf("open sandbox portal: %w", err)
+		}
+		a.sandbox, a.provider = sb, sb
+		return nil
+	}
+	return fmt.Errorf("provider %q is not available in this version", a.cfg.Provider)
+}
+
+func (a *app) openStore(ctx context.Context) error {
+	if a.useRedis() {
+		return a.openRedis(ctx)
+	}
+	path := filepath.Join(a.g.data, "licensebot.db")
+	s, err := bolt.Open(path, bolt.Options{Clock: a.clock})
+	if err != nil {
+		if errors.Is(err, bolt.ErrLocked) {
+			return fmt.Errorf("the data directory %s is in use by another licensebot process (bbolt is single-process; use Redis to run several)", a.g.data)
+		}
+		return fmt.Errorf("open store: %w", err)
+	}
+	a.store = s
+	return nil
+}
+
+func (a *app) useRedis() bool {
+	return os.Getenv("REDIS_URL") != "" || strings.EqualFold(a.cfg.Store, "redis")
+}
+
+// tick runs the work that falls due at the clock's time: terms roll over
+// in the portal, approvals past their deadline expire.
+func (a *app) tick(ctx context.Context) error {
+	for _, c := range a.cfg.CustomerIDs() {
+		if _, err := a.provider.Subscriptions(ctx, c); err != nil {
+			return fmt.Errorf("refresh subscriptions: %w", err)
+		}
+		if _, err := a.svc.ExpireDue(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reconcile finishes requests left executing by a crash.
+func (a *app) reconcile(ctx context.Context) {
+	for _, c := range a.cfg.CustomerIDs() {
+		if n, err := a.svc.Reconcile(ctx, c); err != nil {
+			a.log.WarnContext(ctx, "reconcile", "customer_id", c, "err", err)
+		} else if n > 0 {
+			a.log.InfoContext(ctx, "reconciled requests", "customer_id", c, "count", n)
+		}
+	}
+}
+
+func (a *app) Close() {
+	if a.store != nil {
+		_ = a.store.Close()
+	}
+	if a.sandbox != nil {
+		_ = a.sandbox.Close()
+	}
+}
