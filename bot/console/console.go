@@ -36,6 +36,12 @@ type Runner struct {
 	lastHadButtons bool
 }
 
+// press is a found button with its confirmation text, if any.
+type press struct {
+	bot.Press
+	Confirm string
+}
+
 // ScriptError names the line of a script that could not be carried out.
 type ScriptError struct {
 	Line int
@@ -86,7 +92,7 @@ func (r *Runner) RunScript(ctx context.Context, in io.Reader) error {
 			if err != nil {
 				return &ScriptError{n, err.Error()}
 			}
-			turn.Text, turn.Press = "", press
+			turn.Text, turn.Press = "", &press.Press
 		}
 		if err := r.turn(ctx, turn); err != nil {
 			return &ScriptError{n, err.Error()}
@@ -100,7 +106,7 @@ func (r *Runner) RunScript(ctx context.Context, in io.Reader) error {
 
 // findButton finds a button by label (case-insensitive) or action id on
 // the newest message shown to email that had buttons.
-func (r *Runner) findButton(ctx context.Context, email, label string) (*bot.Press, error) {
+func (r *Runner) findButton(ctx context.Context, email, label string) (*press, error) {
 	actions, err := buttons{r.Store}.load(ctx, email)
 	if err != nil {
 		return nil, err
@@ -110,16 +116,16 @@ func (r *Runner) findButton(ctx context.Context, email, label string) (*bot.Pres
 	}
 	if i, err := strconv.Atoi(label); err == nil && i >= 1 && i <= len(actions) {
 		a := actions[i-1]
-		return &bot.Press{ID: a.ID, Value: a.Value}, nil
+		return &press{Press: bot.Press{ID: a.ID, Value: a.Value}, Confirm: a.Confirm}, nil
 	}
 	for _, a := range actions {
 		if strings.EqualFold(a.Label, label) {
-			return &bot.Press{ID: a.ID, Value: a.Value}, nil
+			return &press{Press: bot.Press{ID: a.ID, Value: a.Value}, Confirm: a.Confirm}, nil
 		}
 	}
 	for _, a := range actions {
 		if strings.EqualFold(a.ID, label) {
-			return &bot.Press{ID: a.ID, Value: a.Value}, nil
+			return &press{Press: bot.Press{ID: a.ID, Value: a.Value}, Confirm: a.Confirm}, nil
 		}
 	}
 	// A unique prefix is enough: "[Remind me when the window opens]" for
@@ -135,7 +141,7 @@ func (r *Runner) findButton(ctx context.Context, email, label string) (*bot.Pres
 		}
 	}
 	if found != nil && label != "" {
-		return &bot.Press{ID: found.ID, Value: found.Value}, nil
+		return &press{Press: bot.Press{ID: found.ID, Value: found.Value}, Confirm: found.Confirm}, nil
 	}
 	var labels []string
 	for _, a := range actions {
@@ -349,7 +355,11 @@ func (r *Runner) Interactive(ctx context.Context, in io.Reader, as string) error
 		}
 		turn := bot.Turn{Person: p, Platform: "console", Conversation: "console:" + p.Email, Text: line}
 		if press, err := r.findButton(ctx, p.Email, strings.Trim(line, "[]")); err == nil && r.isButtonish(line, press) {
-			turn.Text, turn.Press = "", press
+			turn.Text, turn.Press = "", &press.Press
+			if press.Confirm != "" && !r.ask(sc, press.Confirm) {
+				fmt.Fprintln(r.Out, "  OK, not done.")
+				continue
+			}
 		}
 		if err := r.turn(ctx, turn); err != nil {
 			fmt.Fprintf(r.Out, "  (%v)\n", err)
@@ -360,11 +370,25 @@ func (r *Runner) Interactive(ctx context.Context, in io.Reader, as string) error
 // isButtonish: "[Label]" always presses; a bare number or a label typed
 // as is ("Confirm") presses only when the newest message had buttons, so
 // "2" still answers "how many seats?".
-func (r *Runner) isButtonish(line string, _ *bot.Press) bool {
+func (r *Runner) isButtonish(line string, _ *press) bool {
 	if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
 		return true
 	}
 	return r.lastHadButtons
+}
+
+// ask shows an irreversible action's confirmation and reads yes or no,
+// as Slack's and Teams' confirm dialogs do.
+func (r *Runner) ask(sc *bufio.Scanner, question string) bool {
+	fmt.Fprintf(r.Out, "  %s [yes/no] ", question)
+	if !sc.Scan() {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(sc.Text())) {
+	case "y", "yes", "o", "oui":
+		return true
+	}
+	return false
 }
 
 func (r *Runner) people() string {
