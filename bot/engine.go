@@ -127,6 +127,10 @@ type draft struct {
 	// HasQuantity and All say whether the quantity slot is filled.
 	HasQuantity bool `json:"has_quantity"`
 	All         bool `json:"all,omitempty"`
+	// Total ("set E3 to 12") and Delta ("reduce the renewal by 2") are
+	// resolved against the subscription once it is known.
+	Total int `json:"total,omitempty"`
+	Delta int `json:"delta,omitempty"`
 	// Source offer candidates still to choose between.
 	SubChoices []string `json:"sub_choices,omitempty"`
 	// TargetChoices are offer ids (upgrade target) to choose between.
@@ -189,6 +193,47 @@ func (e *Engine) saveProfile(ctx context.Context, email string, p profile) error
 
 func (e *Engine) loadDialog(ctx context.Context, t Turn) (*dialog, error) {
 	data, err := e.opt.Store.GetConversation(ctx, convKey(t))
+	return e.decodeDialog(ctx, t, data, err)
+}
+
+// ErrDuplicateEvent: the platform delivered this event before (a Slack
+// retry, a Teams redelivery); it was handled then and is ignored now.
+var ErrDuplicateEvent = errors.New("duplicate event")
+
+// claimAndLoad de-duplicates the turn's platform event and loads the
+// dialogue, in one round trip where the store allows it.
+func (e *Engine) claimAndLoad(ctx context.Context, t Turn) (*dialog, error) {
+	if t.EventID == "" {
+		return e.loadDialog(ctx, t)
+	}
+	key := "event:" + t.Platform + ":" + t.EventID
+	if cc, ok := e.opt.Store.(store.ConversationClaimer); ok {
+		claimed, data, err := cc.ClaimAndGetConversation(ctx, key, eventClaimTTL, convKey(t))
+		if err != nil {
+			return nil, err
+		}
+		if !claimed {
+			return nil, ErrDuplicateEvent
+		}
+		if data == nil {
+			return e.decodeDialog(ctx, t, nil, store.ErrNotFound)
+		}
+		return e.decodeDialog(ctx, t, data, nil)
+	}
+	claimed, err := e.opt.Store.Claim(ctx, key, eventClaimTTL)
+	if err != nil {
+		return nil, err
+	}
+	if !claimed {
+		return nil, ErrDuplicateEvent
+	}
+	return e.loadDialog(ctx, t)
+}
+
+// eventClaimTTL covers Slack's retries (up to about 5 minutes) with room.
+const eventClaimTTL = time.Hour
+
+func (e *Engine) decodeDialog(ctx context.Context, t Turn, data []byte, err error) (*dialog, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		// A new dialogue starts in the language the person last used.
 		p, err := e.loadProfile(ctx, t.Person.Email)
@@ -262,8 +307,15 @@ func (e *Engine) Handle(ctx context.Context, t Turn) ([]Message, error) {
 		t.Text = t.Text[:maxInput]
 	}
 	lang := e.baseLang(t)
-	d, err := e.loadDialog(ctx, t)
+	d, err := e.claimAndLoad(ctx, t)
+	if errors.Is(err, ErrDuplicateEvent) {
+		return nil, err
+	}
 	if err != nil {
+		// No state to tell the language: read it from the words.
+		if l := e.parser.Parse(t.Text).Lang; l != "" {
+			lang = l
+		}
 		return []Message{e.storageDown(t, lang)}, err
 	}
 	loadedLang, loadedPinned := d.Lang, d.Pinned

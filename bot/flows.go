@@ -128,14 +128,20 @@ func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent)
 		Change:      csp.Change{Kind: changeKindOf(string(in.Kind)), Quantity: in.Quantity},
 		HasQuantity: in.HasQuantity,
 		All:         in.All,
+		Total:       in.Total,
+		Delta:       in.Delta,
 	}
 	subs, err := e.opt.Provider.Subscriptions(ctx, tc.customer.ID)
 	if err != nil {
 		return err
 	}
 	offers := in.Offers
+	// "upgrade to premium" names only the target: the source is asked.
+	if len(offers) == 1 && offers[0].Role == intent.RoleTarget {
+		offers = append([]intent.OfferRef{{}}, offers...)
+	}
 	// Source subscription from the first product named.
-	if len(offers) > 0 {
+	if len(offers) > 0 && len(offers[0].Candidates) > 0 {
 		cands := subsMatching(subs, offers[0].Candidates, dr.Change.Kind)
 		switch len(cands) {
 		case 0:
@@ -146,6 +152,8 @@ func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent)
 		default:
 			dr.SubChoices = ids(cands)
 		}
+	}
+	if len(offers) > 0 {
 		offers = offers[1:]
 	}
 	if dr.Change.Kind == csp.ChangeUpgrade && len(offers) > 0 {
@@ -343,6 +351,30 @@ func (e *Engine) advance(ctx context.Context, tc *turnCtx) error {
 		}
 	}
 	sub := byID[dr.Change.SubscriptionID]
+	// "set E3 to 12" gave a total: the change is the difference.
+	if dr.Total > 0 && (k == csp.ChangeAddSeats || k == csp.ChangeRemoveSeats) {
+		switch {
+		case dr.Total > sub.Quantity:
+			dr.Change.Kind, dr.Change.Quantity = csp.ChangeAddSeats, dr.Total-sub.Quantity
+		case dr.Total < sub.Quantity:
+			dr.Change.Kind, dr.Change.Quantity = csp.ChangeRemoveSeats, sub.Quantity-dr.Total
+		default:
+			tc.d.Draft = nil
+			tc.say(Message{Text: e.tr.N(tc.lang, "already_has", sub.Quantity, map[string]any{"Name": sub.Name})})
+			return nil
+		}
+		k, dr.HasQuantity, dr.Total = dr.Change.Kind, true, 0
+	}
+	// "reduce the renewal by 2" gave a change: the target is relative to
+	// what is scheduled now.
+	if dr.Delta != 0 && k == csp.ChangeSetRenewalQuantity {
+		dr.Change.Quantity, dr.HasQuantity, dr.Delta = sub.RenewalQuantity()+dr.Delta, true, 0
+		if dr.Change.Quantity < 1 {
+			tc.d.Draft = nil
+			tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "quantity.zero_means_cancel", nil)})
+			return nil
+		}
+	}
 	// 2. How many?
 	needsQty := k == csp.ChangeAddSeats || k == csp.ChangeRemoveSeats || k == csp.ChangeSetRenewalQuantity
 	if needsQty && !dr.HasQuantity {

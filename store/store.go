@@ -136,3 +136,14 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// ConversationClaimer is an optional fast path a backend may provide: the
+// de-duplication claim of a platform event and the load of the person's
+// conversation state in one round trip (pipelined on Redis). A chat turn
+// starts with it.
+type ConversationClaimer interface {
+	// ClaimAndGetConversation claims claimKey for ttl and reads the
+	// conversation; conv is nil when absent. When the claim is lost the
+	// event is a duplicate and conv may be ignored.
+	ClaimAndGetConversation(ctx context.Context, claimKey string, ttl time.Duration, convKey string) (claimed bool, conv []byte, err error)
+}

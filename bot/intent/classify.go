@@ -169,9 +169,9 @@ func (p *Parser) classify(a *analysis) Kind {
 	case a.has(cNeed|cRequest) && !a.has(cNot) && (hasQty || nOffers > 0):
 		return KindAddSeats // "I need 3 E1 licences", "je voudrais 2 E3"
 	case a.has(cSet|cMove) && a.qtyTarget && nOffers <= 1:
-		// "set E3 to 12", "passer de 10 à 8 licences": a total. With a
-		// starting number the direction is known; otherwise the caller
-		// compares the total with the current quantity (Absolute).
+		// "set E3 to 12", "passer de 10 à 8 licences": a total (Total).
+		// With a starting number the direction is known; otherwise the
+		// caller compares the total with the current quantity.
 		if a.qtyFrom != nil && a.qtyFrom.val > a.qty.val {
 			return KindRemoveSeats
 		}

@@ -67,6 +67,12 @@ func FuzzParse(f *testing.F) {
 		if in.Delta != 0 && (in.Kind != KindSetRenewalQuantity || in.HasQuantity) {
 			t.Fatalf("delta %d on %q (has quantity %v)", in.Delta, in.Kind, in.HasQuantity)
 		}
+		if in.Total != 0 && ((in.Kind != KindAddSeats && in.Kind != KindRemoveSeats) || in.HasQuantity || in.Total < 0 || in.Total > MaxQuantity) {
+			t.Fatalf("total %d on %q (has quantity %v)", in.Total, in.Kind, in.HasQuantity)
+		}
+		if in.Delta < -MaxQuantity || in.Delta > MaxQuantity {
+			t.Fatalf("delta %d", in.Delta)
+		}
 		if len(in.Offers) > maxOffers {
 			t.Fatalf("%d offers", len(in.Offers))
 		}

@@ -108,16 +108,21 @@ type Intent struct {
 	// its function words, verbs and accents; "" when there is no signal
 	// ("ok", "E3").
 	Lang string
-	// Quantity is the seat count asked for (0 when none or invalid).
+	// Quantity is the seat count asked for (0 when none or invalid), in
+	// the unit of Kind: seats to add, remove or upgrade; the renewal total
+	// for set_renewal_quantity.
 	Quantity    int
 	HasQuantity bool
-	// Absolute is true when Quantity is a total ("reduce E3 to 8", "renew
-	// only 6") rather than a change ("add 2", "reduce by 2").
-	Absolute bool
-	// Delta is set for set_renewal_quantity when the user asked for a
-	// change of the renewal quantity instead of a total ("reduce the
-	// renewal by 2" → -2). HasQuantity is then false, so a caller that
-	// reads only Quantity asks for the total instead of renewing 2 seats.
+	// Total is set instead of Quantity when the words gave a total where
+	// Kind counts a change: "reduce E3 to 8", "set E3 to 12", "passer de
+	// 10 à 8 licences" (add_seats/remove_seats). HasQuantity is then
+	// false, so a caller that reads only Quantity asks how many rather
+	// than removing 8 seats; one that reads Total computes the change.
+	Total int
+	// Delta is set instead of Quantity when the words gave a change where
+	// Kind counts a total: "reduce the renewal by 2" → -2, "add 2 seats at
+	// renewal" → +2 (set_renewal_quantity). HasQuantity is then false, for
+	// the same reason.
 	Delta int
 	// All: "all", "all of them", "tous", "toutes".
 	All bool
@@ -654,21 +659,24 @@ func (p *Parser) fill(a *analysis, in *Intent) {
 		default:
 			in.Quantity = int(q.val)
 		}
-		in.Absolute = a.qtyTarget
 	}
-	if in.Kind == KindSetRenewalQuantity && in.HasQuantity && in.QuantityError == "" {
-		// A renewal quantity is a total unless the words asked for a
-		// change: "reduce the renewal by 2", "remove 3 seats at renewal".
-		change := a.has(cRemove|cReduce|cAdd|cMore) && !a.qtyTarget && !a.has(cOnly|cKeep)
-		if change {
-			sign := 1
-			if a.has(cRemove | cReduce) {
-				sign = -1
+	if in.HasQuantity && in.QuantityError == "" {
+		switch in.Kind {
+		case KindAddSeats, KindRemoveSeats:
+			if a.qtyTarget {
+				in.Total, in.Quantity, in.HasQuantity = in.Quantity, 0, false
 			}
-			in.Delta = sign * in.Quantity
-			in.Quantity, in.HasQuantity = 0, false
+		case KindSetRenewalQuantity:
+			// A renewal quantity is a total unless the words asked for a
+			// change: "reduce the renewal by 2", "remove 3 seats at renewal".
+			if a.has(cRemove|cReduce|cAdd|cMore|cCancel) && !a.qtyTarget && !a.has(cOnly|cKeep) {
+				sign := 1
+				if a.has(cRemove | cReduce | cCancel) {
+					sign = -1
+				}
+				in.Delta, in.Quantity, in.HasQuantity = sign*in.Quantity, 0, false
+			}
 		}
-		in.Absolute = !change
 	}
 	// "existing"/"new" speak of a line only next to a line or subscription
 	// noun, a merge verb, or as a bare reply to "merge or new line?"

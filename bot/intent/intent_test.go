@@ -13,11 +13,12 @@ type tcase struct {
 	kind Kind
 	// lang: "en", "fr", "-" for no signal, "" not checked.
 	lang string
-	// q: "" no quantity; "3" Quantity 3; "!negative" an error.
+	// q: "" no quantity; "3" Quantity 3; "=8" Total 8 (no Quantity);
+	// "!negative" an error.
 	q string
 	// offers: candidates of each product named, "|" separated, in order.
 	offers []string
-	// flags: space separated among all, into, new, abs.
+	// flags: space separated among all, into, new.
 	flags string
 	req   string
 	// language asked for by KindLanguage.
@@ -86,9 +87,9 @@ var table = []tcase{
 	{text: "ajoute 2 licences microsoft 365 business standard", kind: KindAddSeats, q: "2", offers: offers("m365-business-standard")},
 	{text: "ADD 2 E3!!!", kind: KindAddSeats, lang: "en", q: "2", offers: offers("o365-e3")},
 	{text: "AJOUTE 2 LICENCES E3", kind: KindAddSeats, lang: "fr", q: "2", offers: offers("o365-e3")},
-	{text: "increase E3 to 12 seats", kind: KindAddSeats, q: "12", flags: "abs", offers: offers("o365-e3")},
-	{text: "set E3 to 12", kind: KindAddSeats, q: "12", flags: "abs", offers: offers("o365-e3")},
-	{text: "passer de 8 à 10 licences E3", kind: KindAddSeats, lang: "fr", q: "10", flags: "abs", offers: offers("o365-e3")},
+	{text: "increase E3 to 12 seats", kind: KindAddSeats, q: "=12", offers: offers("o365-e3")},
+	{text: "set E3 to 12", kind: KindAddSeats, q: "=12", offers: offers("o365-e3")},
+	{text: "passer de 8 à 10 licences E3", kind: KindAddSeats, lang: "fr", q: "=10", offers: offers("o365-e3")},
 	{text: "add 3 E3 as a new subscription", kind: KindAddSeats, q: "3", flags: "new", offers: offers("o365-e3")},
 	{text: "add 1 E3 and remove 2 E1", kind: KindAddSeats, q: "1", offers: offers("o365-e3", "o365-e1")},
 
@@ -97,8 +98,8 @@ var table = []tcase{
 	{text: "enlève 2 licences E1", kind: KindRemoveSeats, lang: "fr", q: "2", offers: offers("o365-e1")},
 	{text: "supprimer 2 licences", kind: KindRemoveSeats, lang: "fr", q: "2"},
 	{text: "reduce business standard by 2", kind: KindRemoveSeats, lang: "en", q: "2", offers: offers("m365-business-standard")},
-	{text: "reduce E3 to 8", kind: KindRemoveSeats, q: "8", flags: "abs", offers: offers("o365-e3")},
-	{text: "passer de 10 a 8 licences E3", kind: KindRemoveSeats, lang: "fr", q: "8", flags: "abs", offers: offers("o365-e3")},
+	{text: "reduce E3 to 8", kind: KindRemoveSeats, q: "=8", offers: offers("o365-e3")},
+	{text: "passer de 10 a 8 licences E3", kind: KindRemoveSeats, lang: "fr", q: "=8", offers: offers("o365-e3")},
 	{text: "Could you please remove 2 E1?", kind: KindRemoveSeats, lang: "en", q: "2", offers: offers("o365-e1")},
 	{text: "pourrais-tu enlever 4 licences teams", kind: KindRemoveSeats, lang: "fr", q: "4", offers: offers("teams-essentials")},
 	{text: "retirer 2 licences E3", kind: KindRemoveSeats, lang: "fr", q: "2", offers: offers("o365-e3")},
@@ -108,16 +109,16 @@ var table = []tcase{
 	{text: "remove 2 E1 and add 1 E3", kind: KindRemoveSeats, q: "2", offers: offers("o365-e1", "o365-e3")},
 
 	// --- renewal quantity ---
-	{text: "reduce the renewal of Apps for business to 3", kind: KindSetRenewalQuantity, lang: "en", q: "3", flags: "abs", offers: offers("m365-apps-business")},
-	{text: "renew only 6 exchange", kind: KindSetRenewalQuantity, lang: "en", q: "6", flags: "abs", offers: offers("exchange-p1|exchange-p2")},
-	{text: "set renewal quantity of E1 to 20", kind: KindSetRenewalQuantity, lang: "en", q: "20", flags: "abs", offers: offers("o365-e1")},
-	{text: "planifier le renouvellement de E1 à 20", kind: KindSetRenewalQuantity, lang: "fr", q: "20", flags: "abs", offers: offers("o365-e1")},
-	{text: "planifier le renouvellement de E1 a 20", kind: KindSetRenewalQuantity, lang: "fr", q: "20", flags: "abs", offers: offers("o365-e1")},
-	{text: "renouveler seulement 6 licences exchange", kind: KindSetRenewalQuantity, lang: "fr", q: "6", flags: "abs", offers: offers("exchange-p1|exchange-p2")},
+	{text: "reduce the renewal of Apps for business to 3", kind: KindSetRenewalQuantity, lang: "en", q: "3", offers: offers("m365-apps-business")},
+	{text: "renew only 6 exchange", kind: KindSetRenewalQuantity, lang: "en", q: "6", offers: offers("exchange-p1|exchange-p2")},
+	{text: "set renewal quantity of E1 to 20", kind: KindSetRenewalQuantity, lang: "en", q: "20", offers: offers("o365-e1")},
+	{text: "planifier le renouvellement de E1 à 20", kind: KindSetRenewalQuantity, lang: "fr", q: "20", offers: offers("o365-e1")},
+	{text: "planifier le renouvellement de E1 a 20", kind: KindSetRenewalQuantity, lang: "fr", q: "20", offers: offers("o365-e1")},
+	{text: "renouveler seulement 6 licences exchange", kind: KindSetRenewalQuantity, lang: "fr", q: "6", offers: offers("exchange-p1|exchange-p2")},
 	{text: "at renewal keep 5 seats", kind: KindSetRenewalQuantity, lang: "en", q: "5", flags: "abs"},
-	{text: "ne renouveler que 6 licences E3", kind: KindSetRenewalQuantity, lang: "fr", q: "6", flags: "abs", offers: offers("o365-e3")},
-	{text: "renouveler 10 licences E3 à l'échéance", kind: KindSetRenewalQuantity, lang: "fr", q: "10", flags: "abs", offers: offers("o365-e3")},
-	{text: "reduce the renewal of E3 from 10 to 8", kind: KindSetRenewalQuantity, q: "8", flags: "abs", offers: offers("o365-e3")},
+	{text: "ne renouveler que 6 licences E3", kind: KindSetRenewalQuantity, lang: "fr", q: "6", offers: offers("o365-e3")},
+	{text: "renouveler 10 licences E3 à l'échéance", kind: KindSetRenewalQuantity, lang: "fr", q: "10", offers: offers("o365-e3")},
+	{text: "reduce the renewal of E3 from 10 to 8", kind: KindSetRenewalQuantity, q: "8", offers: offers("o365-e3")},
 	{text: "set the renewal of E3 to 0", kind: KindSetRenewalQuantity, q: "!zero", offers: offers("o365-e3")},
 
 	// --- auto-renew off / on ---
@@ -299,10 +300,18 @@ func check(t *testing.T, p *Parser, c tcase) {
 			t.Errorf("%q: lang %q, want %q", c.text, in.Lang, c.lang)
 		}
 	}
+	if !strings.HasPrefix(c.q, "=") && in.Total != 0 {
+		t.Errorf("%q: total %d, want none", c.text, in.Total)
+	}
 	switch {
 	case c.q == "":
 		if in.HasQuantity {
 			t.Errorf("%q: quantity %d (err %q), want none", c.text, in.Quantity, in.QuantityError)
+		}
+	case strings.HasPrefix(c.q, "="):
+		want, _ := strconv.Atoi(c.q[1:])
+		if in.HasQuantity || in.Quantity != 0 || in.Total != want {
+			t.Errorf("%q: quantity %d/%v total %d, want total %d", c.text, in.Quantity, in.HasQuantity, in.Total, want)
 		}
 	case strings.HasPrefix(c.q, "!"):
 		if !in.HasQuantity || in.QuantityError != c.q[1:] || in.Quantity != 0 {
@@ -333,9 +342,6 @@ func check(t *testing.T, p *Parser, c tcase) {
 	}
 	if in.NewLine != flags["new"] {
 		t.Errorf("%q: NewLine %v", c.text, in.NewLine)
-	}
-	if flags["abs"] && !in.Absolute {
-		t.Errorf("%q: Absolute false", c.text)
 	}
 	if in.RequestID != c.req {
 		t.Errorf("%q: RequestID %q, want %q", c.text, in.RequestID, c.req)
@@ -411,9 +417,9 @@ func TestRenewalDelta(t *testing.T) {
 		{"add 2 seats at the next renewal", 2},
 	} {
 		in := p.Parse(c.text)
-		if in.Kind != KindSetRenewalQuantity || in.Delta != c.delta || in.HasQuantity || in.Absolute {
-			t.Errorf("%q: %s delta %d has %v abs %v, want set_renewal_quantity delta %d without quantity",
-				c.text, in.Kind, in.Delta, in.HasQuantity, in.Absolute, c.delta)
+		if in.Kind != KindSetRenewalQuantity || in.Delta != c.delta || in.HasQuantity || in.Quantity != 0 {
+			t.Errorf("%q: %s delta %d quantity %d/%v, want set_renewal_quantity delta %d without quantity",
+				c.text, in.Kind, in.Delta, in.Quantity, in.HasQuantity, c.delta)
 		}
 	}
 }

@@ -52,9 +52,7 @@ const TTL = time.Second
 
 // ConversationClaimer is the optional one-round-trip read a chat turn
 // starts with; backends that provide it are checked by the suite.
-type ConversationClaimer interface {
-	ClaimAndGetConversation(ctx context.Context, claimKey string, ttl time.Duration, convKey string) (claimed bool, conv []byte, err error)
-}
+type ConversationClaimer = store.ConversationClaimer
 
 // t0 is an arbitrary instant with a nanosecond part, so a backend that
 // rounds times to milliseconds fails the boundary checks.
