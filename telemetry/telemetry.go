@@ -1,0 +1,154 @@
+// Package telemetry holds licensebot's Prometheus metrics and the small
+// decorators that feed them: a csp.Provider that counts and times portal
+// calls, and turn timing for the channel adapters. One Metrics value is
+// made in main and passed down; nothing here is package-level state.
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/licensebot/licensebot/clock"
+	"github.com/licensebot/licensebot/csp"
+)
+
+// Metrics are the process's collectors, on their own registry.
+type Metrics struct {
+	Registry      *prometheus.Registry
+	Turns         *prometheus.CounterVec
+	TurnSeconds   *prometheus.HistogramVec
+	ProviderCalls *prometheus.CounterVec
+	ProviderSecs  *prometheus.HistogramVec
+	Requests      *prometheus.GaugeVec
+	Reminders     *prometheus.CounterVec
+}
+
+// New registers the collectors (and the Go and process collectors).
+func New() *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: r,
+		Turns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "licensebot_turns_total", Help: "Chat turns handled, by channel and outcome.",
+		}, []string{"channel", "outcome"}),
+		TurnSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "licensebot_turn_seconds", Help: "Time to answer a chat turn, by channel.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"channel"}),
+		ProviderCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "licensebot_provider_calls_total", Help: "Licence portal calls, by method and result.",
+		}, []string{"provider", "method", "result"}),
+		ProviderSecs: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "licensebot_provider_call_seconds", Help: "Licence portal call latency.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"provider", "method"}),
+		Requests: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "licensebot_requests", Help: "Change requests by state (refreshed periodically).",
+		}, []string{"customer", "state"}),
+		Reminders: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "licensebot_reminders_total", Help: "Reminders sent, dropped or failed, by kind.",
+		}, []string{"kind", "result"}),
+	}
+	r.MustRegister(m.Turns, m.TurnSeconds, m.ProviderCalls, m.ProviderSecs, m.Requests, m.Reminders,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// ObserveTurn records one turn.
+func (m *Metrics) ObserveTurn(channel string, d time.Duration, err error) {
+	if m == nil {
+		return
+	}
+	m.TurnSeconds.WithLabelValues(channel).Observe(d.Seconds())
+	m.Turns.WithLabelValues(channel, result(err)).Inc()
+}
+
+func result(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, csp.ErrUnavailable):
+		return "unavailable"
+	case errors.Is(err, csp.ErrNotFound):
+		return "not_found"
+	case errors.Is(err, csp.ErrConflict):
+		return "conflict"
+	}
+	var r *csp.RefusedError
+	if errors.As(err, &r) {
+		return "refused"
+	}
+	return "error"
+}
+
+// Provider decorates a csp.Provider with call counts and latencies.
+type Provider struct {
+	csp.Provider
+	m     *Metrics
+	clock clock.Clock
+}
+
+// InstrumentProvider wraps p; with nil metrics it returns p unchanged.
+func InstrumentProvider(p csp.Provider, m *Metrics, clk clock.Clock) csp.Provider {
+	if m == nil {
+		return p
+	}
+	return &Provider{Provider: p, m: m, clock: clk}
+}
+
+func (p *Provider) observe(method string, start time.Time, err error) {
+	p.m.ProviderSecs.WithLabelValues(p.Name(), method).Observe(p.clock.Now().Sub(start).Seconds())
+	p.m.ProviderCalls.WithLabelValues(p.Name(), method, result(err)).Inc()
+}
+
+// Catalog implements csp.Provider.
+func (p *Provider) Catalog(ctx context.Context) (*csp.Catalog, error) {
+	start := p.clock.Now()
+	c, err := p.Provider.Catalog(ctx)
+	p.observe("catalog", start, err)
+	return c, err
+}
+
+// Customers implements csp.Provider.
+func (p *Provider) Customers(ctx context.Context) ([]csp.Customer, error) {
+	start := p.clock.Now()
+	c, err := p.Provider.Customers(ctx)
+	p.observe("customers", start, err)
+	return c, err
+}
+
+// Subscriptions implements csp.Provider.
+func (p *Provider) Subscriptions(ctx context.Context, customerID string) ([]csp.Subscription, error) {
+	start := p.clock.Now()
+	s, err := p.Provider.Subscriptions(ctx, customerID)
+	p.observe("subscriptions", start, err)
+	return s, err
+}
+
+// Subscription implements csp.Provider.
+func (p *Provider) Subscription(ctx context.Context, customerID, id string) (csp.Subscription, error) {
+	start := p.clock.Now()
+	s, err := p.Provider.Subscription(ctx, customerID, id)
+	p.observe("subscription", start, err)
+	return s, err
+}
+
+// EligibleUpgrades implements csp.Provider.
+func (p *Provider) EligibleUpgrades(ctx context.Context, customerID, id string) ([]csp.UpgradeOption, error) {
+	start := p.clock.Now()
+	u, err := p.Provider.EligibleUpgrades(ctx, customerID, id)
+	p.observe("eligible_upgrades", start, err)
+	return u, err
+}
+
+// Apply implements csp.Provider.
+func (p *Provider) Apply(ctx context.Context, customerID string, op csp.Operation) (csp.Result, error) {
+	start := p.clock.Now()
+	r, err := p.Provider.Apply(ctx, customerID, op)
+	p.observe("apply", start, err)
+	return r, err
+}
