@@ -62,7 +62,11 @@ type Subscription struct {
 	// TermEnd is the instant the current term ends (exclusive): the next
 	// term, if any, starts then. The commitment end date people see is
 	// the day before, in the customer's time zone.
-	TermEnd   time.Time            `json:"term_end"`
+	TermEnd time.Time `json:"term_end"`
+	// AnchorDay is the day of the month terms end on (the first term's
+	// start day); 0 means the day of TermEnd. It stops chained terms from
+	// drifting after a short month.
+	AnchorDay int                  `json:"anchor_day,omitempty"`
 	AutoRenew bool                 `json:"auto_renew"`
 	Renewal   *RenewalInstructions `json:"renewal,omitempty"`
 	Status    Status               `json:"status"`

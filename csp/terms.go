@@ -82,6 +82,25 @@ func AddMonths(t time.Time, n int) time.Time {
 	return time.Date(first.Year(), first.Month(), d, hh, mm, ss, t.Nanosecond(), t.Location())
 }
 
+// AddMonthsOnDay adds n calendar months to t and puts the result on the
+// given day of the month, clamped to the month's length. Chained terms use
+// it with the subscription's anchor day so that a term started on the
+// 31st ends on the 31st of the months that have one: 31 Jan → 28 Feb →
+// 31 Mar, not 28 Mar as chaining AddMonths would drift to.
+func AddMonthsOnDay(t time.Time, n, day int) time.Time {
+	y, m, _ := t.Date()
+	first := time.Date(y, m+time.Month(n), 1, 0, 0, 0, 0, t.Location())
+	last := first.AddDate(0, 1, -1).Day()
+	if day > last {
+		day = last
+	}
+	if day < 1 {
+		day = 1
+	}
+	hh, mm, ss := t.Clock()
+	return time.Date(first.Year(), first.Month(), day, hh, mm, ss, t.Nanosecond(), t.Location())
+}
+
 // TermEnd returns the instant a term that starts at start ends: the same
 // day-of-month n months later (clamped), at the same local wall time. The
 // commitment end date shown to people is the day before that instant.

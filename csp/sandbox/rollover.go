@@ -97,9 +97,17 @@ func (s *Sandbox) renew(sub *csp.Subscription) (Event, bool) {
 		s.log.Warn("renewal offer not in catalog, keeping the current one", "subscription", sub.ID, "offer", offerID)
 	}
 
-	end := csp.TermEnd(start, term)
+	anchor := sub.AnchorDay
+	if anchor == 0 {
+		anchor = sub.TermEnd.In(s.loc).Day()
+		sub.AnchorDay = anchor
+	}
+	end := csp.AddMonthsOnDay(start, term.Months(), anchor)
 	if customEnd != nil && customEnd.After(start) {
+		// An aligned end date becomes the new anchor: later terms end on
+		// the day they were aligned to.
 		end = customEnd.In(s.loc)
+		sub.AnchorDay = end.Day()
 	}
 	if !end.After(start) {
 		sub.Status = csp.StatusSuspended

@@ -863,3 +863,26 @@ func TestFailedWriteChangesNothing(t *testing.T) {
 		t.Errorf("sub-5 after retry: %+v", sub)
 	}
 }
+
+// A monthly term that ends on the 31st keeps renewing on the last day of
+// each month (31 Jan → 28 Feb → 31 Mar), not on the 28th forever after.
+func TestMonthlyRenewalsKeepTheirAnchorDay(t *testing.T) {
+	// Seeded on 20 Jan 2027, Teams Essentials (sub-6) ends its term at
+	// T0 + 11 days = 31 Jan 00:00.
+	clk := clock.NewManual(day(t, 2027, 1, 20).Add(10 * time.Hour))
+	s := openAt(t, t.TempDir(), clk)
+	if got := get(t, s, "sub-6").TermEnd; !got.Equal(day(t, 2027, 1, 31)) {
+		t.Fatalf("seeded term end %v, want 31 Jan", got)
+	}
+	for _, want := range [][2]time.Time{
+		{day(t, 2027, 1, 31), day(t, 2027, 2, 28)},
+		{day(t, 2027, 2, 28), day(t, 2027, 3, 31)},
+		{day(t, 2027, 3, 31), day(t, 2027, 4, 30)},
+	} {
+		clk.Set(want[0].Add(time.Hour))
+		sub := get(t, s, "sub-6")
+		if !sub.TermStart.Equal(want[0]) || !sub.TermEnd.Equal(want[1]) {
+			t.Fatalf("term %v – %v, want %v – %v", sub.TermStart, sub.TermEnd, want[0], want[1])
+		}
+	}
+}
