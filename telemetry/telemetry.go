@@ -36,7 +36,7 @@ func New() *Metrics {
 			Name: "licensebot_turns_total", Help: "Chat turns handled, by channel and outcome.",
 		}, []string{"channel", "outcome"}),
 		TurnSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "licensebot_turn_seconds", Help: "Time to answer a chat turn, by channel.",
+			Name: "licensebot_turn_seconds", Help: "Time the conversation engine takes to answer a turn.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"channel"}),
 		ProviderCalls: prometheus.NewCounterVec(prometheus.CounterOpts{

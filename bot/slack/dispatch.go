@@ -1,0 +1,288 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/licensebot/licensebot/bot"
+	slackapi "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// inbound is what a worker needs to run one turn, decoded from an event,
+// an interaction or a command while the request is acknowledged.
+type inbound struct {
+	kind    string // metrics and logs: "message.im", "block_actions", ...
+	userID  string
+	eventID string
+	// channel/thread say where plain answers go; channel "" means the
+	// person's direct message with the bot.
+	channel string
+	thread  string
+	// ephemeral: the press was on a top-level card in a shared channel
+	// (the approvals channel); plain answers go to the presser alone and
+	// cards to their direct messages.
+	ephemeral bool
+	text      string
+	press     *bot.Press
+	// triggerID lets the Reject press open the reason modal (valid 3 s).
+	triggerID string
+	// fromModal: the press is the reject modal's submission.
+	fromModal bool
+	// home: publish the App Home tab instead of running a turn.
+	home bool
+}
+
+// eventResult is what the events endpoint answers.
+type eventResult struct {
+	challenge string
+	busy      bool
+}
+
+// onEventsPayload decodes an Events API payload (HTTP body or Socket
+// Mode envelope), de-duplicates it on event_id and queues the work.
+// Unknown or malformed payloads are logged and acknowledged.
+func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte, retryNum string) eventResult {
+	log := a.log.With("request_id", reqID)
+	ev, err := slackevents.ParseEvent(json.RawMessage(raw), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		// Also the path of inner events we do not subscribe to.
+		log.InfoContext(ctx, "slack event ignored", "reason", err.Error())
+		a.metrics.Event("unknown")
+		return eventResult{}
+	}
+	switch ev.Type {
+	case slackevents.URLVerification:
+		a.metrics.Event("url_verification")
+		if v, ok := ev.Data.(*slackevents.EventsAPIURLVerificationEvent); ok {
+			return eventResult{challenge: v.Challenge}
+		}
+		return eventResult{}
+	case slackevents.AppRateLimited:
+		a.metrics.Event("app_rate_limited")
+		log.WarnContext(ctx, "slack is rate limiting our event subscription")
+		return eventResult{}
+	case slackevents.CallbackEvent:
+	default:
+		log.InfoContext(ctx, "slack event ignored", "type", ev.Type)
+		a.metrics.Event("unknown")
+		return eventResult{}
+	}
+	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if !ok {
+		return eventResult{}
+	}
+	in, ok := a.inboundFromEvent(ev.InnerEvent)
+	if !ok {
+		log.DebugContext(ctx, "slack event skipped", "type", ev.InnerEvent.Type, "event_id", cb.EventID)
+		return eventResult{}
+	}
+	in.eventID = cb.EventID
+	a.metrics.Event(in.kind)
+	log = log.With("event_id", cb.EventID, "type", in.kind)
+	claimKey := ""
+	if cb.EventID != "" {
+		claimKey = "slack:event:" + cb.EventID
+		won, err := a.opt.Store.Claim(ctx, claimKey, eventTTL)
+		switch {
+		case err != nil:
+			// At least once beats never: the engine's compare-and-swap
+			// protects state if this turns out to be a duplicate.
+			log.WarnContext(ctx, "slack event de-dup unavailable", "err", err)
+			claimKey = ""
+		case !won:
+			log.InfoContext(ctx, "slack event already handled", "retry", retryNum)
+			a.metrics.Dropped("duplicate")
+			return eventResult{}
+		}
+	}
+	if !a.enqueue(ctx, reqID, in) {
+		if claimKey != "" {
+			if err := a.opt.Store.Release(ctx, claimKey); err != nil {
+				log.ErrorContext(ctx, "slack event claim not released", "err", err)
+			}
+		}
+		return eventResult{busy: true}
+	}
+	return eventResult{}
+}
+
+// inboundFromEvent picks the events we act on: direct messages, mentions
+// and App Home opens. Bot messages, edits, deletions and other subtypes
+// are skipped, so the bot never answers itself.
+func (a *Adapter) inboundFromEvent(ie slackevents.EventsAPIInnerEvent) (inbound, bool) {
+	switch e := ie.Data.(type) {
+	case *slackevents.MessageEvent:
+		if e.ChannelType != "im" || e.SubType != "" || e.BotID != "" || e.User == "" {
+			return inbound{}, false
+		}
+		return inbound{kind: "message.im", userID: e.User, channel: e.Channel, thread: e.ThreadTimeStamp,
+			text: plainText(e.Text)}, true
+	case *slackevents.AppMentionEvent:
+		// In a direct message the same words also arrive as message.im.
+		if e.BotID != "" || e.User == "" || e.Edited != nil || strings.HasPrefix(e.Channel, "D") {
+			return inbound{}, false
+		}
+		thread := e.ThreadTimeStamp
+		if thread == "" {
+			thread = e.TimeStamp
+		}
+		return inbound{kind: "app_mention", userID: e.User, channel: e.Channel, thread: thread,
+			text: plainText(e.Text)}, true
+	case *slackevents.AppHomeOpenedEvent:
+		if e.Tab != "home" || e.User == "" {
+			return inbound{}, false
+		}
+		return inbound{kind: "app_home_opened", userID: e.User, home: true}, true
+	}
+	return inbound{}, false
+}
+
+// parseInteraction decodes an interaction payload.
+func parseInteraction(raw []byte) (slackapi.InteractionCallback, error) {
+	var ic slackapi.InteractionCallback
+	if err := json.Unmarshal(raw, &ic); err != nil {
+		return ic, fmt.Errorf("decode interaction: %w", err)
+	}
+	if ic.User.ID == "" {
+		return ic, errors.New("interaction without a user")
+	}
+	return ic, nil
+}
+
+// onInteraction queues a button press or a reject-modal submission. It
+// reports false when the work was refused (queue full).
+func (a *Adapter) onInteraction(ctx context.Context, reqID string, ic slackapi.InteractionCallback) bool {
+	log := a.log.With("request_id", reqID, "type", string(ic.Type))
+	var in inbound
+	switch ic.Type {
+	case slackapi.InteractionTypeBlockActions:
+		if len(ic.ActionCallback.BlockActions) == 0 {
+			log.InfoContext(ctx, "slack block_actions without an action")
+			return true
+		}
+		act := ic.ActionCallback.BlockActions[0]
+		in = inbound{kind: "block_actions", userID: ic.User.ID, triggerID: ic.TriggerID, eventID: act.ActionTs,
+			press: &bot.Press{ID: pressID(act.ActionID), Value: act.Value}}
+		channel := ic.Container.ChannelID
+		if channel == "" {
+			channel = ic.Channel.ID
+		}
+		thread := ic.Container.ThreadTs
+		if thread == "" {
+			thread = ic.Message.ThreadTimestamp
+		}
+		switch {
+		case ic.Container.Type == "view" || channel == "" || strings.HasPrefix(channel, "D"):
+			// App Home or the direct message: answer in the DM.
+			in.thread = thread
+			if channel != "" && strings.HasPrefix(channel, "D") {
+				in.channel = channel
+			}
+		case thread != "":
+			// A conversation held in a channel thread continues there.
+			in.channel, in.thread = channel, thread
+		default:
+			in.channel, in.ephemeral = channel, true
+		}
+	case slackapi.InteractionTypeViewSubmission:
+		if ic.View.CallbackID != rejectCallbackID {
+			log.InfoContext(ctx, "slack view submission ignored", "callback_id", ic.View.CallbackID)
+			return true
+		}
+		var meta modalMeta
+		if err := json.Unmarshal([]byte(ic.View.PrivateMetadata), &meta); err != nil || meta.Value == "" {
+			log.WarnContext(ctx, "slack reject modal without metadata", "err", err)
+			return true
+		}
+		in = inbound{kind: "view_submission", userID: ic.User.ID, fromModal: true,
+			channel: meta.Channel, thread: meta.Thread, ephemeral: meta.Ephemeral,
+			press: &bot.Press{ID: bot.ActReject, Value: meta.Value, Text: reasonFrom(ic.View)}}
+	default:
+		log.DebugContext(ctx, "slack interaction ignored")
+		return true
+	}
+	a.metrics.Event(in.kind)
+	if !a.enqueue(ctx, reqID, in) {
+		log.ErrorContext(ctx, "slack interaction dropped: queue full", "user", in.userID)
+		return false
+	}
+	return true
+}
+
+// slashFromForm reads a slash command from its form, as
+// slack.SlashCommandParse would from the request (the body is already
+// read for the signature).
+func slashFromForm(f url.Values) slackapi.SlashCommand {
+	return slackapi.SlashCommand{
+		TeamID: f.Get("team_id"), ChannelID: f.Get("channel_id"), UserID: f.Get("user_id"),
+		Command: f.Get("command"), Text: f.Get("text"), TriggerID: f.Get("trigger_id"),
+		ResponseURL: f.Get("response_url"), APIAppID: f.Get("api_app_id"),
+	}
+}
+
+// onSlash queues /licences [text]. The answer goes to the person's
+// direct message with the bot: the bot may not be a member of the
+// channel the command was typed in, and cards there could not be updated
+// (command answers via response_url are ephemeral).
+func (a *Adapter) onSlash(ctx context.Context, reqID string, cmd slackapi.SlashCommand) bool {
+	a.metrics.Event("slash_command")
+	// Even typed in a direct message, that DM may be between two people:
+	// the answer always goes to the bot's own DM with the person.
+	in := inbound{kind: "slash_command", userID: cmd.UserID, text: strings.TrimSpace(cmd.Text)}
+	if !a.enqueue(ctx, reqID, in) {
+		a.log.ErrorContext(ctx, "slack command dropped: queue full", "request_id", reqID, "user", cmd.UserID)
+		return false
+	}
+	return true
+}
+
+// enqueue hands work to the pool, waiting briefly if it is full.
+func (a *Adapter) enqueue(ctx context.Context, reqID string, in inbound) bool {
+	ok, err := a.pool.submit(in.userID, job{reqID: reqID, in: in}, a.opt.EnqueueWait)
+	switch {
+	case err != nil:
+		a.metrics.Dropped("closed")
+		a.log.WarnContext(ctx, "slack work refused: adapter closed", "request_id", reqID, "type", in.kind)
+	case !ok:
+		a.metrics.Dropped("queue_full")
+		a.log.WarnContext(ctx, "slack work refused: queue full", "request_id", reqID, "type", in.kind)
+	}
+	return ok
+}
+
+// Slack's markup in incoming text: <@U123>, <#C1|name>, <https://x|label>,
+// <!here>; and the entities &amp; &lt; &gt;.
+var slackMarkup = regexp.MustCompile(`<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>`)
+
+// plainText turns Slack's incoming markup into the plain words a person
+// typed: mentions (of the bot, in app_mention) are dropped, links become
+// their label or address, entities are decoded.
+func plainText(s string) string {
+	s = slackMarkup.ReplaceAllStringFunc(s, func(m string) string {
+		p := slackMarkup.FindStringSubmatch(m)
+		switch p[1] {
+		case "@", "!":
+			return ""
+		case "#":
+			return p[3]
+		}
+		if p[3] != "" {
+			return p[3]
+		}
+		return p[2]
+	})
+	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	// Tidy the spaces a removed mention leaves, keeping line breaks (a
+	// rejection reason may have several lines).
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(l), " ")
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}

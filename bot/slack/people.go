@@ -1,0 +1,128 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/licensebot/licensebot/store"
+	slackapi "github.com/slack-go/slack"
+)
+
+// Cache keys live in the store's conversation space (values with a TTL).
+// The "slack-cache:" prefix cannot collide with the engine's dialogue
+// keys, which are "slack:" + e-mail.
+const (
+	cacheUser  = "slack-cache:user:"  // Slack user id → slackUser
+	cacheEmail = "slack-cache:email:" // e-mail → Slack user id
+	cacheDM    = "slack-cache:dm:"    // Slack user id → DM channel id
+)
+
+// slackUser is what we need of a Slack user.
+type slackUser struct {
+	ID     string `json:"id"`
+	Email  string `json:"email,omitempty"`
+	Locale string `json:"locale,omitempty"`
+	// Bot: bots and deactivated accounts are never answered.
+	Bot bool `json:"bot,omitempty"`
+}
+
+// slackUser returns the Slack user's e-mail and locale, from the cache
+// or users.info (scopes users:read and users:read.email).
+func (a *Adapter) slackUser(ctx context.Context, reqID, userID string) (slackUser, error) {
+	var u slackUser
+	if a.cacheGet(ctx, cacheUser+userID, &u) && u.ID == userID {
+		return u, nil
+	}
+	var info *slackapi.User
+	err := a.call(ctx, reqID, "users.info", a.retries, func(ctx context.Context) error {
+		var err error
+		info, err = a.api.GetUserInfoContext(ctx, userID, slackapi.GetUserInfoOptionIncludeLocale(true))
+		return err
+	})
+	if err != nil {
+		return slackUser{}, err
+	}
+	u = slackUser{ID: userID, Email: strings.ToLower(strings.TrimSpace(info.Profile.Email)), Locale: info.Locale,
+		Bot: info.IsBot || info.Deleted}
+	if u.Email == "" && !u.Bot {
+		a.log.WarnContext(ctx, "slack user has no visible e-mail: is the users:read.email scope granted?",
+			"request_id", reqID, "slack_user", userID)
+	}
+	a.cachePut(ctx, cacheUser+userID, u)
+	if u.Email != "" {
+		a.cachePut(ctx, cacheEmail+u.Email, userID)
+	}
+	return u, nil
+}
+
+// userIDByEmail finds the Slack user with that e-mail (users.lookupByEmail).
+func (a *Adapter) userIDByEmail(ctx context.Context, reqID, email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var id string
+	if a.cacheGet(ctx, cacheEmail+email, &id) && id != "" {
+		return id, nil
+	}
+	var u *slackapi.User
+	err := a.call(ctx, reqID, "users.lookupByEmail", a.retries, func(ctx context.Context) error {
+		var err error
+		u, err = a.api.GetUserByEmailContext(ctx, email)
+		return err
+	})
+	if slackError(err) == "users_not_found" {
+		return "", fmt.Errorf("%w: %w", ErrNotOnSlack, err)
+	}
+	if err != nil {
+		return "", err
+	}
+	a.cachePut(ctx, cacheEmail+email, u.ID)
+	return u.ID, nil
+}
+
+// dmChannel opens (or finds) the direct message between the bot and a
+// user (conversations.open, scope im:write).
+func (a *Adapter) dmChannel(ctx context.Context, reqID, userID string) (string, error) {
+	var id string
+	if a.cacheGet(ctx, cacheDM+userID, &id) && id != "" {
+		return id, nil
+	}
+	var ch *slackapi.Channel
+	err := a.call(ctx, reqID, "conversations.open", a.retries, func(ctx context.Context) error {
+		var err error
+		ch, _, _, err = a.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}, ReturnIM: true})
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if ch == nil || ch.ID == "" {
+		return "", errors.New("slack conversations.open: no channel in the answer")
+	}
+	a.cachePut(ctx, cacheDM+userID, ch.ID)
+	return ch.ID, nil
+}
+
+// cacheGet reads a cached value; a miss, an error or a corrupt value all
+// mean "ask Slack".
+func (a *Adapter) cacheGet(ctx context.Context, key string, v any) bool {
+	data, err := a.opt.Store.GetConversation(ctx, key)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			a.log.WarnContext(ctx, "slack cache unreadable", "err", err)
+		}
+		return false
+	}
+	return json.Unmarshal(data, v) == nil
+}
+
+func (a *Adapter) cachePut(ctx context.Context, key string, v any) {
+	data, err := json.Marshal(v)
+	if err == nil {
+		err = a.opt.Store.PutConversation(ctx, key, data, userTTL)
+	}
+	if err != nil {
+		a.log.WarnContext(ctx, "slack cache not written", "err", err)
+	}
+}

@@ -1,0 +1,267 @@
+package slack
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/licensebot/licensebot/bot"
+	slackapi "github.com/slack-go/slack"
+)
+
+// Block Kit limits (https://docs.slack.dev/reference/block-kit). Text is
+// cut to fit rather than rejected by Slack, which would lose the whole
+// message.
+const (
+	maxMessageBlocks   = 50
+	maxHomeBlocks      = 100
+	maxSectionText     = 3000
+	maxFieldText       = 2000
+	maxFieldsPerBlock  = 10
+	maxHeaderText      = 150
+	maxContextText     = 2000
+	maxButtonText      = 75
+	maxButtonsPerBlock = 25
+	maxConfirmTitle    = 100
+	maxConfirmText     = 300
+	maxConfirmButton   = 30
+	maxFallbackText    = 300
+	maxButtonValue     = 2000
+)
+
+// actionSep separates an Action.ID from the button's index in its
+// action_id: Slack wants distinct action ids within a block, and two
+// buttons may share an Action.ID (two alternatives of a refusal).
+const actionSep = "/"
+
+// Render lays a neutral message out as Block Kit blocks: a header for the
+// title, mrkdwn sections for the text, section fields for label/value
+// pairs, a context line, and an actions block of buttons.
+//
+// All text that comes from the message is escaped for mrkdwn (&, <, >),
+// and mrkdwn objects are sent verbatim, so a subscription name or a
+// rejection comment cannot inject <!channel>, a link or a mention. Our
+// own templates never use Slack link syntax, so nothing legitimate is
+// lost. A decided card has no Actions, so its update removes the buttons.
+func Render(m bot.Message) []slackapi.Block {
+	return renderBlocks(m, maxMessageBlocks)
+}
+
+// FallbackText is the message's plain notification text (shown in
+// notifications and by clients that cannot render blocks), already
+// escaped: pass it with escaping off.
+func FallbackText(m bot.Message) string {
+	var parts []string
+	if t := strings.TrimSpace(m.Title); t != "" {
+		parts = append(parts, t)
+	}
+	for _, line := range strings.Split(m.Text, "\n") {
+		if l := strings.TrimSpace(line); l != "" {
+			parts = append(parts, l)
+			break
+		}
+	}
+	if len(parts) == 0 && len(m.Fields) > 0 {
+		parts = append(parts, m.Fields[0].Label+": "+m.Fields[0].Value)
+	}
+	return escTrunc(strings.Join(parts, " — "), maxFallbackText)
+}
+
+func renderBlocks(m bot.Message, limit int) []slackapi.Block {
+	var content []slackapi.Block
+	if t := strings.TrimSpace(m.Title); t != "" {
+		content = append(content, slackapi.NewHeaderBlock(plain(t, maxHeaderText)))
+	}
+	for _, chunk := range textChunks(m.Text, maxSectionText) {
+		content = append(content, slackapi.NewSectionBlock(mrkdwn(chunk), nil, nil))
+	}
+	var fields []*slackapi.TextBlockObject
+	for _, f := range m.Fields {
+		if t := fieldText(f); t != "" {
+			fields = append(fields, mrkdwn(t))
+		}
+	}
+	for i := 0; i < len(fields); i += maxFieldsPerBlock {
+		end := min(i+maxFieldsPerBlock, len(fields))
+		content = append(content, slackapi.NewSectionBlock(nil, fields[i:end], nil))
+	}
+	if c := strings.TrimSpace(m.Context); c != "" {
+		content = append(content, slackapi.NewContextBlock("", mrkdwn(escTrunc(c, maxContextText))))
+	}
+	actions := actionBlocks(m)
+	// Keep the buttons if the content is too long: they are what the
+	// reader acts on, and the text is cut rather than the card rejected.
+	if room := limit - len(actions); len(content) > room {
+		content = content[:max(room, 0)]
+	}
+	return append(content, actions...)
+}
+
+// fieldText is "*Label*\nValue", escaped.
+func fieldText(f bot.Field) string {
+	label, value := strings.TrimSpace(f.Label), strings.TrimSpace(f.Value)
+	switch {
+	case label == "" && value == "":
+		return ""
+	case label == "":
+		return escTrunc(value, maxFieldText)
+	case value == "":
+		return "*" + escTrunc(label, maxFieldText-2) + "*"
+	}
+	l := escTrunc(label, maxFieldText/4)
+	return "*" + l + "*\n" + escTrunc(value, maxFieldText-utf8.RuneCountInString(l)-3)
+}
+
+func actionBlocks(m bot.Message) []slackapi.Block {
+	var out []slackapi.Block
+	var buttons []slackapi.BlockElement
+	for i, a := range m.Actions {
+		label := strings.TrimSpace(a.Label)
+		if label == "" {
+			label = a.ID
+		}
+		b := slackapi.NewButtonBlockElement(a.ID+actionSep+strconv.Itoa(i), truncate(a.Value, maxButtonValue), plain(label, maxButtonText))
+		switch a.Style {
+		case bot.StylePrimary:
+			b = b.WithStyle(slackapi.StylePrimary)
+		case bot.StyleDanger:
+			b = b.WithStyle(slackapi.StyleDanger)
+		}
+		if c := strings.TrimSpace(a.Confirm); c != "" {
+			conf := slackapi.NewConfirmationBlockObject(
+				plain(phrase(m.Lang, phConfirmTitle), maxConfirmTitle),
+				plain(c, maxConfirmText),
+				plain(label, maxConfirmButton),
+				plain(phrase(m.Lang, phConfirmDeny), maxConfirmButton),
+			)
+			if a.Style == bot.StyleDanger {
+				conf = conf.WithStyle(slackapi.StyleDanger)
+			}
+			b = b.WithConfirm(conf)
+		}
+		buttons = append(buttons, b)
+		if len(buttons) == maxButtonsPerBlock {
+			out = append(out, slackapi.NewActionBlock("", buttons...))
+			buttons = nil
+		}
+	}
+	if len(buttons) > 0 {
+		out = append(out, slackapi.NewActionBlock("", buttons...))
+	}
+	return out
+}
+
+// pressID recovers the Action.ID from a button's action_id by removing
+// the "/index" suffix Render added.
+func pressID(actionID string) string {
+	i := strings.LastIndex(actionID, actionSep)
+	if i < 0 {
+		return actionID
+	}
+	if _, err := strconv.Atoi(actionID[i+1:]); err != nil {
+		return actionID
+	}
+	return actionID[:i]
+}
+
+// mrkdwn is a verbatim mrkdwn text object: verbatim stops Slack from
+// turning bare channel names, URLs or @words into links and mentions.
+// text must already be escaped.
+func mrkdwn(text string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.MarkdownType, text, false, true)
+}
+
+// plain is a plain_text object; Slack shows plain text as is (no
+// mentions, no links), so it needs no escaping, only the length limit.
+func plain(text string, limit int) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.PlainTextType, truncate(text, limit), true, false)
+}
+
+// escapeMrkdwn escapes the three characters Slack's mrkdwn gives meaning
+// to. Our markdown subset (*bold*, _italic_, "• " bullets, line breaks)
+// is Slack's own, so nothing else needs converting.
+func escapeMrkdwn(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteString(escRune(r))
+	}
+	return b.String()
+}
+
+func escRune(r rune) string {
+	switch r {
+	case '&':
+		return "&amp;"
+	case '<':
+		return "&lt;"
+	case '>':
+		return "&gt;"
+	}
+	return string(r)
+}
+
+// escTrunc escapes s and cuts it to at most limit characters (counted
+// after escaping, as Slack counts), never inside an entity, ending with
+// "…" when cut.
+func escTrunc(s string, limit int) string {
+	esc := escapeMrkdwn(s)
+	if utf8.RuneCountInString(esc) <= limit {
+		return esc
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		e := escRune(r)
+		k := utf8.RuneCountInString(e)
+		if n+k > limit-1 {
+			break
+		}
+		b.WriteString(e)
+		n += k
+	}
+	b.WriteString("…")
+	return b.String()
+}
+
+// truncate cuts s to limit characters, ending with "…" when cut.
+func truncate(s string, limit int) string {
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:limit-1]) + "…"
+}
+
+// textChunks escapes text and splits it into pieces of at most limit
+// characters, at line breaks where possible.
+func textChunks(text string, limit int) []string {
+	text = strings.Trim(text, "\n")
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	var out []string
+	var cur strings.Builder
+	n := 0
+	for _, line := range strings.Split(text, "\n") {
+		esc := escTrunc(line, limit)
+		k := utf8.RuneCountInString(esc)
+		if n > 0 && n+1+k > limit {
+			out = append(out, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteByte('\n')
+			n++
+		}
+		cur.WriteString(esc)
+		n += k
+	}
+	if n > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
