@@ -18,6 +18,7 @@ import (
 	"github.com/licensebot/licensebot/csp/sandbox"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/store/bolt"
+	"github.com/licensebot/licensebot/telemetry"
 	"github.com/licensebot/licensebot/workflows"
 )
 
@@ -37,9 +38,13 @@ type app struct {
 }
 
 type appOptions struct {
-	// realTime: without --now the clock follows the real one (Offset);
-	// otherwise it is fixed (Manual).
+	// withEngine builds the conversation engine with the terminal outbox
+	// as its Deliverer (chat); serve builds it with startEngine.
 	withEngine bool
+	// metrics, when set, instrument the provider.
+	metrics *telemetry.Metrics
+	// logger replaces the CLI's default logger.
+	logger *slog.Logger
 }
 
 func (g *globals) logger() *slog.Logger {
@@ -73,6 +78,9 @@ func openApp(ctx context.Context, g *globals, opt appOptions) (*app, error) {
 		return nil, err
 	}
 	a := &app{g: g, cfg: cfg, clock: clk, log: g.logger()}
+	if opt.logger != nil {
+		a.log = opt.logger
+	}
 	if err := os.MkdirAll(g.data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
@@ -80,6 +88,7 @@ func openApp(ctx context.Context, g *globals, opt appOptions) (*app, error) {
 		a.Close()
 		return nil, err
 	}
+	a.provider = telemetry.InstrumentProvider(a.provider, opt.metrics, clk)
 	if err := a.openStore(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -92,26 +101,30 @@ func openApp(ctx context.Context, g *globals, opt appOptions) (*app, error) {
 		return nil, err
 	}
 	if opt.withEngine {
-		tr, err := bot.NewTranslator()
-		if err != nil {
-			a.Close()
-			return nil, err
-		}
 		a.outbox = &console.Outbox{Store: a.store}
-		var custs []bot.Customer
-		for _, c := range cfg.Customers {
-			custs = append(custs, bot.Customer{ID: c.ID, Name: c.Name, Lang: c.Language, Location: c.Location()})
-		}
-		a.engine, err = bot.New(ctx, bot.Options{
-			Service: a.svc, Provider: a.provider, Store: a.store, Clock: clk, Logger: a.log,
-			Translator: tr, Deliverer: a.outbox, Customers: custs,
-		})
-		if err != nil {
+		if err := a.startEngine(ctx, a.outbox); err != nil {
 			a.Close()
 			return nil, err
 		}
 	}
 	return a, nil
+}
+
+// startEngine builds the conversation engine delivering through d.
+func (a *app) startEngine(ctx context.Context, d bot.Deliverer) error {
+	tr, err := bot.NewTranslator()
+	if err != nil {
+		return err
+	}
+	var custs []bot.Customer
+	for _, c := range a.cfg.Customers {
+		custs = append(custs, bot.Customer{ID: c.ID, Name: c.Name, Lang: c.Language, Location: c.Location()})
+	}
+	a.engine, err = bot.New(ctx, bot.Options{
+		Service: a.svc, Provider: a.provider, Store: a.store, Clock: a.clock, Logger: a.log,
+		Translator: tr, Deliverer: d, Customers: custs,
+	})
+	return err
 }
 
 func (a *app) openProvider() error {

@@ -58,6 +58,7 @@ func newRootCmd(in io.Reader, out, errOut io.Writer) *cobra.Command {
 		newRequestsCmd(g),
 		newAuditCmd(g),
 		newConfigCmd(g),
+		newServeCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,46 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/licensebot/licensebot/workflows"
+)
+
+// Home builds a person's overview for a platform's home tab (Slack's App
+// Home): their customer's subscriptions with renewal dates and removal
+// windows, their pending requests, and for approvers what waits for them.
+// Failures become a message rather than an empty tab.
+func (e *Engine) Home(ctx context.Context, p workflows.Person, lang string) []Message {
+	if Lang(lang) == "" {
+		lang = e.langOf(ctx, p)
+	}
+	tc := &turnCtx{turn: Turn{Person: p, Platform: "home"}, lang: lang, customer: e.customerOf(p), d: &dialog{}}
+	if err := e.listSubscriptions(ctx, tc); err != nil {
+		e.log.WarnContext(ctx, "home: subscriptions", "person", p.Email, "err", err)
+		return []Message{{To: p.Email, Lang: lang, Kind: KindError, Text: e.tr.T(lang, "error.portal", nil)}}
+	}
+	var mine []string
+	for _, c := range e.customersOf(p) {
+		reqs, err := e.opt.Service.List(ctx, c)
+		if err != nil {
+			e.log.WarnContext(ctx, "home: requests", "person", p.Email, "err", err)
+			break
+		}
+		for _, r := range reqs {
+			if strings.EqualFold(r.Requester, p.Email) && r.State == workflows.StatePendingApproval {
+				mine = append(mine, fmt.Sprintf("• *%s* — %s", r.ID, e.changeSummary(lang, r.Change, r)))
+			}
+		}
+	}
+	if len(mine) > 0 {
+		tc.say(Message{Kind: KindList, Title: e.tr.T(lang, "requests.title", nil), Text: strings.Join(mine, "\n")})
+	}
+	if reqs, err := e.opt.Service.Pending(ctx, p, e.customersOf(p)); err == nil {
+		for _, r := range reqs {
+			tc.say(e.approvalCard(lang, r, p))
+		}
+	}
+	return tc.out
+}

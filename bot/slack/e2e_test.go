@@ -1,0 +1,176 @@
+package slack
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/csp/sandbox"
+	"github.com/licensebot/licensebot/rules"
+	"github.com/licensebot/licensebot/store/bolt"
+	"github.com/licensebot/licensebot/workflows"
+)
+
+// e2e is the Slack adapter with the real engine, workflow, sandbox portal
+// and bbolt store behind it, and the fake Slack API in front.
+type e2e struct {
+	*env
+	sb *sandbox.Sandbox
+}
+
+func newE2E(t *testing.T) *e2e {
+	t.Helper()
+	people := []workflows.Person{
+		{Email: "alice@contoso.example", Name: "Alice", Role: rules.RoleMember, CustomerID: "contoso"},
+		{Email: "claire@contoso.example", Name: "Claire", Role: rules.RoleLicenceAdmin, CustomerID: "contoso"},
+		{Email: "marc@reseller.example", Name: "Marc", Role: rules.RoleAccountManager, Customers: []string{"contoso"}},
+	}
+	var sb *sandbox.Sandbox
+	e := newEnv(t, func(o *Options) {
+		st, err := bolt.Open(filepath.Join(t.TempDir(), "data.db"), bolt.Options{Clock: o.Clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		o.Store = st
+		o.Directory = workflows.NewDirectory(people)
+		o.Handler = nil
+		sb, err = sandbox.Open(t.TempDir(), sandbox.Options{Clock: o.Clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = sb.Close() })
+	})
+	loc, _ := time.LoadLocation("Europe/Paris")
+	svc, err := workflows.New(workflows.Options{Store: e.a.opt.Store, Provider: sb, Directory: e.a.opt.Directory, Clock: e.clk,
+		Policy: func(string) rules.Policy { return rules.DefaultPolicy(loc) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := bot.NewTranslator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := bot.New(context.Background(), bot.Options{Service: svc, Provider: sb, Store: e.a.opt.Store, Clock: e.clk,
+		Translator: tr, Deliverer: e.a, Customers: []bot.Customer{{ID: "contoso", Name: "Contoso SAS", Lang: "en", Location: loc}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.a.SetHandler(eng)
+	return &e2e{env: e, sb: sb}
+}
+
+// button finds the newest card posted or updated in channel with a button
+// whose action id starts with id, and returns its action id and value.
+func (e *e2e) button(t *testing.T, channel, id string) (string, string) {
+	t.Helper()
+	calls := e.api.allCalls()
+	for i := len(calls) - 1; i >= 0; i-- {
+		c := calls[i]
+		if (c.Method != "chat.postMessage" && c.Method != "chat.update") || c.Form.Get("channel") != channel {
+			continue
+		}
+		for _, b := range blocksOf(t, c) {
+			els, _ := b["elements"].([]any)
+			for _, el := range els {
+				m, _ := el.(map[string]any)
+				if aid, _ := m["action_id"].(string); strings.HasPrefix(aid, id+"/") {
+					return aid, m["value"].(string)
+				}
+			}
+		}
+	}
+	t.Fatalf("no %q button in %s", id, channel)
+	return "", ""
+}
+
+func (e *e2e) press(t *testing.T, user, channel, id string) {
+	t.Helper()
+	aid, value := e.button(t, channel, id)
+	wantStatus(t, e.interaction(map[string]any{
+		"type": "block_actions", "trigger_id": "TRIG", "user": map[string]any{"id": user},
+		"container": map[string]any{"type": "message", "channel_id": channel, "message_ts": "1.1"},
+		"channel":   map[string]any{"id": channel},
+		"actions":   []map[string]any{{"block_id": "b", "action_id": aid, "value": value}},
+	}), http.StatusOK)
+}
+
+// lastText is the text of the newest post or update in channel.
+func (e *e2e) lastText(channel string) string {
+	calls := e.api.allCalls()
+	for i := len(calls) - 1; i >= 0; i-- {
+		c := calls[i]
+		if (c.Method == "chat.postMessage" || c.Method == "chat.update") && c.Form.Get("channel") == channel {
+			return c.Form.Get("blocks") + c.Form.Get("text")
+		}
+	}
+	return ""
+}
+
+func TestEndToEndUpgradeApprovedInSlack(t *testing.T) {
+	e := newE2E(t)
+	wantStatus(t, e.event(dmEvent("Ev1", "UALICE", "upgrade 5 E1 to E3 into the existing line")), http.StatusOK)
+	if txt := e.lastText("DUALICE"); !strings.Contains(txt, "25 → 20") {
+		t.Fatalf("no preview in Alice's DM: %s", txt)
+	}
+	e.press(t, "UALICE", "DUALICE", bot.ActConfirm)
+	// Marc's approval card arrives in his DM, opened by the bot.
+	if txt := e.lastText("DUMARC"); !strings.Contains(txt, "Approval needed") && !strings.Contains(txt, "Approbation requise") {
+		t.Fatalf("no approval card for Marc: %s", txt)
+	}
+	updatesBefore := len(e.api.callsOf("chat.update"))
+	e.press(t, "UMARC", "DUMARC", bot.ActApprove)
+	if len(e.api.callsOf("chat.update")) <= updatesBefore {
+		t.Fatal("the approval card was not updated in place")
+	}
+	if txt := e.lastText("DUMARC"); strings.Contains(txt, `"approve/`) {
+		t.Fatalf("the decided card still has buttons: %s", txt)
+	}
+	if txt := e.lastText("DUALICE"); !strings.Contains(txt, "done") {
+		t.Fatalf("Alice was not told: %s", txt)
+	}
+	e1, _ := e.sb.Subscription(context.Background(), "contoso", "sub-3")
+	e3, _ := e.sb.Subscription(context.Background(), "contoso", "sub-4")
+	if e1.Quantity != 20 || e3.Quantity != 10 {
+		t.Fatalf("E1 %d E3 %d, want 20 and 10", e1.Quantity, e3.Quantity)
+	}
+	// A Slack retry of the first event changes nothing.
+	e.clk.Advance(time.Minute)
+	wantStatus(t, e.event(dmEvent("Ev1", "UALICE", "upgrade 5 E1 to E3 into the existing line")), http.StatusOK)
+	reqs, _ := e.sb.Subscriptions(context.Background(), "contoso")
+	if len(reqs) != 7 {
+		t.Fatalf("%d subscriptions after the retry", len(reqs))
+	}
+}
+
+func TestEndToEndRejectWithReasonInSlack(t *testing.T) {
+	e := newE2E(t)
+	wantStatus(t, e.event(dmEvent("Ev2", "UALICE", "cancel business standard")), http.StatusOK)
+	e.press(t, "UALICE", "DUALICE", bot.ActConfirm)
+	e.press(t, "UMARC", "DUMARC", bot.ActReject)
+	opens := e.api.callsOf("views.open")
+	if len(opens) != 1 {
+		t.Fatalf("views.open calls %d, want 1", len(opens))
+	}
+	view := opens[0].JSON["view"].(map[string]any)
+	wantStatus(t, e.interaction(map[string]any{
+		"type": "view_submission", "user": map[string]any{"id": "UMARC"},
+		"view": map[string]any{"callback_id": rejectCallbackID, "private_metadata": view["private_metadata"],
+			"state": map[string]any{"values": map[string]any{"reason": map[string]any{"reason": map[string]any{"type": "plain_text_input", "value": "still needed <!channel>"}}}}},
+	}), http.StatusOK)
+	txt := e.lastText("DUALICE")
+	if !strings.Contains(txt, "rejected by Marc") || !strings.Contains(txt, "still needed") {
+		t.Fatalf("Alice's card: %s", txt)
+	}
+	if strings.Contains(txt, "<!channel>") {
+		t.Fatalf("user text reached Slack unescaped: %s", txt)
+	}
+	sub, _ := e.sb.Subscription(context.Background(), "contoso", "sub-1")
+	if sub.Status != "active" {
+		t.Fatalf("subscription %s after a rejection", sub.Status)
+	}
+}

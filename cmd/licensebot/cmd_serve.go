@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/console"
+	"github.com/licensebot/licensebot/bot/slack"
+	"github.com/licensebot/licensebot/telemetry"
+	"github.com/licensebot/licensebot/workflows"
+)
+
+func newServeCmd(g *globals) *cobra.Command {
+	var addr string
+	var tick time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the bot: Slack and Teams channels, reminders, health and metrics endpoints",
+		Long: `Runs every configured channel:
+  Slack  SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN (Socket Mode, no public URL)
+         or SLACK_SIGNING_SECRET (HTTP: /slack/events, /slack/interactions, /slack/commands)
+and an HTTP server with /healthz, /readyz and /metrics. With REDIS_URL the
+state lives in Redis and any number of replicas can run.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), g, addr, tick)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", envOr("LICENSEBOT_ADDR", ":8080"), "HTTP listen address (LICENSEBOT_ADDR)")
+	cmd.Flags().DurationVar(&tick, "tick", time.Minute, "how often due work runs (approval expiry, reminders)")
+	return cmd
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// serveLogger writes JSON when stderr is not a terminal (a container, a
+// service manager), text otherwise.
+func serveLogger(g *globals) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil || g.logLevel == "warn" {
+		lvl = slog.LevelInfo // serve logs what it does by default
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if f, ok := g.errOut.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(g.errOut, opts))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(g.errOut, opts))
+}
+
+// router sends a message on the platform the person uses: Slack if they
+// are on it, then the terminal outbox (kept in the store, so nothing is
+// ever dropped silently).
+type router struct {
+	slack  *slack.Adapter
+	outbox *console.Outbox
+	log    *slog.Logger
+}
+
+func (r *router) Deliver(ctx context.Context, p workflows.Person, m bot.Message) error {
+	if r.slack != nil {
+		err := r.slack.Deliver(ctx, p, m)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, slack.ErrNotOnSlack) {
+			return err
+		}
+	}
+	r.log.WarnContext(ctx, "no chat platform reaches this person; message kept in the outbox",
+		"to", p.Email, "request_id", m.RequestID, "kind", m.Kind)
+	return r.outbox.Deliver(ctx, p, m)
+}
+
+func serve(ctx context.Context, g *globals, addr string, tick time.Duration) error {
+	log := serveLogger(g)
+	metrics := telemetry.New()
+	a, err := openApp(ctx, g, appOptions{withEngine: false, metrics: metrics, logger: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	rt := &router{outbox: &console.Outbox{Store: a.store}, log: log}
+	var slackAd *slack.Adapter
+	slackMode := ""
+	if tok := os.Getenv("SLACK_BOT_TOKEN"); tok != "" {
+		sm, err := slack.PrometheusMetrics(metrics.Registry)
+		if err != nil {
+			return fmt.Errorf("slack metrics: %w", err)
+		}
+		slackAd, err = slack.New(slack.Options{
+			BotToken: tok, AppToken: os.Getenv("SLACK_APP_TOKEN"), SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
+			Directory: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: log, Metrics: sm,
+			ApprovalsChannel: os.Getenv("SLACK_APPROVALS_CHANNEL"),
+			Home: func(ctx context.Context, p workflows.Person, lang string) []bot.Message {
+				return a.engine.Home(ctx, p, lang)
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("slack: %w", err)
+		}
+		rt.slack = slackAd
+		slackMode = "http"
+		if os.Getenv("SLACK_APP_TOKEN") != "" {
+			slackMode = "socket"
+		}
+	}
+	if err := a.startEngine(ctx, rt); err != nil {
+		return err
+	}
+	if slackAd != nil {
+		slackAd.SetHandler(instrumented{a.engine, metrics, "slack", a})
+	}
+
+	mux := http.NewServeMux()
+	var slackUp atomic.Bool
+	slackUp.Store(slackMode != "socket")
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		checks := map[string]string{"store": "ok", "provider": "ok"}
+		ok := true
+		if err := a.store.Ping(ctx); err != nil {
+			checks["store"], ok = "unreachable", false
+		}
+		if _, err := a.provider.Customers(ctx); err != nil {
+			checks["provider"], ok = "unreachable", false
+		}
+		if slackMode != "" {
+			checks["slack"] = slackMode
+			if !slackUp.Load() {
+				checks["slack"], ok = "disconnected", false
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if !ok {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_ = json.NewEncoder(w).Encode(checks)
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	if slackMode == "http" {
+		if os.Getenv("SLACK_SIGNING_SECRET") == "" {
+			return errors.New("slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
+		}
+		slackAd.Routes(mux)
+	}
+
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	log.Info("licensebot serving", "addr", ln.Addr().String(), "store", a.store.Name(), "provider", a.provider.Name(),
+		"slack", slackMode, "version", version)
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	if slackMode == "socket" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slackUp.Store(true)
+			err := slackAd.RunSocketMode(ctx)
+			slackUp.Store(false)
+			if err != nil {
+				errc <- fmt.Errorf("slack socket mode: %w", err)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.reconcile(ctx)
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			if err := a.tick(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("due work", "err", err)
+			}
+			a.refreshRequestGauge(ctx, metrics)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-errc:
+		log.Error("stopping", "err", runErr)
+	}
+	// Stop taking events, then let turns in flight finish (bounded).
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	if slackAd != nil {
+		if err := slackAd.Close(shutdown); err != nil {
+			log.Warn("slack: turns still running at shutdown", "err", err)
+		}
+	}
+	wg.Wait()
+	return runErr
+}
+
+// instrumented times every turn for the metrics.
+type instrumented struct {
+	e       *bot.Engine
+	m       *telemetry.Metrics
+	channel string
+	a       *app
+}
+
+func (i instrumented) Handle(ctx context.Context, t bot.Turn) ([]bot.Message, error) {
+	start := i.a.clock.Now()
+	msgs, err := i.e.Handle(ctx, t)
+	if errors.Is(err, bot.ErrDuplicateEvent) {
+		return msgs, err
+	}
+	i.m.ObserveTurn(i.channel, i.a.clock.Now().Sub(start), err)
+	return msgs, err
+}
+
+func (a *app) refreshRequestGauge(ctx context.Context, m *telemetry.Metrics) {
+	for _, c := range a.cfg.CustomerIDs() {
+		reqs, err := a.svc.List(ctx, c)
+		if err != nil {
+			return
+		}
+		counts := map[workflows.State]int{}
+		for _, r := range reqs {
+			counts[r.State]++
+		}
+		for _, s := range []workflows.State{workflows.StateSubmitted, workflows.StatePendingApproval, workflows.StateApproved,
+			workflows.StateExecuting, workflows.StateCompleted, workflows.StateRejected, workflows.StateWithdrawn,
+			workflows.StateExpired, workflows.StateFailed} {
+			m.Requests.WithLabelValues(c, string(s)).Set(float64(counts[s]))
+		}
+	}
+}
