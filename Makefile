@@ -10,8 +10,11 @@ run:
 test:
 	$(GO) test -race ./...
 
+# Each fuzz target for FUZZTIME: the intent parser and the Slack payload
+# decoders.
 fuzz:
 	$(GO) test ./bot/intent -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./bot/slack -run='^$$' -fuzz='^FuzzPayloads$$' -fuzztime=$(FUZZTIME)
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

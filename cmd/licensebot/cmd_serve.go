@@ -112,7 +112,7 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 			BotToken: tok, AppToken: os.Getenv("SLACK_APP_TOKEN"), SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
 			// SLACK_API_URL points the Web API elsewhere (a proxy, or the
 			// fake Slack of the load test); it must end with "/".
-			APIURL: os.Getenv("SLACK_API_URL"),
+			APIURL:    os.Getenv("SLACK_API_URL"),
 			Directory: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: log, Metrics: sm,
 			ApprovalsChannel: os.Getenv("SLACK_APPROVALS_CHANNEL"),
 			Home: func(ctx context.Context, p workflows.Person, lang string) []bot.Message {
