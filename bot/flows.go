@@ -53,7 +53,7 @@ func (e *Engine) handleText(ctx context.Context, tc *turnCtx, text string) error
 	}
 	// While a draft waits for a slot, an answer fills it.
 	if dr := tc.d.Draft; dr != nil && dr.Awaiting != "" && !isCommand(kind) {
-		if e.fillSlot(tc, dr, in, text) {
+		if e.fillSlot(ctx, tc, dr, in, text) {
 			return e.advance(ctx, tc)
 		}
 	}
@@ -236,7 +236,7 @@ func ids(subs []csp.Subscription) []string {
 
 // fillSlot uses an answer for the slot a draft waits for; false when the
 // text does not answer it (then it is handled as a new message).
-func (e *Engine) fillSlot(tc *turnCtx, dr *draft, in intent.Intent, text string) bool {
+func (e *Engine) fillSlot(ctx context.Context, tc *turnCtx, dr *draft, in intent.Intent, text string) bool {
 	switch dr.Awaiting {
 	case slotQuantity:
 		if in.QuantityError != "" {
@@ -256,7 +256,7 @@ func (e *Engine) fillSlot(tc *turnCtx, dr *draft, in intent.Intent, text string)
 		}
 		for _, c := range ref.Candidates {
 			for _, ch := range choices {
-				if c == ch || e.subOffer(tc, ch) == c {
+				if c == ch || e.subOffer(ctx, tc, ch) == c {
 					e.choose(dr, ch)
 					return true
 				}
@@ -283,10 +283,10 @@ func firstNonEmpty(s []string) string {
 	return ""
 }
 
-// subOffer finds the offer of a subscription id in a cached way: the
-// draft's choices are subscription ids, people name offers.
-func (e *Engine) subOffer(tc *turnCtx, subID string) string {
-	subs, err := e.opt.Provider.Subscriptions(context.Background(), tc.customer.ID)
+// subOffer finds the offer of a subscription id: the draft's choices are
+// subscription ids, people name offers.
+func (e *Engine) subOffer(ctx context.Context, tc *turnCtx, subID string) string {
+	subs, err := e.opt.Provider.Subscriptions(ctx, tc.customer.ID)
 	if err != nil {
 		return ""
 	}

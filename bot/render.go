@@ -139,7 +139,7 @@ func (e *Engine) previewMessage(tc *turnCtx, dr *draft, ev workflows.Evaluation)
 	switch d.Outcome {
 	case rules.NeedsApproval:
 		f = append(f, Field{e.tr.T(l, "field.approval", nil), e.tr.T(l, "approval.by", map[string]any{
-			"Role": e.approverName(l, d.Approver), "Why": e.tr.T(l, "reason."+string(d.Reason), nil)})})
+			"Role": e.approverName(l, d.Approver), "Why": e.reason(l, string(d.Reason), nil)})})
 		if !d.Deadline.IsZero() {
 			f = append(f, Field{e.tr.T(l, "field.deadline", nil), e.tr.DateTime(l, d.Deadline, e.locOf(dr.CustomerID))})
 		}
@@ -201,7 +201,7 @@ func (e *Engine) refusalMessage(tc *turnCtx, dr *draft, ev workflows.Evaluation)
 		data["LineEnd"] = e.endDate(tc, *ev.Target)
 	}
 	e.paramData(l, d.Params, loc, data)
-	text := e.tr.T(l, "reason."+string(d.Reason), data)
+	text := e.reason(l, string(d.Reason), data)
 	m := Message{Kind: KindRefusal, Text: text}
 	dr.Alternatives = nil
 	subs := map[string]csp.Subscription{}
@@ -259,7 +259,7 @@ func (e *Engine) requestCard(lang string, r workflows.Request) Message {
 		"By":      e.nameOf(r.Approver),
 		"Role":    e.approverName(lang, r.ApproverRole),
 		"Reason":  r.Comment,
-		"Failure": e.tr.T(lang, "reason."+r.Failure, nil),
+		"Failure": e.reason(lang, r.Failure, nil),
 	}
 	if !r.Deadline.IsZero() {
 		data["Deadline"] = e.tr.DateTime(lang, r.Deadline, loc)
@@ -298,7 +298,7 @@ func (e *Engine) approvalCard(lang string, r workflows.Request, viewer workflows
 	}
 	f = append(f, e.quantityFields(lang, r)...)
 	f = append(f, e.costFields(lang, r, "")...)
-	f = append(f, Field{e.tr.T(lang, "field.why_approval", nil), e.tr.T(lang, "reason."+string(r.Decision.Reason), nil)})
+	f = append(f, Field{e.tr.T(lang, "field.why_approval", nil), e.reason(lang, string(r.Decision.Reason), nil)})
 	if !r.Deadline.IsZero() {
 		f = append(f, Field{e.tr.T(lang, "field.deadline", nil), e.tr.DateTime(lang, r.Deadline, loc)})
 	}
@@ -325,6 +325,16 @@ func (e *Engine) approvalCard(lang string, r workflows.Request, viewer workflows
 	}
 	m.Context = e.tr.T(lang, "decided."+string(r.State), map[string]any{
 		"By": e.nameOf(r.Approver), "At": e.tr.DateTime(lang, at, loc), "Reason": r.Comment,
-		"Failure": e.tr.T(lang, "reason."+r.Failure, nil)})
+		"Failure": e.reason(lang, r.Failure, nil)})
 	return m
+}
+
+// reason is the sentence for a rules or portal code. A code we have no
+// sentence for (a portal's own refusal code, say) reads as a generic
+// sentence: people never see a code or a Go error.
+func (e *Engine) reason(lang, code string, data map[string]any) string {
+	if code == "" || !e.tr.Has(lang, "reason."+code) {
+		return e.tr.T(lang, "reason.provider_error", nil)
+	}
+	return e.tr.T(lang, "reason."+code, data)
 }

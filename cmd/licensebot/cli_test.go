@@ -129,7 +129,10 @@ func TestScriptJSONShape(t *testing.T) {
 		Actions []struct{ ID, Label string }
 		Request *string `json:"request"`
 	}
-	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &m); err != nil {
+	// The first line is Alice's answer; reminders that fell due for the
+	// licence admin may follow.
+	first, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
+	if err := json.Unmarshal([]byte(first), &m); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	if m.To != "alice@contoso.example" || len(m.Actions) != 2 || m.Actions[0].Label != "Confirm" || m.Request != nil || len(m.Fields) == 0 {
