@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -302,32 +303,27 @@ func (s *Service) Find(ctx context.Context, id string, customers []string) (Requ
 	return Request{}, fmt.Errorf("request %s: %w", id, ErrNotFound)
 }
 
-// AttachMessage records a chat message that shows req, so later changes
-// re-render it. It retries on contention and never changes the state.
+// AttachMessage records a chat message that shows a request, so later
+// changes re-render it. It never changes the state.
 func (s *Service) AttachMessage(ctx context.Context, customerID, id string, m MessageRef) error {
-	for attempt := 0; attempt < 50; attempt++ {
-		req, v, err := s.load(ctx, customerID, id)
-		if err != nil {
-			return err
+	_, err := store.Modify(ctx, s.opt.Store, refOf(customerID, id), func(old []byte) ([]byte, error) {
+		if old == nil {
+			return nil, fmt.Errorf("request %s: %w", id, ErrNotFound)
+		}
+		var req Request
+		if err := json.Unmarshal(old, &req); err != nil {
+			return nil, fmt.Errorf("decode request %s: %w", id, err)
 		}
 		replaced := false
-		for i, old := range req.Messages {
-			if old.Platform == m.Platform && old.Recipient == m.Recipient && old.Conversation == m.Conversation {
+		for i, o := range req.Messages {
+			if o.Platform == m.Platform && o.Recipient == m.Recipient && o.Conversation == m.Conversation {
 				req.Messages[i], replaced = m, true
 			}
 		}
 		if !replaced {
 			req.Messages = append(req.Messages, m)
 		}
-		data, err := marshal(req)
-		if err != nil {
-			return err
-		}
-		_, err = s.opt.Store.Update(ctx, refOf(customerID, id), v, data)
-		if errors.Is(err, store.ErrVersionMismatch) {
-			continue
-		}
-		return err
-	}
-	return fmt.Errorf("attach message to %s: too much contention", id)
+		return marshal(req)
+	})
+	return err
 }

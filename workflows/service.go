@@ -256,32 +256,23 @@ func operationFor(id string, ev Evaluation) csp.Operation {
 // nextID allocates a short, readable, globally unique id ("R-12") with a
 // compare-and-swap counter, so people can type it.
 func (s *Service) nextID(ctx context.Context) (string, error) {
-	ref := store.Ref{Collection: collCounters, ID: "requests"}
-	for attempt := 0; attempt < 100; attempt++ {
-		doc, err := s.opt.Store.Get(ctx, ref)
-		if errors.Is(err, store.ErrNotFound) {
-			if _, err := s.opt.Store.Create(ctx, ref, []byte("1")); err == nil {
-				return "R-1", nil
-			} else if !errors.Is(err, store.ErrExists) {
-				return "", fmt.Errorf("allocate request id: %w", err)
+	var n int
+	_, err := store.Modify(ctx, s.opt.Store, store.Ref{Collection: collCounters, ID: "requests"}, func(old []byte) ([]byte, error) {
+		n = 0
+		if old != nil {
+			v, err := strconv.Atoi(string(old))
+			if err != nil {
+				return nil, fmt.Errorf("corrupt counter %q", old)
 			}
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("allocate request id: %w", err)
-		}
-		n, err := strconv.Atoi(string(doc.Data))
-		if err != nil {
-			return "", fmt.Errorf("allocate request id: corrupt counter %q", doc.Data)
+			n = v
 		}
 		n++
-		if _, err := s.opt.Store.Update(ctx, ref, doc.Version, []byte(strconv.Itoa(n))); err == nil {
-			return "R-" + strconv.Itoa(n), nil
-		} else if !errors.Is(err, store.ErrVersionMismatch) {
-			return "", fmt.Errorf("allocate request id: %w", err)
-		}
+		return []byte(strconv.Itoa(n)), nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("allocate request id: %w", err)
 	}
-	return "", errors.New("allocate request id: too much contention")
+	return "R-" + strconv.Itoa(n), nil
 }
 
 func refOf(customerID, id string) store.Ref {

@@ -103,6 +103,10 @@ type Options struct {
 	ApprovalsChannel string
 	// Home builds the App Home tab; nil shows a short how-to.
 	Home HomeFunc
+	// CardPosted, if set, hears about every new card (a message with a
+	// Key) posted, with where it landed, so the request can keep the ids
+	// of the messages that show it. Errors are the callee's to log.
+	CardPosted func(ctx context.Context, m bot.Message, channel, ts string)
 	// HTTPClient for the Web API (default: 15 s timeout).
 	HTTPClient *http.Client
 	// Sleep waits between retries (default Sleep); tests make it instant.

@@ -19,7 +19,8 @@ import (
 // and bbolt store behind it, and the fake Slack API in front.
 type e2e struct {
 	*env
-	sb *sandbox.Sandbox
+	sb  *sandbox.Sandbox
+	svc *workflows.Service
 }
 
 func newE2E(t *testing.T) *e2e {
@@ -51,6 +52,11 @@ func newE2E(t *testing.T) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.a.opt.CardPosted = func(ctx context.Context, m bot.Message, channel, ts string) {
+		if m.RequestID != "" {
+			_ = svc.AttachMessage(ctx, m.CustomerID, m.RequestID, workflows.MessageRef{Platform: "slack", Recipient: m.To, Conversation: channel, MessageID: ts})
+		}
+	}
 	tr, err := bot.NewTranslator()
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +67,7 @@ func newE2E(t *testing.T) *e2e {
 		t.Fatal(err)
 	}
 	e.a.SetHandler(eng)
-	return &e2e{env: e, sb: sb}
+	return &e2e{env: e, sb: sb, svc: svc}
 }
 
 // button finds the newest card posted or updated in channel with a button
@@ -137,6 +143,18 @@ func TestEndToEndUpgradeApprovedInSlack(t *testing.T) {
 	e3, _ := e.sb.Subscription(context.Background(), "contoso", "sub-4")
 	if e1.Quantity != 20 || e3.Quantity != 10 {
 		t.Fatalf("E1 %d E3 %d, want 20 and 10", e1.Quantity, e3.Quantity)
+	}
+	// The request keeps where its cards are: Alice's and Marc's DMs.
+	req, err := e.svc.Get(context.Background(), "contoso", "R-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	where := map[string]bool{}
+	for _, m := range req.Messages {
+		where[m.Conversation] = m.MessageID != ""
+	}
+	if !where["DUALICE"] || !where["DUMARC"] {
+		t.Fatalf("message refs stored with the request: %+v", req.Messages)
 	}
 	// A Slack retry of the first event changes nothing.
 	e.clk.Advance(time.Minute)

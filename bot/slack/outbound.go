@@ -124,6 +124,9 @@ func (a *Adapter) send(ctx context.Context, reqID, channel, thread, refID string
 		// The card is shown; only its later updates will post anew.
 		a.log.ErrorContext(ctx, "slack card ref not saved", "request_id", reqID, "key", m.Key, "err", err)
 	}
+	if a.opt.CardPosted != nil {
+		a.opt.CardPosted(ctx, m, ch, ts)
+	}
 	return nil
 }
 

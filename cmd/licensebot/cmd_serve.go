@@ -118,6 +118,9 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 			Home: func(ctx context.Context, p workflows.Person, lang string) []bot.Message {
 				return a.engine.Home(ctx, p, lang)
 			},
+			CardPosted: func(ctx context.Context, m bot.Message, channel, ts string) {
+				recordCard(ctx, a, "slack", m, channel, ts)
+			},
 		})
 		if err != nil {
 			return fmt.Errorf("slack: %w", err)
@@ -272,5 +275,17 @@ func (a *app) refreshRequestGauge(ctx context.Context, m *telemetry.Metrics) {
 			workflows.StateExpired, workflows.StateFailed} {
 			m.Requests.WithLabelValues(c, string(s)).Set(float64(counts[s]))
 		}
+	}
+}
+
+// recordCard keeps, with the request, the id of a chat message that shows
+// it (DESIGN.md: the store is authoritative, the chat is a view).
+func recordCard(ctx context.Context, a *app, platform string, m bot.Message, conversation, id string) {
+	if m.RequestID == "" || m.CustomerID == "" {
+		return
+	}
+	ref := workflows.MessageRef{Platform: platform, Recipient: m.To, Conversation: conversation, MessageID: id}
+	if err := a.svc.AttachMessage(ctx, m.CustomerID, m.RequestID, ref); err != nil {
+		a.log.WarnContext(ctx, "record card", "request_id", m.RequestID, "customer_id", m.CustomerID, "err", err)
 	}
 }

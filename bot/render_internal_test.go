@@ -1,0 +1,28 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/workflows"
+)
+
+// A portal refusal code we have no sentence for must never reach the
+// person as a code.
+func TestFailedCardNeverShowsACode(t *testing.T) {
+	tr := mustTranslator(t)
+	e := &Engine{tr: tr, customers: map[string]Customer{"c": {ID: "c", Location: time.UTC}}}
+	r := workflows.Request{ID: "R-9", CustomerID: "c", State: workflows.StateFailed, Failure: "removal_window_closed",
+		Change: csp.Change{Kind: csp.ChangeCancel}, SubscriptionName: "Office 365 E1", History: []workflows.Transition{{By: "licensebot"}}}
+	for _, lang := range Languages {
+		m := e.requestCard(lang, r)
+		if strings.Contains(m.Text, "removal_window_closed") || strings.Contains(m.Text, "reason.") {
+			t.Errorf("%s: the code leaked: %s", lang, m.Text)
+		}
+		if !strings.Contains(m.Text, e.tr.T(lang, "reason.provider_error", nil)) {
+			t.Errorf("%s: no generic sentence: %s", lang, m.Text)
+		}
+	}
+}

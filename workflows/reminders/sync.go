@@ -1,0 +1,222 @@
+package reminders
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/workflows"
+)
+
+// Sync derives a customer's reminders from its subscriptions (as the
+// provider shows them now) and its pending requests, and makes the
+// schedule match: new items are added, items whose date or content
+// changed are replaced (same id), items nothing calls for any more are
+// removed with a log line. Items already handled (ledger) or no longer
+// useful are not scheduled again. Running it twice, or on two replicas at
+// once, gives the same schedule.
+func (e *Engine) Sync(ctx context.Context, customerID string) error {
+	now := e.opt.Clock.Now()
+	pol := e.policy(customerID)
+	wants, err := e.derive(ctx, customerID, pol)
+	if err != nil {
+		return err
+	}
+	st := e.opt.Store
+	ledger, ledgerDocs, err := ledgerAll(ctx, st, customerID)
+	if err != nil {
+		return err
+	}
+	cur, err := st.Scheduled(ctx, customerID, Queue, 0)
+	if err != nil {
+		return fmt.Errorf("reminders: read schedule of %s: %w", customerID, err)
+	}
+	have := make(map[string]store.ScheduledItem, len(cur))
+	for _, it := range cur {
+		have[it.ID] = it
+	}
+	keep := make(map[string]bool, len(wants))
+	added := 0
+	for _, w := range wants {
+		if _, done := ledger[itemKey(w.id, w.due)]; done || !now.Before(w.p.Until) {
+			continue
+		}
+		keep[w.id] = true
+		data := w.p.encode()
+		if old, ok := have[w.id]; ok && old.Due.Equal(w.due) && bytes.Equal(old.Payload, data) {
+			continue
+		}
+		if err := st.Schedule(ctx, customerID, Queue, store.ScheduledItem{ID: w.id, Due: w.due, Payload: data}); err != nil {
+			return fmt.Errorf("reminders: schedule %s: %w", w.id, err)
+		}
+		added++
+	}
+	removed := 0
+	for _, it := range cur {
+		if keep[it.ID] {
+			continue
+		}
+		if err := st.Unschedule(ctx, customerID, Queue, it.ID); err != nil {
+			return fmt.Errorf("reminders: unschedule %s: %w", it.ID, err)
+		}
+		removed++
+		why := "no longer applies"
+		if !now.Before(it.Due) {
+			why = "no longer useful"
+		}
+		if _, done := ledger[itemKey(it.ID, it.Due)]; done {
+			why = "already handled"
+		}
+		e.log.InfoContext(ctx, "reminder dropped: "+why, "customer_id", customerID, "reminder_id", it.ID, "due", it.Due)
+	}
+	if err := ledgerPrune(ctx, st, customerID, ledgerDocs, now); err != nil {
+		return err
+	}
+	e.markSynced(customerID, now)
+	if added > 0 || removed > 0 {
+		e.log.InfoContext(ctx, "reminders synced", "customer_id", customerID, "scheduled", added, "removed", removed)
+	}
+	return nil
+}
+
+// derive computes every reminder a customer's data calls for.
+func (e *Engine) derive(ctx context.Context, customerID string, pol Policy) ([]want, error) {
+	subs, err := e.opt.Provider.Subscriptions(ctx, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("reminders: read subscriptions of %s: %w", customerID, err)
+	}
+	reqs, err := e.opt.Service.List(ctx, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("reminders: read requests of %s: %w", customerID, err)
+	}
+	dir := e.opt.Service.Directory()
+	to := subscriptionRecipients(dir, customerID)
+	var out []want
+	for _, s := range subs {
+		out = append(out, deriveSubscription(s, pol, to)...)
+	}
+	for _, r := range reqs {
+		out = append(out, deriveRequest(dir, r, pol)...)
+	}
+	return out, nil
+}
+
+// RequestChanged implements workflows.Notifier, so the lead can chain it
+// after the bot's: a request waiting for approval gets its reminders at
+// once, a decided one loses them, and an executed change re-derives the
+// customer's reminders (new quantities, auto-renew off, a new end date).
+// Failures are logged; they never fail the transition.
+func (e *Engine) RequestChanged(ctx context.Context, req workflows.Request, tr workflows.Transition) {
+	log := e.log.With("customer_id", req.CustomerID, "request_id", req.ID)
+	st := e.opt.Store
+	switch {
+	case tr.To == workflows.StatePendingApproval:
+		for _, w := range deriveRequest(e.opt.Service.Directory(), req, e.policy(req.CustomerID)) {
+			if err := st.Schedule(ctx, req.CustomerID, Queue, store.ScheduledItem{ID: w.id, Due: w.due, Payload: w.p.encode()}); err != nil {
+				log.ErrorContext(ctx, "schedule approval reminder", "err", err)
+			}
+		}
+	case tr.From == workflows.StatePendingApproval:
+		// Decided, withdrawn or expired: its reminders go.
+		pending := req
+		pending.State = workflows.StatePendingApproval
+		pol := e.policy(req.CustomerID)
+		pol.Off = nil
+		for _, w := range deriveRequest(e.opt.Service.Directory(), pending, pol) {
+			if err := st.Unschedule(ctx, req.CustomerID, Queue, w.id); err != nil {
+				log.ErrorContext(ctx, "unschedule approval reminder", "err", err)
+			}
+		}
+	}
+	if tr.To == workflows.StateCompleted {
+		if err := e.Sync(ctx, req.CustomerID); err != nil {
+			log.ErrorContext(ctx, "reminders sync after change", "err", err)
+		}
+	}
+}
+
+// Changed re-derives a customer's reminders after a change made outside
+// the request workflow; it logs rather than returns failures, for use as
+// a hook.
+func (e *Engine) Changed(ctx context.Context, customerID string) {
+	if err := e.Sync(ctx, customerID); err != nil {
+		e.log.ErrorContext(ctx, "reminders sync after change", "customer_id", customerID, "err", err)
+	}
+}
+
+// Entry is one scheduled (or, with history, handled) reminder, for
+// `licensebot reminders`.
+type Entry struct {
+	ID             string    `json:"id"`
+	Queue          string    `json:"queue"`
+	Kind           Kind      `json:"kind"`
+	CustomerID     string    `json:"customer_id"`
+	SubscriptionID string    `json:"subscription_id,omitempty"`
+	RequestID      string    `json:"request_id,omitempty"`
+	LeadDays       int       `json:"lead_days,omitempty"`
+	To             string    `json:"to"`
+	Due            time.Time `json:"due"`
+	// State: "scheduled" (due later), "due" (due, not yet handled:
+	// the next tick sends it), "muted" (due later, but the recipient
+	// stopped these reminders); with history also "sent", "dropped".
+	State string `json:"state"`
+	// At is when a handled reminder was handled; Why why it was dropped.
+	At  time.Time `json:"at,omitzero"`
+	Why string    `json:"why,omitempty"`
+}
+
+// List returns a customer's scheduled reminders in due order and, with
+// history, the handled ones still in the ledger.
+func (e *Engine) List(ctx context.Context, customerID string, history bool) ([]Entry, error) {
+	now := e.opt.Clock.Now()
+	st := e.opt.Store
+	var out []Entry
+	for _, q := range []string{Queue, QueuePersonal} {
+		items, err := st.Scheduled(ctx, customerID, q, 0)
+		if err != nil {
+			return nil, fmt.Errorf("reminders: read schedule of %s: %w", customerID, err)
+		}
+		for _, it := range items {
+			p, _, err := decodePayload(q, it.Payload)
+			if err != nil {
+				out = append(out, Entry{ID: it.ID, Queue: q, CustomerID: customerID, Due: it.Due, State: "unreadable"})
+				continue
+			}
+			en := Entry{ID: it.ID, Queue: q, Kind: p.Kind, CustomerID: customerID, SubscriptionID: p.Sub, RequestID: p.Req,
+				LeadDays: p.Lead, To: p.To, Due: it.Due, State: "scheduled"}
+			if !now.Before(it.Due) {
+				en.State = "due"
+			} else if p.Kind != KindPersonal && p.Req == "" {
+				prefs, err := GetPrefs(ctx, st, customerID, p.To, p.Sub)
+				if err != nil {
+					return nil, err
+				}
+				if prefs.Muted {
+					en.State = StateMuted
+				}
+			}
+			out = append(out, en)
+		}
+	}
+	if history {
+		ledger, _, err := ledgerAll(ctx, st, customerID)
+		if err != nil {
+			return nil, err
+		}
+		for k, le := range ledger {
+			out = append(out, Entry{ID: idOf(k), Queue: Queue, Kind: le.Kind, CustomerID: customerID, To: le.To,
+				SubscriptionID: le.Sub, RequestID: le.Req,
+				Due: le.Due, State: le.State, At: le.At, Why: le.Why})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Due.Equal(out[j].Due) {
+			return out[i].Due.Before(out[j].Due)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
