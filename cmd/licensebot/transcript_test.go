@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licensebot/licensebot/bot/console"
 )
@@ -24,6 +25,7 @@ import (
 //	#renewal SUB N             subscription SUB renews with N seats
 //	#autorenew SUB on|off
 //	#status SUB active|cancelled|expired
+//	#enddate SUB YYYY-MM-DD    the commitment end date (the day before TermEnd, Paris)
 //	#request ID STATE          request ID is in STATE
 //	#requests N                N requests exist
 //	#fails                     the last step is refused by the runner
@@ -133,7 +135,7 @@ func runTranscript(t *testing.T, path string) {
 }
 
 func isCheck(line string) bool {
-	for _, p := range []string{"#expect", "#buttons", "#quantity", "#renewal", "#autorenew", "#status", "#request ", "#requests", "#fails"} {
+	for _, p := range []string{"#expect", "#buttons", "#quantity", "#renewal", "#autorenew", "#status", "#enddate", "#request ", "#requests", "#fails"} {
 		if strings.HasPrefix(line, p) {
 			return true
 		}
@@ -181,7 +183,7 @@ func checkLine(ctx context.Context, t *testing.T, a *app, line string, last []sh
 		if f[0] != "#expect-not" && !found {
 			fail("no message to %s contains %q", who, text)
 		}
-	case "#quantity", "#renewal", "#autorenew", "#status":
+	case "#quantity", "#renewal", "#autorenew", "#status", "#enddate":
 		if len(f) != 3 {
 			fail("want %s SUB VALUE", f[0])
 		}
@@ -199,6 +201,8 @@ func checkLine(ctx context.Context, t *testing.T, a *app, line string, last []sh
 			got = map[bool]string{true: "on", false: "off"}[s.AutoRenew]
 		case "#status":
 			got = string(s.Status)
+		case "#enddate":
+			got = s.TermEnd.In(a.cfg.Customers[0].Location()).AddDate(0, 0, -1).Format(time.DateOnly)
 		}
 		if got != f[2] {
 			fail("%s of %s is %s, want %s", f[0][1:], f[1], got, f[2])
