@@ -1,0 +1,129 @@
+package teams
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+)
+
+// serveHTTP is the messaging endpoint. Every request is authenticated
+// (the Bot Connector's JWT, then its serviceurl against the activity)
+// before anything in the activity is acted on; failures get 401 and
+// nothing else. Messages and conversation updates are acknowledged at
+// once and handled by the worker pool; card presses (invokes) are
+// answered in the response, as Teams requires.
+func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := newRequestID("tm-")
+	log := a.log.With("request_id", reqID)
+	defer func() {
+		// A bug in a handler must not take the process down, nor leave
+		// Teams waiting: log it and answer.
+		if v := recover(); v != nil {
+			log.ErrorContext(r.Context(), "teams handler panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}
+	}()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		log.WarnContext(r.Context(), "teams request body unreadable", "err", err)
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	id, err := a.auth.validate(r.Context(), r.Header.Get("Authorization"))
+	if err != nil {
+		a.unauthorized(w, r, reqID, err)
+		return
+	}
+	var act Activity
+	if err := json.Unmarshal(body, &act); err != nil {
+		log.WarnContext(r.Context(), "teams activity malformed", "err", err)
+		a.metrics.Activity("malformed")
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	if err := id.check(&act); err != nil {
+		a.unauthorized(w, r, reqID, err)
+		return
+	}
+	log = log.With("activity_id", act.ID, "type", act.Type)
+	if act.Conversation == nil || act.Conversation.ID == "" || act.From == nil || act.From.ID == "" {
+		log.WarnContext(r.Context(), "teams activity without conversation or sender")
+		a.metrics.Activity("malformed")
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	if t := act.tenantID(); a.opt.TenantID != "" && t != "" && t != a.opt.TenantID {
+		// The bot is single-tenant; another tenant that uploaded the app
+		// package must not talk to it.
+		log.WarnContext(r.Context(), "teams activity from another tenant refused", "tenant", t)
+		a.metrics.Dropped("other_tenant")
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	kind := act.Type
+	if act.Type == ActivityInvoke {
+		kind = "invoke:" + act.Name
+	}
+	a.metrics.Activity(kind)
+	switch act.Type {
+	case ActivityMessage, ActivityConversationUpdate:
+		if !a.enqueue(r.Context(), reqID, &act) {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case ActivityInvoke:
+		a.serveInvoke(w, r, reqID, &act)
+	default:
+		log.DebugContext(r.Context(), "teams activity ignored")
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func (a *Adapter) unauthorized(w http.ResponseWriter, r *http.Request, reqID string, err error) {
+	a.log.WarnContext(r.Context(), "teams request rejected", "request_id", reqID, "reason", err.Error(), "remote", r.RemoteAddr)
+	a.metrics.Dropped("unauthorized")
+	http.Error(w, "unauthorized", http.StatusUnauthorized)
+}
+
+// enqueue hands a message or conversation update to the pool, waiting
+// briefly if it is full. A refusal is logged and counted; the caller
+// answers 503.
+func (a *Adapter) enqueue(ctx context.Context, reqID string, act *Activity) bool {
+	ok, err := a.pool.submit(personKey(act), job{reqID: reqID, act: act}, a.opt.EnqueueWait)
+	switch {
+	case err != nil:
+		a.metrics.Dropped("closed")
+		a.log.WarnContext(ctx, "teams work refused: adapter closed", "request_id", reqID, "activity_id", act.ID, "type", act.Type)
+	case !ok:
+		a.metrics.Dropped("queue_full")
+		a.log.ErrorContext(ctx, "teams work refused: queue full", "request_id", reqID, "activity_id", act.ID, "type", act.Type)
+	}
+	return ok
+}
+
+// personKey shards work by person.
+func personKey(act *Activity) string {
+	if act.From.AADObjectID != "" {
+		return act.From.AADObjectID
+	}
+	return act.From.ID
+}
+
+// writeJSON answers with a JSON body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,211 @@
+package teams
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/workflows"
+)
+
+// Cache keys live in the store's conversation space (values with a TTL).
+// The "teams-cache:" prefix cannot collide with the engine's dialogue
+// keys, which are "teams:" + e-mail.
+const (
+	cacheAAD  = "teams-cache:aad:"  // Entra object id → teamsUser
+	cacheUser = "teams-cache:user:" // Teams user id (when no object id) → teamsUser
+	cacheCard = "teams-cache:card:" // conversation|activity id → shownCard
+)
+
+// refsCollection holds one conversation reference per person (global
+// scope, id: lower-cased e-mail), and per shared conversation the bot
+// was added to (id: "conversation:" + id; ":" cannot start an e-mail).
+const refsCollection = "teams-refs"
+
+// teamsUser is what we need of a Teams user, read from the roster.
+type teamsUser struct {
+	Email string `json:"email,omitempty"`
+	UPN   string `json:"upn,omitempty"`
+}
+
+// identify returns the sender's e-mail and user principal name: from the
+// cache (by Entra object id), else from the roster of the conversation
+// (GET …/members/{id}), which is then cached.
+func (a *Adapter) identify(ctx context.Context, reqID string, act *Activity) (teamsUser, error) {
+	key := cacheAAD + act.From.AADObjectID
+	if act.From.AADObjectID == "" {
+		key = cacheUser + act.From.ID
+	}
+	var u teamsUser
+	if a.cacheGet(ctx, key, &u) && (u.Email != "" || u.UPN != "") {
+		return u, nil
+	}
+	roster := baseConversation(act.Conversation.ID)
+	if cd := act.channelData(); cd.Team != nil && cd.Team.ID != "" {
+		roster = cd.Team.ID
+	}
+	m, err := a.conn.member(ctx, reqID, act.ServiceURL, roster, act.From.ID)
+	if err != nil {
+		return teamsUser{}, fmt.Errorf("identify sender: %w", err)
+	}
+	u = teamsUser{Email: strings.ToLower(strings.TrimSpace(m.Email)), UPN: strings.ToLower(strings.TrimSpace(m.UserPrincipalName))}
+	if u.Email == "" && u.UPN == "" {
+		a.log.WarnContext(ctx, "teams roster gave no e-mail nor user principal name", "request_id", reqID, "aad_object_id", act.From.AADObjectID)
+		return u, nil
+	}
+	a.cachePut(ctx, key, u, userTTL)
+	return u, nil
+}
+
+// person finds the configured person: by e-mail, else by user principal
+// name (often the same address).
+func (a *Adapter) person(u teamsUser) (workflows.Person, bool) {
+	if u.Email != "" {
+		if p, ok := a.opt.Directory.Lookup(u.Email); ok {
+			return p, true
+		}
+	}
+	if u.UPN != "" && u.UPN != u.Email {
+		if p, ok := a.opt.Directory.Lookup(u.UPN); ok {
+			return p, true
+		}
+	}
+	return workflows.Person{}, false
+}
+
+// langOf is the language for the adapter's own sentences: the
+// configured locale, else Teams', else English.
+func langOf(p workflows.Person, locale string) string {
+	if l := bot.Lang(p.Locale); l != "" {
+		return l
+	}
+	if l := bot.Lang(locale); l != "" {
+		return l
+	}
+	return "en"
+}
+
+// storedRef is a conversation reference as kept in the store.
+type storedRef struct {
+	Ref ConversationReference `json:"ref"`
+	// Personal: the conversation is the person's one-to-one chat with the
+	// bot. A reference from a channel only tells us the person's Teams id
+	// and service URL; Deliver then opens the personal chat.
+	Personal bool `json:"personal,omitempty"`
+}
+
+func personRef(email string) store.Ref {
+	return store.Ref{Collection: refsCollection, ID: strings.ToLower(strings.TrimSpace(email))}
+}
+
+func conversationRef(convID string) store.Ref {
+	return store.Ref{Collection: refsCollection, ID: "conversation:" + baseConversation(convID)}
+}
+
+// saveReference keeps the conversation reference of a person's activity,
+// so proactive messages (approval cards, reminders) can reach them. A
+// personal chat is never replaced by a channel: the channel reference
+// only fills in when nothing better is known. Written only on change.
+func (a *Adapter) saveReference(ctx context.Context, reqID, email string, act *Activity) {
+	ref := act.reference()
+	ref.ActivityID = ""
+	if ref.Conversation != nil && !act.personal() {
+		c := *ref.Conversation
+		c.ID = baseConversation(c.ID)
+		ref.Conversation = &c
+	}
+	next := storedRef{Ref: ref, Personal: act.personal()}
+	a.writeRef(ctx, reqID, personRef(email), next)
+}
+
+// saveConversation keeps the reference of a shared conversation (a team
+// channel, a group chat), so ApprovalsConversation can use its service
+// URL.
+func (a *Adapter) saveConversation(ctx context.Context, reqID string, act *Activity) {
+	ref := act.reference()
+	ref.ActivityID, ref.User = "", nil
+	c := *ref.Conversation
+	c.ID = baseConversation(c.ID)
+	ref.Conversation = &c
+	a.writeRef(ctx, reqID, conversationRef(c.ID), storedRef{Ref: ref})
+}
+
+func (a *Adapter) writeRef(ctx context.Context, reqID string, at store.Ref, next storedRef) {
+	data, err := json.Marshal(next)
+	if err != nil {
+		return
+	}
+	if old, found, err := a.loadRef(ctx, at); err == nil && found {
+		if old.Personal && !next.Personal {
+			return
+		}
+		if b, _ := json.Marshal(old); string(b) == string(data) {
+			return
+		}
+	}
+	_, err = store.Modify(ctx, a.opt.Store, at, func(old []byte) ([]byte, error) {
+		var cur storedRef
+		if json.Unmarshal(old, &cur) == nil && cur.Personal && !next.Personal {
+			return old, nil
+		}
+		return data, nil
+	})
+	if err != nil {
+		// Not fatal for this turn, but proactive messages would miss
+		// this person: say so loudly.
+		a.log.ErrorContext(ctx, "teams conversation reference not saved", "request_id", reqID, "ref", at.ID, "err", err)
+	}
+}
+
+func (a *Adapter) loadRef(ctx context.Context, at store.Ref) (storedRef, bool, error) {
+	doc, err := a.opt.Store.Get(ctx, at)
+	if errors.Is(err, store.ErrNotFound) {
+		return storedRef{}, false, nil
+	}
+	if err != nil {
+		return storedRef{}, false, err
+	}
+	var r storedRef
+	if json.Unmarshal(doc.Data, &r) != nil || r.Ref.Conversation == nil || r.Ref.ServiceURL == "" {
+		return storedRef{}, false, nil // corrupt: as if absent
+	}
+	return r, true, nil
+}
+
+// baseConversation strips the ";messageid=…" Teams appends to a channel
+// conversation id for a thread: cards, references and the approvals
+// conversation are named by the channel.
+func baseConversation(id string) string {
+	if i := strings.Index(id, ";messageid="); i >= 0 {
+		return id[:i]
+	}
+	return id
+}
+
+// cacheGet reads a cached value; a miss, an error or a corrupt value all
+// mean "ask again".
+func (a *Adapter) cacheGet(ctx context.Context, key string, v any) bool {
+	data, err := a.opt.Store.GetConversation(ctx, key)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			a.log.WarnContext(ctx, "teams cache unreadable", "err", err)
+		}
+		return false
+	}
+	return json.Unmarshal(data, v) == nil
+}
+
+func (a *Adapter) cachePut(ctx context.Context, key string, v any, ttl time.Duration) {
+	data, err := json.Marshal(v)
+	if err == nil {
+		err = a.opt.Store.PutConversation(ctx, key, data, ttl)
+	}
+	if err != nil {
+		a.log.WarnContext(ctx, "teams cache not written", "err", err)
+	}
+}

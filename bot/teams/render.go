@@ -1,0 +1,451 @@
+package teams
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/licensebot/licensebot/bot"
+)
+
+// Adaptive Card layout. Every message, even a one-line answer, is sent
+// as a card: cards are what Teams can update in place and what
+// Action.Execute presses answer with.
+const (
+	cardSchema  = "http://adaptivecards.io/schemas/adaptive-card.json"
+	cardVersion = "1.5" // Universal Actions (Action.Execute, refresh)
+	// verbRefresh is the verb of the card's refresh action and of the
+	// confirmation step's [No]: both show the stored card again.
+	verbRefresh = "refresh"
+	// inputReason is the id of the approval card's reason box; its text
+	// arrives in the press's data under this name.
+	inputReason = "reason"
+	maxReason   = 500
+
+	maxTitleText   = 300
+	maxLineText    = 2000
+	maxFactTitle   = 200
+	maxFactValue   = 1000
+	maxButtonText  = 80
+	maxSummaryText = 300
+	// maxCardActions is how many buttons Teams shows in a card's action
+	// bar; more go into action sets in the body.
+	maxCardActions = 6
+	// maxCardBytes keeps a card, once wrapped in its activity, under
+	// Teams' message size limit (about 28 KB).
+	maxCardBytes = 24 << 10
+)
+
+// card is an Adaptive Card, with only the properties we use; field order
+// is the JSON order (the golden files rely on it).
+type card struct {
+	Type    string       `json:"type"`
+	Schema  string       `json:"$schema"`
+	Version string       `json:"version"`
+	Refresh *cardRefresh `json:"refresh,omitempty"`
+	Body    []element    `json:"body"`
+	Actions []cardAction `json:"actions,omitempty"`
+	MSTeams *cardMSTeams `json:"msteams,omitempty"`
+}
+
+// cardRefresh makes Teams ask the bot for the current card (verb
+// "refresh") when the listed users see it.
+type cardRefresh struct {
+	Action  cardAction `json:"action"`
+	UserIDs []string   `json:"userIds,omitempty"`
+}
+
+type cardMSTeams struct {
+	Width string `json:"width"`
+}
+
+// element is any body element (TextBlock, FactSet, Container,
+// ActionSet, Input.Text); unused properties are omitted.
+type element struct {
+	Type        string       `json:"type"`
+	ID          string       `json:"id,omitempty"`
+	Text        string       `json:"text,omitempty"`
+	Label       string       `json:"label,omitempty"`
+	Placeholder string       `json:"placeholder,omitempty"`
+	IsMultiline bool         `json:"isMultiline,omitempty"`
+	MaxLength   int          `json:"maxLength,omitempty"`
+	Style       string       `json:"style,omitempty"`
+	Weight      string       `json:"weight,omitempty"`
+	Size        string       `json:"size,omitempty"`
+	IsSubtle    bool         `json:"isSubtle,omitempty"`
+	Wrap        bool         `json:"wrap,omitempty"`
+	Spacing     string       `json:"spacing,omitempty"`
+	Separator   bool         `json:"separator,omitempty"`
+	Facts       []fact       `json:"facts,omitempty"`
+	Items       []element    `json:"items,omitempty"`
+	Actions     []cardAction `json:"actions,omitempty"`
+}
+
+type fact struct {
+	Title string `json:"title"`
+	Value string `json:"value"`
+}
+
+// cardAction is an Action.Execute button. Its data carries only ids; the
+// server decides the rest from stored state when it is pressed.
+type cardAction struct {
+	Type  string     `json:"type"`
+	Title string     `json:"title,omitempty"`
+	Verb  string     `json:"verb"`
+	Data  actionData `json:"data"`
+	Style string     `json:"style,omitempty"`
+}
+
+// actionData is what a press sends back. Inputs of the card (the reason
+// box) are merged into it by Teams.
+type actionData struct {
+	// Action and Value are the neutral bot.Action's ID and Value.
+	Action string `json:"action"`
+	Value  string `json:"value,omitempty"`
+	// Key is the message's Key, so a press can find the card it was
+	// made on.
+	Key string `json:"key,omitempty"`
+	// Confirm "1": the action asks "are you sure?" first; Confirmed "1":
+	// this is the confirmation step's yes.
+	Confirm   string `json:"confirm,omitempty"`
+	Confirmed string `json:"confirmed,omitempty"`
+	// Reason is the reason box's text (only read for a rejection).
+	Reason string `json:"reason,omitempty"`
+}
+
+// renderOptions vary a card by viewer and step.
+type renderOptions struct {
+	// userIDs are the Teams user ids (MRIs) whose clients refresh the card
+	// automatically; empty lets Teams refresh it for everyone in a
+	// conversation of up to 60 people.
+	userIDs []string
+	// confirm, when set, renders the confirmation step of this action in
+	// place of the buttons.
+	confirm *bot.Action
+}
+
+// render lays a neutral message out as an Adaptive Card 1.5: a heading
+// TextBlock for the title, wrapped TextBlocks for the text (one per
+// line, our *bold* turned into **bold**), a FactSet for the fields, a
+// small subtle TextBlock for the context, and Action.Execute buttons.
+//
+// Text that comes from the message is escaped for Teams' markdown
+// (render escapes \ * _ [ ] and breaks "{{"), so a subscription name or a
+// rejection reason cannot make a link, bold text or a DATE()/TIME()
+// function. "<at>" needs a mention entity on the card to become a
+// mention, and cards carry none, so angle brackets are left as typed.
+//
+// A pending approval card has an optional reason box whose text is sent
+// with Reject. Cards with a Key get a refresh action, so each viewer's
+// client asks for the current version (see Adapter.onInvoke). Adaptive
+// Cards have no confirm dialog: an action with Confirm text is marked in
+// its data, and its first press answers with opts.confirm's step, whose
+// [Yes, …] sends the press again, confirmed.
+func render(m bot.Message, o renderOptions) *card {
+	c := &card{Type: "AdaptiveCard", Schema: cardSchema, Version: cardVersion, Body: []element{},
+		MSTeams: &cardMSTeams{Width: "Full"}}
+	if m.Key != "" {
+		c.Refresh = &cardRefresh{
+			Action:  cardAction{Type: "Action.Execute", Title: phrase(m.Lang, phRefreshTitle), Verb: verbRefresh, Data: actionData{Action: verbRefresh, Key: m.Key}},
+			UserIDs: o.userIDs,
+		}
+	}
+	content := contentElements(m)
+	var tail []element
+	var actions []cardAction
+	if o.confirm != nil {
+		a := *o.confirm
+		if a.ID == bot.ActReject {
+			tail = append(tail, reasonInput(m.Lang))
+		}
+		tail = append(tail, element{Type: "Container", Style: "warning", Spacing: "Medium", Items: []element{
+			{Type: "TextBlock", Text: md(phrase(m.Lang, phConfirmTitle)), Weight: "Bolder", Wrap: true},
+			{Type: "TextBlock", Text: md(truncate(strings.TrimSpace(a.Confirm), maxLineText)), Wrap: true, Spacing: "Small"},
+		}})
+		yes := button(m, a)
+		yes.Title = truncate(fmt.Sprintf(phrase(m.Lang, phConfirmYes), lowerFirst(label(a))), maxButtonText)
+		yes.Data.Confirm, yes.Data.Confirmed = "", "1"
+		no := cardAction{Type: "Action.Execute", Title: phrase(m.Lang, phConfirmNo), Verb: verbRefresh,
+			Data: actionData{Action: verbRefresh, Key: m.Key}}
+		actions = []cardAction{yes, no}
+	} else {
+		if wantsReason(m) {
+			tail = append(tail, reasonInput(m.Lang))
+		}
+		for _, a := range m.Actions {
+			actions = append(actions, button(m, a))
+		}
+	}
+	if len(actions) > maxCardActions {
+		for i := 0; i < len(actions); i += maxCardActions {
+			tail = append(tail, element{Type: "ActionSet", Actions: actions[i:min(i+maxCardActions, len(actions))]})
+		}
+		actions = nil
+	}
+	c.Actions = actions
+	c.Body = fit(c, m.Lang, content, tail)
+	return c
+}
+
+// contentElements are the message's title, text, fields and context.
+func contentElements(m bot.Message) []element {
+	var out []element
+	if t := strings.TrimSpace(m.Title); t != "" {
+		out = append(out, element{Type: "TextBlock", Text: md(truncate(t, maxTitleText)), Style: "heading",
+			Weight: "Bolder", Size: "Medium", Wrap: true})
+	}
+	out = append(out, textBlocks(m.Text)...)
+	var facts []fact
+	for _, f := range m.Fields {
+		l, v := strings.TrimSpace(f.Label), strings.TrimSpace(f.Value)
+		if l == "" && v == "" {
+			continue
+		}
+		facts = append(facts, fact{Title: md(truncate(l, maxFactTitle)), Value: md(truncate(v, maxFactValue))})
+	}
+	if len(facts) > 0 {
+		out = append(out, element{Type: "FactSet", Facts: facts, Spacing: "Medium"})
+	}
+	if ctx := strings.TrimSpace(m.Context); ctx != "" {
+		out = append(out, element{Type: "TextBlock", Text: md(truncate(ctx, maxLineText)), Size: "Small",
+			IsSubtle: true, Wrap: true, Spacing: "Medium"})
+	}
+	return out
+}
+
+// textBlocks renders each line as its own TextBlock: Teams' markdown
+// needs a blank line for a line break, and separate blocks keep lines
+// (and "• " bullets) tight. A blank line becomes a wider gap; leading
+// spaces (an indented sub-line) are kept as no-break spaces.
+func textBlocks(text string) []element {
+	var out []element
+	gap := false
+	for _, line := range strings.Split(strings.Trim(text, "\n"), "\n") {
+		line = strings.TrimRightFunc(line, unicode.IsSpace)
+		if strings.TrimSpace(line) == "" {
+			gap = len(out) > 0
+			continue
+		}
+		trimmed := strings.TrimLeft(line, " ")
+		indent := strings.Repeat("\u00a0", min(len(line)-len(trimmed), 8))
+		el := element{Type: "TextBlock", Text: indent + md(truncate(trimmed, maxLineText)), Wrap: true}
+		switch {
+		case gap:
+			el.Spacing = "Medium"
+		case len(out) > 0:
+			el.Spacing = "None"
+		}
+		gap = false
+		out = append(out, el)
+	}
+	return out
+}
+
+// wantsReason: a pending approval card (it has Reject) gets a reason box.
+func wantsReason(m bot.Message) bool {
+	if m.Kind != bot.KindApproval {
+		return false
+	}
+	for _, a := range m.Actions {
+		if a.ID == bot.ActReject {
+			return true
+		}
+	}
+	return false
+}
+
+func reasonInput(lang string) element {
+	return element{Type: "Input.Text", ID: inputReason, Label: phrase(lang, phReasonLabel),
+		Placeholder: phrase(lang, phReasonHint), IsMultiline: true, MaxLength: maxReason, Spacing: "Medium"}
+}
+
+func button(m bot.Message, a bot.Action) cardAction {
+	b := cardAction{Type: "Action.Execute", Title: truncate(label(a), maxButtonText), Verb: a.ID,
+		Data: actionData{Action: a.ID, Value: a.Value, Key: m.Key}}
+	switch a.Style {
+	case bot.StylePrimary:
+		b.Style = "positive"
+	case bot.StyleDanger:
+		b.Style = "destructive"
+	}
+	if strings.TrimSpace(a.Confirm) != "" {
+		b.Data.Confirm = "1"
+	}
+	return b
+}
+
+func label(a bot.Action) string {
+	if l := strings.TrimSpace(a.Label); l != "" {
+		return l
+	}
+	return a.ID
+}
+
+// fit drops content from the end until the card is under maxCardBytes,
+// keeping the inputs and buttons (what the reader acts on) and saying
+// that the card was shortened. Each element is measured once.
+func fit(c *card, lang string, content, tail []element) []element {
+	c.Body = []element{}
+	total := cardSize(c) // with an empty body
+	for _, el := range tail {
+		total += elementSize(el) + 1 // the element and a comma
+	}
+	sizes := make([]int, len(content))
+	all := total
+	for i, el := range content {
+		sizes[i] = elementSize(el) + 1
+		all += sizes[i]
+	}
+	if all <= maxCardBytes {
+		return append(append([]element{}, content...), tail...)
+	}
+	note := element{Type: "TextBlock", Text: md(phrase(lang, phCardTruncated)), Size: "Small", IsSubtle: true, Wrap: true}
+	total += elementSize(note) + 1
+	n := 0
+	for n < len(content) && total+sizes[n] <= maxCardBytes {
+		total += sizes[n]
+		n++
+	}
+	return append(append(append([]element{}, content[:n]...), note), tail...)
+}
+
+func elementSize(el element) int {
+	b, err := json.Marshal(el)
+	if err != nil {
+		return 0
+	}
+	return len(b)
+}
+
+func cardSize(c *card) int {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return 0
+	}
+	return len(b)
+}
+
+// summary is the message's notification text (plain, no markdown).
+func summary(m bot.Message) string {
+	var parts []string
+	if t := strings.TrimSpace(m.Title); t != "" {
+		parts = append(parts, plain(t))
+	}
+	for _, line := range strings.Split(m.Text, "\n") {
+		if l := strings.TrimSpace(line); l != "" {
+			parts = append(parts, plain(l))
+			break
+		}
+	}
+	if len(parts) == 0 && len(m.Fields) > 0 {
+		parts = append(parts, m.Fields[0].Label+": "+m.Fields[0].Value)
+	}
+	return truncate(strings.Join(parts, " — "), maxSummaryText)
+}
+
+// md turns one line of our markdown subset into Teams' Adaptive Card
+// markdown: *bold* becomes **bold**, _italic_ stays, and every other
+// character markdown gives meaning to is escaped.
+func md(s string) string { return convert(s, true) }
+
+// plain removes our *bold* and _italic_ markers, for plain-text places.
+func plain(s string) string { return convert(s, false) }
+
+func convert(s string, markdown bool) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		if (r == '*' || r == '_') && canOpen(rs, i) {
+			if j := closer(rs, i); j > 0 {
+				inner := string(rs[i+1 : j])
+				switch {
+				case !markdown:
+					b.WriteString(inner)
+				case r == '*':
+					b.WriteString("**" + escapeMarkdown(inner) + "**")
+				default:
+					b.WriteString("_" + escapeMarkdown(inner) + "_")
+				}
+				i = j
+				continue
+			}
+		}
+		if markdown {
+			b.WriteString(escapeMarkdown(string(r)))
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	out := b.String()
+	if markdown {
+		// "{{DATE(…)}}" and "{{TIME(…)}}" are functions in a TextBlock;
+		// a zero-width space keeps typed braces literal.
+		for strings.Contains(out, "{{") {
+			out = strings.ReplaceAll(out, "{{", "{\u200b{")
+		}
+	}
+	return out
+}
+
+// canOpen: a marker opens an emphasis at the start or after a space or
+// an opening punctuation, before a non-space.
+func canOpen(rs []rune, i int) bool {
+	if i+1 >= len(rs) || unicode.IsSpace(rs[i+1]) || rs[i+1] == rs[i] {
+		return false
+	}
+	if i == 0 {
+		return true
+	}
+	p := rs[i-1]
+	return unicode.IsSpace(p) || strings.ContainsRune("([{\"'«“‘-–—/", p)
+}
+
+// closer finds the marker closing the one at i on the same line: after a
+// non-space, before the end, a space or a punctuation.
+func closer(rs []rune, i int) int {
+	for j := i + 2; j < len(rs); j++ {
+		if rs[j] != rs[i] || unicode.IsSpace(rs[j-1]) {
+			continue
+		}
+		if j+1 == len(rs) || unicode.IsSpace(rs[j+1]) || strings.ContainsRune(".,;:!?)]}\"'»”’-–—/", rs[j+1]) {
+			return j
+		}
+	}
+	return -1
+}
+
+// escapeMarkdown backslash-escapes what Teams' markdown reads as syntax:
+// emphasis, links and the escape itself.
+func escapeMarkdown(s string) string {
+	if !strings.ContainsAny(s, "\\*_[]") {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("\\*_[]", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// truncate cuts s to limit characters, ending with "…" when cut.
+func truncate(s string, limit int) string {
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:limit-1]) + "…"
+}
+
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}
