@@ -83,6 +83,10 @@ func (e *Engine) handlePress(ctx context.Context, tc *turnCtx, p Press) error {
 	case ActWithdraw:
 		cust, id, _ := strings.Cut(p.Value, ":")
 		return e.withdrawOne(ctx, tc, reqRef{CustomerID: cust, ID: id})
+	case ActKeep:
+		return e.keepReminder(ctx, tc, p.Value)
+	case ActMute, ActUnmute:
+		return e.muteReminders(ctx, tc, p.Value, p.ID == ActMute)
 	case ActStart:
 		kind, sub, _ := strings.Cut(p.Value, ":")
 		ck := csp.ChangeKind(kind)

@@ -12,6 +12,7 @@ import (
 	"github.com/licensebot/licensebot/csp"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/workflows"
+	"github.com/licensebot/licensebot/workflows/reminders"
 )
 
 func (e *Engine) locOf(customerID string) *time.Location {
@@ -282,19 +283,14 @@ func (e *Engine) withdrawOne(ctx context.Context, tc *turnCtx, ref reqRef) error
 }
 
 // Personal reminders are scheduled here and delivered by the reminders
-// engine.
+// engine, which owns the queue and the payload type (it cannot import the
+// bot).
 const (
-	QueuePersonal = "personal-reminders"
+	QueuePersonal = reminders.QueuePersonal
 )
 
 // PersonalReminder is the payload of a "remind me when the window opens".
-type PersonalReminder struct {
-	To             string         `json:"to"`
-	Lang           string         `json:"lang"`
-	SubscriptionID string         `json:"subscription_id"`
-	Kind           csp.ChangeKind `json:"kind"`
-	Quantity       int            `json:"quantity"`
-}
+type PersonalReminder = reminders.Personal
 
 func (e *Engine) remindLater(ctx context.Context, tc *turnCtx, dr *draft, alt altChoice) error {
 	payload, _ := json.Marshal(PersonalReminder{To: tc.turn.Person.Email, Lang: tc.lang,

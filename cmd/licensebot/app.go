@@ -20,6 +20,7 @@ import (
 	"github.com/licensebot/licensebot/store/bolt"
 	"github.com/licensebot/licensebot/telemetry"
 	"github.com/licensebot/licensebot/workflows"
+	"github.com/licensebot/licensebot/workflows/reminders"
 )
 
 // app is everything a command needs, wired from the flags and the
@@ -35,6 +36,11 @@ type app struct {
 	svc      *workflows.Service
 	engine   *bot.Engine
 	outbox   *console.Outbox
+	// reminders sends through engine when there is one (cmd_reminders.go).
+	reminders *reminders.Engine
+	// remindersByCron: serve ticks reminders with their own cron job, so
+	// tick leaves them out; chat runs them from tick (on @now and /now).
+	remindersByCron bool
 }
 
 type appOptions struct {
@@ -107,6 +113,10 @@ func openApp(ctx context.Context, g *globals, opt appOptions) (*app, error) {
 			return nil, err
 		}
 	}
+	if err := a.openReminders(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -124,7 +134,11 @@ func (a *app) startEngine(ctx context.Context, d bot.Deliverer) error {
 		Service: a.svc, Provider: a.provider, Store: a.store, Clock: a.clock, Logger: a.log,
 		Translator: tr, Deliverer: d, Customers: custs,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	a.attachReminders()
+	return nil
 }
 
 func (a *app) openProvider() error {
@@ -165,7 +179,7 @@ func (a *app) useRedis() bool {
 }
 
 // tick runs the work that falls due at the clock's time: terms roll over
-// in the portal, approvals past their deadline expire.
+// in the portal, approvals past their deadline expire, reminders go out.
 func (a *app) tick(ctx context.Context) error {
 	for _, c := range a.cfg.CustomerIDs() {
 		if _, err := a.provider.Subscriptions(ctx, c); err != nil {
@@ -175,7 +189,10 @@ func (a *app) tick(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	if a.remindersByCron {
+		return nil
+	}
+	return a.tickReminders(ctx)
 }
 
 // reconcile finishes requests left executing by a crash.

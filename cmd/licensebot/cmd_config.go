@@ -42,7 +42,8 @@ func newConfigCmd(g *globals) *cobra.Command {
 				return fmt.Errorf("portal %s: not reachable: %w", a.provider.Name(), err)
 			}
 			fmt.Fprintf(g.out, "portal: %s — reachable\n", a.provider.Name())
-			for _, v := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "TEAMS_APP_ID", "TEAMS_APP_PASSWORD"} {
+			for _, v := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APPROVALS_CHANNEL",
+				"TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID", "TEAMS_APPROVALS_CONVERSATION", "REDIS_URL"} {
 				state := "not set"
 				if os.Getenv(v) != "" {
 					state = "set"

@@ -19,6 +19,7 @@ import (
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/console"
 	"github.com/licensebot/licensebot/bot/slack"
+	"github.com/licensebot/licensebot/bot/teams"
 	"github.com/licensebot/licensebot/telemetry"
 	"github.com/licensebot/licensebot/workflows"
 )
@@ -32,6 +33,8 @@ func newServeCmd(g *globals) *cobra.Command {
 		Long: `Runs every configured channel:
   Slack  SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN (Socket Mode, no public URL)
          or SLACK_SIGNING_SECRET (HTTP: /slack/events, /slack/interactions, /slack/commands)
+  Teams  TEAMS_APP_ID and TEAMS_APP_PASSWORD (+ TEAMS_TENANT_ID for a single-tenant
+         bot): the Bot Framework endpoint /api/messages
 and an HTTP server with /healthz, /readyz and /metrics. With REDIS_URL the
 state lives in Redis and any number of replicas can run.`,
 		Args: cobra.NoArgs,
@@ -67,16 +70,27 @@ func serveLogger(g *globals) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(g.errOut, opts))
 }
 
-// router sends a message on the platform the person uses: Slack if they
-// are on it, then the terminal outbox (kept in the store, so nothing is
-// ever dropped silently).
+// router sends a message on the platform the person uses: Teams if they
+// have talked to the bot there (a stored conversation reference), then
+// Slack if they are on it, then the terminal outbox (kept in the store, so
+// nothing is ever dropped silently).
 type router struct {
 	slack  *slack.Adapter
+	teams  *teams.Adapter
 	outbox *console.Outbox
 	log    *slog.Logger
 }
 
 func (r *router) Deliver(ctx context.Context, p workflows.Person, m bot.Message) error {
+	if r.teams != nil {
+		err := r.teams.Deliver(ctx, p, m)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, teams.ErrNoConversation) {
+			return err
+		}
+	}
 	if r.slack != nil {
 		err := r.slack.Deliver(ctx, p, m)
 		if err == nil {
@@ -131,12 +145,38 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 			slackMode = "socket"
 		}
 	}
+	var teamsAd *teams.Adapter
+	if id, pw := os.Getenv("TEAMS_APP_ID"), os.Getenv("TEAMS_APP_PASSWORD"); id != "" && pw != "" {
+		tm, err := teams.PrometheusMetrics(metrics.Registry)
+		if err != nil {
+			return fmt.Errorf("teams metrics: %w", err)
+		}
+		teamsAd, err = teams.New(teams.Options{
+			AppID: id, AppPassword: pw, TenantID: os.Getenv("TEAMS_TENANT_ID"),
+			Directory: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: log, Metrics: tm,
+			ApprovalsConversation: os.Getenv("TEAMS_APPROVALS_CONVERSATION"),
+		})
+		if err != nil {
+			return fmt.Errorf("teams: %w", err)
+		}
+		rt.teams = teamsAd
+	}
 	if err := a.startEngine(ctx, rt); err != nil {
 		return err
 	}
 	if slackAd != nil {
 		slackAd.SetHandler(instrumented{a.engine, metrics, "slack", a})
 	}
+	if teamsAd != nil {
+		teamsAd.SetHandler(instrumented{a.engine, metrics, "teams", a})
+	}
+	// Reminders tick on their own cron job (Recover, SkipIfStillRunning);
+	// what is due comes from the store, claimed so replicas send once.
+	a.remindersByCron = true
+	if err := a.reminders.Start(ctx); err != nil {
+		return err
+	}
+	defer a.reminders.Stop()
 
 	mux := http.NewServeMux()
 	var slackUp atomic.Bool
@@ -152,6 +192,9 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 		}
 		if _, err := a.provider.Customers(ctx); err != nil {
 			checks["provider"], ok = "unreachable", false
+		}
+		if teamsAd != nil {
+			checks["teams"] = "http"
 		}
 		if slackMode != "" {
 			checks["slack"] = slackMode
@@ -172,6 +215,9 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 		}
 		slackAd.Routes(mux)
 	}
+	if teamsAd != nil {
+		teamsAd.Routes(mux) // POST /api/messages
+	}
 
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
@@ -180,7 +226,7 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	log.Info("licensebot serving", "addr", ln.Addr().String(), "store", a.store.Name(), "provider", a.provider.Name(),
-		"slack", slackMode, "version", version)
+		"slack", slackMode, "teams", teamsAd != nil, "version", version)
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
@@ -236,6 +282,11 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 	if slackAd != nil {
 		if err := slackAd.Close(shutdown); err != nil {
 			log.Warn("slack: turns still running at shutdown", "err", err)
+		}
+	}
+	if teamsAd != nil {
+		if err := teamsAd.Close(shutdown); err != nil {
+			log.Warn("teams: turns still running at shutdown", "err", err)
 		}
 	}
 	wg.Wait()

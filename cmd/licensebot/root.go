@@ -59,6 +59,8 @@ func newRootCmd(in io.Reader, out, errOut io.Writer) *cobra.Command {
 		newAuditCmd(g),
 		newConfigCmd(g),
 		newServeCmd(g),
+		newRemindersCmd(g),
+		newTeamsCmd(g),
 	)
 	return root
 }

@@ -59,7 +59,17 @@ func TestServeHealthReadinessMetricsAndShutdown(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &checks); err != nil || code != 200 || checks["store"] != "ok" || checks["provider"] != "ok" {
 		t.Fatalf("/readyz %d %s", code, body)
 	}
-	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "licensebot_provider_calls_total") || !strings.Contains(body, `licensebot_requests{customer="contoso",state="pending_approval"} 0`) {
+	// The request gauge is set after the first round of due work (which
+	// includes the reminders' first sync), so wait for it.
+	metricsOK := func(code int, body string) bool {
+		return code == 200 && strings.Contains(body, "licensebot_provider_calls_total") && strings.Contains(body, `licensebot_requests{customer="contoso",state="pending_approval"} 0`)
+	}
+	code, body = get("/metrics")
+	for deadline := time.Now().Add(10 * time.Second); !metricsOK(code, body) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		code, body = get("/metrics")
+	}
+	if !metricsOK(code, body) {
 		t.Fatalf("/metrics %d:\n%.2000s", code, body)
 	}
 	cancel()

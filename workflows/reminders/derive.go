@@ -164,7 +164,9 @@ func deriveRequest(dir *workflows.Directory, r workflows.Request, pol Policy) []
 			until = due.Add(30 * 24 * time.Hour)
 		}
 		if due.Before(until) {
-			for _, p := range approvalRecipients(dir, r, !r.EscalatedAt.IsZero()) {
+			// The nudge goes to the primary approvers; the backups hear
+			// about the request when it escalates.
+			for _, p := range approvalRecipients(dir, r, false) {
 				out = append(out, want{
 					id: "approval-waiting:" + r.ID + ":" + p.Email, due: due.UTC(),
 					p: payload{Kind: KindApprovalWaiting, Req: r.ID, Sub: r.Change.SubscriptionID, To: p.Email,

@@ -25,9 +25,12 @@ type Store interface {
 
 // Defaults for Options.
 const (
-	DefaultSpec       = "@every 1m"
-	DefaultSyncEvery  = time.Hour
-	DefaultClaimTTL   = 2 * time.Hour
+	DefaultSpec      = "@every 1m"
+	DefaultSyncEvery = time.Hour
+	DefaultClaimTTL  = 2 * time.Hour
+	// MinClaimTTL: a claim must outlive the clock skew between replicas
+	// plus an hour, or a slow send could be repeated by another replica.
+	MinClaimTTL       = time.Hour + 5*time.Minute
 	DefaultMaxPerTick = 1000
 	DefaultLateAfter  = 15 * time.Minute
 	// DefaultRenewalGrace: how long after a term should have started a
@@ -101,6 +104,9 @@ func New(opt Options) (*Engine, error) {
 	}
 	if opt.ClaimTTL <= 0 {
 		opt.ClaimTTL = DefaultClaimTTL
+	}
+	if opt.ClaimTTL < MinClaimTTL {
+		return nil, fmt.Errorf("reminders: claim TTL %s is below %s (clock skew plus the longest send)", opt.ClaimTTL, MinClaimTTL)
 	}
 	if opt.MaxPerTick <= 0 {
 		opt.MaxPerTick = DefaultMaxPerTick

@@ -33,6 +33,7 @@ type ledgerEntry struct {
 	Due   time.Time `json:"due"`
 	Until time.Time `json:"until"`
 	Kind  Kind      `json:"kind"`
+	Lead  int       `json:"lead,omitempty"`
 	Sub   string    `json:"sub,omitempty"`
 	Req   string    `json:"req,omitempty"`
 	To    string    `json:"to"`

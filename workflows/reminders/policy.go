@@ -34,9 +34,6 @@ const (
 	KindPersonal Kind = "personal"
 )
 
-// Kinds lists every kind, in the order people meet them.
-var Kinds = []Kind{KindRenewal, KindWindowOpen, KindWindowClosing, KindTrial, KindApprovalWaiting, KindApprovalEscalated, KindPersonal}
-
 // Policy is a customer's reminder settings. DefaultPolicy and PolicyFor
 // give the defaults; a customer may override any field.
 type Policy struct {

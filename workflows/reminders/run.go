@@ -123,7 +123,7 @@ func (r *run) process(ctx context.Context, queue string, it store.ScheduledItem,
 		rep.Retry++
 		return nil
 	}
-	entry := ledgerEntry{At: r.now, Due: it.Due, Until: p.Until, Kind: p.Kind, Sub: p.Sub, Req: p.Req, To: p.To, Why: why}
+	entry := ledgerEntry{At: r.now, Due: it.Due, Until: p.Until, Kind: p.Kind, Lead: p.Lead, Sub: p.Sub, Req: p.Req, To: p.To, Why: why}
 	if entry.Until.IsZero() {
 		entry.Until = r.now
 	}
@@ -144,6 +144,7 @@ func (r *run) process(ctx context.Context, queue string, it store.ScheduledItem,
 			log.InfoContext(ctx, "reminder dropped: no longer useful", "why", why, "late_by", r.now.Sub(it.Due).String())
 		}
 		if err := ledgerPut(ctx, st, r.customer, p.owner(), key, entry); err != nil {
+			release() // nothing was sent: decide again on a later tick
 			return err
 		}
 		return unschedule()
@@ -157,6 +158,7 @@ func (r *run) process(ctx context.Context, queue string, it store.ScheduledItem,
 			rep.Dropped++
 			log.InfoContext(ctx, "reminder dropped: no longer useful", "why", entry.Why)
 			if err := ledgerPut(ctx, st, r.customer, p.owner(), key, entry); err != nil {
+				release()
 				return err
 			}
 			return unschedule()

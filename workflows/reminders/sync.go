@@ -160,8 +160,10 @@ type Entry struct {
 	To             string    `json:"to"`
 	Due            time.Time `json:"due"`
 	// State: "scheduled" (due later), "due" (due, not yet handled:
-	// the next tick sends it), "muted" (due later, but the recipient
-	// stopped these reminders); with history also "sent", "dropped".
+	// the next tick sends it if still useful), "muted" or "kept" (due
+	// later, but the recipient stopped these reminders or kept the
+	// subscription as is for this term); with history also "sent",
+	// "dropped" and handled "muted" ones.
 	State string `json:"state"`
 	// At is when a handled reminder was handled; Why why it was dropped.
 	At  time.Time `json:"at,omitzero"`
@@ -194,8 +196,11 @@ func (e *Engine) List(ctx context.Context, customerID string, history bool) ([]E
 				if err != nil {
 					return nil, err
 				}
-				if prefs.Muted {
+				switch {
+				case prefs.Muted:
 					en.State = StateMuted
+				case (p.Kind == KindRenewal || p.Kind == KindTrial) && prefs.KeptTermEnd.Equal(p.Term):
+					en.State = "kept"
 				}
 			}
 			out = append(out, en)
@@ -207,8 +212,12 @@ func (e *Engine) List(ctx context.Context, customerID string, history bool) ([]E
 			return nil, err
 		}
 		for k, le := range ledger {
-			out = append(out, Entry{ID: idOf(k), Queue: Queue, Kind: le.Kind, CustomerID: customerID, To: le.To,
-				SubscriptionID: le.Sub, RequestID: le.Req,
+			q := Queue
+			if le.Kind == KindPersonal {
+				q = QueuePersonal
+			}
+			out = append(out, Entry{ID: idOf(k), Queue: q, Kind: le.Kind, CustomerID: customerID, To: le.To,
+				SubscriptionID: le.Sub, RequestID: le.Req, LeadDays: le.Lead,
 				Due: le.Due, State: le.State, At: le.At, Why: le.Why})
 		}
 	}
