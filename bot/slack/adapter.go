@@ -225,7 +225,7 @@ func (a *Adapter) currentHandler() Handler {
 // Close stops taking work, lets queued turns finish until ctx is done,
 // then cancels what is still running.
 func (a *Adapter) Close(ctx context.Context) error {
-	return a.pool.close(ctx)
+	return a.pool.Close(ctx)
 }
 
 // Routes mounts the three Slack endpoints on mux.

@@ -185,7 +185,7 @@ func (e *env) do(path, contentType string, body []byte, hdr http.Header) *httpte
 	r.Header.Set("Content-Type", contentType)
 	w := httptest.NewRecorder()
 	e.mux.ServeHTTP(w, r)
-	e.a.pool.idle()
+	e.a.pool.Idle()
 	return w
 }
 
@@ -779,12 +779,12 @@ func TestQueueFullEventRetriedLater(t *testing.T) {
 	wantStatus(t, send("EvQ2"), http.StatusOK)                 // queued
 	wantStatus(t, send("EvQ3"), http.StatusServiceUnavailable) // refused
 	close(gate)
-	e.a.pool.idle()
+	e.a.pool.Idle()
 	// Slack's retry of the refused event is accepted: its claim was
 	// released.
 	e.clk.Advance(time.Minute)
 	wantStatus(t, send("EvQ3"), http.StatusOK)
-	e.a.pool.idle()
+	e.a.pool.Idle()
 	if n := len(e.h.got()); n != 3 {
 		t.Fatalf("%d turns, want 3", n)
 	}
@@ -904,7 +904,7 @@ func TestWithBoltStore(t *testing.T) {
 // storage problem to the person.
 func TestStoreDownStillAnswers(t *testing.T) {
 	e := newEnv(t)
-	e.store.setFail(true)
+	e.store.SetFail(true)
 	wantStatus(t, e.event(dmEvent("EvD", "UALICE", "hi")), http.StatusOK)
 	if len(e.h.got()) != 1 || len(e.api.callsOf("chat.postMessage")) != 1 {
 		t.Fatalf("turns %d, posts %d", len(e.h.got()), len(e.api.callsOf("chat.postMessage")))

@@ -244,7 +244,7 @@ func (a *Adapter) onSlash(ctx context.Context, reqID string, cmd slackapi.SlashC
 
 // enqueue hands work to the pool, waiting briefly if it is full.
 func (a *Adapter) enqueue(ctx context.Context, reqID string, in inbound) bool {
-	ok, err := a.pool.submit(in.userID, job{reqID: reqID, in: in}, a.opt.EnqueueWait)
+	ok, err := a.pool.Submit(in.userID, job{reqID: reqID, in: in}, a.opt.EnqueueWait)
 	switch {
 	case err != nil:
 		a.metrics.Dropped("closed")

@@ -2,8 +2,9 @@ package slack
 
 import (
 	"context"
+
 	"errors"
-	"math/rand/v2"
+	"github.com/licensebot/licensebot/bot/internal/backoff"
 	"net"
 	"time"
 
@@ -15,28 +16,17 @@ import (
 // with an injected sleep.
 const (
 	defaultMaxRetries = 4
-	backoffBase       = 500 * time.Millisecond
-	backoffMax        = 8 * time.Second
 	// maxRetryAfter caps a 429's Retry-After: a worker should not sit
 	// idle for minutes; if Slack still refuses, the call fails loudly.
 	maxRetryAfter = 60 * time.Second
 	minRetryAfter = time.Second
 )
 
-// SleepFunc waits for d or until ctx is done (then it returns ctx.Err()).
-type SleepFunc func(ctx context.Context, d time.Duration) error
+// SleepFunc waits for d or until ctx is done (bot/internal/backoff).
+type SleepFunc = backoff.SleepFunc
 
 // Sleep is the real SleepFunc.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func Sleep(ctx context.Context, d time.Duration) error { return backoff.Sleep(ctx, d) }
 
 // retryWait says whether err is worth another attempt, and after how long.
 // A 429 waits what Slack asked; server errors, network errors and Slack's
@@ -63,10 +53,7 @@ func retryWait(err error, attempt int) (time.Duration, bool) {
 	if !transient {
 		return 0, false
 	}
-	d := min(backoffBase<<min(attempt, 10), backoffMax)
-	// Jitter spreads replicas that failed together.
-	d += rand.N(d/4 + 1)
-	return d, true
+	return backoff.Delay(attempt), true
 }
 
 // isRateLimited reports a 429.

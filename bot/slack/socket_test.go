@@ -124,7 +124,7 @@ func TestSocketModeAcksAndDispatches(t *testing.T) {
 		t.Fatalf("acks %v", fs.acks)
 	}
 	waitFor(t, func() bool { return len(e.h.got()) >= 3 })
-	e.a.pool.idle()
+	e.a.pool.Idle()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("RunSocketMode after cancel: %v", err)
@@ -176,13 +176,13 @@ func TestSocketEventNotAckedWhenBusy(t *testing.T) {
 	send("e2", "EvB2")
 	send("e3", "EvB3")
 	close(gate)
-	e.a.pool.idle()
+	e.a.pool.Idle()
 	if got := strings.Join(acked, ","); got != "e1,e2" {
 		t.Fatalf("acked %s (the refused envelope must stay unacknowledged so Slack resends it)", got)
 	}
 	// Resent, it is accepted: its de-dup claim was released.
 	send("e3", "EvB3")
-	e.a.pool.idle()
+	e.a.pool.Idle()
 	if n := len(e.h.got()); n != 3 {
 		t.Fatalf("%d turns", n)
 	}

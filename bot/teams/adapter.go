@@ -242,7 +242,7 @@ func (a *Adapter) currentHandler() Handler {
 // Close stops taking messages, lets queued turns finish until ctx is
 // done, then cancels what is still running.
 func (a *Adapter) Close(ctx context.Context) error {
-	return a.pool.close(ctx)
+	return a.pool.Close(ctx)
 }
 
 // Routes mounts the Bot Framework messaging endpoint on mux: the Azure

@@ -769,7 +769,7 @@ func TestQueueFullAnswers503(t *testing.T) {
 	}
 	codes := []int{send("q1"), send("q2"), send("q3")}
 	close(gate)
-	e.a.pool.idle()
+	e.a.pool.Idle()
 	if codes[0] != 200 || codes[2] != http.StatusServiceUnavailable {
 		t.Fatalf("codes %v", codes)
 	}

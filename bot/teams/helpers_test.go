@@ -206,7 +206,7 @@ func (e *env) post(act Activity, auth string) *httptest.ResponseRecorder {
 	}
 	w := httptest.NewRecorder()
 	e.mux.ServeHTTP(w, r)
-	e.a.pool.idle()
+	e.a.pool.Idle()
 	return w
 }
 

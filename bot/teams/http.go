@@ -99,7 +99,7 @@ func (a *Adapter) unauthorized(w http.ResponseWriter, r *http.Request, reqID str
 // briefly if it is full. A refusal is logged and counted; the caller
 // answers 503.
 func (a *Adapter) enqueue(ctx context.Context, reqID string, act *Activity) bool {
-	ok, err := a.pool.submit(personKey(act), job{reqID: reqID, act: act}, a.opt.EnqueueWait)
+	ok, err := a.pool.Submit(personKey(act), job{reqID: reqID, act: act}, a.opt.EnqueueWait)
 	switch {
 	case err != nil:
 		a.metrics.Dropped("closed")

@@ -2,9 +2,11 @@ package teams
 
 import (
 	"context"
+
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/licensebot/licensebot/bot/internal/backoff"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -16,31 +18,17 @@ import (
 // Retry bounds for Bot Connector calls.
 const (
 	defaultMaxRetries = 4
-	backoffBase       = 500 * time.Millisecond
-	backoffMax        = 8 * time.Second
 	// maxRetryAfter caps a 429's Retry-After: a worker should not sit idle
 	// for minutes; if Teams still refuses, the call fails loudly.
 	maxRetryAfter = 60 * time.Second
 	minRetryAfter = time.Second
 )
 
-// SleepFunc waits for d or until ctx is done (then it returns ctx.Err()).
-type SleepFunc func(ctx context.Context, d time.Duration) error
+// SleepFunc waits for d or until ctx is done (bot/internal/backoff).
+type SleepFunc = backoff.SleepFunc
 
 // Sleep is the real SleepFunc.
-func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func Sleep(ctx context.Context, d time.Duration) error { return backoff.Sleep(ctx, d) }
 
 // apiError is a Bot Connector (or token endpoint) answer other than 2xx.
 type apiError struct {
@@ -122,8 +110,7 @@ func retryWait(err error, attempt int) (time.Duration, bool) {
 			return 0, false
 		}
 	}
-	d := min(backoffBase<<min(attempt, 10), backoffMax)
-	return d + jitter(d/4), true
+	return backoff.Delay(attempt), true
 }
 
 // jitter spreads replicas that failed together.

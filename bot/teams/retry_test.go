@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/licensebot/licensebot/bot/internal/backoff"
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -35,8 +37,8 @@ func TestRetryWait(t *testing.T) {
 		max   time.Duration
 	}{
 		{&apiError{Status: 429, RetryAfter: 90 * time.Second}, true, maxRetryAfter, maxRetryAfter + time.Second},
-		{&apiError{Status: 429}, true, backoffBase, backoffBase * 5 / 4},
-		{&apiError{Status: 503}, true, backoffBase, backoffBase * 5 / 4},
+		{&apiError{Status: 429}, true, backoff.Base, backoff.Base * 5 / 4},
+		{&apiError{Status: 503}, true, backoff.Base, backoff.Base * 5 / 4},
 		{&apiError{Status: 404}, false, 0, 0},
 		{&apiError{Status: 401}, false, 0, 0},
 		{context.DeadlineExceeded, false, 0, 0},
@@ -49,7 +51,7 @@ func TestRetryWait(t *testing.T) {
 			t.Errorf("retryWait(%v) = %v, %v", c.err, d, again)
 		}
 	}
-	if d, _ := retryWait(&apiError{Status: 500}, 20); d > backoffMax*5/4 {
+	if d, _ := retryWait(&apiError{Status: 500}, 20); d > backoff.Max*5/4 {
 		t.Errorf("backoff not capped: %v", d)
 	}
 }
