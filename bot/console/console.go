@@ -344,7 +344,7 @@ func (r *Runner) Interactive(ctx context.Context, in io.Reader, as string) error
 			if err := r.setNow(ctx, t); err != nil {
 				fmt.Fprintf(r.Out, "  %v\n", err)
 			}
-			fmt.Fprintf(r.Out, "  it is now %s\n", r.Clock.Now().Format(time.RFC3339))
+			fmt.Fprintf(r.Out, "  it is now %s\n", r.Clock.Now().In(t.Location()).Format(time.RFC3339))
 			if err := r.flush(ctx, p.Email); err != nil {
 				return err
 			}
