@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/licensebot/licensebot/store/redis"
 )
@@ -37,10 +40,21 @@ func (a *app) openRedis(ctx context.Context) error {
 	if a.cfg.Redis.Prefix != "" {
 		opts.Prefix = a.cfg.Redis.Prefix
 	}
+	// go-redis logs through a process-wide logger: set it here, in main,
+	// the one place allowed to touch process-wide state.
+	goredis.SetLogger(redisLog{a.log})
 	s, err := redis.New(opts)
 	if err != nil {
 		return fmt.Errorf("open redis store: %w", err)
 	}
 	a.store = s
 	return nil
+}
+
+// redisLog routes go-redis's own messages (dial failures during an
+// outage) to our structured log instead of the standard logger.
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, "redis client", "msg", fmt.Sprintf(format, v...))
 }
