@@ -1,0 +1,96 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licensebot/licensebot/rules"
+)
+
+func TestDemoConfigurationLoads(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Customers) != 1 || c.Customers[0].ID != "contoso" || len(c.People) != 4 {
+		t.Fatalf("demo: %+v", c)
+	}
+	p := c.Policy("contoso")
+	if p.RemovalWindow != 72*time.Hour || p.MemberAddSeatsLimit.Minor != 5000 || p.MemberAddSeatsLimit.Currency != "EUR" {
+		t.Fatalf("policy %+v", p)
+	}
+	if p.Location.String() != "Europe/Paris" {
+		t.Fatalf("location %v", p.Location)
+	}
+	marc, ok := c.Directory().Lookup("MARC@erp-cloud.example")
+	if !ok || marc.Role != rules.RoleAccountManager || !marc.Serves("contoso") {
+		t.Fatalf("marc %+v", marc)
+	}
+}
+
+func write(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Every problem is reported at once, each naming where it is.
+func TestValidationListsEveryProblem(t *testing.T) {
+	_, err := Load(write(t, `
+provider: partnerzentrum
+customers:
+  - id: acme
+    time_zone: Mars/Olympus
+    language: de
+    policy:
+      removal_window: forever
+people:
+  - email: not-an-email
+    role: member
+    customer: acme
+  - email: bob@acme.example
+    role: boss
+  - email: amy@acme.example
+    role: member
+    customer: nobody
+`))
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	for _, want := range []string{
+		`provider: unknown "partnerzentrum"`,
+		`time_zone "Mars/Olympus"`,
+		`language "de"`,
+		`removal_window: "forever"`,
+		`a valid email is required`,
+		`role "boss" is unknown`,
+		`customer "nobody" is not a configured customer`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestUnknownFieldsAreRefused(t *testing.T) {
+	_, err := Load(write(t, "customers:\n  - id: a\n    timezone: Europe/Paris\n"))
+	if err == nil || !strings.Contains(err.Error(), "timezone") {
+		t.Fatalf("a misspelt key went unnoticed: %v", err)
+	}
+}
+
+func TestMicrosoftWindowIsAccepted(t *testing.T) {
+	c, err := Load(write(t, "customers:\n  - id: a\n    policy:\n      removal_window: 168h\n      member_add_seats_limit: 0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Policy("a"); p.RemovalWindow != 168*time.Hour || !p.MemberAddSeatsLimit.IsZero() {
+		t.Fatalf("policy %+v", p)
+	}
+}
