@@ -56,5 +56,5 @@ func (a *app) openRedis(ctx context.Context) error {
 type redisLog struct{ l *slog.Logger }
 
 func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
-	r.l.WarnContext(ctx, "redis client", "msg", fmt.Sprintf(format, v...))
+	r.l.WarnContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
 }
