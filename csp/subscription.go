@@ -76,7 +76,10 @@ type Subscription struct {
 	// Lots are the purchases that make up Quantity, oldest first.
 	Lots []SeatLot `json:"lots,omitempty"`
 	// CancellationAllowedUntil is the end of the window in which the whole
-	// subscription can be cancelled; nil when it cannot be.
+	// subscription can be cancelled (Partner Center's
+	// cancellationAllowedUntilDate). nil means the portal did not say:
+	// the rules then use the window after the term start, capped by the
+	// customer's policy.
 	CancellationAllowedUntil *time.Time `json:"cancellation_allowed_until,omitempty"`
 	// ETag changes on every write; providers that support it use it for
 	// optimistic concurrency.
