@@ -5,11 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/internal/chantest"
 	"github.com/licensebot/licensebot/csp/sandbox"
-	"github.com/licensebot/licensebot/rules"
 	"github.com/licensebot/licensebot/store/bolt"
 	"github.com/licensebot/licensebot/workflows"
 )
@@ -23,42 +22,17 @@ type e2e struct {
 
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
-	people := []workflows.Person{
-		{Email: "alice@contoso.example", Name: "Alice", Role: rules.RoleMember, CustomerID: "contoso"},
-		{Email: "claire@contoso.example", Name: "Claire", Role: rules.RoleLicenceAdmin, CustomerID: "contoso"},
-		{Email: "marc@reseller.example", Name: "Marc", Role: rules.RoleAccountManager, Customers: []string{"contoso"}},
-	}
-	var sb *sandbox.Sandbox
 	e := newEnv(t, func(o *Options) {
 		st, err := bolt.Open(filepath.Join(t.TempDir(), "data.db"), bolt.Options{Clock: o.Clock})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = st.Close() })
-		o.Store, o.Directory, o.Handler = st, workflows.NewDirectory(people), nil
-		sb, err = sandbox.Open(t.TempDir(), sandbox.Options{Clock: o.Clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = sb.Close() })
+		o.Store, o.Directory, o.Handler = st, workflows.NewDirectory(chantest.People()), nil
 	})
-	loc, _ := time.LoadLocation("Europe/Paris")
-	svc, err := workflows.New(workflows.Options{Store: e.a.opt.Store, Provider: sb, Directory: e.a.opt.Directory, Clock: e.clk,
-		Policy: func(string) rules.Policy { return rules.DefaultPolicy(loc) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := bot.NewTranslator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := bot.New(context.Background(), bot.Options{Service: svc, Provider: sb, Store: e.a.opt.Store, Clock: e.clk,
-		Translator: tr, Deliverer: e.a, Customers: []bot.Customer{{ID: "contoso", Name: "Contoso SAS", Lang: "en", Location: loc}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.a.SetHandler(eng)
-	return &e2e{env: e, sb: sb}
+	b := chantest.NewBackend(t, e.a.opt.Store, e.a.opt.Directory, e.clk, e.a)
+	e.a.SetHandler(b.Engine)
+	return &e2e{env: e, sb: b.Sandbox}
 }
 
 // lastCard is the newest card posted or updated in conv, with the id of
