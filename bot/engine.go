@@ -102,8 +102,10 @@ type dialog struct {
 	Pinned     bool      `json:"pinned,omitempty"`
 	LastActive time.Time `json:"last_active"`
 	Draft      *draft    `json:"draft,omitempty"`
-	// Rejecting is the request whose rejection reason we are waiting for.
-	Rejecting *reqRef `json:"rejecting,omitempty"`
+	// Rejecting is the request whose rejection reason we are waiting for,
+	// asked at RejectAskedAt.
+	Rejecting     *reqRef   `json:"rejecting,omitempty"`
+	RejectAskedAt time.Time `json:"reject_asked_at,omitzero"`
 	// Submitted remembers the last confirmed draft, so a double click
 	// says which request it became.
 	Submitted *submitted `json:"submitted,omitempty"`

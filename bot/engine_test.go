@@ -334,3 +334,74 @@ func BenchmarkTurn(b *testing.B) {
 		}
 	}
 }
+
+// An approver who pressed Reject and then asks for something else is not
+// taken to have given that as the reason; a real reason, even with
+// change words in it, is.
+func TestRejectReasonIsNotHijacked(t *testing.T) {
+	e := newEnv(t, boltStore(t, nil), nil, nil)
+	preview := say(t, e, alice, "upgrade 5 E1 to E3 into the existing line")
+	press(t, e, alice, preview, "Confirm")
+	card := e.inbox.msgs[len(e.inbox.msgs)-1]
+	asked := press(t, e, marc, []bot.Message{card}, "Reject")
+	if len(asked) == 0 || !strings.Contains(asked[0].Text, "Why are you rejecting") {
+		t.Fatalf("no question: %+v", asked)
+	}
+	say(t, e, marc, "pending approvals")
+	if r, _ := e.svc.Get(context.Background(), "contoso", "R-1"); r.State != workflows.StatePendingApproval {
+		t.Fatalf("R-1 is %s after a navigation command, want still pending", r.State)
+	}
+	press(t, e, marc, []bot.Message{card}, "Reject")
+	say(t, e, marc, "we don't need more seats this year")
+	r, _ := e.svc.Get(context.Background(), "contoso", "R-1")
+	if r.State != workflows.StateRejected || r.Comment != "we don't need more seats this year" {
+		t.Fatalf("R-1 %s with comment %q", r.State, r.Comment)
+	}
+}
+
+// The window in sentences is the customer's, not a fixed 72 hours.
+func TestRefusalSaysTheCustomersWindow(t *testing.T) {
+	loc := paris()
+	clk := clock.NewManual(time.Date(2026, 11, 26, 10, 0, 0, 0, loc))
+	st := boltStore(t, clk)
+	sb, err := sandbox.Open(t.TempDir(), sandbox.Options{Clock: clk, RemovalWindow: 168 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	pol := rules.DefaultPolicy(loc)
+	pol.RemovalWindow = 168 * time.Hour
+	svc, _ := workflows.New(workflows.Options{Store: st, Provider: sb, Clock: clk,
+		Directory: workflows.NewDirectory([]workflows.Person{alice, marc}), Policy: func(string) rules.Policy { return pol }})
+	tr, _ := bot.NewTranslator()
+	eng, err := bot.New(context.Background(), bot.Options{Service: svc, Provider: sb, Store: st, Clock: clk, Translator: tr,
+		Customers: []bot.Customer{{ID: "contoso", Name: "Contoso SAS", Lang: "en", Location: loc}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, text := range map[string]string{"en": "remove 2 E1 seats", "fr": "enlève 2 licences E1"} {
+		msgs, err := eng.Handle(context.Background(), bot.Turn{Person: alice, Platform: "test-" + lang, Text: text})
+		if err != nil || len(msgs) == 0 {
+			t.Fatalf("%s: %v %v", lang, msgs, err)
+		}
+		if !strings.Contains(msgs[0].Text, map[string]string{"en": "7 days", "fr": "7 jours"}[lang]) || strings.Contains(msgs[0].Text, "72") {
+			t.Errorf("%s: %s", lang, msgs[0].Text)
+		}
+	}
+}
+
+// The backup approver, who is not sent the card, still sees the outcome
+// of their own decision on it.
+func TestBackupApproverSeesTheOutcome(t *testing.T) {
+	e := newEnv(t, boltStore(t, nil), nil, nil)
+	preview := say(t, e, alice, "upgrade 5 E1 to E3 into the existing line")
+	press(t, e, alice, preview, "Confirm")
+	card := e.inbox.msgs[len(e.inbox.msgs)-1]
+	if card.To != marc.Email {
+		t.Fatalf("card went to %s, want marc", card.To)
+	}
+	out := press(t, e, nina, []bot.Message{card}, "Approve")
+	if len(out) == 0 || !strings.Contains(out[0].Context, "Approved by Nina") || !strings.Contains(out[0].Context, "carried out") {
+		t.Fatalf("Nina's reply: %+v", out)
+	}
+}

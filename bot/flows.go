@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/licensebot/licensebot/bot/intent"
 	"github.com/licensebot/licensebot/csp"
@@ -41,8 +42,14 @@ func (e *Engine) handleText(ctx context.Context, tc *turnCtx, text string) error
 		}
 		return nil
 	}
-	// A rejection reason is free text: take it as typed.
-	if tc.d.Rejecting != nil && kind != "help" {
+	// A rejection reason is free text: take it as typed — unless it is a
+	// navigation command or the question is old; then the rejection is
+	// dropped rather than made with "pending approvals" as its reason.
+	// Change words stay reasons: "we don't need more seats" is one.
+	if tc.d.Rejecting != nil && (isNavigation(kind) || e.opt.Clock.Now().Sub(tc.d.RejectAskedAt) > reasonTimeout) {
+		tc.d.Rejecting = nil
+	}
+	if tc.d.Rejecting != nil {
 		ref := *tc.d.Rejecting
 		tc.d.Rejecting = nil
 		reason := strings.TrimSpace(text)
@@ -96,6 +103,19 @@ func (e *Engine) handleText(ctx context.Context, tc *turnCtx, text string) error
 		tc.say(Message{Kind: KindHelp, Text: e.tr.T(tc.lang, "unknown", nil)})
 	}
 	return nil
+}
+
+// reasonTimeout is how long a typed answer still counts as the rejection
+// reason that was asked for.
+const reasonTimeout = 5 * time.Minute
+
+// isNavigation: intents that look something up rather than say something.
+func isNavigation(kind string) bool {
+	switch kind {
+	case "help", "list", "catalog", "my_requests", "pending_approvals", "language":
+		return true
+	}
+	return false
 }
 
 // isCommand: intents that start something new even in the middle of a
@@ -531,6 +551,19 @@ func (e *Engine) confirm(ctx context.Context, tc *turnCtx, draftID string) error
 	case errors.Is(err, workflows.ErrDuplicate):
 		tc.d.Draft = nil
 		tc.say(Message{Text: e.tr.T(tc.lang, "already_submitted_plain", nil)})
+		return nil
+	case errors.As(err, new(*workflows.OpenRequestError)):
+		var open *workflows.OpenRequestError
+		errors.As(err, &open)
+		tc.d.Draft = nil
+		m := Message{Kind: KindRefusal, RequestID: open.Request.ID, Text: e.tr.T(tc.lang, "open_request", map[string]any{
+			"ID": open.Request.ID, "Summary": e.changeSummary(tc.lang, open.Request.Change, open.Request),
+			"State": e.tr.T(tc.lang, "state."+string(open.Request.State), nil)})}
+		if strings.EqualFold(open.Request.Requester, tc.turn.Person.Email) && open.Request.State == workflows.StatePendingApproval {
+			m.Actions = []Action{{ID: ActWithdraw, Label: e.tr.T(tc.lang, "btn.withdraw_id", map[string]any{"ID": open.Request.ID}),
+				Value: open.Request.CustomerID + ":" + open.Request.ID}}
+		}
+		tc.say(m)
 		return nil
 	case err != nil:
 		return err

@@ -23,7 +23,20 @@ func (e *Engine) RequestChanged(ctx context.Context, r workflows.Request, t work
 	if requester, ok := e.opt.Service.Directory().Lookup(r.Requester); ok {
 		e.send(ctx, requester, func(lang string) Message { return e.requestCard(lang, r) })
 	}
-	for _, a := range e.approvers(r) {
+	approvers := e.approvers(r)
+	// Whoever decided sees the outcome on their card, even a backup
+	// approver who was not sent the card (an approvals channel, a press
+	// on a forwarded card).
+	if by, ok := e.opt.Service.Directory().Lookup(r.Approver); ok && !strings.EqualFold(by.Email, r.Requester) {
+		found := false
+		for _, a := range approvers {
+			found = found || strings.EqualFold(a.Email, by.Email)
+		}
+		if !found {
+			approvers = append(approvers, by)
+		}
+	}
+	for _, a := range approvers {
 		a := a
 		e.send(ctx, a, func(lang string) Message { return e.approvalCard(lang, r, a) })
 	}

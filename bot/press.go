@@ -19,7 +19,7 @@ const (
 	ActApprove  = "approve"  // value: customer ":" request id
 	ActReject   = "reject"   // value: customer ":" request id
 	ActWithdraw = "withdraw" // value: customer ":" request id
-	ActStart    = "start"    // value: change kind ":" subscription id
+	ActStart    = "start"    // value: startValue (kind, customer, subscription, quantity)
 )
 
 func (e *Engine) handlePress(ctx context.Context, tc *turnCtx, p Press) error {
@@ -77,7 +77,7 @@ func (e *Engine) handlePress(ctx context.Context, tc *turnCtx, p Press) error {
 			}
 			return e.requestError(tc, err)
 		}
-		tc.d.Rejecting = &ref
+		tc.d.Rejecting, tc.d.RejectAskedAt = &ref, e.opt.Clock.Now()
 		tc.say(Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.reject_reason", map[string]any{"ID": id})})
 		return nil
 	case ActWithdraw:
@@ -88,13 +88,19 @@ func (e *Engine) handlePress(ctx context.Context, tc *turnCtx, p Press) error {
 	case ActMute, ActUnmute:
 		return e.muteReminders(ctx, tc, p.Value, p.ID == ActMute)
 	case ActStart:
-		kind, sub, _ := strings.Cut(p.Value, ":")
-		ck := csp.ChangeKind(kind)
-		if !ck.Valid() {
+		ck, cust, sub, qty, ok := parseStart(p.Value)
+		if !ok {
 			tc.say(Message{Text: e.tr.T(tc.lang, "stale_preview", nil)})
 			return nil
 		}
-		tc.d.Draft = &draft{ID: newID(), CustomerID: tc.customer.ID, Change: csp.Change{Kind: ck, SubscriptionID: sub}}
+		if cust == "" {
+			cust = tc.customer.ID
+		}
+		if p := tc.turn.Person; p.CustomerID != cust && !p.Serves(cust) {
+			tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "not_your_customer", nil)})
+			return nil
+		}
+		tc.d.Draft = &draft{ID: newID(), CustomerID: cust, Change: csp.Change{Kind: ck, SubscriptionID: sub, Quantity: qty}, HasQuantity: qty > 0}
 		return e.advance(ctx, tc)
 	}
 	tc.say(Message{Kind: KindHelp, Text: e.tr.T(tc.lang, "unknown", nil)})
@@ -165,4 +171,37 @@ func (e *Engine) nameOf(email string) string {
 		return p.DisplayName()
 	}
 	return email
+}
+
+// startValue is the value of a button that starts a change on a
+// subscription: "kind:customer:subscription[:quantity]". It names the
+// customer because an account manager's buttons may concern any of the
+// customers they serve.
+func startValue(kind csp.ChangeKind, s csp.Subscription, quantity int) string {
+	v := string(kind) + ":" + s.CustomerID + ":" + s.ID
+	if quantity > 0 {
+		v += ":" + strconv.Itoa(quantity)
+	}
+	return v
+}
+
+// parseStart reads startValue, and the older "kind:subscription".
+func parseStart(v string) (kind csp.ChangeKind, customer, sub string, quantity int, ok bool) {
+	parts := strings.Split(v, ":")
+	switch len(parts) {
+	case 2:
+		kind, sub = csp.ChangeKind(parts[0]), parts[1]
+	case 3, 4:
+		kind, customer, sub = csp.ChangeKind(parts[0]), parts[1], parts[2]
+		if len(parts) == 4 {
+			n, err := strconv.Atoi(parts[3])
+			if err != nil || n < 1 {
+				return "", "", "", 0, false
+			}
+			quantity = n
+		}
+	default:
+		return "", "", "", 0, false
+	}
+	return kind, customer, sub, quantity, kind.Valid() && sub != ""
 }

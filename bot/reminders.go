@@ -77,16 +77,16 @@ func (e *Engine) reminderMessage(l string, it reminders.Item) Message {
 			{e.tr.T(l, "field.end", nil), e.tr.Date(l, it.CommitmentEnd, loc)},
 		}
 		if s.RenewalQuantity() > 1 {
-			m.Actions = append(m.Actions, Action{ID: ActStart, Label: e.tr.T(l, "btn.reduce_renewal", nil), Value: string(csp.ChangeSetRenewalQuantity) + ":" + s.ID})
+			m.Actions = append(m.Actions, Action{ID: ActStart, Label: e.tr.T(l, "btn.reduce_renewal", nil), Value: startValue(csp.ChangeSetRenewalQuantity, s, 0)})
 		}
 		m.Actions = append(m.Actions,
-			Action{ID: ActStart, Label: e.tr.T(l, "btn.auto_renew_off", nil), Value: string(csp.ChangeAutoRenewOff) + ":" + s.ID},
+			Action{ID: ActStart, Label: e.tr.T(l, "btn.auto_renew_off", nil), Value: startValue(csp.ChangeAutoRenewOff, s, 0)},
 			Action{ID: ActKeep, Label: e.tr.T(l, "reminder.btn.keep_as_is", nil), Value: keepValue(it)},
 			e.muteAction(l, it))
 	case reminders.KindTrial:
 		m = Message{Title: e.tr.T(l, "reminder.trial.title", data), Text: e.tr.T(l, "reminder.trial.text", data)}
 		m.Actions = []Action{
-			{ID: ActStart, Label: e.tr.T(l, "btn.auto_renew_off", nil), Value: string(csp.ChangeAutoRenewOff) + ":" + s.ID},
+			{ID: ActStart, Label: e.tr.T(l, "btn.auto_renew_off", nil), Value: startValue(csp.ChangeAutoRenewOff, s, 0)},
 			{ID: ActKeep, Label: e.tr.T(l, "reminder.btn.keep_it", nil), Value: keepValue(it)},
 			e.muteAction(l, it),
 		}
@@ -102,7 +102,7 @@ func (e *Engine) reminderMessage(l string, it reminders.Item) Message {
 		}
 		m = Message{Title: e.tr.T(l, id+".title", data), Text: e.tr.T(l, id+".text", data)}
 		m.Actions = []Action{
-			{ID: ActStart, Label: e.tr.T(l, "reminder.btn.remove_seats", nil), Value: string(csp.ChangeRemoveSeats) + ":" + s.ID},
+			{ID: ActStart, Label: e.tr.T(l, "reminder.btn.remove_seats", nil), Value: startValue(csp.ChangeRemoveSeats, s, 0)},
 			e.muteAction(l, it),
 		}
 	case reminders.KindApprovalWaiting, reminders.KindApprovalEscalated:
@@ -118,7 +118,7 @@ func (e *Engine) reminderMessage(l string, it reminders.Item) Message {
 			if !kind.Valid() {
 				kind = csp.ChangeRemoveSeats
 			}
-			m.Actions = []Action{{ID: ActStart, Label: e.tr.T(l, "reminder.btn.remove_seats", nil), Value: string(kind) + ":" + s.ID}}
+			m.Actions = []Action{{ID: ActStart, Label: e.tr.T(l, "reminder.btn.remove_seats", nil), Value: startValue(kind, s, 0)}}
 		}
 	default:
 		m = Message{Text: string(it.Kind)}

@@ -192,6 +192,7 @@ func (e *Engine) refusalMessage(tc *turnCtx, dr *draft, ev workflows.Evaluation)
 		"End":       e.endDate(tc, ev.Subscription),
 		"Renewal":   e.tr.Date(l, ev.Subscription.TermEnd, loc),
 		"Cap":       capOf(e.catalog, ev.Subscription.OfferID),
+		"Window":    e.window(l, dr.CustomerID),
 	}
 	if ev.TargetOffer != nil {
 		data["Target"] = ev.TargetOffer.Name
@@ -259,7 +260,7 @@ func (e *Engine) requestCard(lang string, r workflows.Request) Message {
 		"By":      e.nameOf(r.Approver),
 		"Role":    e.approverName(lang, r.ApproverRole),
 		"Reason":  r.Comment,
-		"Failure": e.reason(lang, r.Failure, nil),
+		"Failure": e.failure(lang, r),
 	}
 	if !r.Deadline.IsZero() {
 		data["Deadline"] = e.tr.DateTime(lang, r.Deadline, loc)
@@ -278,6 +279,18 @@ func (e *Engine) requestCard(lang string, r workflows.Request) Message {
 	}
 	if r.State == workflows.StatePendingApproval {
 		m.Actions = []Action{{ID: ActWithdraw, Label: e.tr.T(lang, "btn.withdraw", nil), Value: r.CustomerID + ":" + r.ID}}
+	}
+	if r.State == workflows.StateCompleted {
+		// A mid-term change deleted the scheduled renewal: offer to set it
+		// again, as the rules promised in the preview's warning.
+		for _, a := range r.Decision.Alternatives {
+			if a.Code == rules.CodeReapplyRenewal && a.Change != nil && a.Change.Quantity > 0 {
+				sub := csp.Subscription{ID: r.Change.SubscriptionID, CustomerID: r.CustomerID}
+				m.Actions = append(m.Actions, Action{ID: ActStart, Style: StylePrimary,
+					Label: e.tr.T(lang, "alt.reapply_renewal", map[string]any{"Quantity": a.Change.Quantity}),
+					Value: startValue(csp.ChangeSetRenewalQuantity, sub, a.Change.Quantity)})
+			}
+		}
 	}
 	return m
 }
@@ -325,16 +338,30 @@ func (e *Engine) approvalCard(lang string, r workflows.Request, viewer workflows
 	}
 	m.Context = e.tr.T(lang, "decided."+string(r.State), map[string]any{
 		"By": e.nameOf(r.Approver), "At": e.tr.DateTime(lang, at, loc), "Reason": r.Comment,
-		"Failure": e.reason(lang, r.Failure, nil)})
+		"Failure": e.failure(lang, r)})
 	return m
 }
 
 // reason is the sentence for a rules or portal code. A code we have no
-// sentence for (a portal's own refusal code, say) reads as a generic
-// sentence: people never see a code or a Go error.
+// sentence for (a portal's own refusal code, say), or one whose values are
+// missing, reads as a generic sentence: people never see a code, a Go
+// error or a template hole.
 func (e *Engine) reason(lang, code string, data map[string]any) string {
 	if code == "" || !e.tr.Has(lang, "reason."+code) {
 		return e.tr.T(lang, "reason.provider_error", nil)
 	}
-	return e.tr.T(lang, "reason."+code, data)
+	s := e.tr.T(lang, "reason."+code, data)
+	if strings.Contains(s, "<no value>") {
+		return e.tr.T(lang, "reason.provider_error", nil)
+	}
+	return s
+}
+
+// failure says why a request could not be carried out, with the values
+// the rules gave when they refused it at execution time.
+func (e *Engine) failure(lang string, r workflows.Request) string {
+	data := map[string]any{"Name": r.SubscriptionName, "Target": r.TargetOfferName, "Line": r.TargetLineName,
+		"Quantity": r.Decision.FromQuantity}
+	e.paramData(lang, r.FailureParams, e.locOf(r.CustomerID), data)
+	return e.reason(lang, r.Failure, data)
 }

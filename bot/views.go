@@ -27,7 +27,18 @@ func (e *Engine) helpMessage(tc *turnCtx) Message {
 	if tc.turn.Person.Role == "account_manager" {
 		id = "help.body_am"
 	}
-	return Message{Kind: KindHelp, Title: e.tr.T(tc.lang, "help.title", nil), Text: e.tr.T(tc.lang, id, nil)}
+	return Message{Kind: KindHelp, Title: e.tr.T(tc.lang, "help.title", nil),
+		Text: e.tr.T(tc.lang, id, map[string]any{"Window": e.window(tc.lang, tc.customer.ID)})}
+}
+
+// window says the customer's removal window in words: "72 hours", or
+// "7 days" for Microsoft's 168 hours.
+func (e *Engine) window(lang, customerID string) string {
+	h := int(e.opt.Service.Policy(customerID).RemovalWindow.Hours())
+	if h > 72 && h%24 == 0 {
+		return e.tr.N(lang, "window.days", h/24, nil)
+	}
+	return e.tr.N(lang, "window.hours", h, nil)
 }
 
 // endDate is the commitment end date people see: the day before the
@@ -141,14 +152,14 @@ func (e *Engine) subscriptionCard(tc *turnCtx, s csp.Subscription) Message {
 	m := Message{Kind: KindList, Title: s.Name, Fields: f}
 	if s.Status == csp.StatusActive {
 		m.Actions = []Action{
-			{ID: ActStart, Label: e.tr.T(l, "btn.add_seats", nil), Value: "add_seats:" + s.ID},
-			{ID: ActStart, Label: e.tr.T(l, "btn.reduce_renewal", nil), Value: "set_renewal_quantity:" + s.ID},
+			{ID: ActStart, Label: e.tr.T(l, "btn.add_seats", nil), Value: startValue(csp.ChangeAddSeats, s, 0)},
+			{ID: ActStart, Label: e.tr.T(l, "btn.reduce_renewal", nil), Value: startValue(csp.ChangeSetRenewalQuantity, s, 0)},
 		}
 		if s.AutoRenew {
-			m.Actions = append(m.Actions, Action{ID: ActStart, Label: e.tr.T(l, "btn.auto_renew_off", nil), Value: "auto_renew_off:" + s.ID})
+			m.Actions = append(m.Actions, Action{ID: ActStart, Label: e.tr.T(l, "btn.auto_renew_off", nil), Value: startValue(csp.ChangeAutoRenewOff, s, 0)})
 		}
 		if len(e.catalog.UpgradeTargets(s.OfferID)) > 0 {
-			m.Actions = append(m.Actions, Action{ID: ActStart, Label: e.tr.T(l, "btn.upgrade", nil), Value: "upgrade:" + s.ID})
+			m.Actions = append(m.Actions, Action{ID: ActStart, Label: e.tr.T(l, "btn.upgrade", nil), Value: startValue(csp.ChangeUpgrade, s, 0)})
 		}
 	}
 	return m

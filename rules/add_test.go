@@ -269,3 +269,21 @@ func TestAddSeatsTrialWarning(t *testing.T) {
 	s.AutoRenew = false
 	wantNoWarning(t, Evaluate(input(t, s, addSeats(1), RoleLicenceAdmin, midTerm(t))), CodeTrialConverts)
 }
+
+// A trial charges nothing now: no prorated charge, and a member's
+// addition is free, so it needs no approval whatever the paid price.
+func TestTrialSeatsAreFreeUntilConversion(t *testing.T) {
+	s := baseSub(t)
+	s.Trial = true
+	d := Evaluate(input(t, s, addSeats(20), RoleMember, midTerm(t)))
+	if !d.Cost.ProratedCharge.IsZero() || d.Outcome != Allowed {
+		t.Fatalf("charge %v, outcome %s: want nothing charged and allowed", d.Cost.ProratedCharge, d.Outcome)
+	}
+	if d.Cost.MonthlyAfter == d.Cost.MonthlyBefore {
+		t.Fatal("the monthly cost after conversion should still be shown")
+	}
+	s.Trial = false
+	if d := Evaluate(input(t, s, addSeats(20), RoleMember, midTerm(t))); d.Cost.ProratedCharge.IsZero() || d.Outcome == Allowed {
+		t.Fatalf("paid subscription: charge %v outcome %s", d.Cost.ProratedCharge, d.Outcome)
+	}
+}

@@ -156,8 +156,14 @@ func (e *evaluation) addSeats() {
 	}
 	p := s.Price()
 	e.d.Cost = seatCost(p, s.Quantity, s.Quantity+n)
-	e.d.Cost.ProratedCharge = prorated(p, n, s.TermStart, s.TermEnd, e.now, e.loc)
 	added := monthlyCost(p, n)
+	if s.Trial {
+		// A trial charges nothing now: the monthly amounts are what it
+		// costs once it converts (the trial_converts warning says when).
+		added = Money{Currency: p.Unit.Currency}
+	} else {
+		e.d.Cost.ProratedCharge = prorated(p, n, s.TermStart, s.TermEnd, e.now, e.loc)
+	}
 	if isAdmin(e.in.Role) || underLimit(added, e.in.Policy.MemberAddSeatsLimit) {
 		e.d.Outcome = Allowed
 	} else {
@@ -208,7 +214,9 @@ func (e *evaluation) removeSeats() {
 	}
 	p := s.Price()
 	e.d.Cost = seatCost(p, s.Quantity, s.Quantity-n)
-	e.d.Cost.ProratedRefund = prorated(p, n, s.TermStart, s.TermEnd, e.now, e.loc)
+	if !s.Trial { // nothing was paid for a trial's seats, so nothing is refunded
+		e.d.Cost.ProratedRefund = prorated(p, n, s.TermStart, s.TermEnd, e.now, e.loc)
+	}
 	e.d.Deadline = deadline
 	e.irreversible()
 	e.adminOrLicenceAdmin()
@@ -310,7 +318,9 @@ func (e *evaluation) cancel() {
 	}
 	p := s.Price()
 	e.d.Cost = seatCost(p, s.Quantity, 0)
-	e.d.Cost.ProratedRefund = prorated(p, s.Quantity, s.TermStart, s.TermEnd, e.now, e.loc)
+	if !s.Trial {
+		e.d.Cost.ProratedRefund = prorated(p, s.Quantity, s.TermStart, s.TermEnd, e.now, e.loc)
+	}
 	e.d.Deadline = closes
 	e.irreversible()
 	e.approval(RoleAccountManager, CodeCancellationNeedsAccountManager, "cancellation is irreversible")

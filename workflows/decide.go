@@ -143,59 +143,89 @@ func (s *Service) ExpireDue(ctx context.Context, customerID string) (int, error)
 	return n, nil
 }
 
+// executionTimeout bounds one execution. Execution runs detached from the
+// turn that triggered it: a chat platform's deadline (Teams answers an
+// invoke within seconds) must not cut a portal write in half.
+const executionTimeout = 2 * time.Minute
+
+// ReconcileAfter is how long an approved or executing request may sit
+// before Reconcile takes it over: younger ones may still be running on
+// another replica.
+const ReconcileAfter = time.Minute
+
 // execute runs an approved request: it takes it to executing (exactly one
 // caller wins), re-reads the subscription, re-checks the rules and applies
-// the absolute operation. A provider outage leaves it in executing for
-// Reconcile to finish.
+// the absolute operation. A store or portal outage leaves it approved or
+// executing, and Reconcile finishes it.
 func (s *Service) execute(ctx context.Context, req Request) (Request, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executionTimeout)
+	defer cancel()
 	req, err := s.transition(ctx, req.CustomerID, req.ID, StateExecuting, "licensebot", "", nil)
 	if err != nil {
 		return req, err
 	}
-	return s.run(ctx, req)
+	return s.run(ctx, req, false)
 }
 
 // run applies an executing request's operation and completes or fails it.
-func (s *Service) run(ctx context.Context, req Request) (Request, error) {
+// retry is true when Reconcile takes over an execution that may already
+// have reached the portal.
+func (s *Service) run(ctx context.Context, req Request, retry bool) (Request, error) {
 	sub, err := s.opt.Provider.Subscription(ctx, req.CustomerID, req.Change.SubscriptionID)
 	if err != nil {
 		if errors.Is(err, csp.ErrUnavailable) {
-			return req, fmt.Errorf("execute %s: %w", req.ID, err)
+			return s.leaveExecuting(ctx, req, err)
 		}
-		return s.fail(ctx, req, "provider_error", err)
+		return s.fail(ctx, req, "provider_error", nil, err)
 	}
 	if Satisfied(sub, req.Operation) {
 		return s.complete(ctx, req, true)
 	}
-	if req.Change.Kind != csp.ChangeUpgrade {
+	// An upgrade taken over after a lost answer: the portal knows it by
+	// its key, and the rules, which read the source's current state, would
+	// refuse what has in fact been done (the source may be cancelled now).
+	if !(retry && req.Change.Kind == csp.ChangeUpgrade) {
 		// The subscription must still be where the decision found it:
 		// "add 2" decided on 10 seats means 12, and nothing else.
-		if sub.Quantity != req.Operation.FromQuantity && affectsQuantity(req.Change.Kind) {
-			return s.fail(ctx, req, "subscription_changed", csp.ErrConflict)
+		if affectsQuantity(req.Change.Kind) && sub.Quantity != req.Operation.FromQuantity {
+			return s.fail(ctx, req, "subscription_changed", nil, csp.ErrConflict)
 		}
-	}
-	requester, _ := s.opt.Directory.Lookup(req.Requester)
-	ev, err := s.Evaluate(ctx, requester, req.CustomerID, req.Change)
-	if err != nil {
-		return s.fail(ctx, req, "provider_error", err)
-	}
-	if ev.Decision.Outcome == rules.Refused {
-		return s.fail(ctx, req, string(ev.Decision.Reason), errors.New(ev.Decision.Detail))
+		requester, _ := s.opt.Directory.Lookup(req.Requester)
+		ev, err := s.Evaluate(ctx, requester, req.CustomerID, req.Change)
+		if errors.Is(err, csp.ErrUnavailable) {
+			return s.leaveExecuting(ctx, req, err)
+		}
+		if err != nil {
+			return s.fail(ctx, req, "provider_error", nil, err)
+		}
+		if ev.Decision.Outcome == rules.Refused {
+			return s.fail(ctx, req, string(ev.Decision.Reason), ev.Decision.Params, errors.New(ev.Decision.Detail))
+		}
 	}
 	res, err := s.opt.Provider.Apply(ctx, req.CustomerID, req.Operation)
 	if err != nil {
 		var refused *csp.RefusedError
 		switch {
 		case errors.Is(err, csp.ErrUnavailable):
-			return req, fmt.Errorf("execute %s: %w", req.ID, err)
+			return s.leaveExecuting(ctx, req, err)
 		case errors.As(err, &refused):
-			return s.fail(ctx, req, refused.Code, err)
+			return s.fail(ctx, req, refused.Code, nil, err)
 		case errors.Is(err, csp.ErrConflict):
-			return s.fail(ctx, req, "subscription_changed", err)
+			return s.fail(ctx, req, "subscription_changed", nil, err)
 		}
-		return s.fail(ctx, req, "provider_error", err)
+		return s.fail(ctx, req, "provider_error", nil, err)
 	}
 	return s.complete(ctx, req, res.AlreadyApplied)
+}
+
+// leaveExecuting: the portal did not answer, so whether the write landed
+// is unknown. The request stays executing — its card says it is being
+// carried out, never "nothing was changed" — and Reconcile finishes it
+// from the portal's state.
+func (s *Service) leaveExecuting(ctx context.Context, req Request, cause error) (Request, error) {
+	s.log.WarnContext(ctx, "portal unavailable during execution; reconciliation will finish it",
+		"request_id", req.ID, "customer_id", req.CustomerID, "err", cause)
+	return req, nil
 }
 
 func affectsQuantity(k csp.ChangeKind) bool {
@@ -210,10 +240,10 @@ func (s *Service) complete(ctx context.Context, req Request, already bool) (Requ
 	return s.transition(ctx, req.CustomerID, req.ID, StateCompleted, "licensebot", comment, nil)
 }
 
-func (s *Service) fail(ctx context.Context, req Request, code string, cause error) (Request, error) {
+func (s *Service) fail(ctx context.Context, req Request, code string, params map[string]string, cause error) (Request, error) {
 	s.log.WarnContext(ctx, "request failed", "request_id", req.ID, "customer_id", req.CustomerID, "code", code, "err", cause)
 	return s.transition(ctx, req.CustomerID, req.ID, StateFailed, "licensebot", code, func(r *Request) {
-		r.Failure = code
+		r.Failure, r.FailureParams = code, params
 	})
 }
 
@@ -238,30 +268,40 @@ func Satisfied(sub csp.Subscription, op csp.Operation) bool {
 	return false
 }
 
-// Reconcile finishes requests a crash or an outage left in executing, from
-// the provider's state: done if the subscription has the target, applied
-// again (absolute, idempotent) if not.
+// Reconcile finishes what a crash, an outage or a cut connection left
+// half done: requests approved but never started, and requests left
+// executing. Those untouched for ReconcileAfter are taken over (claimed,
+// so one replica does it) and finished from the portal's state: done if
+// the subscription has the target, applied again (absolute, idempotent)
+// if not. It runs at start-up and on every tick.
 func (s *Service) Reconcile(ctx context.Context, customerID string) (int, error) {
 	reqs, err := s.List(ctx, customerID)
 	if err != nil {
 		return 0, err
 	}
+	now := s.opt.Clock.Now()
 	n := 0
 	for _, r := range reqs {
-		if r.State != StateExecuting {
+		if (r.State != StateExecuting && r.State != StateApproved) || now.Sub(r.UpdatedAt) < ReconcileAfter {
 			continue
 		}
-		// Claim so that two replicas starting together do not both run it.
-		won, err := s.opt.Store.Claim(ctx, "reconcile:"+customerID+":"+r.ID, 5*time.Minute)
+		key := "reconcile:" + customerID + ":" + r.ID
+		won, err := s.opt.Store.Claim(ctx, key, 5*time.Minute)
 		if err != nil {
 			return n, fmt.Errorf("claim reconcile: %w", err)
 		}
 		if !won {
 			continue
 		}
-		if _, err := s.run(ctx, r); err != nil {
-			s.log.WarnContext(ctx, "reconcile", "request_id", r.ID, "customer_id", customerID, "err", err)
-			_ = s.opt.Store.Release(ctx, "reconcile:"+customerID+":"+r.ID)
+		var out Request
+		if r.State == StateApproved {
+			out, err = s.execute(ctx, r)
+		} else {
+			out, err = s.run(ctx, r, true)
+		}
+		if err != nil || out.State == StateExecuting {
+			s.log.WarnContext(ctx, "reconcile: not finished yet", "request_id", r.ID, "customer_id", customerID, "err", err)
+			_ = s.opt.Store.Release(ctx, key)
 			continue
 		}
 		n++

@@ -42,3 +42,13 @@ type RefusedError struct {
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("refused by the rules: %s", e.Evaluation.Decision.Reason)
 }
+
+// OpenRequestError: another seat change on the same subscription is still
+// open; it must finish (or be withdrawn) first.
+type OpenRequestError struct {
+	Request Request
+}
+
+func (e *OpenRequestError) Error() string {
+	return fmt.Sprintf("request %s on subscription %s is still %s", e.Request.ID, e.Request.Change.SubscriptionID, e.Request.State)
+}

@@ -102,12 +102,14 @@ type Request struct {
 	SubscriptionName string `json:"subscription_name"`
 	TargetOfferName  string `json:"target_offer_name,omitempty"`
 	TargetLineName   string `json:"target_line_name,omitempty"`
-	// Failure is a rules code or "provider_error" when execution failed.
-	Failure   string       `json:"failure,omitempty"`
-	CreatedAt time.Time    `json:"created_at"`
-	UpdatedAt time.Time    `json:"updated_at"`
-	Messages  []MessageRef `json:"messages,omitempty"`
-	History   []Transition `json:"history,omitempty"`
+	// Failure is a rules code or "provider_error" when execution failed;
+	// FailureParams are the rules' values for its sentence.
+	Failure       string            `json:"failure,omitempty"`
+	FailureParams map[string]string `json:"failure_params,omitempty"`
+	CreatedAt     time.Time         `json:"created_at"`
+	UpdatedAt     time.Time         `json:"updated_at"`
+	Messages      []MessageRef      `json:"messages,omitempty"`
+	History       []Transition      `json:"history,omitempty"`
 	// EscalatedAt is set when the backup approver was brought in.
 	EscalatedAt time.Time `json:"escalated_at,omitzero"`
 }

@@ -141,6 +141,7 @@ func (s *Service) Evaluate(ctx context.Context, p Person, customerID string, cha
 // allowed, to approvers otherwise. draftID de-duplicates a double
 // confirmation; the second gets ErrDuplicate.
 func (s *Service) Submit(ctx context.Context, p Person, customerID string, change csp.Change, justification, draftID string) (Request, error) {
+	stored := false
 	if draftID != "" {
 		won, err := s.opt.Store.Claim(ctx, "draft:"+draftID, 24*time.Hour)
 		if err != nil {
@@ -149,6 +150,13 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 		if !won {
 			return Request{}, ErrDuplicate
 		}
+		// Until the request is stored, a failure (the portal or the store
+		// unreachable, a refusal) must leave the draft confirmable again.
+		defer func() {
+			if !stored {
+				_ = s.opt.Store.Release(context.WithoutCancel(ctx), "draft:"+draftID)
+			}
+		}()
 	}
 	ev, err := s.Evaluate(ctx, p, customerID, change)
 	if err != nil {
@@ -156,6 +164,9 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 	}
 	if ev.Decision.Outcome == rules.Refused {
 		return Request{}, &RefusedError{Evaluation: ev}
+	}
+	if err := s.checkNoOpenSeatChange(ctx, customerID, change); err != nil {
+		return Request{}, err
 	}
 	id, err := s.nextID(ctx)
 	if err != nil {
@@ -190,6 +201,7 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 	if _, err := s.opt.Store.Create(ctx, refOf(customerID, id), data, s.auditEntry(req, tr)); err != nil {
 		return Request{}, fmt.Errorf("store request: %w", err)
 	}
+	stored = true // from here on the draft is this request
 	s.log.InfoContext(ctx, "request submitted", "request_id", id, "customer_id", customerID,
 		"kind", change.Kind, "requester", p.Email, "outcome", ev.Decision.Outcome)
 	s.notify(ctx, req, tr)
@@ -214,6 +226,27 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 		return Request{}, err
 	}
 	return s.execute(ctx, req)
+}
+
+// checkNoOpenSeatChange refuses a second seat addition or removal on a
+// subscription while another is still open: both would be fixed as
+// absolute targets from the same starting quantity ("5 → 8" twice), and
+// the second would look already applied once the first ran.
+func (s *Service) checkNoOpenSeatChange(ctx context.Context, customerID string, c csp.Change) error {
+	if c.Kind != csp.ChangeAddSeats && c.Kind != csp.ChangeRemoveSeats {
+		return nil
+	}
+	reqs, err := s.List(ctx, customerID)
+	if err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		k := r.Change.Kind
+		if !r.State.Final() && r.Change.SubscriptionID == c.SubscriptionID && (k == csp.ChangeAddSeats || k == csp.ChangeRemoveSeats) {
+			return &OpenRequestError{Request: r}
+		}
+	}
+	return nil
 }
 
 func (s *Service) scheduleDeadline(ctx context.Context, req Request) error {

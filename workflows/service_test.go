@@ -308,16 +308,23 @@ func TestReconcileFinishesExecutingRequests(t *testing.T) {
 		Directory: workflows.NewDirectory([]workflows.Person{alice, claire, marc}),
 		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(loc) },
 	})
+	// The portal does not answer: whether the write landed is unknown, so
+	// the request stays executing (its card says "being carried out"),
+	// never "nothing was changed".
 	req, err := svc.Submit(ctx, claire, "contoso", csp.Change{Kind: csp.ChangeAddSeats, SubscriptionID: "sub-1", Quantity: 3}, "", "")
-	if !errors.Is(err, csp.ErrUnavailable) {
-		t.Fatalf("submit during outage: %v, want ErrUnavailable", err)
+	if err != nil || req.State != workflows.StateExecuting {
+		t.Fatalf("submit during outage: %v %s, want the request left executing", err, req.State)
 	}
 	reqs, _ := svc.List(ctx, "contoso")
 	if len(reqs) != 1 || reqs[0].State != workflows.StateExecuting {
 		t.Fatalf("requests %+v, want one executing", reqs)
 	}
-	_ = req
 	fp.fail.Store(false)
+	// Too fresh to take over: another replica may still be running it.
+	if n, _ := svc.Reconcile(ctx, "contoso"); n != 0 {
+		t.Fatalf("reconciled %d requests younger than ReconcileAfter", n)
+	}
+	f.clock.Advance(workflows.ReconcileAfter)
 	// Apply twice by hand first: reconciliation must recognise the change
 	// as done rather than add 3 more.
 	if _, err := f.sb.Apply(ctx, "contoso", reqs[0].Operation); err != nil {
@@ -351,5 +358,177 @@ func TestRefusedChangeStoresNothing(t *testing.T) {
 	}
 	if f.sub(t, "sub-3").Quantity != 25 {
 		t.Fatal("quantity changed")
+	}
+}
+
+// Two members each ask for +3 seats on the same line: both would be fixed
+// as "5 → 8", and the second would look already applied once the first
+// ran. The second is refused until the first is done.
+func TestSecondOpenSeatChangeOnALineIsRefused(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	add := csp.Change{Kind: csp.ChangeAddSeats, SubscriptionID: "sub-4", Quantity: 3}
+	r1, err := f.svc.Submit(ctx, alice, "contoso", add, "", "a")
+	if err != nil || r1.State != workflows.StatePendingApproval {
+		t.Fatalf("first: %v %s", err, r1.State)
+	}
+	_, err = f.svc.Submit(ctx, alice, "contoso", add, "", "b")
+	var open *workflows.OpenRequestError
+	if !errors.As(err, &open) || open.Request.ID != r1.ID {
+		t.Fatalf("second: %v, want OpenRequestError naming %s", err, r1.ID)
+	}
+	if _, err := f.svc.Approve(ctx, claire, "contoso", r1.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	r2, err := f.svc.Submit(ctx, alice, "contoso", add, "", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Approve(ctx, claire, "contoso", r2.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if q := f.sub(t, "sub-4").Quantity; q != 11 {
+		t.Fatalf("E3 has %d seats, want 11", q)
+	}
+}
+
+// flakyProvider fails the next N subscription reads.
+type flakyProvider struct {
+	csp.Provider
+	failReads atomic.Int32
+}
+
+func (p *flakyProvider) Subscriptions(ctx context.Context, c string) ([]csp.Subscription, error) {
+	if p.failReads.Add(-1) >= 0 {
+		return nil, csp.ErrUnavailable
+	}
+	return p.Provider.Subscriptions(ctx, c)
+}
+
+// A confirmation that failed on a portal blip can be confirmed again: the
+// draft is not taken by a request that was never stored.
+func TestDraftStaysConfirmableAfterABlip(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	fp := &flakyProvider{Provider: f.sb}
+	svc, _ := workflows.New(workflows.Options{Store: f.st, Provider: fp, Clock: f.clock,
+		Directory: workflows.NewDirectory([]workflows.Person{alice, claire, marc}),
+		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(paris(t)) }})
+	fp.failReads.Store(1)
+	ch := csp.Change{Kind: csp.ChangeAddSeats, SubscriptionID: "sub-1", Quantity: 1}
+	if _, err := svc.Submit(ctx, alice, "contoso", ch, "", "d1"); !errors.Is(err, csp.ErrUnavailable) {
+		t.Fatalf("during the blip: %v", err)
+	}
+	req, err := svc.Submit(ctx, alice, "contoso", ch, "", "d1")
+	if err != nil || req.State != workflows.StateCompleted {
+		t.Fatalf("confirm again: %v %s, want completed", err, req.State)
+	}
+	if q := f.sub(t, "sub-1").Quantity; q != 11 {
+		t.Fatalf("quantity %d, want 11", q)
+	}
+}
+
+// blipStore fails the approved → executing write once.
+type blipStore struct {
+	store.Store
+	failNext atomic.Bool
+}
+
+func (b *blipStore) Update(ctx context.Context, ref store.Ref, v int64, data []byte, audit ...store.AuditEntry) (store.Document, error) {
+	if len(audit) > 0 && audit[0].Action == "request.executing" && b.failNext.CompareAndSwap(true, false) {
+		return store.Document{}, store.ErrUnavailable
+	}
+	return b.Store.Update(ctx, ref, v, data, audit...)
+}
+
+// A store blip right after an approval leaves the request approved; the
+// next reconciliation runs it rather than leaving it approved for ever.
+func TestApprovedButNotStartedIsReconciled(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	bs := &blipStore{Store: f.st}
+	svc, _ := workflows.New(workflows.Options{Store: bs, Provider: f.sb, Clock: f.clock,
+		Directory: workflows.NewDirectory([]workflows.Person{alice, claire, marc}),
+		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(paris(t)) }})
+	req, err := svc.Submit(ctx, alice, "contoso", csp.Change{Kind: csp.ChangeAutoRenewOff, SubscriptionID: "sub-2"}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs.failNext.Store(true)
+	if _, err := svc.Approve(ctx, marc, "contoso", req.ID, ""); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("approve during the blip: %v", err)
+	}
+	if got, _ := svc.Get(ctx, "contoso", req.ID); got.State != workflows.StateApproved {
+		t.Fatalf("state %s, want approved", got.State)
+	}
+	f.clock.Advance(workflows.ReconcileAfter)
+	if n, err := svc.Reconcile(ctx, "contoso"); err != nil || n != 1 {
+		t.Fatalf("reconciled %d (%v), want 1", n, err)
+	}
+	if f.sub(t, "sub-2").AutoRenew {
+		t.Fatal("auto-renew still on: the approved request never ran")
+	}
+}
+
+// An upgrade whose answer was lost after the portal applied it is
+// recognised as done by its key, not failed because the source is now
+// cancelled.
+func TestReconciledUpgradeThatLandedCompletes(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	fp := &failingProvider{Provider: f.sb}
+	svc, _ := workflows.New(workflows.Options{Store: f.st, Provider: fp, Clock: f.clock,
+		Directory: workflows.NewDirectory([]workflows.Person{alice, claire, marc}),
+		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(paris(t)) }})
+	req, err := svc.Submit(ctx, alice, "contoso", csp.Change{Kind: csp.ChangeUpgrade, SubscriptionID: "sub-3", TargetOfferID: "o365-e3"}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp.fail.Store(true)
+	if got, err := svc.Approve(ctx, marc, "contoso", req.ID, ""); err != nil || got.State != workflows.StateExecuting {
+		t.Fatalf("approve during the outage: %v %s", err, got.State)
+	}
+	fp.fail.Store(false)
+	r, _ := svc.Get(ctx, "contoso", req.ID)
+	if _, err := f.sb.Apply(ctx, "contoso", r.Operation); err != nil { // it did land
+		t.Fatal(err)
+	}
+	f.clock.Advance(workflows.ReconcileAfter)
+	if _, err := svc.Reconcile(ctx, "contoso"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := svc.Get(ctx, "contoso", req.ID)
+	if got.State != workflows.StateCompleted {
+		t.Fatalf("state %s (failure %q), want completed", got.State, got.Failure)
+	}
+}
+
+// slowProvider takes longer to apply than the caller's turn allows.
+type slowProvider struct{ csp.Provider }
+
+func (p slowProvider) Apply(ctx context.Context, c string, op csp.Operation) (csp.Result, error) {
+	time.Sleep(80 * time.Millisecond)
+	if err := ctx.Err(); err != nil {
+		return csp.Result{}, err
+	}
+	return p.Provider.Apply(ctx, c, op)
+}
+
+// Execution is detached from the caller's deadline: an approval pressed
+// on a platform that gives a turn only seconds still completes.
+func TestExecutionOutlivesTheTurnDeadline(t *testing.T) {
+	f := newFixture(t)
+	svc, _ := workflows.New(workflows.Options{Store: f.st, Provider: slowProvider{f.sb}, Clock: f.clock,
+		Directory: workflows.NewDirectory([]workflows.Person{alice, claire, marc}),
+		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(paris(t)) }})
+	req, err := svc.Submit(context.Background(), alice, "contoso", csp.Change{Kind: csp.ChangeAutoRenewOff, SubscriptionID: "sub-2"}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	got, err := svc.Approve(ctx, marc, "contoso", req.ID, "")
+	if err != nil || got.State != workflows.StateCompleted {
+		t.Fatalf("approve under a short deadline: %v %s, want completed", err, got.State)
 	}
 }

@@ -361,9 +361,9 @@ func (r *Runner) Interactive(ctx context.Context, in io.Reader, as string) error
 				continue
 			}
 		}
-		if err := r.turn(ctx, turn); err != nil {
-			fmt.Fprintf(r.Out, "  (%v)\n", err)
-		}
+		// The engine has already answered in a sentence and logged the
+		// error; a Go error string is not for the person at the prompt.
+		_ = r.turn(ctx, turn)
 	}
 }
 

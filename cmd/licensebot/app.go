@@ -179,7 +179,8 @@ func (a *app) useRedis() bool {
 }
 
 // tick runs the work that falls due at the clock's time: terms roll over
-// in the portal, approvals past their deadline expire, reminders go out.
+// in the portal, approvals past their deadline expire, requests an outage
+// left half done are finished, reminders go out.
 func (a *app) tick(ctx context.Context) error {
 	for _, c := range a.cfg.CustomerIDs() {
 		if _, err := a.provider.Subscriptions(ctx, c); err != nil {
@@ -189,6 +190,7 @@ func (a *app) tick(ctx context.Context) error {
 			return err
 		}
 	}
+	a.reconcile(ctx)
 	if a.remindersByCron {
 		return nil
 	}

@@ -33,7 +33,6 @@ With --script FILE (or - for standard input) each line is one of:
 				return err
 			}
 			defer a.Close()
-			a.reconcile(cmd.Context())
 			r := &console.Runner{
 				Engine: a.engine, Outbox: a.outbox, Store: a.store, Directory: a.svc.Directory(),
 				Clock: a.clock, Tick: a.tick, Out: g.out, JSON: asJSON,

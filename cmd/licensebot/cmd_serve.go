@@ -252,7 +252,6 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		a.reconcile(ctx)
 		t := time.NewTicker(tick)
 		defer t.Stop()
 		for {
