@@ -87,6 +87,9 @@ const (
 	// CodeMergeTargetNotActive: the merge line is not active. Params:
 	// subscription_id, status.
 	CodeMergeTargetNotActive Code = "merge_target_not_active"
+	// CodeMergeTargetTrial: the merge line is a trial; paid seats cannot
+	// go into it (the portal refuses). Params: subscription_id.
+	CodeMergeTargetTrial Code = "merge_target_trial"
 	// CodeMergeTargetInWindow: the merge line is itself inside its
 	// cancellation window (Microsoft refuses the merge then). Params:
 	// subscription_id.
@@ -214,7 +217,7 @@ func AllCodes() []Code {
 		CodeNothingToChange, CodeNeedsAutoRenew, CodeNoUpgradePath, CodeUnknownTargetOffer,
 		CodeCrossSegmentUpgrade, CodeNotHigherTier, CodeTargetTermUnavailable,
 		CodeMergeTargetNotFound, CodeMergeTargetWrongOffer, CodeMergeTargetNotActive,
-		CodeMergeTargetInWindow, CodeMergeTargetEndsEarlier, CodeMergeTargetTermShorter,
+		CodeMergeTargetTrial, CodeMergeTargetInWindow, CodeMergeTargetEndsEarlier, CodeMergeTargetTermShorter,
 		CodeAlignTargetNotFound, CodeAlignTargetNotActive, CodeAlignEndTooEarly, CodeAlignEndTooLate,
 
 		CodeNeedsLicenceAdmin, CodeOverMemberLimit, CodeAutoRenewOffNeedsAccountManager,

@@ -184,6 +184,8 @@ func (e *evaluation) mergeProblem(t csp.Subscription, offerID string) Code {
 		return CodeMergeTargetWrongOffer
 	case t.Status != csp.StatusActive:
 		return CodeMergeTargetNotActive
+	case t.Trial:
+		return CodeMergeTargetTrial
 	}
 	if _, open := cancelWindow(t, e.in.Policy, e.now); open {
 		return CodeMergeTargetInWindow

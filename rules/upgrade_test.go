@@ -246,6 +246,7 @@ func TestUpgradeMergeTargetRules(t *testing.T) {
 		{"ends earlier the same day", srcLate, line(t, "l1"), now, "l1", ""},
 		{"suspended", src, mod(func(l *csp.Subscription) { l.Status = csp.StatusSuspended }), now, "l1", CodeMergeTargetNotActive},
 		{"pending", src, mod(func(l *csp.Subscription) { l.Status = csp.StatusPending }), now, "l1", CodeMergeTargetNotActive},
+		{"a trial", src, mod(func(l *csp.Subscription) { l.Trial = true }), now, "l1", CodeMergeTargetTrial},
 		{"in its window", src, mod(fresh), now, "l1", CodeMergeTargetInWindow},
 		{"its window last second", src, mod(fresh), now.Add(71*time.Hour - time.Second), "l1", CodeMergeTargetInWindow},
 		{"its window closed", src, mod(fresh), now.Add(71 * time.Hour), "l1", ""},
