@@ -172,7 +172,7 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []b
 	if ok := a.onSlash(r.Context(), reqID, cmd); !ok {
 		// The body of a command's answer is shown to the person alone.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, phrase("", phBusy))
+		_, _ = io.WriteString(w, busyBothLanguages())
 		return
 	}
 	w.WriteHeader(http.StatusOK)

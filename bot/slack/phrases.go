@@ -68,3 +68,7 @@ func phrase(lang, id string) string {
 	}
 	return id
 }
+
+// busyBothLanguages is the "very busy" answer given before the person is
+// known (a slash command refused on a full queue): in both languages.
+func busyBothLanguages() string { return phrase("en", phBusy) + "\n" + phrase("fr", phBusy) }

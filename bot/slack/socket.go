@@ -158,7 +158,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, evt socketmode.Event, ack a
 			return nil
 		}
 		if !a.onSlash(ctx, reqID, cmd) {
-			if err := ack(req, map[string]string{"text": phrase("", phBusy)}); err != nil {
+			if err := ack(req, map[string]string{"text": busyBothLanguages()}); err != nil {
 				a.log.ErrorContext(ctx, "slack socket mode ack failed", "request_id", reqID, "err", err)
 			}
 			return nil
