@@ -86,6 +86,20 @@ type Subscription struct {
 	ETag string `json:"etag,omitempty"`
 }
 
+// EndAfter returns when the term k terms after the current one ends
+// (k = 1: the next term), on the subscription's anchor day, for term
+// lengths of months each. It is how renewals fall in the sandbox and
+// Partner Center: a term started on the 31st keeps ending on the 31st
+// where the month has one.
+func (s Subscription) EndAfter(k, months int, loc *time.Location) time.Time {
+	end := s.TermEnd.In(loc)
+	anchor := s.AnchorDay
+	if anchor == 0 {
+		anchor = end.Day()
+	}
+	return AddMonthsOnDay(end, k*months, anchor)
+}
+
 // Price returns the subscription's price for its current term and billing.
 func (s Subscription) Price() Price {
 	return Price{Term: s.Term, Billing: s.Billing, Unit: s.UnitPrice}

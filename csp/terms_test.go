@@ -59,3 +59,19 @@ func TestMoneyProrateRoundsOnce(t *testing.T) {
 		t.Fatalf("String/Mul: %s %d", m, m.Mul(3).Minor)
 	}
 }
+
+func TestEndAfterKeepsTheAnchorDay(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Paris")
+	s := Subscription{TermEnd: time.Date(2027, 2, 28, 0, 0, 0, 0, loc), AnchorDay: 31}
+	if got := s.EndAfter(1, 1, loc); got.Format(time.DateOnly) != "2027-03-31" {
+		t.Fatalf("next monthly end %s, want 2027-03-31", got.Format(time.DateOnly))
+	}
+	if got := s.EndAfter(2, 1, loc); got.Format(time.DateOnly) != "2027-04-30" {
+		t.Fatalf("second monthly end %s, want 2027-04-30", got.Format(time.DateOnly))
+	}
+	// Without an anchor, the end's own day is the anchor.
+	s.AnchorDay = 0
+	if got := s.EndAfter(1, 12, loc); got.Format(time.DateOnly) != "2028-02-28" {
+		t.Fatalf("next annual end %s, want 2028-02-28", got.Format(time.DateOnly))
+	}
+}

@@ -377,16 +377,16 @@ func (e *evaluation) alignEndDate() {
 		return
 	}
 	nextStart := s.TermEnd
-	nextEnd := csp.AddMonths(s.TermEnd.In(loc), s.Term.Months())
+	nextEnd := s.EndAfter(1, s.Term.Months(), loc)
 	end := t.TermEnd
-	// Months are added to the original end each time, not chained, so a
-	// 31st stays a 31st where the month has one.
+	// Months are added to the original end on its anchor day, not
+	// chained, so a 31st stays a 31st where the month has one.
 	for k := 1; csp.DaysBetween(nextStart, end, loc) < 1; k++ {
 		if !t.AutoRenew || t.Term.Months() == 0 || k > maxAlignTerms {
 			e.refuse(CodeAlignEndTooEarly, "%q ends %s, before the next term starts", t.ID, e.instant(t.TermEnd))
 			return
 		}
-		end = csp.AddMonths(t.TermEnd.In(loc), k*t.Term.Months())
+		end = t.EndAfter(k, t.Term.Months(), loc)
 	}
 	if csp.DaysBetween(end, nextEnd, loc) < 0 {
 		e.refuse(CodeAlignEndTooLate, "%q ends %s, after the next term's end %s", t.ID, e.instant(end), e.instant(nextEnd))

@@ -311,7 +311,7 @@ func (a *applier) alignEndDate() (csp.Result, error) {
 		nextTerm = r.Term
 	}
 	start := a.sub.TermEnd
-	if limit := csp.TermEnd(start, nextTerm); !end.After(start) || end.After(limit) {
+	if limit := a.sub.EndAfter(1, nextTerm.Months(), a.s.loc); !end.After(start) || end.After(limit) {
 		return csp.Result{}, refuse(CodeInvalidEndDate, "the next term of %s runs from %s to %s; %s is outside it",
 			a.sub.ID, start.Format(time.DateOnly), limit.Format(time.DateOnly), end.Format(time.RFC3339))
 	}
