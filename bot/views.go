@@ -306,7 +306,7 @@ type PersonalReminder = reminders.Personal
 func (e *Engine) remindLater(ctx context.Context, tc *turnCtx, dr *draft, alt altChoice) error {
 	payload, _ := json.Marshal(PersonalReminder{To: tc.turn.Person.Email, Lang: tc.lang,
 		SubscriptionID: dr.Change.SubscriptionID, Kind: dr.Change.Kind, Quantity: dr.Change.Quantity})
-	id := "personal:" + tc.turn.Person.Email + ":" + dr.Change.SubscriptionID
+	id := reminders.PersonalID(tc.turn.Person.Email, dr.Change.SubscriptionID)
 	if err := e.opt.Store.Schedule(ctx, dr.CustomerID, QueuePersonal, store.ScheduledItem{ID: id, Due: alt.Remind, Payload: payload}); err != nil {
 		return err
 	}

@@ -157,6 +157,9 @@ func (c *Config) Validate() error {
 			add("people[%d]: duplicate email %q", i, p.Email)
 		}
 		emails[e] = true
+		if p.Language != "" && p.Language != "en" && p.Language != "fr" {
+			add("people[%d] (%s): language %q is not supported (en or fr)", i, p.Email, p.Language)
+		}
 		switch rules.Role(p.Role) {
 		case rules.RoleMember, rules.RoleLicenceAdmin:
 			if !ids[p.Customer] {
@@ -173,8 +176,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.Reminders.Tick != "" {
-		if _, err := time.ParseDuration(c.Reminders.Tick); err != nil {
-			add("reminders.tick: %q is not a duration like 1m", c.Reminders.Tick)
+		if d, err := time.ParseDuration(c.Reminders.Tick); err != nil || d < time.Second {
+			add("reminders.tick: %q is not a duration of at least 1s, like 1m", c.Reminders.Tick)
 		}
 	}
 	return errors.Join(errs...)

@@ -125,7 +125,9 @@ type Adapter struct {
 	sleep   SleepFunc
 	retries int
 	handler atomic.Pointer[handlerBox]
-	pool    *pool
+	// connected: Socket Mode holds a live connection (readiness).
+	connected atomic.Bool
+	pool      *pool
 	// cardLocks serialise the post-or-update of one card (striped by
 	// key), so two deliveries of the same card do not both post.
 	cardLocks [64]sync.Mutex
@@ -214,6 +216,10 @@ func newClient(opt Options, token string) *slackapi.Client {
 // adapter as its Deliverer, so the two are wired in this order: New the
 // adapter, build the engine with it, SetHandler(engine), then serve.
 func (a *Adapter) SetHandler(h Handler) { a.handler.Store(&handlerBox{h}) }
+
+// Connected reports whether Socket Mode holds a live connection to Slack
+// (false before the first connection and while reconnecting).
+func (a *Adapter) Connected() bool { return a.connected.Load() }
 
 func (a *Adapter) currentHandler() Handler {
 	if b := a.handler.Load(); b != nil {

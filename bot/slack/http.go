@@ -105,7 +105,9 @@ func (a *Adapter) verify(ctx context.Context, h http.Header, body []byte) error 
 	if !hmac.Equal(mac.Sum(nil), got) {
 		return errBadSignature
 	}
-	won, err := a.opt.Store.Claim(ctx, "slack:sig:"+hexSig, seenTTL)
+	// Keyed on the decoded bytes: hex accepts upper case too, and a
+	// re-cased signature must not pass as a new request.
+	won, err := a.opt.Store.Claim(ctx, "slack:sig:"+hex.EncodeToString(got), seenTTL)
 	if err != nil {
 		// The signature and window held; with the store down the turn
 		// cannot do anything anyway, so let it through (the engine will

@@ -81,15 +81,21 @@ func (a *Adapter) onSocketEvent(ctx context.Context, evt socketmode.Event, ack a
 		a.log.DebugContext(ctx, "slack socket mode connecting")
 		return nil
 	case socketmode.EventTypeConnected:
+		a.connected.Store(true)
 		a.log.InfoContext(ctx, "slack socket mode connected")
 		return nil
 	case socketmode.EventTypeConnectionError:
+		a.connected.Store(false)
 		a.log.WarnContext(ctx, "slack socket mode connection error; the library retries", "err", fmt.Sprint(evt.Data))
 		return nil
 	case socketmode.EventTypeInvalidAuth:
 		a.log.ErrorContext(ctx, "slack socket mode: invalid auth; check SLACK_APP_TOKEN")
 		return fmt.Errorf("%w: socket mode: invalid_auth", ErrAuth)
-	case socketmode.EventTypeHello, socketmode.EventTypeDisconnect:
+	case socketmode.EventTypeDisconnect:
+		a.connected.Store(false)
+		a.log.DebugContext(ctx, "slack socket mode", "event", string(evt.Type))
+		return nil
+	case socketmode.EventTypeHello:
 		a.log.DebugContext(ctx, "slack socket mode", "event", string(evt.Type))
 		return nil
 	case socketmode.EventTypeErrorBadMessage:

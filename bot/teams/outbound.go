@@ -60,12 +60,19 @@ func cardRefID(key, owner string) string { return key + ":" + strings.ToLower(ow
 // if set; otherwise the failure is logged with the request id and an
 // error wrapping ErrNoConversation is returned, never dropped silently.
 func (a *Adapter) Deliver(ctx context.Context, to workflows.Person, msg bot.Message) error {
-	return a.deliver(ctx, newRequestID("dl-"), to, msg)
+	return a.deliver(ctx, newRequestID("dl-"), to, msg, true)
+}
+
+// DeliverPersonal is Deliver without the approvals-conversation fallback:
+// a router that can still try another platform (Slack) calls it first,
+// and DeliverShared only when nothing else reached the person.
+func (a *Adapter) DeliverPersonal(ctx context.Context, to workflows.Person, msg bot.Message) error {
+	return a.deliver(ctx, newRequestID("dl-"), to, msg, false)
 }
 
 var _ bot.Deliverer = (*Adapter)(nil)
 
-func (a *Adapter) deliver(ctx context.Context, reqID string, to workflows.Person, msg bot.Message) error {
+func (a *Adapter) deliver(ctx context.Context, reqID string, to workflows.Person, msg bot.Message, shared bool) error {
 	email := strings.ToLower(strings.TrimSpace(to.Email))
 	ref, found, err := a.loadRef(ctx, personRef(email))
 	if err != nil {
@@ -79,7 +86,7 @@ func (a *Adapter) deliver(ctx context.Context, reqID string, to workflows.Person
 		}
 	}
 	if !found {
-		if a.opt.ApprovalsConversation != "" && msg.Kind == bot.KindApproval {
+		if shared && a.opt.ApprovalsConversation != "" && msg.Kind == bot.KindApproval {
 			a.log.InfoContext(ctx, "teams: no chat with this approver yet; card sent to the approvals conversation",
 				"request_id", reqID, "to", email, "request", msg.RequestID)
 			return a.placeShared(ctx, reqID, a.opt.ApprovalsConversation, msg)
@@ -105,6 +112,17 @@ func (a *Adapter) deliver(ctx context.Context, reqID string, to workflows.Person
 		return fmt.Errorf("%w: %s (request %s): %w", ErrNoConversation, email, msg.RequestID, err)
 	}
 	return err
+}
+
+// DeliverShared posts (or updates) an approval card in the approvals
+// conversation. A router that tries other platforms first calls it last,
+// after DeliverPersonal. It returns ErrNoConversation when there is
+// no approvals conversation or msg is not an approval card.
+func (a *Adapter) DeliverShared(ctx context.Context, msg bot.Message) error {
+	if a.opt.ApprovalsConversation == "" || msg.Kind != bot.KindApproval {
+		return fmt.Errorf("%w: no approvals conversation for this message", ErrNoConversation)
+	}
+	return a.placeShared(ctx, newRequestID("dl-"), a.opt.ApprovalsConversation, msg)
 }
 
 // openPersonal creates the personal chat with someone the bot only knows

@@ -110,7 +110,7 @@ func (a *Adapter) reply(ctx context.Context, log *slog.Logger, reqID string, act
 				log.WarnContext(ctx, "teams reply for an unknown recipient dropped", "kind", string(m.Kind), "request", m.RequestID)
 				continue
 			}
-			if err := a.deliver(ctx, reqID, other, m); err != nil {
+			if err := a.deliver(ctx, reqID, other, m, true); err != nil {
 				errs = append(errs, err)
 			}
 			continue

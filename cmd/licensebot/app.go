@@ -182,19 +182,21 @@ func (a *app) useRedis() bool {
 // in the portal, approvals past their deadline expire, requests an outage
 // left half done are finished, reminders go out.
 func (a *app) tick(ctx context.Context) error {
+	// One customer's portal or store trouble must not hold up the others.
+	var errs []error
 	for _, c := range a.cfg.CustomerIDs() {
 		if _, err := a.provider.Subscriptions(ctx, c); err != nil {
-			return fmt.Errorf("refresh subscriptions: %w", err)
+			errs = append(errs, fmt.Errorf("refresh subscriptions of %s: %w", c, err))
 		}
 		if _, err := a.svc.ExpireDue(ctx, c); err != nil {
-			return err
+			errs = append(errs, fmt.Errorf("expire approvals of %s: %w", c, err))
 		}
 	}
 	a.reconcile(ctx)
-	if a.remindersByCron {
-		return nil
+	if !a.remindersByCron {
+		errs = append(errs, a.tickReminders(ctx))
 	}
-	return a.tickReminders(ctx)
+	return errors.Join(errs...)
 }
 
 // reconcile finishes requests left executing by a crash.

@@ -27,6 +27,9 @@ func newConfigCmd(g *globals) *cobra.Command {
 				src = "embedded demo configuration"
 			}
 			fmt.Fprintf(g.out, "configuration: %s — OK (%d customers, %d people)\n", src, len(cfg.Customers), len(cfg.People))
+			if err := channelProblems(); err != nil {
+				return fmt.Errorf("chat platforms are half configured:\n%w", err)
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 			defer cancel()
 			a, err := openApp(ctx, g, appOptions{})

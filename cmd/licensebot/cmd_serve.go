@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -39,10 +38,15 @@ and an HTTP server with /healthz, /readyz and /metrics. With REDIS_URL the
 state lives in Redis and any number of replicas can run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Precedence: --addr, then LICENSEBOT_ADDR, then serve.addr in
+			// the configuration, then :8080.
+			if !cmd.Flags().Changed("addr") && os.Getenv("LICENSEBOT_ADDR") == "" {
+				addr = ""
+			}
 			return serve(cmd.Context(), g, addr, tick)
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", envOr("LICENSEBOT_ADDR", ":8080"), "HTTP listen address (LICENSEBOT_ADDR)")
+	cmd.Flags().StringVar(&addr, "addr", envOr("LICENSEBOT_ADDR", ":8080"), "HTTP listen address (LICENSEBOT_ADDR, else serve.addr in the configuration)")
 	cmd.Flags().DurationVar(&tick, "tick", time.Minute, "how often due work runs (approval expiry, reminders)")
 	return cmd
 }
@@ -83,7 +87,7 @@ type router struct {
 
 func (r *router) Deliver(ctx context.Context, p workflows.Person, m bot.Message) error {
 	if r.teams != nil {
-		err := r.teams.Deliver(ctx, p, m)
+		err := r.teams.DeliverPersonal(ctx, p, m)
 		if err == nil {
 			return nil
 		}
@@ -100,13 +104,28 @@ func (r *router) Deliver(ctx context.Context, p workflows.Person, m bot.Message)
 			return err
 		}
 	}
+	if r.teams != nil {
+		// Last resort for an approval card: the Teams approvals channel.
+		if err := r.teams.DeliverShared(ctx, m); err == nil {
+			return nil
+		} else if !errors.Is(err, teams.ErrNoConversation) {
+			return err
+		}
+	}
 	r.log.WarnContext(ctx, "no chat platform reaches this person; message kept in the outbox",
 		"to", p.Email, "request_id", m.RequestID, "kind", m.Kind)
 	return r.outbox.Deliver(ctx, p, m)
 }
 
 func serve(ctx context.Context, g *globals, addr string, tick time.Duration) error {
+	// A fatal error (Slack refusing the token, the listener failing) must
+	// stop every goroutine, not only the one that saw it.
+	ctx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
 	log := serveLogger(g)
+	if err := channelProblems(); err != nil {
+		return fmt.Errorf("chat platforms are half configured (see licensebot config check):\n%w", err)
+	}
 	metrics := telemetry.New()
 	a, err := openApp(ctx, g, appOptions{withEngine: false, metrics: metrics, logger: log})
 	if err != nil {
@@ -179,8 +198,6 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 	defer a.reminders.Stop()
 
 	mux := http.NewServeMux()
-	var slackUp atomic.Bool
-	slackUp.Store(slackMode != "socket")
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -198,7 +215,7 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 		}
 		if slackMode != "" {
 			checks["slack"] = slackMode
-			if !slackUp.Load() {
+			if slackMode == "socket" && !slackAd.Connected() {
 				checks["slack"], ok = "disconnected", false
 			}
 		}
@@ -219,6 +236,12 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 		teamsAd.Routes(mux) // POST /api/messages
 	}
 
+	if addr == "" {
+		addr = a.cfg.Serve.Addr
+	}
+	if addr == "" {
+		addr = ":8080"
+	}
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 	ln, err := net.Listen("tcp", addr)
@@ -241,10 +264,7 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			slackUp.Store(true)
-			err := slackAd.RunSocketMode(ctx)
-			slackUp.Store(false)
-			if err != nil {
+			if err := slackAd.RunSocketMode(ctx); err != nil {
 				errc <- fmt.Errorf("slack socket mode: %w", err)
 			}
 		}()
@@ -274,6 +294,7 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 	case runErr = <-errc:
 		log.Error("stopping", "err", runErr)
 	}
+	stopAll()
 	// Stop taking events, then let turns in flight finish (bounded).
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
