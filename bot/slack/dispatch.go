@@ -36,6 +36,15 @@ type inbound struct {
 	fromModal bool
 	// home: publish the App Home tab instead of running a turn.
 	home bool
+	// pressed is the message whose button was pressed, so that once the
+	// turn is answered its buttons can be retired.
+	pressed *pressedMessage
+}
+
+// pressedMessage is where a pressed button was, and what it showed.
+type pressedMessage struct {
+	channel, ts, label, text string
+	blocks                   []slackapi.Block
 }
 
 // eventResult is what the events endpoint answers.
@@ -172,6 +181,10 @@ func (a *Adapter) onInteraction(ctx context.Context, reqID string, ic slackapi.I
 		channel := ic.Container.ChannelID
 		if channel == "" {
 			channel = ic.Channel.ID
+		}
+		if ic.Container.Type == "message" && ic.Container.MessageTs != "" && channel != "" && !ic.Container.IsEphemeral {
+			in.pressed = &pressedMessage{channel: channel, ts: ic.Container.MessageTs, label: act.Text.Text,
+				text: ic.Message.Text, blocks: ic.Message.Blocks.BlockSet}
 		}
 		thread := ic.Container.ThreadTs
 		if thread == "" {

@@ -165,3 +165,43 @@ func TestEndToEndRejectWithReasonInSlack(t *testing.T) {
 		t.Fatalf("subscription %s after a rejection", sub.Status)
 	}
 }
+
+// Once a preview's Confirm is answered, its buttons are retired in place
+// (with a line saying what was pressed), so no stale Confirm stays live.
+func TestPressedPreviewLosesItsButtons(t *testing.T) {
+	e := newE2E(t)
+	wantStatus(t, e.event(dmEvent("Ev3", "UALICE", "add 2 business standard seats")), http.StatusOK)
+	var preview apiCall
+	for _, c := range e.api.callsOf("chat.postMessage") {
+		if c.Form.Get("channel") == "DUALICE" {
+			preview = c
+		}
+	}
+	blocks := blocksOf(t, preview)
+	aid, value := e.button(t, "DUALICE", bot.ActConfirm)
+	wantStatus(t, e.interaction(map[string]any{
+		"type": "block_actions", "trigger_id": "TRIG", "user": map[string]any{"id": "UALICE"},
+		"container": map[string]any{"type": "message", "channel_id": "DUALICE", "message_ts": "1772445600.999"},
+		"channel":   map[string]any{"id": "DUALICE"},
+		"message":   map[string]any{"ts": "1772445600.999", "text": "Please check", "blocks": blocks},
+		"actions":   []map[string]any{{"block_id": "b", "action_id": aid, "value": value, "text": map[string]any{"type": "plain_text", "text": "Confirm"}}},
+	}), http.StatusOK)
+	var retired *apiCall
+	for _, c := range e.api.callsOf("chat.update") {
+		if c.Form.Get("ts") == "1772445600.999" {
+			c := c
+			retired = &c
+		}
+	}
+	if retired == nil {
+		t.Fatal("the pressed preview was not updated")
+	}
+	got := retired.Form.Get("blocks")
+	if strings.Contains(got, `"type":"actions"`) || !strings.Contains(got, "Confirm") || !strings.Contains(got, "10 → 12") {
+		t.Fatalf("retired preview: %s", got)
+	}
+	sub, _ := e.sb.Subscription(context.Background(), "contoso", "sub-1")
+	if sub.Quantity != 12 {
+		t.Fatalf("quantity %d, want 12", sub.Quantity)
+	}
+}

@@ -109,7 +109,44 @@ func (a *Adapter) process(ctx context.Context, log *slog.Logger, reqID string, i
 			errs = append(errs, err)
 		}
 	}
+	if in.pressed != nil && in.press != nil && in.press.ID != bot.ActReject {
+		errs = append(errs, a.retirePressed(ctx, reqID, in.pressed, msgs, p.Email))
+	}
 	return errors.Join(errs...)
+}
+
+// retirePressed takes the buttons off a message once one of them has
+// been answered (a preview after Confirm, a question after a choice, a
+// reminder after Approve), leaving a line that says what was chosen, so
+// no stale button stays live. A card the turn itself updated in place
+// (an approval card after Approve) is left as the update made it.
+func (a *Adapter) retirePressed(ctx context.Context, reqID string, pm *pressedMessage, msgs []bot.Message, owner string) error {
+	for _, m := range msgs {
+		if m.Key == "" {
+			continue
+		}
+		for _, refID := range []string{m.Key + ":" + strings.ToLower(owner), m.Key + ":#" + a.opt.ApprovalsChannel} {
+			if ref, found, err := a.loadRef(ctx, refID); err == nil && found && ref.Channel == pm.channel && ref.TS == pm.ts {
+				return nil
+			}
+		}
+	}
+	var blocks []slackapi.Block
+	for _, b := range pm.blocks {
+		if b.BlockType() != slackapi.MBTAction {
+			blocks = append(blocks, b)
+		}
+	}
+	if len(blocks) == len(pm.blocks) {
+		return nil // no buttons to retire, or the message is not known
+	}
+	if pm.label != "" {
+		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn("→ *"+escapeMrkdwn(pm.label)+"*")))
+	}
+	if err := a.update(ctx, reqID, pm.channel, pm.ts, blocks, pm.text); err != nil && !cardGone(err) {
+		return err
+	}
+	return nil
 }
 
 // langOf is the language for the adapter's own sentences: the

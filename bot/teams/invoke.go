@@ -165,6 +165,17 @@ func (a *Adapter) onInvoke(ctx context.Context, log *slog.Logger, reqID string, 
 			break
 		}
 	}
+	// A card about a request under another key (a reminder carrying the
+	// approval buttons) is replaced by the reply about that request, so
+	// its buttons do not stay live after the decision.
+	if chosen < 0 && haveShown && shown.Message.RequestID != "" {
+		for i, m := range msgs {
+			if forPerson(m, p) && m.RequestID == shown.Message.RequestID {
+				chosen = i
+				break
+			}
+		}
+	}
 	if chosen < 0 && d.Key == "" && (!haveShown || shown.Message.Key == "") {
 		for i, m := range msgs {
 			if forPerson(m, p) {
