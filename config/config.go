@@ -33,8 +33,14 @@ type Config struct {
 	Customers []Customer `yaml:"customers"`
 	People    []Person   `yaml:"people"`
 	Redis     Redis      `yaml:"redis"`
-	Reminders Reminders  `yaml:"reminders"`
-	Serve     Serve      `yaml:"serve"`
+	// CloudCockpit settings; its client id and secret come from the
+	// environment (CLOUDCOCKPIT_CLIENT_ID, CLOUDCOCKPIT_CLIENT_SECRET).
+	CloudCockpit CloudCockpit `yaml:"cloudcockpit"`
+	// Catalog is a catalog file (YAML) replacing the embedded demo one:
+	// the reseller's offers with their portal ids and aliases.
+	Catalog   string    `yaml:"catalog"`
+	Reminders Reminders `yaml:"reminders"`
+	Serve     Serve     `yaml:"serve"`
 }
 
 // Customer is one customer's settings.
@@ -72,6 +78,15 @@ type Redis struct {
 	MasterName    string   `yaml:"master_name"`
 	SentinelAddrs []string `yaml:"sentinel_addrs"`
 	ClusterAddrs  []string `yaml:"cluster_addrs"`
+}
+
+// CloudCockpit is the reseller portal's non-secret settings.
+type CloudCockpit struct {
+	// BaseURL of the API (default https://api.cloudcockpit.com).
+	BaseURL string `yaml:"base_url"`
+	// Tenant is the portal domain sent as X-Tenant (csp.example.fr);
+	// CLOUDCOCKPIT_TENANT overrides it.
+	Tenant string `yaml:"tenant"`
 }
 
 // Reminders settings.
@@ -112,9 +127,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	switch c.Provider {
-	case "", "sandbox":
-	case "cloudcockpit", "partnercenter":
-		add("provider %q is not available in this version; use sandbox", c.Provider)
+	case "", "sandbox", "cloudcockpit":
+	case "partnercenter":
+		add("provider %q is not available in this version; use sandbox or cloudcockpit", c.Provider)
 	default:
 		add("provider: unknown %q (want sandbox, cloudcockpit or partnercenter)", c.Provider)
 	}

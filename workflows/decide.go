@@ -215,6 +215,11 @@ func (s *Service) run(ctx context.Context, req Request, retry bool) (Request, er
 		}
 		return s.fail(ctx, req, "provider_error", nil, err)
 	}
+	if res.Pending {
+		// Accepted but not visible yet (an asynchronous portal):
+		// reconciliation re-reads it and completes it once it shows.
+		return s.leaveExecuting(ctx, req, errors.New("accepted by the portal, not applied yet"))
+	}
 	return s.complete(ctx, req, res.AlreadyApplied)
 }
 

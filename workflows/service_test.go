@@ -532,3 +532,44 @@ func TestExecutionOutlivesTheTurnDeadline(t *testing.T) {
 		t.Fatalf("approve under a short deadline: %v %s, want completed", err, got.State)
 	}
 }
+
+// pendingProvider accepts writes asynchronously: Apply says Pending and
+// the change shows only later.
+type pendingProvider struct {
+	csp.Provider
+	pending atomic.Bool
+}
+
+func (p *pendingProvider) Apply(ctx context.Context, c string, op csp.Operation) (csp.Result, error) {
+	if p.pending.Load() {
+		return csp.Result{Pending: true}, nil
+	}
+	return p.Provider.Apply(ctx, c, op)
+}
+
+// A write the portal accepted but has not applied yet is not reported
+// done: it stays executing until reconciliation sees it.
+func TestPendingWriteIsNotReportedDone(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	pp := &pendingProvider{Provider: f.sb}
+	pp.pending.Store(true)
+	svc, _ := workflows.New(workflows.Options{Store: f.st, Provider: pp, Clock: f.clock,
+		Directory: workflows.NewDirectory([]workflows.Person{alice, claire, marc}),
+		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(paris(t)) }})
+	req, err := svc.Submit(ctx, claire, "contoso", csp.Change{Kind: csp.ChangeAddSeats, SubscriptionID: "sub-1", Quantity: 1}, "", "")
+	if err != nil || req.State != workflows.StateExecuting {
+		t.Fatalf("submit: %v %s, want executing", err, req.State)
+	}
+	// The portal applies it in its own time.
+	if _, err := f.sb.Apply(ctx, "contoso", req.Operation); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(workflows.ReconcileAfter)
+	if _, err := svc.Reconcile(ctx, "contoso"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.Get(ctx, "contoso", req.ID); got.State != workflows.StateCompleted {
+		t.Fatalf("state %s, want completed once visible", got.State)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/config"
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/catalog"
+	"github.com/licensebot/licensebot/csp/cloudcockpit"
 	"github.com/licensebot/licensebot/csp/sandbox"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/store/bolt"
@@ -148,14 +151,74 @@ func (a *app) openProvider() error {
 		if len(a.cfg.Customers) > 0 {
 			window = a.cfg.Policy(a.cfg.Customers[0].ID).RemovalWindow
 		}
-		sb, err := sandbox.Open(a.g.data, sandbox.Options{Clock: a.clock, RemovalWindow: window, Logger: a.log})
+		cat, err := a.catalog()
+		if err != nil {
+			return err
+		}
+		sb, err := sandbox.Open(a.g.data, sandbox.Options{Clock: a.clock, RemovalWindow: window, Logger: a.log, Catalog: cat})
 		if err != nil {
 			return fmt.Errorf("open sandbox portal: %w", err)
 		}
 		a.sandbox, a.provider = sb, sb
 		return nil
 	}
+	if a.cfg.Provider == "cloudcockpit" {
+		return a.openCloudCockpit()
+	}
 	return fmt.Errorf("provider %q is not available in this version", a.cfg.Provider)
+}
+
+// openCloudCockpit builds the real portal client. Secrets come from the
+// environment; the customers are the configuration's (their ids are the
+// portal's customer ids).
+func (a *app) openCloudCockpit() error {
+	cat, err := a.catalog()
+	if err != nil {
+		return err
+	}
+	tenant := os.Getenv("CLOUDCOCKPIT_TENANT")
+	if tenant == "" {
+		tenant = a.cfg.CloudCockpit.Tenant
+	}
+	base := os.Getenv("CLOUDCOCKPIT_BASE_URL")
+	if base == "" {
+		base = a.cfg.CloudCockpit.BaseURL
+	}
+	var missing []string
+	for name, v := range map[string]string{"CLOUDCOCKPIT_CLIENT_ID": os.Getenv("CLOUDCOCKPIT_CLIENT_ID"),
+		"CLOUDCOCKPIT_CLIENT_SECRET": os.Getenv("CLOUDCOCKPIT_CLIENT_SECRET"), "CLOUDCOCKPIT_TENANT (or cloudcockpit.tenant)": tenant} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("provider cloudcockpit needs %s", strings.Join(missing, ", "))
+	}
+	window := 72 * time.Hour
+	var loc *time.Location
+	if len(a.cfg.Customers) > 0 {
+		window = a.cfg.Policy(a.cfg.Customers[0].ID).RemovalWindow
+		loc = a.cfg.Customers[0].Location()
+	}
+	c, err := cloudcockpit.New(cloudcockpit.Options{
+		BaseURL: base, ClientID: os.Getenv("CLOUDCOCKPIT_CLIENT_ID"), ClientSecret: os.Getenv("CLOUDCOCKPIT_CLIENT_SECRET"),
+		Tenant: tenant, CustomerIDs: a.cfg.CustomerIDs(), Clock: a.clock, Logger: a.log, Catalog: cat,
+		Location: loc, RemovalWindow: window,
+	})
+	if err != nil {
+		return fmt.Errorf("cloudcockpit: %w", err)
+	}
+	a.provider = c
+	return nil
+}
+
+// catalog is the configured catalog file, or the embedded demo catalog.
+func (a *app) catalog() (*csp.Catalog, error) {
+	if a.cfg.Catalog != "" {
+		return catalog.Load(a.cfg.Catalog)
+	}
+	return catalog.Default()
 }
 
 func (a *app) openStore(ctx context.Context) error {

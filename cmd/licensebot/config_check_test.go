@@ -41,3 +41,22 @@ serve:
 		t.Fatalf("accepted: person language %q (only en/fr exist)", strings.TrimSpace(cfg.People[1].Language))
 	}
 }
+
+// The real portal needs its secrets from the environment; without them
+// the error names every missing one, and nothing else runs.
+func TestCloudCockpitWithoutSecretsSaysWhatIsMissing(t *testing.T) {
+	for _, v := range []string{"CLOUDCOCKPIT_CLIENT_ID", "CLOUDCOCKPIT_CLIENT_SECRET", "CLOUDCOCKPIT_TENANT", "REDIS_URL"} {
+		t.Setenv(v, "")
+	}
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(p, []byte("provider: cloudcockpit\ncustomers:\n  - id: 6f1c0d2e-contoso\n"), 0o600)
+	_, _, err := run(t, "", "subscriptions", "--config", p, "--data", t.TempDir())
+	if err == nil {
+		t.Fatal("subscriptions ran against CloudCockpit with no credentials")
+	}
+	for _, want := range []string{"CLOUDCOCKPIT_CLIENT_ID", "CLOUDCOCKPIT_CLIENT_SECRET", "CLOUDCOCKPIT_TENANT"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %s: %v", want, err)
+		}
+	}
+}

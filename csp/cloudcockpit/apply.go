@@ -1,0 +1,311 @@
+package cloudcockpit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/licensebot/licensebot/csp"
+)
+
+func refuse(code, format string, args ...any) error {
+	return &csp.RefusedError{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Apply performs op with absolute semantics, like the sandbox: it reads
+// the subscription, answers AlreadyApplied when the target is already
+// there, refuses a quantity change decided on another quantity with a
+// wrapped csp.ErrConflict, and otherwise writes the absolute value:
+//
+//   - add_seats, remove_seats: PATCH {"quantity": Quantity}
+//   - auto_renew_on/off: PATCH {"autoRenewEnabled": AutoRenew}
+//   - align_end_date: PATCH {"autoRenewSettings": {term, billingFrequency
+//     (as read), customTermEndDate: the day before CustomTermEnd}}
+//   - cancel: DELETE
+//   - upgrade: POST …/upgrade with the matching eligible transition and
+//     the quantity
+//   - set_renewal_quantity: refused, CodeNotSupported (no API field)
+//
+// The portal accepts writes asynchronously; Apply re-reads the
+// subscription until the target shows and returns Result.Pending (and no
+// error) when it has not shown within the poll timeout.
+func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation) (csp.Result, error) {
+	switch op.Kind {
+	case csp.ChangeAddSeats, csp.ChangeRemoveSeats, csp.ChangeSetRenewalQuantity, csp.ChangeUpgrade:
+		if op.Quantity < 1 {
+			return csp.Result{}, refuse(CodeQuantityMin, "quantity must be at least 1, got %d; to end a subscription, cancel it or turn auto-renew off", op.Quantity)
+		}
+	}
+	if err := op.Validate(); err != nil {
+		return csp.Result{}, fmt.Errorf("cloudcockpit: %w", err)
+	}
+	if op.Kind == csp.ChangeAutoRenewOn || op.Kind == csp.ChangeAutoRenewOff {
+		if want := op.Kind == csp.ChangeAutoRenewOn; *op.AutoRenew != want {
+			return csp.Result{}, fmt.Errorf("cloudcockpit: operation %s: auto_renew must be %t", op.Kind, want)
+		}
+	}
+	if op.Kind == csp.ChangeSetRenewalQuantity {
+		return csp.Result{}, refuse(CodeNotSupported,
+			"CloudCockpit's API cannot schedule a renewal quantity (its autoRenewSettings have only term, billing frequency and end date); "+
+				"set it in the portal (Manage Renewal Settings), or remove seats within the window after the renewal")
+	}
+	a := applier{c: c, customerID: customerID, op: op,
+		log: c.log.With("customer_id", customerID, "subscription_id", op.SubscriptionID, "operation", string(op.Kind), "key", op.Key)}
+	res, err := a.apply(ctx)
+	if err != nil {
+		var refused *csp.RefusedError
+		if errors.As(err, &refused) {
+			return res, err
+		}
+		return res, fmt.Errorf("cloudcockpit: %s on %s: %w", op.Kind, op.SubscriptionID, err)
+	}
+	return res, nil
+}
+
+// applier applies one operation.
+type applier struct {
+	c          *Client
+	customerID string
+	op         csp.Operation
+	log        *slog.Logger
+
+	wire subscription // as read before the write
+	sub  csp.Subscription
+}
+
+func (a *applier) apply(ctx context.Context) (csp.Result, error) {
+	w, err := a.c.getSubscription(ctx, a.customerID, a.op.SubscriptionID)
+	if err != nil {
+		return csp.Result{}, err
+	}
+	a.wire, a.sub = w, a.c.toSubscription(ctx, a.customerID, w)
+	switch a.op.Kind {
+	case csp.ChangeAddSeats, csp.ChangeRemoveSeats:
+		return a.setQuantity(ctx)
+	case csp.ChangeAutoRenewOn, csp.ChangeAutoRenewOff:
+		return a.setAutoRenew(ctx)
+	case csp.ChangeCancel:
+		return a.cancel(ctx)
+	case csp.ChangeAlignEndDate:
+		return a.alignEndDate(ctx)
+	case csp.ChangeUpgrade:
+		return a.upgrade(ctx)
+	}
+	return csp.Result{}, fmt.Errorf("operation: unknown kind %q", a.op.Kind)
+}
+
+func (a *applier) already(ctx context.Context) (csp.Result, error) {
+	a.log.InfoContext(ctx, "already applied, nothing sent")
+	return csp.Result{Subscription: a.sub, AlreadyApplied: true}, nil
+}
+
+func (a *applier) requireActive() error {
+	if a.sub.Status != csp.StatusActive {
+		return refuse(CodeNotActive, "subscription %s is %s", a.sub.ID, a.sub.Status)
+	}
+	return nil
+}
+
+func (a *applier) path() string { return subscriptionPath(a.customerID, a.op.SubscriptionID) }
+
+func (a *applier) setQuantity(ctx context.Context) (csp.Result, error) {
+	if err := a.requireActive(); err != nil {
+		return csp.Result{}, err
+	}
+	if a.sub.Quantity == a.op.Quantity {
+		return a.already(ctx)
+	}
+	if a.sub.Quantity != a.op.FromQuantity {
+		return csp.Result{}, fmt.Errorf("subscription %s has %d seats, the request was made on %d: %w",
+			a.sub.ID, a.sub.Quantity, a.op.FromQuantity, csp.ErrConflict)
+	}
+	if a.op.Kind == csp.ChangeAddSeats && a.op.Quantity < a.sub.Quantity {
+		return csp.Result{}, refuse(CodeNotAnIncrease, "subscription %s has %d seats; %d is a removal", a.sub.ID, a.sub.Quantity, a.op.Quantity)
+	}
+	if a.op.Kind == csp.ChangeRemoveSeats && a.op.Quantity > a.sub.Quantity {
+		return csp.Result{}, refuse(CodeNotADecrease, "subscription %s has %d seats; %d is an addition", a.sub.ID, a.sub.Quantity, a.op.Quantity)
+	}
+	want := a.op.Quantity
+	return a.write(ctx, request{method: http.MethodPatch, path: a.path(), body: map[string]any{"quantity": want}},
+		func(s csp.Subscription) bool { return s.Quantity == want })
+}
+
+func (a *applier) setAutoRenew(ctx context.Context) (csp.Result, error) {
+	if err := a.requireActive(); err != nil {
+		return csp.Result{}, err
+	}
+	on := *a.op.AutoRenew
+	if a.sub.AutoRenew == on {
+		return a.already(ctx)
+	}
+	return a.write(ctx, request{method: http.MethodPatch, path: a.path(), body: map[string]any{"autoRenewEnabled": on}},
+		func(s csp.Subscription) bool { return s.AutoRenew == on })
+}
+
+func (a *applier) cancel(ctx context.Context) (csp.Result, error) {
+	if a.sub.Status == csp.StatusCancelled {
+		return a.already(ctx)
+	}
+	if err := a.requireActive(); err != nil {
+		return csp.Result{}, err
+	}
+	return a.write(ctx, request{method: http.MethodDelete, path: a.path()},
+		func(s csp.Subscription) bool { return s.Status == csp.StatusCancelled })
+}
+
+func (a *applier) alignEndDate(ctx context.Context) (csp.Result, error) {
+	if err := a.requireActive(); err != nil {
+		return csp.Result{}, err
+	}
+	want := csp.StartOfDay(*a.op.CustomTermEnd, a.c.loc)
+	sameEnd := func(s csp.Subscription) bool {
+		return s.Renewal != nil && s.Renewal.CustomTermEnd != nil && s.Renewal.CustomTermEnd.Equal(want)
+	}
+	if sameEnd(a.sub) {
+		return a.already(ctx)
+	}
+	if !a.sub.AutoRenew {
+		return csp.Result{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to align its end date", a.sub.ID)
+	}
+	// The settings are sent whole, term and billing as read, so that the
+	// PATCH cannot clear them.
+	rs := renewSettings{Term: a.wire.TermDuration, BillingFrequency: a.wire.BillingFrequency}
+	if cur := a.wire.AutoRenewSettings; cur != nil {
+		if cur.Term.set() {
+			rs.Term = cur.Term
+		}
+		if cur.BillingFrequency.set() {
+			rs.BillingFrequency = cur.BillingFrequency
+		}
+	}
+	rs.CustomTermEndDate = lastDay(want, a.c.loc)
+	return a.write(ctx, request{method: http.MethodPatch, path: a.path(), body: map[string]any{"autoRenewSettings": rs}}, sameEnd)
+}
+
+func (a *applier) upgrade(ctx context.Context) (csp.Result, error) {
+	op, src := a.op, a.sub
+	// CloudCockpit has no idempotency key, so a retry is recognised from
+	// the state: the source already has the seats the upgrade leaves it.
+	if op.FromQuantity > 0 && src.Quantity == op.FromQuantity-op.Quantity {
+		res, _ := a.already(ctx)
+		res.Target = a.readTarget(ctx)
+		return res, nil
+	}
+	if err := a.requireActive(); err != nil {
+		return csp.Result{}, err
+	}
+	if op.FromQuantity > 0 && src.Quantity != op.FromQuantity {
+		return csp.Result{}, fmt.Errorf("subscription %s has %d seats, the request was made on %d: %w",
+			src.ID, src.Quantity, op.FromQuantity, csp.ErrConflict)
+	}
+	if op.Quantity > src.Quantity {
+		return csp.Result{}, refuse(CodeUpgradeQuantity, "subscription %s has %d seats, cannot upgrade %d", src.ID, src.Quantity, op.Quantity)
+	}
+	ts, err := a.c.transitions(ctx, a.customerID, src.ID)
+	if err != nil {
+		return csp.Result{}, fmt.Errorf("eligible transitions: %w", err)
+	}
+	var pick *transition
+	var eligible []string
+	for i, t := range ts {
+		if a.c.matchesOffer(op.TargetOfferID, t.OfferID, t.ProviderOfferID, t.OfferName) && t.DestinationSubscriptionID == op.TargetSubscriptionID {
+			pick = &ts[i]
+			break
+		}
+		into := "a new line"
+		if t.DestinationSubscriptionID != "" {
+			into = t.DestinationSubscriptionID
+		}
+		eligible = append(eligible, fmt.Sprintf("%s into %s", firstNonEmpty(t.OfferName, t.OfferID), into))
+	}
+	if pick == nil {
+		into := "a new line"
+		if op.TargetSubscriptionID != "" {
+			into = "subscription " + op.TargetSubscriptionID
+		}
+		return csp.Result{}, refuse(CodeUpgradeNotEligible, "the portal offers no upgrade of %s to %q into %s (eligible: %s)",
+			src.ID, op.TargetOfferID, into, orNone(eligible))
+	}
+	body := make(map[string]json.RawMessage, len(pick.raw)+1)
+	for k, v := range pick.raw {
+		body[k] = v
+	}
+	body["quantity"] = json.RawMessage(fmt.Sprint(op.Quantity))
+	left := src.Quantity - op.Quantity
+	res, err := a.write(ctx, request{method: http.MethodPost, path: a.path() + "/upgrade", body: body, once: true},
+		func(s csp.Subscription) bool {
+			return s.Quantity == left || (left == 0 && s.Status != csp.StatusActive)
+		})
+	if err != nil {
+		return res, err
+	}
+	res.Target = a.readTarget(ctx)
+	return res, nil
+}
+
+// readTarget reads the upgrade's merge target, if any, for the result.
+func (a *applier) readTarget(ctx context.Context) *csp.Subscription {
+	if a.op.TargetSubscriptionID == "" {
+		return nil
+	}
+	t, err := a.c.Subscription(ctx, a.customerID, a.op.TargetSubscriptionID)
+	if err != nil {
+		a.log.WarnContext(ctx, "upgrade target not read", "target_subscription_id", a.op.TargetSubscriptionID, "err", err)
+		return nil
+	}
+	return &t
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+// write sends r and confirms it by re-reading the subscription until done
+// reports the target: at once, then every poll interval up to the poll
+// timeout. Once the portal has accepted the write, a failed or cancelled
+// confirmation is not an error: the result is Pending and the workflow's
+// reconciliation reads the portal again later.
+func (a *applier) write(ctx context.Context, r request, done func(csp.Subscription) bool) (csp.Result, error) {
+	r.log = a.log
+	status, err := a.c.do(ctx, r, nil)
+	if err != nil {
+		return csp.Result{}, err
+	}
+	a.log.InfoContext(ctx, "cloudcockpit accepted the write", "status", status, "method", r.method)
+	last := a.sub
+	for i := 0; i <= a.c.polls; i++ {
+		if i > 0 {
+			if err := a.c.sleep(ctx, a.c.interval); err != nil {
+				break
+			}
+		}
+		s, err := a.c.Subscription(ctx, a.customerID, a.op.SubscriptionID)
+		if errors.Is(err, csp.ErrNotFound) && r.method == http.MethodDelete {
+			// A cancelled subscription the portal no longer shows.
+			s, err = a.sub, nil
+			s.Status = csp.StatusCancelled
+			s.CancellationAllowedUntil = nil
+		}
+		if err != nil {
+			a.log.WarnContext(ctx, "could not re-read the subscription to confirm the write", "err", err)
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		last = s
+		if done(s) {
+			a.log.InfoContext(ctx, "write confirmed", "reads", i+1)
+			return csp.Result{Subscription: s}, nil
+		}
+	}
+	a.log.WarnContext(ctx, "write accepted but not visible yet; left pending for reconciliation")
+	return csp.Result{Subscription: last, Pending: true}, nil
+}

@@ -1,0 +1,344 @@
+package cloudcockpit
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/licensebot/licensebot/csp"
+)
+
+// Refusal codes of *csp.RefusedError returned by this package.
+const (
+	// CodePortalRefused: the portal answered 400/422 with its error
+	// envelope; Detail is its description and property errors.
+	CodePortalRefused = "portal_refused"
+	// CodeNotSupported: the operation has no CloudCockpit API.
+	CodeNotSupported = "not_supported_by_portal"
+	// CodeUpgradeNotEligible: no eligible transition matches the target.
+	CodeUpgradeNotEligible = "upgrade_not_eligible"
+	// The same codes as the sandbox for the checks Apply makes itself.
+	CodeNotActive       = "subscription_not_active"
+	CodeQuantityMin     = "quantity_min"
+	CodeNotAnIncrease   = "not_an_increase"
+	CodeNotADecrease    = "not_a_decrease"
+	CodeAutoRenewOff    = "auto_renew_off"
+	CodeUpgradeQuantity = "upgrade_quantity_exceeds_subscription"
+)
+
+// maxBody bounds how much of a response is read.
+const maxBody = 8 << 20
+
+// backoff is the wait before the second and third tries when the portal
+// gives no Retry-After.
+func backoff(try int) time.Duration { return time.Second << (try - 1) }
+
+// request is one logical API call.
+type request struct {
+	method string
+	path   string
+	query  url.Values
+	body   any
+	// once: the call is not absolute (POST upgrade moves seats), so it is
+	// retried only after a 429, when the portal did not process it.
+	once bool
+	// log, when set, carries the caller's attributes (operation key).
+	log *slog.Logger
+}
+
+// do sends r with a bearer token, X-Tenant, X-Correlation-Id and Accept
+// headers, retries 429, 5xx and network errors (at most MaxTries sends,
+// honouring Retry-After), refreshes the token once on 401, decodes a 2xx
+// body into out (if not nil) and returns the status. Errors: 404 wraps
+// csp.ErrNotFound, 409 csp.ErrConflict, 400/422 are *csp.RefusedError,
+// exhausted retries wrap csp.ErrUnavailable, a done ctx wraps ctx.Err().
+func (c *Client) do(ctx context.Context, r request, out any) (int, error) {
+	u := *c.base
+	u.Path = strings.TrimRight(c.base.Path, "/") + r.path
+	u.RawQuery = r.query.Encode()
+	var payload []byte
+	if r.body != nil {
+		var err error
+		if payload, err = json.Marshal(r.body); err != nil {
+			return 0, fmt.Errorf("%s %s: encode body: %w", r.method, r.path, err)
+		}
+	}
+	what := r.method + " " + r.path
+	refreshed := false
+	var last error
+	sent := 0
+loop:
+	for try := 1; try <= MaxTries; try++ {
+		tok, err := c.token(ctx)
+		if err != nil {
+			return 0, err
+		}
+		cid := newUUID()
+		base := c.log
+		if r.log != nil {
+			base = r.log
+		}
+		log := base.With("method", r.method, "path", r.path, "correlation_id", cid, "try", try)
+		req, err := http.NewRequestWithContext(ctx, r.method, u.String(), bytes.NewReader(payload))
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", what, err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("X-Tenant", c.tenant)
+		req.Header.Set("X-Correlation-Id", cid)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", "licensebot")
+		if payload != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		sent++
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, fmt.Errorf("%s: %w", what, ctx.Err())
+			}
+			last = fmt.Errorf("%s: %w", what, redactURL(err))
+			log.WarnContext(ctx, "cloudcockpit call failed", "err", last)
+			if r.once {
+				// The request may have reached the portal: sending a
+				// relative write again could apply it twice.
+				break loop
+			}
+			if err := c.wait(ctx, try, 0); err != nil {
+				return 0, fmt.Errorf("%s: %w", what, err)
+			}
+			continue
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		resp.Body.Close()
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, fmt.Errorf("%s: %w", what, ctx.Err())
+			}
+			last = fmt.Errorf("%s: read answer: %w", what, err)
+			if r.once {
+				break loop
+			}
+			if err := c.wait(ctx, try, 0); err != nil {
+				return 0, fmt.Errorf("%s: %w", what, err)
+			}
+			continue
+		}
+		level := slog.LevelDebug
+		if r.method != http.MethodGet {
+			level = slog.LevelInfo // writes are worth a line with their correlation id
+		}
+		log.Log(ctx, level, "cloudcockpit call", "status", resp.StatusCode)
+		st := resp.StatusCode
+		switch {
+		case st >= 200 && st < 300:
+			if out != nil && st != http.StatusNoContent && len(bytes.TrimSpace(body)) > 0 {
+				if err := json.Unmarshal(body, out); err != nil {
+					return st, fmt.Errorf("%s: decode answer: %w", what, err)
+				}
+			}
+			return st, nil
+		case st == http.StatusUnauthorized && !refreshed:
+			// The token was revoked or expired early: fetch a new one,
+			// once, without using up a try.
+			refreshed = true
+			c.dropToken(tok)
+			log.InfoContext(ctx, "token refused, refreshing")
+			try--
+			continue
+		case st >= 500 && r.once:
+			// Whether the portal processed it is unknown: no second send.
+			last = fmt.Errorf("%s: %s%s", what, resp.Status, envelopeSuffix(body))
+			log.WarnContext(ctx, "cloudcockpit call failed, not retried", "status", st)
+			break loop
+		case st == http.StatusTooManyRequests || st >= 500:
+			last = fmt.Errorf("%s: %s%s", what, resp.Status, envelopeSuffix(body))
+			retryAfter, ok := c.retryAfter(resp.Header.Get("Retry-After"))
+			if ok && retryAfter > MaxRetryAfter {
+				log.WarnContext(ctx, "portal asks to wait too long", "status", st, "retry_after", retryAfter)
+				return 0, fmt.Errorf("%s (retry after %s): %w", last, retryAfter, csp.ErrUnavailable)
+			}
+			log.WarnContext(ctx, "cloudcockpit call will be retried", "status", st, "retry_after", retryAfter)
+			if try == MaxTries {
+				break loop
+			}
+			if err := c.wait(ctx, try, retryAfter); err != nil {
+				return 0, fmt.Errorf("%s: %w", what, err)
+			}
+			continue
+		}
+		return st, c.statusError(ctx, what, resp.Status, st, body)
+	}
+	return 0, fmt.Errorf("%w (sent %d times): %w", last, sent, csp.ErrUnavailable)
+}
+
+// wait sleeps before try+1: Retry-After when given, else backoff.
+func (c *Client) wait(ctx context.Context, try int, retryAfter time.Duration) error {
+	if try >= MaxTries {
+		return nil
+	}
+	d := retryAfter
+	if d <= 0 {
+		d = backoff(try)
+	}
+	return c.sleep(ctx, d)
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func (c *Client) retryAfter(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, t.Sub(c.clock.Now())), true
+	}
+	return 0, false
+}
+
+// statusError maps a non-retryable error status.
+func (c *Client) statusError(ctx context.Context, what, status string, code int, body []byte) error {
+	var env apiError
+	_ = json.Unmarshal(body, &env) // not every error has the envelope
+	c.log.InfoContext(ctx, "cloudcockpit refused the call", "call", what, "status", code,
+		"type", env.Type, "portal_correlation_id", env.CorrelationID)
+	detail := env.detail()
+	switch code {
+	case http.StatusNotFound:
+		return fmt.Errorf("%s: %s%s: %w", what, status, prefixed(detail), csp.ErrNotFound)
+	case http.StatusConflict:
+		return fmt.Errorf("%s: %s%s: %w", what, status, prefixed(detail), csp.ErrConflict)
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		if detail == "" {
+			detail = status
+		}
+		return &csp.RefusedError{Code: CodePortalRefused, Detail: detail}
+	}
+	return fmt.Errorf("%s: %s%s", what, status, prefixed(detail))
+}
+
+func prefixed(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+func envelopeSuffix(body []byte) string {
+	var env apiError
+	if json.Unmarshal(body, &env) != nil {
+		return ""
+	}
+	return prefixed(env.detail())
+}
+
+// redactURL strips the query from a *url.Error's URL: errors are logged,
+// and continuation tokens have no place in logs.
+func redactURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			u.RawQuery = ""
+			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+		}
+	}
+	return err
+}
+
+// tokenMargin: a cached token is renewed this long before it expires.
+const tokenMargin = time.Minute
+
+// token returns a cached bearer token or fetches one (client credentials).
+// The lock is held while fetching so that concurrent calls share one
+// token request.
+func (c *Client) token(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.clock.Now()
+	if c.tok != "" && now.Before(c.tokUntil) {
+		return c.tok, nil
+	}
+	form := url.Values{}
+	form.Set("grant_type", "client_credentials")
+	form.Set("client_id", c.clientID)
+	form.Set("client_secret", c.secret)
+	form.Set("scope", c.scope)
+	enc := form.Encode()
+	var last error
+	for try := 1; try <= MaxTries; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(enc))
+		if err != nil {
+			return "", fmt.Errorf("token: %w", err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return "", fmt.Errorf("token: %w", ctx.Err())
+			}
+			last = fmt.Errorf("token: %w", redactURL(err))
+		} else {
+			body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+			resp.Body.Close()
+			var t token
+			_ = json.Unmarshal(body, &t)
+			switch {
+			case rerr != nil:
+				last = fmt.Errorf("token: read answer: %w", rerr)
+			case resp.StatusCode == http.StatusOK && t.AccessToken != "":
+				life := time.Duration(t.ExpiresIn) * time.Second
+				c.tok, c.tokUntil = t.AccessToken, now.Add(life-tokenMargin)
+				c.log.DebugContext(ctx, "token obtained", "expires_in_s", t.ExpiresIn)
+				return c.tok, nil
+			case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+				last = fmt.Errorf("token: %s", resp.Status)
+			default:
+				// Bad credentials or scope: retrying will not help. The
+				// identity platform's error text never echoes the secret.
+				return "", fmt.Errorf("token: %s: %s %s", resp.Status, t.Error, firstLine(t.ErrorDesc))
+			}
+		}
+		c.log.WarnContext(ctx, "token request failed", "err", last, "try", try)
+		if err := c.wait(ctx, try, 0); err != nil {
+			return "", fmt.Errorf("token: %w", err)
+		}
+	}
+	return "", fmt.Errorf("%w (after %d tries): %w", last, MaxTries, csp.ErrUnavailable)
+}
+
+// dropToken forgets tok if it is still the cached one.
+func (c *Client) dropToken(tok string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tok == tok {
+		c.tok, c.tokUntil = "", time.Time{}
+	}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return strings.TrimSpace(s)
+}
+
+// newUUID returns a random (version 4) UUID for X-Correlation-Id.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
