@@ -47,3 +47,11 @@ type RefusedError struct {
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("refused by the portal (%s): %s", e.Code, e.Detail)
 }
+
+// Capabilities is optionally implemented by a Provider whose portal cannot
+// make some changes (CloudCockpit has no renewal quantity). The workflow
+// then refuses those changes up front, with a sentence, instead of
+// letting them fail after an approval.
+type Capabilities interface {
+	Supports(kind ChangeKind) bool
+}

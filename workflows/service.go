@@ -133,8 +133,16 @@ func (s *Service) Evaluate(ctx context.Context, p Person, customerID string, cha
 		Others:       others,
 		Now:          s.opt.Clock.Now(),
 	})
+	if c, ok := s.opt.Provider.(csp.Capabilities); ok && !c.Supports(change.Kind) && ev.Decision.Outcome != rules.Refused {
+		ev.Decision = rules.Decision{Outcome: rules.Refused, Reason: ReasonNotSupportedByPortal,
+			Detail:       fmt.Sprintf("the %s portal cannot %s", s.opt.Provider.Name(), change.Kind),
+			FromQuantity: ev.Decision.FromQuantity, ToQuantity: ev.Decision.FromQuantity}
+	}
 	return ev, nil
 }
+
+// ReasonNotSupportedByPortal refuses a change the portal cannot make.
+const ReasonNotSupportedByPortal rules.Code = "not_supported_by_portal"
 
 // Submit evaluates change again with fresh data and, unless the rules
 // refuse it, stores a request and routes it: straight to execution when

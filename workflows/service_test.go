@@ -573,3 +573,24 @@ func TestPendingWriteIsNotReportedDone(t *testing.T) {
 		t.Fatalf("state %s, want completed once visible", got.State)
 	}
 }
+
+// noRenewalQuantity is a portal without renewal quantities (CloudCockpit).
+type noRenewalQuantity struct{ csp.Provider }
+
+func (noRenewalQuantity) Supports(k csp.ChangeKind) bool { return k != csp.ChangeSetRenewalQuantity }
+
+// What the portal cannot do is refused before anyone approves it.
+func TestUnsupportedChangeIsRefusedUpFront(t *testing.T) {
+	f := newFixture(t)
+	svc, _ := workflows.New(workflows.Options{Store: f.st, Provider: noRenewalQuantity{f.sb}, Clock: f.clock,
+		Directory: workflows.NewDirectory([]workflows.Person{alice, claire, marc}),
+		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(paris(t)) }})
+	_, err := svc.Submit(context.Background(), claire, "contoso", csp.Change{Kind: csp.ChangeSetRenewalQuantity, SubscriptionID: "sub-3", Quantity: 20}, "", "")
+	var re *workflows.RefusedError
+	if !errors.As(err, &re) || re.Evaluation.Decision.Reason != workflows.ReasonNotSupportedByPortal {
+		t.Fatalf("err = %v, want a refusal not_supported_by_portal", err)
+	}
+	if _, err := svc.Submit(context.Background(), claire, "contoso", csp.Change{Kind: csp.ChangeAddSeats, SubscriptionID: "sub-1", Quantity: 1}, "", ""); err != nil {
+		t.Fatalf("a supported change: %v", err)
+	}
+}

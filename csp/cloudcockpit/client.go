@@ -251,6 +251,10 @@ func sleepTimer(ctx context.Context, d time.Duration) error {
 // Name returns "cloudcockpit".
 func (c *Client) Name() string { return Name }
 
+// Supports implements csp.Capabilities: the CloudCockpit API has no
+// renewal quantity, so scheduling a smaller renewal is refused up front.
+func (c *Client) Supports(kind csp.ChangeKind) bool { return kind != csp.ChangeSetRenewalQuantity }
+
 // Catalog returns the configured catalog. CloudCockpit's own offer list
 // (GET /v1/Offers) is not read: the bot sells what the reseller's catalog
 // file describes, with its aliases and tiers.
