@@ -73,7 +73,8 @@ func (e *Engine) reminderMessage(l string, it reminders.Item) Message {
 			{e.tr.T(l, "field.seats", nil), e.tr.Number(l, s.Quantity)},
 			{e.tr.T(l, "field.renewal_quantity", nil), e.tr.Number(l, s.RenewalQuantity())},
 			{e.tr.T(l, "reminder.field.next_term_cost", nil), e.tr.Money(l, it.NextTermCost) + " (" +
-				e.tr.T(l, "term."+string(s.Term), nil) + ", " + e.tr.T(l, "billing."+string(s.Billing), nil) + ")"},
+				e.tr.T(l, "term."+string(nextOr(it.NextTermLength, s.Term)), nil) + ", " +
+				e.tr.T(l, "billing."+string(nextOr(it.NextBilling, s.Billing)), nil) + ")"},
 			{e.tr.T(l, "field.end", nil), e.tr.Date(l, it.CommitmentEnd, loc)},
 		}
 		if s.RenewalQuantity() > 1 {
@@ -271,4 +272,12 @@ func pendingSince(r workflows.Request) time.Time {
 		}
 	}
 	return r.CreatedAt
+}
+
+// nextOr is the next term's value, or the current one when not known.
+func nextOr[T ~string](next, current T) T {
+	if next != "" {
+		return next
+	}
+	return current
 }

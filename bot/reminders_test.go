@@ -123,7 +123,7 @@ func (e *remEnv) item(kind reminders.Kind, to workflows.Person, s csp.Subscripti
 		ID: string(kind) + ":" + s.ID + ":" + to.Email, Key: string(kind) + ":" + s.ID + "@1", Kind: kind,
 		CustomerID: "contoso", Due: e.clock.Now(), Now: e.clock.Now(), To: to, Audience: reminders.AudienceAdmin,
 		Location: e.loc, RemovalWindow: pol.RemovalWindow, Subscription: s, CommitmentEnd: pol.CommitmentEnd(s),
-		NextTermCost: reminders.NextTermCost(s),
+		NextTermCost: reminders.NextTermCost(s, nil),
 	}
 	if l, ok := s.NextWindowCloses(e.clock.Now()); ok {
 		it.WindowCloses, it.RemovableSeats = l, s.RemovableAt(e.clock.Now())

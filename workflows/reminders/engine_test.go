@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/catalog"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/workflows"
 )
@@ -527,5 +528,26 @@ func TestStartTicksWithCron(t *testing.T) {
 	f.eng.Stop()
 	if got := describe(f.sink.all()); !equal(got, []string{"renewal/30:sub-a→claire"}) {
 		t.Fatalf("cron tick sent %v", got)
+	}
+}
+
+// The renewal reminder's cost is the next term as scheduled: a term or
+// billing change in the renewal instructions is priced from the catalog.
+func TestNextTermFollowsTheRenewalInstructions(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := cat.Offer("m365-apps-business")
+	annual, _ := o.Price(csp.TermAnnual, csp.BillingAnnual)
+	monthlyTerm, _ := o.Price(csp.TermMonthly, csp.BillingMonthly)
+	s := csp.Subscription{OfferID: o.ID, Quantity: 2, Term: csp.TermAnnual, Billing: csp.BillingAnnual, UnitPrice: annual.Unit}
+	if term, billing, cost := NextTerm(s, cat); term != csp.TermAnnual || billing != csp.BillingAnnual || cost != annual.Unit.Mul(2) {
+		t.Fatalf("unchanged renewal: %s %s %v", term, billing, cost)
+	}
+	s.Renewal = &csp.RenewalInstructions{Term: csp.TermMonthly, Billing: csp.BillingMonthly, Quantity: 3}
+	term, billing, cost := NextTerm(s, cat)
+	if term != csp.TermMonthly || billing != csp.BillingMonthly || cost != monthlyTerm.Unit.Mul(3) {
+		t.Fatalf("monthly renewal of 3: %s %s %v, want %v", term, billing, cost, monthlyTerm.Unit.Mul(3))
 	}
 }

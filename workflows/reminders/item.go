@@ -83,6 +83,9 @@ type Item struct {
 	// midnight); NextTermCost what its next term costs as scheduled.
 	CommitmentEnd time.Time
 	NextTermCost  csp.Money
+	// NextTermLength and NextBilling are the next term's, as scheduled.
+	NextTermLength csp.Term
+	NextBilling    csp.BillingCycle
 	// WindowCloses is when the removal window closes (window kinds and
 	// personal reminders); RemovableSeats how many seats it covers.
 	WindowCloses   time.Time

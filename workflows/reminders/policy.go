@@ -153,17 +153,43 @@ func termLot(s csp.Subscription) (csp.SeatLot, bool) {
 	return csp.SeatLot{}, false
 }
 
-// NextTermCost is what the next term costs at the current price and the
-// scheduled renewal quantity: the price per billing period times the
-// periods in a term. A trial's next "term" is a paid month.
-func NextTermCost(s csp.Subscription) csp.Money {
-	q := s.RenewalQuantity()
+// NextTerm is the term, billing cycle and cost of a subscription's next
+// term as scheduled: the renewal instructions (quantity, term, billing,
+// offer) applied, priced from the catalog when they change the price; a
+// trial's next term is a paid month.
+func NextTerm(s csp.Subscription, cat *csp.Catalog) (csp.Term, csp.BillingCycle, csp.Money) {
+	term, billing, offer := s.Term, s.Billing, s.OfferID
 	if s.Trial {
-		return s.UnitPrice.Mul(q)
+		term, billing = csp.TermMonthly, csp.BillingMonthly
+	}
+	if r := s.Renewal; r != nil {
+		if r.Term != "" {
+			term = r.Term
+		}
+		if r.Billing != "" {
+			billing = r.Billing
+		}
+		if r.OfferID != "" {
+			offer = r.OfferID
+		}
+	}
+	unit := s.UnitPrice
+	if changed := term != s.Term || billing != s.Billing || offer != s.OfferID; changed && cat != nil {
+		if o, ok := cat.Offer(offer); ok {
+			if p, ok := o.Price(term, billing); ok {
+				unit = p.Unit
+			}
+		}
 	}
 	periods := 1
-	if b := s.Billing.Months(); b > 0 && s.Term.Months() > b {
-		periods = s.Term.Months() / b
+	if b := billing.Months(); b > 0 && term.Months() > b {
+		periods = term.Months() / b
 	}
-	return s.UnitPrice.Mul(q * periods)
+	return term, billing, unit.Mul(s.RenewalQuantity() * periods)
+}
+
+// NextTermCost is NextTerm's cost.
+func NextTermCost(s csp.Subscription, cat *csp.Catalog) csp.Money {
+	_, _, m := NextTerm(s, cat)
+	return m
 }

@@ -273,7 +273,11 @@ func (r *run) resolve(ctx context.Context, it store.ScheduledItem, p payload, pe
 	}
 	item.Subscription = s
 	item.CommitmentEnd = r.pol.CommitmentEnd(s)
-	item.NextTermCost = NextTermCost(s)
+	var cat *csp.Catalog
+	if c, err := r.e.opt.Provider.Catalog(ctx); err == nil {
+		cat = c // without it, the current price stands in
+	}
+	item.NextTermLength, item.NextBilling, item.NextTermCost = NextTerm(s, cat)
 	if s.Status != csp.StatusActive {
 		return item, stale, "subscription " + string(s.Status), nil
 	}
