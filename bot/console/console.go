@@ -269,7 +269,8 @@ func RenderText(m bot.Message, withRecipient bool) string {
 	if m.Title != "" {
 		fmt.Fprintf(&b, "  == %s ==\n", m.Title)
 	}
-	for _, l := range strings.Split(m.Text, "\n") {
+	// *bold* is for chat platforms; a terminal shows the words.
+	for _, l := range strings.Split(strings.ReplaceAll(m.Text, "*", ""), "\n") {
 		if l != "" {
 			fmt.Fprintf(&b, "  %s\n", l)
 		}
