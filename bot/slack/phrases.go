@@ -1,5 +1,7 @@
 package slack
 
+import "github.com/licensebot/licensebot/bot/internal/chantext"
+
 // The few sentences only the Slack adapter says (the reject modal, the
 // confirmation dialog's frame, the reply to someone who is not
 // configured). They are hardcoded here in English and French rather than
@@ -27,19 +29,12 @@ const (
 // English). A switch rather than a map keeps the package free of mutable
 // package-level state.
 func phrase(lang, id string) string {
-	fr := lang == "fr"
-	pick := func(en, frText string) string {
-		if fr {
-			return frText
-		}
-		return en
-	}
+	pick := func(en, fr string) string { return chantext.Pick(lang, en, fr) }
 	switch id {
 	case phNotSetUp:
-		return pick("You're not set up for licence requests — ask your licence admin.",
-			"Vous n'êtes pas configuré pour les demandes de licences — demandez à votre administrateur de licences.")
+		return chantext.NotSetUp(lang)
 	case phConfirmTitle:
-		return pick("Are you sure?", "Confirmer ?")
+		return chantext.ConfirmTitle(lang)
 	case phConfirmDeny:
 		return pick("Cancel", "Annuler")
 	case phModalTitle:

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -131,9 +130,7 @@ recipient stopped these reminders); with --history also sent, dropped
 				if all == nil {
 					all = []reminderJSON{}
 				}
-				enc := json.NewEncoder(g.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(all)
+				return printJSON(g.out, all)
 			}
 			printReminders(g.out, all)
 			return nil

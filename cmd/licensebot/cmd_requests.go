@@ -88,9 +88,7 @@ func newRequestsCmd(g *globals) *cobra.Command {
 				}
 			}
 			if asJSON {
-				enc := json.NewEncoder(g.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return printJSON(g.out, out)
 			}
 			tw := tabwriter.NewWriter(g.out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tKIND\tSUBSCRIPTION\tQUANTITY\tSTATUS\tREQUESTER\tAPPROVER\tCREATED")

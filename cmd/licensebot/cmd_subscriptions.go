@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -72,9 +71,7 @@ func newSubscriptionsCmd(g *globals) *cobra.Command {
 				if all == nil {
 					all = []subscriptionJSON{}
 				}
-				enc := json.NewEncoder(g.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(all)
+				return printJSON(g.out, all)
 			}
 			printTable(g.out, all)
 			return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -75,4 +76,12 @@ func newVersionCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// printJSON writes v as indented JSON: the --json output of the listing
+// commands.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
