@@ -99,6 +99,9 @@ type Turn struct {
 	Locale string
 	// Platform is "console", "slack" or "teams".
 	Platform string
+	// Org is the workspace or tenant the turn comes from (see
+	// workflows.Org); the terminal's is {Platform: "console"}.
+	Org workflows.Org
 	// Conversation identifies where the person is talking.
 	Conversation string
 	// EventID is the platform's id for de-duplication.

@@ -22,12 +22,8 @@ const (
 
 // Valid reports whether k is a known kind.
 func (k ChangeKind) Valid() bool {
-	switch k {
-	case ChangeAddSeats, ChangeRemoveSeats, ChangeSetRenewalQuantity, ChangeAutoRenewOff,
-		ChangeAutoRenewOn, ChangeCancel, ChangeUpgrade, ChangeAlignEndDate:
-		return true
-	}
-	return false
+	_, ok := k.Spec()
+	return ok
 }
 
 // Change is what a person asks for, in their terms: "add 2 seats" is

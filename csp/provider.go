@@ -6,11 +6,17 @@ import (
 	"fmt"
 )
 
-// Provider is a reseller licence portal. Every method does I/O; writes are
-// absolute and idempotent (see Operation).
+// Provider is a reseller licence portal. Every method does I/O except
+// Name and Capabilities. Each write is absolute or send-once, as
+// Capabilities declares per change kind (see Delivery).
 type Provider interface {
+	Observer
 	// Name is a short identifier for logs and metrics ("sandbox").
 	Name() string
+	// Capabilities says which changes the portal can make and how each
+	// write may be repeated. It is part of the interface so that a
+	// decorator (metrics, logging) forwards it and cannot hide it.
+	Capabilities() Capabilities
 	// Catalog returns the offers that can be bought.
 	Catalog(ctx context.Context) (*Catalog, error)
 	// Customers returns the reseller's customers known to this bot.
@@ -46,12 +52,4 @@ type RefusedError struct {
 
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("refused by the portal (%s): %s", e.Code, e.Detail)
-}
-
-// Capabilities is optionally implemented by a Provider whose portal cannot
-// make some changes (CloudCockpit has no renewal quantity). The workflow
-// then refuses those changes up front, with a sentence, instead of
-// letting them fail after an approval.
-type Capabilities interface {
-	Supports(kind ChangeKind) bool
 }

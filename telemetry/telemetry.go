@@ -145,6 +145,14 @@ func (p *Provider) EligibleUpgrades(ctx context.Context, customerID, id string) 
 	return u, err
 }
 
+// Observe implements csp.Provider.
+func (p *Provider) Observe(ctx context.Context, customerID string, op csp.Operation, rc csp.Receipt) (csp.Observation, error) {
+	start := p.clock.Now()
+	o, err := p.Provider.Observe(ctx, customerID, op, rc)
+	p.observe("observe", start, err)
+	return o, err
+}
+
 // Apply implements csp.Provider.
 func (p *Provider) Apply(ctx context.Context, customerID string, op csp.Operation) (csp.Result, error) {
 	start := p.clock.Now()

@@ -252,26 +252,9 @@ func (s *Service) fail(ctx context.Context, req Request, code string, params map
 	})
 }
 
-// Satisfied reports whether sub already has op's target state, so that a
-// retried or reconciled operation is recognised as done. Upgrades cannot
-// be recognised from the source alone; the provider's idempotency key
-// covers them.
-func Satisfied(sub csp.Subscription, op csp.Operation) bool {
-	switch op.Kind {
-	case csp.ChangeAddSeats, csp.ChangeRemoveSeats:
-		return sub.Quantity == op.Quantity
-	case csp.ChangeSetRenewalQuantity:
-		return sub.Renewal != nil && sub.Renewal.Quantity == op.Quantity
-	case csp.ChangeAutoRenewOff, csp.ChangeAutoRenewOn:
-		return op.AutoRenew != nil && sub.AutoRenew == *op.AutoRenew
-	case csp.ChangeCancel:
-		return sub.Status == csp.StatusCancelled
-	case csp.ChangeAlignEndDate:
-		return op.CustomTermEnd != nil && sub.Renewal != nil && sub.Renewal.CustomTermEnd != nil &&
-			sub.Renewal.CustomTermEnd.Equal(*op.CustomTermEnd)
-	}
-	return false
-}
+// Satisfied reports whether sub already has op's target state (see
+// csp.Operation.SatisfiedBy).
+func Satisfied(sub csp.Subscription, op csp.Operation) bool { return op.SatisfiedBy(sub) }
 
 // Reconcile finishes what a crash, an outage or a cut connection left
 // half done: requests approved but never started, and requests left

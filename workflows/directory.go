@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -25,6 +27,9 @@ type Person struct {
 	// Locale is the preferred language ("en", "fr"); empty means the
 	// platform's or the customer's default.
 	Locale string `json:"locale,omitempty" yaml:"locale"`
+	// Orgs are the workspaces and tenants the person writes from; empty
+	// for people listed in the configuration by e-mail alone.
+	Orgs []Org `json:"orgs,omitempty" yaml:"-"`
 }
 
 // DisplayName is the name, or the e-mail's local part.
@@ -110,4 +115,48 @@ func (d *Directory) Approvers(role rules.Role, customerID string) []Person {
 // LicenceAdmins returns a customer's licence admins (reminder recipients).
 func (d *Directory) LicenceAdmins(customerID string) []Person {
 	return d.Approvers(rules.RoleLicenceAdmin, customerID)
+}
+
+var _ People = (*Directory)(nil)
+
+// Person implements People. The configuration lists people by e-mail; an
+// org is accepted when the person's Orgs are empty or include it.
+func (d *Directory) Person(_ context.Context, org Org, email string) (Person, error) {
+	p, ok := d.Lookup(email)
+	if !ok || !p.TalksFrom(org) {
+		return Person{}, fmt.Errorf("%s: %w", email, ErrUnknownPerson)
+	}
+	return p, nil
+}
+
+// ByEmail implements People.
+func (d *Directory) ByEmail(_ context.Context, email string) (Person, error) {
+	p, ok := d.Lookup(email)
+	if !ok {
+		return Person{}, fmt.Errorf("%s: %w", email, ErrUnknownPerson)
+	}
+	return p, nil
+}
+
+// Everyone implements People.
+func (d *Directory) Everyone(context.Context) ([]Person, error) { return d.All(), nil }
+
+// TalksFrom reports whether p may write from org: anywhere when no orgs
+// are recorded for them (the configuration file's people), otherwise only
+// from one of their orgs.
+func (p Person) TalksFrom(org Org) bool {
+	if len(p.Orgs) == 0 || org.IsZero() {
+		return true
+	}
+	for _, o := range p.Orgs {
+		if o.Key() == org.Key() {
+			return true
+		}
+	}
+	return false
+}
+
+// ApproversFor implements People.
+func (d *Directory) ApproversFor(_ context.Context, role rules.Role, customerID string) ([]Person, error) {
+	return d.Approvers(role, customerID), nil
 }

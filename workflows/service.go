@@ -133,7 +133,7 @@ func (s *Service) Evaluate(ctx context.Context, p Person, customerID string, cha
 		Others:       others,
 		Now:          s.opt.Clock.Now(),
 	})
-	if c, ok := s.opt.Provider.(csp.Capabilities); ok && !c.Supports(change.Kind) && ev.Decision.Outcome != rules.Refused {
+	if !s.opt.Provider.Capabilities().Supports(change.Kind) && ev.Decision.Outcome != rules.Refused {
 		ev.Decision = rules.Decision{Outcome: rules.Refused, Reason: ReasonNotSupportedByPortal,
 			Detail:       fmt.Sprintf("the %s portal cannot %s", s.opt.Provider.Name(), change.Kind),
 			FromQuantity: ev.Decision.FromQuantity, ToQuantity: ev.Decision.FromQuantity}

@@ -15,6 +15,7 @@ import (
 	"github.com/licensebot/licensebot/rules"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/store/bolt"
+	"github.com/licensebot/licensebot/telemetry"
 	"github.com/licensebot/licensebot/workflows"
 )
 
@@ -577,12 +578,26 @@ func TestPendingWriteIsNotReportedDone(t *testing.T) {
 // noRenewalQuantity is a portal without renewal quantities (CloudCockpit).
 type noRenewalQuantity struct{ csp.Provider }
 
-func (noRenewalQuantity) Supports(k csp.ChangeKind) bool { return k != csp.ChangeSetRenewalQuantity }
+func (p noRenewalQuantity) Capabilities() csp.Capabilities {
+	c := p.Provider.Capabilities()
+	ops := map[csp.ChangeKind]csp.Delivery{}
+	for k, d := range c.Operations {
+		if k != csp.ChangeSetRenewalQuantity {
+			ops[k] = d
+		}
+	}
+	c.Operations = ops
+	return c
+}
 
-// What the portal cannot do is refused before anyone approves it.
+// What the portal cannot do is refused before anyone approves it, even
+// when the provider is wrapped (serve instruments it with metrics): the
+// wrapper used to hide an optional interface, so the change went through
+// approval and failed at execution.
 func TestUnsupportedChangeIsRefusedUpFront(t *testing.T) {
 	f := newFixture(t)
-	svc, _ := workflows.New(workflows.Options{Store: f.st, Provider: noRenewalQuantity{f.sb}, Clock: f.clock,
+	wrapped := telemetry.InstrumentProvider(noRenewalQuantity{f.sb}, telemetry.New(), f.clock)
+	svc, _ := workflows.New(workflows.Options{Store: f.st, Provider: wrapped, Clock: f.clock,
 		Directory: workflows.NewDirectory([]workflows.Person{alice, claire, marc}),
 		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(paris(t)) }})
 	_, err := svc.Submit(context.Background(), claire, "contoso", csp.Change{Kind: csp.ChangeSetRenewalQuantity, SubscriptionID: "sub-3", Quantity: 20}, "", "")

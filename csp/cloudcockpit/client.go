@@ -251,9 +251,45 @@ func sleepTimer(ctx context.Context, d time.Duration) error {
 // Name returns "cloudcockpit".
 func (c *Client) Name() string { return Name }
 
-// Supports implements csp.Capabilities: the CloudCockpit API has no
+// Capabilities implements csp.Provider. The CloudCockpit API has no
 // renewal quantity, so scheduling a smaller renewal is refused up front.
-func (c *Client) Supports(kind csp.ChangeKind) bool { return kind != csp.ChangeSetRenewalQuantity }
+// Quantity, auto-renew and end-date PATCHes are absolute; the upgrade POST
+// and the cancellation are sent once.
+func (c *Client) Capabilities() csp.Capabilities {
+	return csp.Capabilities{
+		Operations: map[csp.ChangeKind]csp.Delivery{
+			csp.ChangeAddSeats:     csp.DeliveryAbsolute,
+			csp.ChangeRemoveSeats:  csp.DeliveryAbsolute,
+			csp.ChangeAutoRenewOff: csp.DeliveryAbsolute,
+			csp.ChangeAutoRenewOn:  csp.DeliveryAbsolute,
+			csp.ChangeAlignEndDate: csp.DeliveryAbsolute,
+			csp.ChangeCancel:       csp.DeliverySendOnce,
+			csp.ChangeUpgrade:      csp.DeliverySendOnce,
+		},
+		SettleTime: 15 * time.Minute,
+	}
+}
+
+// Observe implements csp.Observer by reading the subscription: a change
+// whose target state shows is done. An upgrade cannot be proven from the
+// source line alone, so it stays unknown until its effect is seen.
+func (c *Client) Observe(ctx context.Context, customerID string, op csp.Operation, _ csp.Receipt) (csp.Observation, error) {
+	sub, err := c.Subscription(ctx, customerID, op.SubscriptionID)
+	if err != nil {
+		return csp.Observation{}, err
+	}
+	obs := csp.Observation{Outcome: csp.ObservedNotDone, Subscription: &sub}
+	switch {
+	case op.Kind == csp.ChangeUpgrade:
+		obs.Outcome = csp.ObservedUnknown
+		if sub.Quantity == op.FromQuantity-op.Quantity {
+			obs.Outcome = csp.ObservedDone
+		}
+	case op.SatisfiedBy(sub):
+		obs.Outcome = csp.ObservedDone
+	}
+	return obs, nil
+}
 
 // Catalog returns the configured catalog. CloudCockpit's own offer list
 // (GET /v1/Offers) is not read: the bot sells what the reseller's catalog
