@@ -64,10 +64,29 @@ func (s *Service) run(ctx context.Context, req Request, shownTo string, resend b
 	if !resend && Satisfied(sub, req.Operation) {
 		return s.complete(ctx, req, true, shownTo)
 	}
+	if att, ok := s.acceptedLongAgo(req); ok && !resend {
+		// The portal accepted an absolute write long ago and it still
+		// does not show: sending it again would not help; a person
+		// looks.
+		return s.needsAttention(ctx, req, att, csp.Observation{Outcome: csp.ObservedUnknown, Subscription: &sub})
+	}
 	if out, done, err := s.recheck(ctx, req, sub, shownTo); done {
 		return out, err
 	}
 	return s.send(ctx, req, sub, delivery, shownTo)
+}
+
+// acceptedLongAgo returns the first attempt the portal accepted, if its
+// settle time is over.
+func (s *Service) acceptedLongAgo(req Request) (Attempt, bool) {
+	settle := s.opt.Provider.Capabilities().SettleTime
+	for _, a := range req.Attempts {
+		if a.Receipt != nil && a.Receipt.Status >= 200 && a.Receipt.Status < 300 && a.Error == "" &&
+			s.opt.Clock.Now().Sub(a.SentAt) >= settle {
+			return a, true
+		}
+	}
+	return Attempt{}, false
 }
 
 // recheck verifies, with fresh data, that the change is still what was
@@ -171,9 +190,10 @@ func (s *Service) applyFailed(ctx context.Context, req Request, err error, shown
 	return s.fail(ctx, req, "provider_error", nil, shownTo, err)
 }
 
-// observe looks at a send-once attempt without sending anything: done
-// when its effect shows, failed when the portal proves it refused it,
-// needs_attention once the portal's settle time has passed with neither.
+// observe looks at a send-once attempt: done when its effect shows,
+// failed when the portal refused it, sent again (new key) when the portal
+// proves it never took effect and the settle time is over, and
+// needs_attention once the settle time has passed with neither proof.
 func (s *Service) observe(ctx context.Context, req Request, att Attempt, shownTo string) (Request, error) {
 	op := req.Operation
 	op.Key = att.Key
@@ -188,18 +208,34 @@ func (s *Service) observe(ctx context.Context, req Request, att Attempt, shownTo
 		}
 		return s.leaveExecuting(ctx, req, fmt.Errorf("observe: %w", err))
 	}
+	settled := s.opt.Clock.Now().Sub(att.SentAt) >= s.opt.Provider.Capabilities().SettleTime
 	switch {
 	case obs.Outcome == csp.ObservedDone:
 		return s.complete(ctx, req, false, shownTo)
-	case obs.Outcome == csp.ObservedNotDone && rc.Status >= 400:
+	case obs.Outcome == csp.ObservedNotDone && rc.Status >= 400 && rc.Status < 500 && rc.Status != 429:
 		return s.fail(ctx, req, "provider_error", nil, shownTo, fmt.Errorf("the portal answered %d: %s", rc.Status, att.Error))
+	case obs.Outcome == csp.ObservedNotDone && settled && req.State == StateExecuting:
+		// Proven not to have taken effect, and no longer in flight: a
+		// new attempt, with a new key, cannot double it.
+		return s.run(ctx, req, shownTo, true)
 	}
-	settle := s.opt.Provider.Capabilities().SettleTime
-	if s.opt.Clock.Now().Sub(att.SentAt) < settle || req.State == StateNeedsAttention {
+	if !settled {
 		return s.noteObservation(ctx, req, obs)
 	}
+	return s.needsAttention(ctx, req, att, obs)
+}
+
+// needsAttention hands the request to a person with what is known; one
+// already there only has the observation noted.
+func (s *Service) needsAttention(ctx context.Context, req Request, att Attempt, obs csp.Observation) (Request, error) {
+	if req.State == StateNeedsAttention {
+		return s.noteObservation(ctx, req, obs)
+	}
+	s.log.WarnContext(ctx, "change neither visible nor disproven after the settle time; a person must look",
+		"request_id", req.ID, "customer_id", req.CustomerID, "key", att.Key, "outcome", obs.Outcome)
+	now := s.opt.Clock.Now()
 	return s.transition(ctx, req.CustomerID, req.ID, StateNeedsAttention, "licensebot", string(obs.Outcome), "", func(r *Request) {
-		r.Attention = &Attention{Since: s.opt.Clock.Now(), Detail: obs.Detail, Outcome: obs.Outcome, CheckedAt: s.opt.Clock.Now()}
+		r.Attention = &Attention{Since: now, Detail: obs.Detail, Outcome: obs.Outcome, CheckedAt: now}
 	})
 }
 

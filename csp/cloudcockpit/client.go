@@ -278,10 +278,12 @@ func (c *Client) Observe(ctx context.Context, customerID string, op csp.Operatio
 	if err != nil {
 		return csp.Observation{}, err
 	}
-	obs := csp.Observation{Outcome: csp.ObservedNotDone, Subscription: &sub}
+	// A read that does not show the effect proves nothing for an
+	// asynchronous portal: the write may still land. Only a visible
+	// effect is an answer.
+	obs := csp.Observation{Outcome: csp.ObservedUnknown, Subscription: &sub}
 	switch {
 	case op.Kind == csp.ChangeUpgrade:
-		obs.Outcome = csp.ObservedUnknown
 		if sub.Quantity == op.FromQuantity-op.Quantity {
 			obs.Outcome = csp.ObservedDone
 		}
