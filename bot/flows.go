@@ -24,7 +24,7 @@ const (
 )
 
 func (e *Engine) handleText(ctx context.Context, tc *turnCtx, text string) error {
-	in := e.parser.Parse(text)
+	in := e.parserOf(tc.customer.ID).Parse(text)
 	tc.lang = e.pickLang(tc.turn, tc.d, in.Lang)
 	kind := string(in.Kind)
 
@@ -165,7 +165,7 @@ func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent)
 		cands := subsMatching(subs, offers[0].Candidates, dr.Change.Kind)
 		switch len(cands) {
 		case 0:
-			tc.say(Message{Text: e.tr.T(tc.lang, "no_such_subscription", map[string]any{"Product": e.offerNames(offers[0].Candidates, tc.lang)})})
+			tc.say(Message{Text: e.tr.T(tc.lang, "no_such_subscription", map[string]any{"Product": e.offerNames(tc.customer.ID, offers[0].Candidates)})})
 			return nil
 		case 1:
 			dr.Change.SubscriptionID = cands[0].ID
@@ -269,7 +269,7 @@ func (e *Engine) fillSlot(ctx context.Context, tc *turnCtx, dr *draft, in intent
 			return true
 		}
 	case slotSubscription, slotTarget, slotAlignWith:
-		ref := e.parser.MatchOffer(text)
+		ref := e.parserOf(tc.customer.ID).MatchOffer(text)
 		choices := dr.SubChoices
 		if dr.Awaiting == slotTarget {
 			choices = dr.TargetChoices
@@ -409,27 +409,27 @@ func (e *Engine) advance(ctx context.Context, tc *turnCtx) error {
 		}
 		if dr.Change.TargetOfferID == "" {
 			if len(dr.TargetChoices) == 0 {
-				for _, o := range e.catalog.UpgradeTargets(sub.OfferID) {
+				for _, o := range e.catalogOf(dr.CustomerID).UpgradeTargets(sub.OfferID) {
 					dr.TargetChoices = append(dr.TargetChoices, o.ID)
 				}
 			}
 			if len(dr.TargetChoices) == 0 {
 				// No path at all: let the rules explain (Teams Essentials).
 				dr.Change.TargetOfferID = sub.OfferID
-			} else if len(dr.TargetChoices) == 1 && !e.catalog.CanUpgrade(sub.OfferID, dr.TargetChoices[0]) {
+			} else if len(dr.TargetChoices) == 1 && !e.catalogOf(dr.CustomerID).CanUpgrade(sub.OfferID, dr.TargetChoices[0]) {
 				dr.Change.TargetOfferID = dr.TargetChoices[0]
 			} else {
 				dr.Awaiting = slotTarget
 				m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.target", map[string]any{"Name": sub.Name})}
 				for _, id := range dr.TargetChoices {
-					o, _ := e.catalog.Offer(id)
+					o, _ := e.catalogOf(dr.CustomerID).Offer(id)
 					m.Actions = append(m.Actions, Action{ID: "choose", Label: o.Name, Value: dr.ID + ":" + id})
 				}
 				tc.say(m)
 				return nil
 			}
 		}
-		if !dr.MergeAsked && e.catalog.CanUpgrade(sub.OfferID, dr.Change.TargetOfferID) {
+		if !dr.MergeAsked && e.catalogOf(dr.CustomerID).CanUpgrade(sub.OfferID, dr.Change.TargetOfferID) {
 			lines := e.mergeLines(subs, sub, dr.Change.TargetOfferID)
 			if len(lines) > 0 {
 				dr.Awaiting = slotMerge
@@ -578,10 +578,10 @@ func (e *Engine) confirm(ctx context.Context, tc *turnCtx, draftID string) error
 	return nil
 }
 
-func (e *Engine) offerNames(offerIDs []string, lang string) string {
+func (e *Engine) offerNames(customerID string, offerIDs []string) string {
 	var names []string
 	for _, id := range offerIDs {
-		if o, ok := e.catalog.Offer(id); ok {
+		if o, ok := e.catalogOf(customerID).Offer(id); ok {
 			names = append(names, o.Name)
 		}
 	}

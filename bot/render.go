@@ -191,7 +191,7 @@ func (e *Engine) refusalMessage(tc *turnCtx, dr *draft, ev workflows.Evaluation)
 		"Removable": ev.Subscription.RemovableAt(e.opt.Clock.Now()),
 		"End":       e.endDate(tc, ev.Subscription),
 		"Renewal":   e.tr.Date(l, ev.Subscription.TermEnd, loc),
-		"Cap":       capOf(e.catalog, ev.Subscription.OfferID),
+		"Cap":       capOf(e.catalogOf(dr.CustomerID), ev.Subscription.OfferID),
 		"Window":    e.window(l, dr.CustomerID),
 	}
 	if ev.TargetOffer != nil {
@@ -234,7 +234,7 @@ func (e *Engine) altLabel(l string, a rules.Alternative, ev workflows.Evaluation
 	data := map[string]any{}
 	if a.Change != nil {
 		data["Quantity"] = a.Change.Quantity
-		if o, ok := e.catalog.Offer(a.Change.TargetOfferID); ok {
+		if o, ok := e.catalogOf(ev.Subscription.CustomerID).Offer(a.Change.TargetOfferID); ok {
 			data["Target"] = o.Name
 		}
 		if t, ok := subs[a.Change.TargetSubscriptionID]; ok {

@@ -17,8 +17,9 @@ type Provider interface {
 	// write may be repeated. It is part of the interface so that a
 	// decorator (metrics, logging) forwards it and cannot hide it.
 	Capabilities() Capabilities
-	// Catalog returns the offers that can be bought.
-	Catalog(ctx context.Context) (*Catalog, error)
+	// Catalog returns the offers the customer can buy, in its market and
+	// currency.
+	Catalog(ctx context.Context, customerID string) (*Catalog, error)
 	// Customers returns the reseller's customers known to this bot.
 	Customers(ctx context.Context) ([]Customer, error)
 	// Subscriptions returns a customer's subscriptions, all statuses.

@@ -98,7 +98,7 @@ type Evaluation struct {
 // Evaluate reads the subscription fresh and asks the rules what they say
 // about change for person now.
 func (s *Service) Evaluate(ctx context.Context, p Person, customerID string, change csp.Change) (Evaluation, error) {
-	cat, err := s.opt.Provider.Catalog(ctx)
+	cat, err := s.opt.Provider.Catalog(ctx, customerID)
 	if err != nil {
 		return Evaluation{}, fmt.Errorf("read catalog: %w", err)
 	}

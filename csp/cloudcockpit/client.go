@@ -295,8 +295,8 @@ func (c *Client) Observe(ctx context.Context, customerID string, op csp.Operatio
 
 // Catalog returns the configured catalog. CloudCockpit's own offer list
 // (GET /v1/Offers) is not read: the bot sells what the reseller's catalog
-// file describes, with its aliases and tiers.
-func (c *Client) Catalog(context.Context) (*csp.Catalog, error) { return c.cat, nil }
+// file describes, with its aliases and tiers, for every customer.
+func (c *Client) Catalog(context.Context, string) (*csp.Catalog, error) { return c.cat, nil }
 
 // Customers returns the configured customers, each read from
 // GET /v1/Customers/{id}.

@@ -188,7 +188,7 @@ func TestNewValidates(t *testing.T) {
 		c.interval != 2*time.Second || c.polls != 30 || c.Name() != "cloudcockpit" {
 		t.Errorf("defaults: %+v", c)
 	}
-	if cat, _ := c.Catalog(context.Background()); cat == nil || len(cat.Offers) == 0 {
+	if cat, _ := c.Catalog(context.Background(), "contoso"); cat == nil || len(cat.Offers) == 0 {
 		t.Error("default catalog is empty")
 	}
 }

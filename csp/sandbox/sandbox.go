@@ -151,8 +151,9 @@ func (s *Sandbox) Close() error {
 // Name implements csp.Provider.
 func (s *Sandbox) Name() string { return "sandbox" }
 
-// Catalog returns a copy of the sandbox's catalog.
-func (s *Sandbox) Catalog(ctx context.Context) (*csp.Catalog, error) {
+// Catalog returns a copy of the sandbox's catalog; every demo customer
+// buys in the same market.
+func (s *Sandbox) Catalog(ctx context.Context, _ string) (*csp.Catalog, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

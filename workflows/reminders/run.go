@@ -274,7 +274,7 @@ func (r *run) resolve(ctx context.Context, it store.ScheduledItem, p payload, pe
 	item.Subscription = s
 	item.CommitmentEnd = r.pol.CommitmentEnd(s)
 	var cat *csp.Catalog
-	if c, err := r.e.opt.Provider.Catalog(ctx); err == nil {
+	if c, err := r.e.opt.Provider.Catalog(ctx, r.customer); err == nil {
 		cat = c // without it, the current price stands in
 	}
 	item.NextTermLength, item.NextBilling, item.NextTermCost = NextTerm(s, cat)
