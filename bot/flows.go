@@ -340,129 +340,192 @@ func (e *Engine) choose(dr *draft, value string) {
 	dr.Awaiting = ""
 }
 
-// advance asks for the next missing slot, or shows the preview.
+// advance asks for the next missing slot, or shows the preview. Each
+// slot is a step that either fills what it can from what is known or
+// asks, and then the turn ends until the answer comes.
 func (e *Engine) advance(ctx context.Context, tc *turnCtx) error {
 	dr := tc.d.Draft
 	subs, err := e.opt.Provider.Subscriptions(ctx, dr.CustomerID)
 	if err != nil {
 		return err
 	}
-	byID := map[string]csp.Subscription{}
+	st := &slotState{dr: dr, subs: subs, byID: map[string]csp.Subscription{}}
 	for _, s := range subs {
-		byID[s.ID] = s
+		st.byID[s.ID] = s
 	}
-	k := dr.Change.Kind
-	// 1. Which subscription?
+	steps := []func(*turnCtx, *slotState) bool{
+		e.askSubscription, e.resolveTotal, e.resolveDelta, e.askQuantity,
+		e.askUpgradeTarget, e.askMerge, e.askAlignWith,
+	}
+	for _, step := range steps {
+		if step(tc, st) {
+			return nil
+		}
+	}
+	return e.preview(ctx, tc)
+}
+
+// slotState is what the slot steps of one advance share.
+type slotState struct {
+	dr   *draft
+	subs []csp.Subscription
+	byID map[string]csp.Subscription
+	sub  csp.Subscription // once chosen
+}
+
+// askSubscription: which subscription? The only candidate is taken.
+func (e *Engine) askSubscription(tc *turnCtx, st *slotState) bool {
+	dr := st.dr
 	if dr.Change.SubscriptionID == "" {
 		if len(dr.SubChoices) == 0 {
-			for _, s := range subs {
-				if s.Status == csp.StatusActive || k == csp.ChangeAutoRenewOn {
+			for _, s := range st.subs {
+				if s.Status == csp.StatusActive || dr.Change.Kind == csp.ChangeAutoRenewOn {
 					dr.SubChoices = append(dr.SubChoices, s.ID)
 				}
 			}
 		}
-		if len(dr.SubChoices) == 1 {
-			dr.Change.SubscriptionID = dr.SubChoices[0]
-			dr.SubChoices = nil
-		} else {
+		if len(dr.SubChoices) != 1 {
 			dr.Awaiting = slotSubscription
-			tc.say(e.askChoice(tc, "ask.subscription", dr.SubChoices, byID))
-			return nil
+			tc.say(e.askChoice(tc, "ask.subscription", dr.SubChoices, st.byID))
+			return true
 		}
+		dr.Change.SubscriptionID = dr.SubChoices[0]
+		dr.SubChoices = nil
 	}
-	sub := byID[dr.Change.SubscriptionID]
-	// "set E3 to 12" gave a total: the change is the difference.
-	if dr.Total > 0 && (k == csp.ChangeAddSeats || k == csp.ChangeRemoveSeats) {
-		switch {
-		case dr.Total > sub.Quantity:
-			dr.Change.Kind, dr.Change.Quantity = csp.ChangeAddSeats, dr.Total-sub.Quantity
-		case dr.Total < sub.Quantity:
-			dr.Change.Kind, dr.Change.Quantity = csp.ChangeRemoveSeats, sub.Quantity-dr.Total
-		default:
-			tc.d.Draft = nil
-			tc.say(Message{Text: e.tr.N(tc.lang, "already_has", sub.Quantity, map[string]any{"Name": sub.Name})})
-			return nil
-		}
-		k, dr.HasQuantity, dr.Total = dr.Change.Kind, true, 0
+	st.sub = st.byID[dr.Change.SubscriptionID]
+	return false
+}
+
+// resolveTotal: "set E3 to 12" gave a total; the change is the
+// difference.
+func (e *Engine) resolveTotal(tc *turnCtx, st *slotState) bool {
+	dr, sub := st.dr, st.sub
+	if spec, _ := dr.Change.Kind.Spec(); dr.Total <= 0 || !spec.ChangesSeats {
+		return false
 	}
-	// "reduce the renewal by 2" gave a change: the target is relative to
-	// what is scheduled now.
-	if dr.Delta != 0 && k == csp.ChangeSetRenewalQuantity {
-		dr.Change.Quantity, dr.HasQuantity, dr.Delta = sub.RenewalQuantity()+dr.Delta, true, 0
-		if dr.Change.Quantity < 1 {
-			tc.d.Draft = nil
-			tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "quantity.zero_means_cancel", nil)})
-			return nil
-		}
+	switch {
+	case dr.Total > sub.Quantity:
+		dr.Change.Kind, dr.Change.Quantity = csp.ChangeAddSeats, dr.Total-sub.Quantity
+	case dr.Total < sub.Quantity:
+		dr.Change.Kind, dr.Change.Quantity = csp.ChangeRemoveSeats, sub.Quantity-dr.Total
+	default:
+		tc.d.Draft = nil
+		tc.say(Message{Text: e.tr.N(tc.lang, "already_has", sub.Quantity, map[string]any{"Name": sub.Name})})
+		return true
 	}
-	// 2. How many?
-	needsQty := k == csp.ChangeAddSeats || k == csp.ChangeRemoveSeats || k == csp.ChangeSetRenewalQuantity
-	if needsQty && !dr.HasQuantity {
-		dr.Awaiting = slotQuantity
-		tc.say(Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.quantity."+string(k), map[string]any{
-			"Name": sub.Name, "Quantity": sub.Quantity, "Renewal": sub.RenewalQuantity()})})
-		return nil
+	dr.HasQuantity, dr.Total = true, 0
+	return false
+}
+
+// resolveDelta: "reduce the renewal by 2" gave a change; the target is
+// relative to what is scheduled now.
+func (e *Engine) resolveDelta(tc *turnCtx, st *slotState) bool {
+	dr := st.dr
+	if dr.Delta == 0 || dr.Change.Kind != csp.ChangeSetRenewalQuantity {
+		return false
 	}
+	dr.Change.Quantity, dr.HasQuantity, dr.Delta = st.sub.RenewalQuantity()+dr.Delta, true, 0
+	if dr.Change.Quantity < 1 {
+		tc.d.Draft = nil
+		tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "quantity.zero_means_cancel", nil)})
+		return true
+	}
+	return false
+}
+
+// askQuantity: how many? An upgrade without a number moves every seat.
+func (e *Engine) askQuantity(tc *turnCtx, st *slotState) bool {
+	dr, sub, k := st.dr, st.sub, st.dr.Change.Kind
 	if k == csp.ChangeUpgrade {
 		if !dr.HasQuantity || dr.All {
 			dr.Change.Quantity = 0 // all seats
 		}
-		if dr.Change.TargetOfferID == "" {
-			if len(dr.TargetChoices) == 0 {
-				for _, o := range e.catalogOf(dr.CustomerID).UpgradeTargets(sub.OfferID) {
-					dr.TargetChoices = append(dr.TargetChoices, o.ID)
-				}
-			}
-			if len(dr.TargetChoices) == 0 {
-				// No path at all: let the rules explain (Teams Essentials).
-				dr.Change.TargetOfferID = sub.OfferID
-			} else if len(dr.TargetChoices) == 1 && !e.catalogOf(dr.CustomerID).CanUpgrade(sub.OfferID, dr.TargetChoices[0]) {
-				dr.Change.TargetOfferID = dr.TargetChoices[0]
-			} else {
-				dr.Awaiting = slotTarget
-				m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.target", map[string]any{"Name": sub.Name})}
-				for _, id := range dr.TargetChoices {
-					o, _ := e.catalogOf(dr.CustomerID).Offer(id)
-					m.Actions = append(m.Actions, Action{ID: "choose", Label: o.Name, Value: dr.ID + ":" + id})
-				}
-				tc.say(m)
-				return nil
-			}
-		}
-		if !dr.MergeAsked && e.catalogOf(dr.CustomerID).CanUpgrade(sub.OfferID, dr.Change.TargetOfferID) {
-			lines := e.mergeLines(subs, sub, dr.Change.TargetOfferID)
-			if len(lines) > 0 {
-				dr.Awaiting = slotMerge
-				dr.SubChoices = ids(lines)
-				m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.merge", nil)}
-				for i, l := range lines {
-					st := StyleDefault
-					if i == 0 {
-						st = StylePrimary // the guide: prefer merging into existing lines
-					}
-					m.Actions = append(m.Actions, Action{ID: "choose", Style: st, Value: dr.ID + ":" + l.ID,
-						Label: e.tr.T(tc.lang, "merge.into", map[string]any{"Name": l.Name, "End": e.endDate(tc, l), "Quantity": l.Quantity})})
-				}
-				m.Actions = append(m.Actions, Action{ID: "choose", Value: dr.ID + ":new", Label: e.tr.T(tc.lang, "merge.new", nil)})
-				tc.say(m)
-				return nil
-			}
-			dr.MergeAsked = true
+		return false
+	}
+	if spec, _ := k.Spec(); !spec.NeedsQuantity || dr.HasQuantity {
+		return false
+	}
+	dr.Awaiting = slotQuantity
+	tc.say(Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.quantity."+string(k), map[string]any{
+		"Name": sub.Name, "Quantity": sub.Quantity, "Renewal": sub.RenewalQuantity()})})
+	return true
+}
+
+// askUpgradeTarget: upgrade to what? A single candidate is taken; no
+// candidate at all is left to the rules to explain (Teams Essentials).
+func (e *Engine) askUpgradeTarget(tc *turnCtx, st *slotState) bool {
+	dr, sub := st.dr, st.sub
+	if dr.Change.Kind != csp.ChangeUpgrade || dr.Change.TargetOfferID != "" {
+		return false
+	}
+	cat := e.catalogOf(dr.CustomerID)
+	if len(dr.TargetChoices) == 0 {
+		for _, o := range cat.UpgradeTargets(sub.OfferID) {
+			dr.TargetChoices = append(dr.TargetChoices, o.ID)
 		}
 	}
-	if k == csp.ChangeAlignEndDate && dr.Change.TargetSubscriptionID == "" {
-		var choices []string
-		for _, s := range subs {
-			if s.ID != sub.ID && s.Status == csp.StatusActive {
-				choices = append(choices, s.ID)
-			}
-		}
-		dr.SubChoices = choices
-		dr.Awaiting = slotAlignWith
-		tc.say(e.askChoice(tc, "ask.align_with", choices, byID))
-		return nil
+	switch {
+	case len(dr.TargetChoices) == 0:
+		dr.Change.TargetOfferID = sub.OfferID
+		return false
+	case len(dr.TargetChoices) == 1 && !cat.CanUpgrade(sub.OfferID, dr.TargetChoices[0]):
+		dr.Change.TargetOfferID = dr.TargetChoices[0]
+		return false
 	}
-	return e.preview(ctx, tc)
+	dr.Awaiting = slotTarget
+	m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.target", map[string]any{"Name": sub.Name})}
+	for _, id := range dr.TargetChoices {
+		o, _ := cat.Offer(id)
+		m.Actions = append(m.Actions, Action{ID: ActChoose, Label: o.Name, Value: dr.ID + ":" + id})
+	}
+	tc.say(m)
+	return true
+}
+
+// askMerge: into an existing line of the target offer, or a new one? The
+// guide prefers merging, so an existing line comes first.
+func (e *Engine) askMerge(tc *turnCtx, st *slotState) bool {
+	dr, sub := st.dr, st.sub
+	if dr.Change.Kind != csp.ChangeUpgrade || dr.MergeAsked || !e.catalogOf(dr.CustomerID).CanUpgrade(sub.OfferID, dr.Change.TargetOfferID) {
+		return false
+	}
+	lines := e.mergeLines(st.subs, sub, dr.Change.TargetOfferID)
+	if len(lines) == 0 {
+		dr.MergeAsked = true
+		return false
+	}
+	dr.Awaiting = slotMerge
+	dr.SubChoices = ids(lines)
+	m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.merge", nil)}
+	for i, l := range lines {
+		style := StyleDefault
+		if i == 0 {
+			style = StylePrimary
+		}
+		m.Actions = append(m.Actions, Action{ID: ActChoose, Style: style, Value: dr.ID + ":" + l.ID,
+			Label: e.tr.T(tc.lang, "merge.into", map[string]any{"Name": l.Name, "End": e.endDate(tc, l), "Quantity": l.Quantity})})
+	}
+	m.Actions = append(m.Actions, Action{ID: ActChoose, Value: dr.ID + ":new", Label: e.tr.T(tc.lang, "merge.new", nil)})
+	tc.say(m)
+	return true
+}
+
+// askAlignWith: align the end date with which subscription?
+func (e *Engine) askAlignWith(tc *turnCtx, st *slotState) bool {
+	dr, sub := st.dr, st.sub
+	if dr.Change.Kind != csp.ChangeAlignEndDate || dr.Change.TargetSubscriptionID != "" {
+		return false
+	}
+	var choices []string
+	for _, s := range st.subs {
+		if s.ID != sub.ID && s.Status == csp.StatusActive {
+			choices = append(choices, s.ID)
+		}
+	}
+	dr.SubChoices = choices
+	dr.Awaiting = slotAlignWith
+	tc.say(e.askChoice(tc, "ask.align_with", choices, st.byID))
+	return true
 }
 
 // mergeLines lists existing lines of the target offer an upgrade could go
