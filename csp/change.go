@@ -108,6 +108,10 @@ type Result struct {
 	// Pending is true when the portal accepted the change asynchronously
 	// (HTTP 202) and it is not visible yet.
 	Pending bool `json:"pending"`
+	// Receipt is what the portal answered to the write (its status,
+	// correlation id, order id or operation Location), recorded on the
+	// request so that observation can follow it.
+	Receipt Receipt `json:"receipt,omitzero"`
 }
 
 // UpgradeOption is one eligible upgrade: the target offer and, if merging,
