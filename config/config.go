@@ -36,6 +36,8 @@ type Config struct {
 	// CloudCockpit settings; its client id and secret come from the
 	// environment (CLOUDCOCKPIT_CLIENT_ID, CLOUDCOCKPIT_CLIENT_SECRET).
 	CloudCockpit CloudCockpit `yaml:"cloudcockpit"`
+	// PartnerCenter settings; its secrets come from the environment.
+	PartnerCenter PartnerCenter `yaml:"partnercenter"`
 	// Catalog is a catalog file (YAML) replacing the embedded demo one:
 	// the reseller's offers with their portal ids and aliases.
 	Catalog   string    `yaml:"catalog"`
@@ -127,12 +129,11 @@ func (c *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	switch c.Provider {
-	case "", "sandbox", "cloudcockpit":
-	case "partnercenter":
-		add("provider %q is not available in this version; use sandbox or cloudcockpit", c.Provider)
+	case "", "sandbox", "cloudcockpit", "partnercenter":
 	default:
 		add("provider: unknown %q (want sandbox, cloudcockpit or partnercenter)", c.Provider)
 	}
+	c.validatePartnerCenter(add)
 	switch c.Store {
 	case "", "bolt", "redis":
 	default:

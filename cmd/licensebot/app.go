@@ -18,6 +18,7 @@ import (
 	"github.com/licensebot/licensebot/csp"
 	"github.com/licensebot/licensebot/csp/catalog"
 	"github.com/licensebot/licensebot/csp/cloudcockpit"
+	"github.com/licensebot/licensebot/csp/partnercenter"
 	"github.com/licensebot/licensebot/csp/sandbox"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/store/bolt"
@@ -29,16 +30,19 @@ import (
 // app is everything a command needs, wired from the flags and the
 // configuration.
 type app struct {
-	g        *globals
-	cfg      *config.Config
-	clock    clock.Setter
-	log      *slog.Logger
-	store    store.Store
-	sandbox  *sandbox.Sandbox
-	provider csp.Provider
-	svc      *workflows.Service
-	engine   *bot.Engine
-	outbox   *console.Outbox
+	g       *globals
+	cfg     *config.Config
+	clock   clock.Setter
+	log     *slog.Logger
+	store   store.Store
+	sandbox *sandbox.Sandbox
+	// partnerCenter is set with provider partnercenter (config check
+	// reports its credentials).
+	partnerCenter *partnercenter.Client
+	provider      csp.Provider
+	svc           *workflows.Service
+	engine        *bot.Engine
+	outbox        *console.Outbox
 	// reminders sends through engine when there is one (cmd_reminders.go).
 	reminders *reminders.Engine
 	// remindersByCron: serve ticks reminders with their own cron job, so
@@ -162,8 +166,11 @@ func (a *app) openProvider() error {
 		a.sandbox, a.provider = sb, sb
 		return nil
 	}
-	if a.cfg.Provider == "cloudcockpit" {
+	switch a.cfg.Provider {
+	case "cloudcockpit":
 		return a.openCloudCockpit()
+	case "partnercenter":
+		return a.openPartnerCenter()
 	}
 	return fmt.Errorf("provider %q is not available in this version", a.cfg.Provider)
 }
