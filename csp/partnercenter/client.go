@@ -256,7 +256,7 @@ func (c *Client) Capabilities() csp.Capabilities {
 // Catalog returns the configured catalog: the reseller's offers with
 // their Partner Center product and SKU ids, aliases and tiers. Prices come
 // from it too (see docs/PARTNERCENTER.md: the price sheet is not read).
-func (c *Client) Catalog(context.Context) (*csp.Catalog, error) { return c.cat, nil }
+func (c *Client) Catalog(context.Context, string) (*csp.Catalog, error) { return c.cat, nil }
 
 // Customers reads each configured customer (GET /v1/customers/{id}).
 func (c *Client) Customers(ctx context.Context) ([]csp.Customer, error) {
