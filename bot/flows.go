@@ -26,78 +26,99 @@ const (
 func (e *Engine) handleText(ctx context.Context, tc *turnCtx, text string) error {
 	in := e.parserOf(tc.customer.ID).Parse(text)
 	tc.lang = e.pickLang(tc.turn, tc.d, in.Lang)
-	kind := string(in.Kind)
-
-	if strings.TrimSpace(text) == "" {
+	switch {
+	case strings.TrimSpace(text) == "":
 		tc.say(Message{Kind: KindHelp, Text: e.tr.T(tc.lang, "empty", nil)})
 		return nil
-	}
-	if kind == "abort" {
-		had := tc.d.Draft != nil || tc.d.Rejecting != nil
-		tc.d.Draft, tc.d.Rejecting = nil, nil
-		if had {
-			tc.say(Message{Text: e.tr.T(tc.lang, "aborted", nil)})
-		} else {
-			tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_abort", nil)})
-		}
+	case in.Kind == intent.KindAbort:
+		e.abort(tc)
 		return nil
 	}
+	if handled, err := e.answerOpenQuestion(ctx, tc, in, text); handled {
+		return err
+	}
+	return e.dispatch(ctx, tc, in)
+}
+
+// abort drops whatever dialogue is open.
+func (e *Engine) abort(tc *turnCtx) {
+	had := tc.d.Draft != nil || tc.d.Rejecting != nil
+	tc.d.Draft, tc.d.Rejecting = nil, nil
+	if had {
+		tc.say(Message{Text: e.tr.T(tc.lang, "aborted", nil)})
+	} else {
+		tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_abort", nil)})
+	}
+}
+
+// answerOpenQuestion takes the text as the answer to what the bot asked
+// last, if anything: a rejection reason, a missing slot, yes or no to a
+// preview. handled is false when the text is something else.
+func (e *Engine) answerOpenQuestion(ctx context.Context, tc *turnCtx, in intent.Intent, text string) (bool, error) {
+	traits := traitsOf(in.Kind)
 	// A rejection reason is free text: take it as typed — unless it is a
 	// navigation command or the question is old; then the rejection is
 	// dropped rather than made with "pending approvals" as its reason.
 	// Change words stay reasons: "we don't need more seats" is one.
-	if tc.d.Rejecting != nil && (isNavigation(kind) || e.opt.Clock.Now().Sub(tc.d.RejectAskedAt) > reasonTimeout) {
+	if tc.d.Rejecting != nil && (traits.navigation || e.opt.Clock.Now().Sub(tc.d.RejectAskedAt) > reasonTimeout) {
 		tc.d.Rejecting = nil
 	}
 	if tc.d.Rejecting != nil {
 		ref := *tc.d.Rejecting
 		tc.d.Rejecting = nil
 		reason := strings.TrimSpace(text)
-		if strings.EqualFold(reason, "skip") || strings.EqualFold(reason, "passer") || kind == "no" {
+		if strings.EqualFold(reason, "skip") || strings.EqualFold(reason, "passer") || in.Kind == intent.KindNo {
 			reason = ""
 		}
-		return e.reject(ctx, tc, ref, reason)
+		return true, e.reject(ctx, tc, ref, reason)
+	}
+	dr := tc.d.Draft
+	if dr == nil {
+		return false, nil
 	}
 	// While a draft waits for a slot, an answer fills it.
-	if dr := tc.d.Draft; dr != nil && dr.Awaiting != "" && !isCommand(kind) {
-		if e.fillSlot(ctx, tc, dr, in, text) {
-			return e.advance(ctx, tc)
-		}
+	if dr.Awaiting != "" && !traits.command && e.fillSlot(ctx, tc, dr, in, text) {
+		return true, e.advance(ctx, tc)
 	}
-	if dr := tc.d.Draft; dr != nil && dr.Previewed {
-		switch kind {
-		case "yes":
-			return e.confirm(ctx, tc, dr.ID)
-		case "no":
+	if dr.Previewed {
+		switch in.Kind {
+		case intent.KindYes:
+			return true, e.confirm(ctx, tc, dr.ID)
+		case intent.KindNo:
 			tc.d.Draft = nil
 			tc.say(Message{Text: e.tr.T(tc.lang, "aborted", nil)})
-			return nil
+			return true, nil
 		}
 	}
+	return false, nil
+}
 
-	switch kind {
-	case "help":
+// dispatch answers an intent that starts something.
+func (e *Engine) dispatch(ctx context.Context, tc *turnCtx, in intent.Intent) error {
+	if traitsOf(in.Kind).change {
+		return e.startChange(ctx, tc, in)
+	}
+	switch in.Kind {
+	case intent.KindHelp:
 		tc.say(e.helpMessage(tc))
-	case "list":
+	case intent.KindList:
 		return e.listSubscriptions(ctx, tc)
-	case "show":
+	case intent.KindShow:
 		return e.showSubscription(ctx, tc, in)
-	case "catalog":
+	case intent.KindCatalog:
 		e.showCatalog(tc, in)
-	case "my_requests":
+	case intent.KindMyRequests:
 		return e.myRequests(ctx, tc)
-	case "pending_approvals":
+	case intent.KindPendingApprovals:
 		return e.pendingApprovals(ctx, tc)
-	case "withdraw":
+	case intent.KindWithdraw:
 		return e.withdraw(ctx, tc, in.RequestID)
-	case "language":
+	case intent.KindLanguage:
 		if l := Lang(in.Language); l != "" {
 			tc.lang, tc.d.Lang, tc.d.Pinned = l, l, true
 		}
 		tc.say(Message{Text: e.tr.T(tc.lang, "language_set", nil)})
-	case "add_seats", "remove_seats", "set_renewal_quantity", "auto_renew_off", "auto_renew_on", "cancel", "upgrade", "align_end_date":
-		return e.startChange(ctx, tc, in)
-	case "yes", "no":
+	case intent.KindYes, intent.KindNo:
 		tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_confirm", nil)})
 	default:
 		tc.say(Message{Kind: KindHelp, Text: e.tr.T(tc.lang, "unknown", nil)})
@@ -109,27 +130,33 @@ func (e *Engine) handleText(ctx context.Context, tc *turnCtx, text string) error
 // reason that was asked for.
 const reasonTimeout = 5 * time.Minute
 
-// isNavigation: intents that look something up rather than say something.
-func isNavigation(kind string) bool {
-	switch kind {
-	case "help", "list", "catalog", "my_requests", "pending_approvals", "language":
-		return true
-	}
-	return false
+// intentTraits say how an intent behaves in the middle of a dialogue.
+type intentTraits struct {
+	// navigation looks something up rather than says something: it
+	// drops a pending rejection reason.
+	navigation bool
+	// command starts something new even while a slot is being asked.
+	command bool
+	// change asks for a change (its kind is a csp.ChangeKind).
+	change bool
 }
 
-// isCommand: intents that start something new even in the middle of a
-// dialogue.
-func isCommand(kind string) bool {
-	switch kind {
-	case "help", "list", "catalog", "my_requests", "pending_approvals", "withdraw", "language",
-		"add_seats", "remove_seats", "set_renewal_quantity", "auto_renew_off", "auto_renew_on", "cancel", "upgrade", "align_end_date":
-		return true
+// traitsOf is the one table of intent traits.
+func traitsOf(k intent.Kind) intentTraits {
+	if changeKindOf(k).Valid() {
+		return intentTraits{command: true, change: true}
 	}
-	return false
+	switch k {
+	case intent.KindHelp, intent.KindList, intent.KindCatalog, intent.KindMyRequests, intent.KindPendingApprovals, intent.KindLanguage:
+		return intentTraits{navigation: true, command: true}
+	case intent.KindWithdraw:
+		return intentTraits{command: true}
+	}
+	return intentTraits{}
 }
 
-func changeKindOf(kind string) csp.ChangeKind { return csp.ChangeKind(kind) }
+// changeKindOf: the change intents carry the names of csp.ChangeKind.
+func changeKindOf(k intent.Kind) csp.ChangeKind { return csp.ChangeKind(k) }
 
 // startChange begins a new draft from an intent and asks for what is
 // missing.
@@ -145,7 +172,7 @@ func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent)
 	dr := &draft{
 		ID:          newID(),
 		CustomerID:  tc.customer.ID,
-		Change:      csp.Change{Kind: changeKindOf(string(in.Kind)), Quantity: in.Quantity},
+		Change:      csp.Change{Kind: changeKindOf(in.Kind), Quantity: in.Quantity},
 		HasQuantity: in.HasQuantity,
 		All:         in.All,
 		Total:       in.Total,
