@@ -664,8 +664,7 @@ func (e *Engine) confirm(ctx context.Context, tc *turnCtx, draftID string) error
 	if errors.As(err, &notRecorded) {
 		return err
 	}
-	e.showOwn(tc, req)
-	return nil
+	return e.showOwn(ctx, tc, req)
 }
 
 func (e *Engine) offerNames(customerID string, offerIDs []string) string {

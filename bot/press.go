@@ -133,17 +133,17 @@ func (e *Engine) pressStart(ctx context.Context, tc *turnCtx, value string) erro
 
 func (e *Engine) approve(ctx context.Context, tc *turnCtx, ref reqRef, comment string) error {
 	req, err := e.opt.Service.Approve(ctx, tc.turn.Person, ref.CustomerID, ref.ID, comment)
-	return e.decided(tc, req, err)
+	return e.decided(ctx, tc, req, err)
 }
 
 func (e *Engine) reject(ctx context.Context, tc *turnCtx, ref reqRef, reason string) error {
 	req, err := e.opt.Service.Reject(ctx, tc.turn.Person, ref.CustomerID, ref.ID, reason)
-	return e.decided(tc, req, err)
+	return e.decided(ctx, tc, req, err)
 }
 
 // decided shows the person who acted their own card as it now is; the
 // others are told through the workflow's outbox.
-func (e *Engine) decided(tc *turnCtx, req workflows.Request, err error) error {
+func (e *Engine) decided(ctx context.Context, tc *turnCtx, req workflows.Request, err error) error {
 	var notRecorded *workflows.NotRecordedError
 	if errors.As(err, &notRecorded) {
 		return err // said as "done, not recorded yet" by Handle
@@ -151,8 +151,7 @@ func (e *Engine) decided(tc *turnCtx, req workflows.Request, err error) error {
 	if err != nil {
 		return e.requestError(tc, err)
 	}
-	e.showOwn(tc, req)
-	return nil
+	return e.showOwn(ctx, tc, req)
 }
 
 // requestError turns a workflow refusal into a sentence; other errors go
@@ -183,30 +182,16 @@ func (e *Engine) requestError(tc *turnCtx, err error) error {
 // stateSentence says where a request is and who put it there: "R-3 was
 // already approved by Marc at 10:42."
 func (e *Engine) stateSentence(tc *turnCtx, r workflows.Request) string {
-	by := e.nameOf(r.Approver)
-	at := ""
+	by := r.NameOf(r.Approver)
+	at := r.UpdatedAt
 	if !r.DecidedAt.IsZero() {
-		at = e.tr.DateTime(tc.lang, r.DecidedAt, e.locOf(r.CustomerID))
-	} else {
-		at = e.tr.DateTime(tc.lang, r.UpdatedAt, e.locOf(r.CustomerID))
+		at = r.DecidedAt
 	}
 	if by == "" && len(r.History) > 0 {
-		by = e.nameOf(r.History[len(r.History)-1].By)
+		by = r.NameOf(r.History[len(r.History)-1].By)
 	}
-	return e.tr.T(tc.lang, "already."+string(r.State), map[string]any{"ID": r.ID, "By": by, "At": at})
-}
-
-func (e *Engine) nameOf(email string) string {
-	if email == "" {
-		return ""
-	}
-	if email == "licensebot" {
-		return "licensebot"
-	}
-	if p, ok := e.opt.Service.Directory().Lookup(email); ok {
-		return p.DisplayName()
-	}
-	return email
+	return e.tr.T(tc.lang, "already."+string(r.State), map[string]any{"ID": r.ID, "By": by,
+		"At": e.tr.DateTime(tc.lang, at, e.locOf(r.CustomerID))})
 }
 
 // startValue is the value of a button that starts a change on a

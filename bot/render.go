@@ -257,7 +257,7 @@ func (e *Engine) requestCard(lang string, r workflows.Request) Message {
 	data := map[string]any{
 		"ID":      r.ID,
 		"Summary": e.changeSummary(lang, r.Change, r),
-		"By":      e.nameOf(r.Approver),
+		"By":      r.NameOf(r.Approver),
 		"Role":    e.approverName(lang, r.ApproverRole),
 		"Reason":  r.Comment,
 		"Failure": e.failure(lang, r),
@@ -303,7 +303,7 @@ func (e *Engine) approvalCard(lang string, r workflows.Request, viewer workflows
 	}
 	loc := e.locOf(r.CustomerID)
 	cust := e.customers[r.CustomerID]
-	requester := e.nameOf(r.Requester)
+	requester := r.NameOf(r.Requester)
 	data := map[string]any{"ID": r.ID, "Requester": requester, "Customer": cust.Name, "Summary": e.changeSummary(lang, r.Change, r)}
 	var lines []string
 	lines = append(lines, e.tr.T(lang, "approval.ask", data))
@@ -340,7 +340,7 @@ func (e *Engine) approvalCard(lang string, r workflows.Request, viewer workflows
 		at = r.DecidedAt
 	}
 	m.Context = e.tr.T(lang, "decided."+string(r.State), map[string]any{
-		"By": e.nameOf(r.Approver), "At": e.tr.DateTime(lang, at, loc), "Reason": r.Comment,
+		"By": r.NameOf(r.Approver), "At": e.tr.DateTime(lang, at, loc), "Reason": r.Comment,
 		"Failure": e.failure(lang, r)})
 	return m
 }

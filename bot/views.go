@@ -287,7 +287,7 @@ func (e *Engine) withdraw(ctx context.Context, tc *turnCtx, id string) error {
 
 func (e *Engine) withdrawOne(ctx context.Context, tc *turnCtx, ref reqRef) error {
 	req, err := e.opt.Service.Withdraw(ctx, tc.turn.Person, ref.CustomerID, ref.ID)
-	return e.decided(tc, req, err)
+	return e.decided(ctx, tc, req, err)
 }
 
 // Personal reminders are scheduled here and delivered by the reminders

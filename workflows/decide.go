@@ -51,6 +51,7 @@ func (s *Service) Approve(ctx context.Context, p Person, customerID, id, comment
 		return req, &StateError{Request: req, Wanted: StateApproved}
 	}
 	req, err = s.transition(ctx, customerID, id, StateApproved, p.Email, comment, p.Email, func(r *Request) {
+		r.remember(p)
 		r.Approver = p.Email
 		r.DecidedAt = now
 		r.Comment = comment
@@ -77,6 +78,7 @@ func (s *Service) Reject(ctx context.Context, p Person, customerID, id, reason s
 	defer s.drainAfter(ctx, customerID, id)
 	now := s.opt.Clock.Now()
 	req, err = s.transition(ctx, customerID, id, StateRejected, p.Email, reason, p.Email, func(r *Request) {
+		r.remember(p)
 		r.Approver = p.Email
 		r.DecidedAt = now
 		r.Comment = reason
@@ -106,7 +108,7 @@ func (s *Service) Withdraw(ctx context.Context, p Person, customerID, id string)
 }
 
 func (s *Service) expire(ctx context.Context, req Request) (Request, error) {
-	out, err := s.transition(ctx, req.CustomerID, req.ID, StateExpired, "licensebot", "", "", nil)
+	out, err := s.transition(ctx, req.CustomerID, req.ID, StateExpired, actorBot, "", "", nil)
 	_ = s.opt.Store.Unschedule(ctx, req.CustomerID, queueDeadlines, req.ID)
 	var se *StateError
 	if errors.As(err, &se) {

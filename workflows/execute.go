@@ -37,7 +37,7 @@ func newOperationKey() string {
 func (s *Service) execute(ctx context.Context, req Request, shownTo string) (Request, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executionTimeout)
 	defer cancel()
-	req, err := s.transition(ctx, req.CustomerID, req.ID, StateExecuting, "licensebot", "", shownTo, nil)
+	req, err := s.transition(ctx, req.CustomerID, req.ID, StateExecuting, actorBot, "", shownTo, nil)
 	if err != nil {
 		return req, err
 	}
@@ -98,7 +98,16 @@ func (s *Service) recheck(ctx context.Context, req Request, sub csp.Subscription
 		out, err := s.fail(ctx, req, "subscription_changed", nil, shownTo, csp.ErrConflict)
 		return out, true, err
 	}
-	requester, _ := s.opt.Directory.Lookup(req.Requester)
+	// The rules are asked for the requester; one the directory no longer
+	// knows is asked for as a member, the most cautious role.
+	requester, err := s.opt.Directory.ByEmail(ctx, req.Requester)
+	if err != nil && !errors.Is(err, ErrUnknownPerson) {
+		out, err := s.leaveExecuting(ctx, req, err)
+		return out, true, err
+	}
+	if err != nil {
+		requester = Person{Email: req.Requester, Role: rules.RoleMember, CustomerID: req.CustomerID}
+	}
 	ev, err := s.Evaluate(ctx, requester, req.CustomerID, req.Change)
 	if errors.Is(err, csp.ErrUnavailable) {
 		out, err := s.leaveExecuting(ctx, req, err)
@@ -234,7 +243,7 @@ func (s *Service) needsAttention(ctx context.Context, req Request, att Attempt, 
 	s.log.WarnContext(ctx, "change neither visible nor disproven after the settle time; a person must look",
 		"request_id", req.ID, "customer_id", req.CustomerID, "key", att.Key, "outcome", obs.Outcome)
 	now := s.opt.Clock.Now()
-	return s.transition(ctx, req.CustomerID, req.ID, StateNeedsAttention, "licensebot", string(obs.Outcome), "", func(r *Request) {
+	return s.transition(ctx, req.CustomerID, req.ID, StateNeedsAttention, actorBot, string(obs.Outcome), "", func(r *Request) {
 		r.Attention = &Attention{Since: now, Detail: obs.Detail, Outcome: obs.Outcome, CheckedAt: now}
 	})
 }
@@ -278,7 +287,7 @@ func (s *Service) complete(ctx context.Context, req Request, already bool, shown
 	if already {
 		comment = "already applied"
 	}
-	out, err := s.transition(ctx, req.CustomerID, req.ID, StateCompleted, "licensebot", comment, shownTo, nil)
+	out, err := s.transition(ctx, req.CustomerID, req.ID, StateCompleted, actorBot, comment, shownTo, nil)
 	if err != nil && !errors.As(err, new(*StateError)) {
 		return req, &NotRecordedError{Request: req, Err: err}
 	}
@@ -287,7 +296,7 @@ func (s *Service) complete(ctx context.Context, req Request, already bool, shown
 
 func (s *Service) fail(ctx context.Context, req Request, code string, params map[string]string, shownTo string, cause error) (Request, error) {
 	s.log.WarnContext(ctx, "request failed", "request_id", req.ID, "customer_id", req.CustomerID, "code", code, "err", cause)
-	return s.transition(ctx, req.CustomerID, req.ID, StateFailed, "licensebot", code, shownTo, func(r *Request) {
+	return s.transition(ctx, req.CustomerID, req.ID, StateFailed, actorBot, code, shownTo, func(r *Request) {
 		r.Failure, r.FailureParams = code, params
 	})
 }

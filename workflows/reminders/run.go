@@ -234,9 +234,12 @@ func (r *run) resolve(ctx context.Context, it store.ScheduledItem, p payload, pe
 		RemovalWindow: r.pol.RemovalWindow,
 		Personal:      personal,
 	}
-	to, ok := dir.Lookup(p.To)
-	if !ok {
+	to, err := dir.ByEmail(ctx, p.To)
+	if errors.Is(err, workflows.ErrUnknownPerson) {
 		return item, stale, "recipient " + p.To + " is no longer configured", nil
+	}
+	if err != nil {
+		return item, send, "", err
 	}
 	item.To = to
 	if !p.Until.IsZero() && !r.now.Before(p.Until) {
