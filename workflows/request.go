@@ -136,12 +136,12 @@ type Request struct {
 	// ApproverRole is who must approve; empty when none is needed.
 	ApproverRole rules.Role `json:"approver_role,omitempty"`
 	// Approver is who approved or rejected.
-	Approver  string    `json:"approver,omitempty"`
+	Approver string `json:"approver,omitempty"`
 	// Names are the display names of the people the request concerns
 	// (requester, decider), by lower-case e-mail, kept so that a card is
 	// rendered from the request alone.
-	Names map[string]string `json:"names,omitempty"`
-	DecidedAt time.Time `json:"decided_at,omitzero"`
+	Names     map[string]string `json:"names,omitempty"`
+	DecidedAt time.Time         `json:"decided_at,omitzero"`
 	// Comment is the approver's reason on a rejection.
 	Comment string `json:"comment,omitempty"`
 	// Deadline is when the approval stops being useful (zero: none).
