@@ -196,7 +196,16 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func convKey(t Turn) string { return t.Platform + ":" + t.Person.Email }
+// convKey names a person's dialogue by where they talk from and who they
+// are: the same e-mail in two workspaces is two dialogues, so nothing said
+// in one workspace is answered in another.
+func convKey(t Turn) string {
+	org := t.Org.Key()
+	if t.Org.IsZero() {
+		org = t.Platform
+	}
+	return org + ":" + strings.ToLower(t.Person.Email)
+}
 
 // profile is what outlives a dialogue: the language a person speaks with
 // us, so that messages sent to them days later are in that language.
