@@ -219,24 +219,23 @@ func profileRef(email string) store.Ref {
 }
 
 func (e *Engine) loadProfile(ctx context.Context, email string) (profile, error) {
-	doc, err := e.opt.Store.Get(ctx, profileRef(email))
-	if errors.Is(err, store.ErrNotFound) {
+	p, _, err := store.GetJSON[profile](ctx, e.opt.Store, profileRef(email))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return profile{}, nil
-	}
-	if err != nil {
+	case errors.Is(err, store.ErrUnavailable):
 		return profile{}, err
+	case err != nil:
+		return profile{}, nil // a corrupt profile is as good as none
 	}
-	var p profile
-	_ = json.Unmarshal(doc.Data, &p) // a corrupt profile is as good as none
 	return p, nil
 }
 
 func (e *Engine) saveProfile(ctx context.Context, email string, p profile) error {
-	data, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	_, err = store.Modify(ctx, e.opt.Store, profileRef(email), func([]byte) ([]byte, error) { return data, nil })
+	_, err := store.UpdateJSON(ctx, e.opt.Store, profileRef(email), func(cur *profile, _ bool) ([]store.AuditEntry, error) {
+		*cur = p
+		return nil, nil
+	})
 	return err
 }
 
