@@ -23,7 +23,9 @@ func (s *Sandbox) Capabilities() csp.Capabilities {
 			csp.ChangeCancel:             csp.DeliverySendOnce,
 			csp.ChangeUpgrade:            csp.DeliverySendOnce,
 		},
-		SettleTime: 5 * time.Minute,
+		// An accepted write shows after AcceptDelay: give it that long
+		// before anyone is asked to look.
+		SettleTime: 5*time.Minute + s.delay,
 	}
 }
 
