@@ -26,9 +26,10 @@
 //     keys) has one effect, and the second says AlreadyApplied; a stale
 //     FromQuantity is csp.ErrConflict and changes nothing.
 //   - Send-once kinds: Observe before Apply never says done; after Apply
-//     it says done, or pending/unknown until the clock has moved (never
-//     "not done" for a write the portal accepted); Apply twice with the
-//     same Key moves seats once.
+//     it says done, or pending/unknown until the clock has moved; Apply
+//     twice with the same Key moves seats once.
+//   - Any write the portal accepted is observed as done, or pending or
+//     unknown until it shows, never "not done" within SettleTime.
 //   - Refusals (a quantity of 0, a kind the provider does not declare)
 //     are *csp.RefusedError and change nothing.
 //   - Every write that was sent carries a Receipt with a 2xx status and a
@@ -418,13 +419,13 @@ func sendOnce(t *testing.T, h Harness, op csp.Operation) {
 }
 
 // settle observes op until it is done, moving the clock a quarter of the
-// settle time between observations. An accepted write is never "not
-// done".
+// settle time between observations. A write the portal accepted is not
+// "not done" before the settle time has passed.
 func settle(t *testing.T, h Harness, op csp.Operation, r csp.Receipt) csp.Observation {
 	t.Helper()
 	step := h.Provider.Capabilities().SettleTime / 4
 	var obs csp.Observation
-	for range 12 {
+	for i := range 12 {
 		var err error
 		obs, err = h.Provider.Observe(t.Context(), h.CustomerID, op, r)
 		if err != nil {
@@ -437,6 +438,9 @@ func settle(t *testing.T, h Harness, op csp.Operation, r csp.Receipt) csp.Observ
 			}
 			return obs
 		case csp.ObservedNotDone:
+			if i >= 4 {
+				t.Fatalf("%s not done after the settle time: %+v", op.Kind, obs)
+			}
 			t.Fatalf("Observe %s after an accepted write says not done: %+v", op.Kind, obs)
 		case csp.ObservedPending, csp.ObservedUnknown:
 		default:
