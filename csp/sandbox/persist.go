@@ -43,7 +43,8 @@ type StateStore interface {
 
 // FileState is a StateStore in one JSON file, written atomically (a
 // temporary file renamed over it) under an exclusive lock on a sibling
-// ".lock" file, so that processes sharing a data directory take turns.
+// ".lock" file, so that processes sharing a data directory take turns to
+// compare and swap; reads need no lock.
 // The version is the state's revision, which every write increases. The
 // lock is flock(2) on Unix systems (Linux, macOS, BSD); elsewhere there
 // is no cross-process lock and one process per directory is assumed.
@@ -69,16 +70,12 @@ func NewFileState(path string) *FileState { return &FileState{path: path} }
 // String is the file's path, for error messages.
 func (f *FileState) String() string { return f.path }
 
-// Load implements StateStore.
+// Load implements StateStore. It takes no lock: the file is only ever
+// replaced by a rename, so a read sees one whole version or the next.
 func (f *FileState) Load(ctx context.Context, have int64) ([]byte, int64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	unlock, err := lockFile(f.path + ".lock")
-	if err != nil {
-		return nil, 0, err
-	}
-	defer unlock()
 	return f.load(have)
 }
 
@@ -121,7 +118,10 @@ func (f *FileState) Save(ctx context.Context, version int64, data []byte) (int64
 		return 0, err
 	}
 	defer unlock()
-	_, cur, err := f.load(-1)
+	f.mu.Lock()
+	known := f.version
+	f.mu.Unlock()
+	_, cur, err := f.load(known)
 	switch {
 	case errors.Is(err, ErrNoState):
 		cur = 0
