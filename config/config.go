@@ -43,6 +43,8 @@ type Config struct {
 	Catalog   string    `yaml:"catalog"`
 	Reminders Reminders `yaml:"reminders"`
 	Serve     Serve     `yaml:"serve"`
+	// Sandbox makes the embedded portal slow or flaky on purpose.
+	Sandbox Sandbox `yaml:"sandbox"`
 }
 
 // Customer is one customer's settings.
@@ -84,7 +86,8 @@ type Redis struct {
 
 // CloudCockpit is the reseller portal's non-secret settings.
 type CloudCockpit struct {
-	// BaseURL of the API (default https://api.cloudcockpit.com).
+	// BaseURL of the API (default
+	// https://app-cloudcockpitapi-prod-01.azurewebsites.net).
 	BaseURL string `yaml:"base_url"`
 	// Tenant is the portal domain sent as X-Tenant (csp.example.fr);
 	// CLOUDCOCKPIT_TENANT overrides it.
@@ -196,6 +199,7 @@ func (c *Config) Validate() error {
 			add("reminders.tick: %q is not a duration of at least 1s, like 1m", c.Reminders.Tick)
 		}
 	}
+	errs = append(errs, c.validateSandbox()...)
 	return errors.Join(errs...)
 }
 

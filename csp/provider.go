@@ -38,8 +38,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: the subscription changed since the decision was made.
 	ErrConflict = errors.New("subscription changed since the request was made")
-	// ErrUnavailable: the portal could not be reached; nothing was
-	// changed and the call may be retried.
+	// ErrUnavailable: the portal could not be reached or its answer was
+	// lost. A read may be retried. For a write, whether it was made is
+	// unknown: an absolute write may be sent again after a read shows it
+	// absent; a send-once write is only observed (Observe).
 	ErrUnavailable = errors.New("licence portal unavailable")
 )
 

@@ -26,10 +26,17 @@ const ReconcileAfter = time.Minute
 // newOperationKey returns a random key for one attempt: unique and never
 // reused, whatever happens to the request counter (a Redis failover can
 // lose its last step and hand out a number again).
+//
+// It is a random (version 4) UUID: portals that record a caller's id
+// (CloudCockpit's correlation id in its audit log, Partner Center's
+// MS-RequestId) take it as it is.
 func newOperationKey() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return "op-" + hex.EncodeToString(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // execute runs an approved request: it takes it to executing (exactly one

@@ -97,15 +97,17 @@ func openApp(ctx context.Context, g *globals, opt appOptions) (*app, error) {
 	if err := os.MkdirAll(g.data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	// The store first: with Redis, the sandbox portal keeps its state
+	// there so that every replica sees one portal.
+	if err := a.openStore(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.openProvider(); err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.provider = telemetry.InstrumentProvider(a.provider, opt.metrics, clk)
-	if err := a.openStore(ctx); err != nil {
-		a.Close()
-		return nil, err
-	}
 	a.svc, err = workflows.New(workflows.Options{
 		Store: a.store, Provider: a.provider, Directory: cfg.Directory(), Policy: cfg.Policy, Clock: clk, Logger: a.log,
 	})
@@ -159,7 +161,13 @@ func (a *app) openProvider() error {
 		if err != nil {
 			return err
 		}
-		sb, err := sandbox.Open(a.g.data, sandbox.Options{Clock: a.clock, RemovalWindow: window, Logger: a.log, Catalog: cat})
+		opts := sandbox.Options{Clock: a.clock, RemovalWindow: window, Logger: a.log, Catalog: cat,
+			AcceptDelay: a.cfg.Sandbox.Delay(), FailAfterWrite: a.cfg.Sandbox.FailAfterWrite}
+		if a.useRedis() {
+			// One simulated portal for every replica, changed atomically.
+			opts.State = storeSandboxState{docs: a.store}
+		}
+		sb, err := sandbox.Open(a.g.data, opts)
 		if err != nil {
 			return fmt.Errorf("open sandbox portal: %w", err)
 		}

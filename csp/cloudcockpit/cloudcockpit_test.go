@@ -485,7 +485,10 @@ func TestApplyAddSeats(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	patches := e.f.requests(http.MethodPatch, "/s1")
-	if len(patches) != 1 || strings.TrimSpace(patches[0].Body) != `{"quantity":12}` {
+	// The documented whole body, as read, quantity changed.
+	want := `{"name":"Microsoft 365 Business Standard","quantity":12,"nextBillingFrequency":{"name":"Monthly"},"autoRenewEnabled":true,` +
+		`"autoRenewSettings":{"term":{"name":"OneYear"},"billingFrequency":{"name":"Monthly"},"customTermEndDate":null}}`
+	if len(patches) != 1 || strings.TrimSpace(patches[0].Body) != want {
 		t.Fatalf("patches: %+v", patches)
 	}
 	if got := e.sl.got(); len(got) != 1 || got[0] != 2*time.Second {
@@ -579,7 +582,9 @@ func TestApplyAutoRenewOff(t *testing.T) {
 		t.Fatalf("%+v, %v", res, err)
 	}
 	p := e.f.requests(http.MethodPatch, "/s1")
-	if len(p) != 1 || strings.TrimSpace(p[0].Body) != `{"autoRenewEnabled":false}` {
+	want := `{"name":"Microsoft 365 Business Standard","quantity":10,"nextBillingFrequency":{"name":"Monthly"},"autoRenewEnabled":false,` +
+		`"autoRenewSettings":{"term":{"name":"OneYear"},"billingFrequency":{"name":"Monthly"},"customTermEndDate":null}}`
+	if len(p) != 1 || strings.TrimSpace(p[0].Body) != want {
 		t.Fatalf("patches %+v", p)
 	}
 	// Inconsistent operation: a plain error, nothing read.
@@ -602,7 +607,8 @@ func TestApplyAlignEndDate(t *testing.T) {
 		t.Fatalf("renewal %+v", res.Subscription.Renewal)
 	}
 	p := e.f.requests(http.MethodPatch, "/s1")
-	want := `{"autoRenewSettings":{"term":{"name":"OneYear"},"billingFrequency":{"name":"Monthly"},"customTermEndDate":"2028-06-14"}}`
+	want := `{"name":"Microsoft 365 Business Standard","quantity":10,"nextBillingFrequency":{"name":"Monthly"},"autoRenewEnabled":true,` +
+		`"autoRenewSettings":{"term":{"name":"OneYear"},"billingFrequency":{"name":"Monthly"},"customTermEndDate":"2028-06-14T00:00:00Z"}}`
 	if len(p) != 1 || strings.TrimSpace(p[0].Body) != want {
 		t.Fatalf("patches %+v\nwant %s", p, want)
 	}
