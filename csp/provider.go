@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Provider is a reseller licence portal. Every method does I/O except
@@ -55,4 +56,14 @@ type RefusedError struct {
 
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("refused by the portal (%s): %s", e.Code, e.Detail)
+}
+
+// CustomerSettings is what a provider needs to know of one customer that
+// its portal does not say: the time zone its term dates are local
+// midnights in, and its seat-removal window (72 hours in the reseller's
+// guide, 168 hours on Microsoft's New Commerce). Each customer has its
+// own; none is taken from another.
+type CustomerSettings struct {
+	Location      *time.Location
+	RemovalWindow time.Duration
 }

@@ -153,15 +153,13 @@ func (a *app) startEngine(ctx context.Context, d bot.Deliverer) error {
 func (a *app) openProvider() error {
 	switch a.cfg.Provider {
 	case "", "sandbox":
-		window := 72 * time.Hour
-		if len(a.cfg.Customers) > 0 {
-			window = a.cfg.Policy(a.cfg.Customers[0].ID).RemovalWindow
-		}
+		// The demo customer's own window and time zone, as configured.
+		demo := a.customerSettings()[sandbox.DemoCustomerID]
 		cat, err := a.catalog()
 		if err != nil {
 			return err
 		}
-		opts := sandbox.Options{Clock: a.clock, RemovalWindow: window, Logger: a.log, Catalog: cat,
+		opts := sandbox.Options{Clock: a.clock, RemovalWindow: demo.RemovalWindow, Location: demo.Location, Logger: a.log, Catalog: cat,
 			AcceptDelay: a.cfg.Sandbox.Delay(), FailAfterWrite: a.cfg.Sandbox.FailAfterWrite}
 		if a.useRedis() {
 			// One simulated portal for every replica, changed atomically.
@@ -210,22 +208,26 @@ func (a *app) openCloudCockpit() error {
 		sort.Strings(missing)
 		return fmt.Errorf("provider cloudcockpit needs %s", strings.Join(missing, ", "))
 	}
-	window := 72 * time.Hour
-	var loc *time.Location
-	if len(a.cfg.Customers) > 0 {
-		window = a.cfg.Policy(a.cfg.Customers[0].ID).RemovalWindow
-		loc = a.cfg.Customers[0].Location()
-	}
 	c, err := cloudcockpit.New(cloudcockpit.Options{
 		BaseURL: base, ClientID: os.Getenv("CLOUDCOCKPIT_CLIENT_ID"), ClientSecret: os.Getenv("CLOUDCOCKPIT_CLIENT_SECRET"),
 		Tenant: tenant, CustomerIDs: a.cfg.CustomerIDs(), Clock: a.clock, Logger: a.log, Catalog: cat,
-		Location: loc, RemovalWindow: window,
+		Customers: a.customerSettings(),
 	})
 	if err != nil {
 		return fmt.Errorf("cloudcockpit: %w", err)
 	}
 	a.provider = c
 	return nil
+}
+
+// customerSettings are each configured customer's time zone and removal
+// window, for the provider: never one customer's for another.
+func (a *app) customerSettings() map[string]csp.CustomerSettings {
+	out := map[string]csp.CustomerSettings{}
+	for _, c := range a.cfg.Customers {
+		out[c.ID] = csp.CustomerSettings{Location: c.Location(), RemovalWindow: a.cfg.Policy(c.ID).RemovalWindow}
+	}
+	return out
 }
 
 // catalog is the configured catalog file, or the embedded demo catalog.

@@ -216,7 +216,7 @@ func (a *applier) alignEndDate(ctx context.Context) (csp.Result, error) {
 	if err := a.requireActive(); err != nil {
 		return csp.Result{}, err
 	}
-	want := csp.StartOfDay(*a.op.CustomTermEnd, a.c.loc)
+	want := csp.StartOfDay(*a.op.CustomTermEnd, a.c.locOf(a.customerID))
 	sameEnd := func(s csp.Subscription) bool {
 		return s.Renewal != nil && s.Renewal.CustomTermEnd != nil && s.Renewal.CustomTermEnd.Equal(want)
 	}
@@ -230,7 +230,7 @@ func (a *applier) alignEndDate(ctx context.Context) (csp.Result, error) {
 	if body.AutoRenewSettings == nil {
 		return csp.Result{}, refuse(CodePortalRefused, "subscription %s: the portal gave no term and billing frequency to renew with", a.sub.ID)
 	}
-	end := lastDay(want, a.c.loc) + "T00:00:00Z"
+	end := lastDay(want, a.c.locOf(a.customerID)) + "T00:00:00Z"
 	body.AutoRenewSettings.CustomTermEndDate = &end
 	return a.write(ctx, request{method: http.MethodPatch, path: a.path(), body: body}, sameEnd)
 }

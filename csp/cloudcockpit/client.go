@@ -97,11 +97,15 @@ type Options struct {
 	// Subscriptions are matched to its offers by ProviderOfferID, then by
 	// name or alias.
 	Catalog *csp.Catalog
-	// Location is the customers' time zone; default Europe/Paris.
+	// Location is the default time zone of customers; default
+	// Europe/Paris.
 	Location *time.Location
-	// RemovalWindow approximates the removal window of a subscription's
-	// seats when the portal gives no cancellationAllowedUntil; default 72h.
+	// RemovalWindow approximates, by default, the removal window of a
+	// subscription's seats when the portal gives no
+	// cancellationAllowedUntil; default 72h.
 	RemovalWindow time.Duration
+	// Customers override Location and RemovalWindow per customer id.
+	Customers map[string]csp.CustomerSettings
 	// PollInterval and PollTimeout bound how long Apply re-reads a
 	// subscription to confirm an asynchronous (202) write; default 2 s
 	// and 60 s.
@@ -131,6 +135,7 @@ type Client struct {
 	cat       *csp.Catalog
 	loc       *time.Location
 	window    time.Duration
+	settings  map[string]csp.CustomerSettings
 	interval  time.Duration
 	polls     int
 	pageSize  int
@@ -179,6 +184,7 @@ func New(opts Options) (*Client, error) {
 		cat:       opts.Catalog,
 		loc:       opts.Location,
 		window:    opts.RemovalWindow,
+		settings:  opts.Customers,
 		interval:  opts.PollInterval,
 		// Polls are counted rather than timed so that a test clock that
 		// does not move cannot make Apply loop forever.
@@ -249,6 +255,22 @@ func sleepTimer(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// locOf is the time zone of a customer's term dates.
+func (c *Client) locOf(customerID string) *time.Location {
+	if s, ok := c.settings[customerID]; ok && s.Location != nil {
+		return s.Location
+	}
+	return c.loc
+}
+
+// windowOf is a customer's removal window, when the portal does not say.
+func (c *Client) windowOf(customerID string) time.Duration {
+	if s, ok := c.settings[customerID]; ok && s.RemovalWindow > 0 {
+		return s.RemovalWindow
+	}
+	return c.window
+}
+
 // Name returns "cloudcockpit".
 func (c *Client) Name() string { return Name }
 
@@ -271,7 +293,7 @@ func (c *Client) Customers(ctx context.Context) ([]csp.Customer, error) {
 			Name:     firstNonEmpty(w.CompanyName, w.Name),
 			Domain:   firstNonEmpty(w.Domain, w.DefaultDomain),
 			Currency: firstNonEmpty(w.Currency, w.CurrencyCode, c.currency),
-			TimeZone: c.loc.String(),
+			TimeZone: c.locOf(id).String(),
 		}
 		if w.Company != nil {
 			cu.Name = firstNonEmpty(w.Company.Name, cu.Name)

@@ -421,7 +421,6 @@ func TestEnumsAndDates(t *testing.T) {
 	}
 
 	loc := paris(t)
-	c := &Client{loc: loc}
 	for in, want := range map[string]time.Time{
 		"2027-06-14":                  at(loc, 2027, 6, 14),
 		"2027-06-14T00:00:00":         at(loc, 2027, 6, 14),
@@ -430,7 +429,7 @@ func TestEnumsAndDates(t *testing.T) {
 		"2027-06-14T00:00:00.1234567": at(loc, 2027, 6, 14),
 		"2027-06-14T00:00:00+02:00":   at(loc, 2027, 6, 14),
 	} {
-		if got, ok := c.localDay(in); !ok || !got.Equal(want) {
+		if got, ok := localDay(in, loc); !ok || !got.Equal(want) {
 			t.Errorf("localDay(%s) = %v, %t", in, got, ok)
 		}
 	}
@@ -849,4 +848,25 @@ func TestSecretOnlyInTokenCall(t *testing.T) {
 		t.Errorf("%d token calls, want 2", tokenCalls)
 	}
 	// checkNoLeak (cleanup) checks the logs.
+}
+
+// Each customer's dates and removal window are its own: a customer in
+// New York is not read in Paris time, nor given another's window.
+func TestCustomerSettingsArePerCustomer(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{loc: paris(t), window: 72 * time.Hour,
+		settings: map[string]csp.CustomerSettings{"ny": {Location: ny, RemovalWindow: 168 * time.Hour}}}
+	if c.locOf("ny") != ny || c.windowOf("ny") != 168*time.Hour {
+		t.Errorf("ny: %v %v", c.locOf("ny"), c.windowOf("ny"))
+	}
+	if c.locOf("contoso") != c.loc || c.windowOf("contoso") != 72*time.Hour {
+		t.Errorf("default: %v %v", c.locOf("contoso"), c.windowOf("contoso"))
+	}
+	start, _ := localDay("2027-06-14", c.locOf("ny"))
+	if start.Location() != ny {
+		t.Errorf("a New York customer's date is read in %v", start.Location())
+	}
 }
