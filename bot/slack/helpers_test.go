@@ -2,6 +2,8 @@ package slack
 
 import (
 	"errors"
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	"net/http"
 
 	slackapi "github.com/slack-go/slack"
@@ -19,3 +21,12 @@ func verifyWithSlackGo(h http.Header, body []byte) error {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// testWords are the adapter's sentences from the embedded catalogs.
+var testWords = func() channel.Words {
+	tr, err := bot.NewTranslator()
+	if err != nil {
+		panic(err)
+	}
+	return channel.NewWords(tr)
+}()

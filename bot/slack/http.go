@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/licensebot/licensebot/bot/channel"
 )
 
 // Verification failures. They are logged, never shown to the caller.
@@ -33,7 +35,7 @@ type bodyHandler func(w http.ResponseWriter, r *http.Request, body []byte, reqID
 // is verified.
 func (a *Adapter) endpoint(name string, h bodyHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reqID := newRequestID("sl-")
+		reqID := channel.RequestID("sl-")
 		log := a.log.With("request_id", reqID, "endpoint", name)
 		defer func() {
 			// A bug in a handler must not take the process down, nor
@@ -174,7 +176,7 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []b
 	if ok := a.onSlash(r.Context(), reqID, cmd); !ok {
 		// The body of a command's answer is shown to the person alone.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, busyBothLanguages())
+		_, _ = io.WriteString(w, a.words.Both(channel.Busy))
 		return
 	}
 	w.WriteHeader(http.StatusOK)

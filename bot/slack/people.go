@@ -37,7 +37,7 @@ func (a *Adapter) slackUser(ctx context.Context, reqID, userID string) (slackUse
 		return u, nil
 	}
 	var info *slackapi.User
-	err := a.call(ctx, reqID, "users.info", a.retries, func(ctx context.Context) error {
+	err := a.retry.Do(ctx, reqID, "users.info", func(ctx context.Context) error {
 		var err error
 		info, err = a.api.GetUserInfoContext(ctx, userID, slackapi.GetUserInfoOptionIncludeLocale(true))
 		return err
@@ -66,7 +66,7 @@ func (a *Adapter) userIDByEmail(ctx context.Context, reqID, email string) (strin
 		return id, nil
 	}
 	var u *slackapi.User
-	err := a.call(ctx, reqID, "users.lookupByEmail", a.retries, func(ctx context.Context) error {
+	err := a.retry.Do(ctx, reqID, "users.lookupByEmail", func(ctx context.Context) error {
 		var err error
 		u, err = a.api.GetUserByEmailContext(ctx, email)
 		return err
@@ -89,7 +89,7 @@ func (a *Adapter) dmChannel(ctx context.Context, reqID, userID string) (string, 
 		return id, nil
 	}
 	var ch *slackapi.Channel
-	err := a.call(ctx, reqID, "conversations.open", a.retries, func(ctx context.Context) error {
+	err := a.retry.Do(ctx, reqID, "conversations.open", func(ctx context.Context) error {
 		var err error
 		ch, _, _, err = a.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}, ReturnIM: true})
 		return err

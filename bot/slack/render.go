@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	slackapi "github.com/slack-go/slack"
 )
 
@@ -43,8 +44,9 @@ const actionSep = "/"
 // rejection comment cannot inject <!channel>, a link or a mention. Our
 // own templates never use Slack link syntax, so nothing legitimate is
 // lost. A decided card has no Actions, so its update removes the buttons.
-func Render(m bot.Message) []slackapi.Block {
-	return renderBlocks(m, maxMessageBlocks)
+// The confirmation dialog's frame is worded by w (the locale catalogs).
+func Render(w channel.Words, m bot.Message) []slackapi.Block {
+	return renderBlocks(w, m, maxMessageBlocks)
 }
 
 // FallbackText is the message's plain notification text (shown in
@@ -67,7 +69,7 @@ func FallbackText(m bot.Message) string {
 	return escTrunc(strings.Join(parts, " — "), maxFallbackText)
 }
 
-func renderBlocks(m bot.Message, limit int) []slackapi.Block {
+func renderBlocks(w channel.Words, m bot.Message, limit int) []slackapi.Block {
 	var content []slackapi.Block
 	if t := strings.TrimSpace(m.Title); t != "" {
 		content = append(content, slackapi.NewHeaderBlock(plain(t, maxHeaderText)))
@@ -88,7 +90,7 @@ func renderBlocks(m bot.Message, limit int) []slackapi.Block {
 	if c := strings.TrimSpace(m.Context); c != "" {
 		content = append(content, slackapi.NewContextBlock("", mrkdwn(escTrunc(c, maxContextText))))
 	}
-	actions := actionBlocks(m)
+	actions := actionBlocks(w, m)
 	// Keep the buttons if the content is too long: they are what the
 	// reader acts on, and the text is cut rather than the card rejected.
 	if room := limit - len(actions); len(content) > room {
@@ -112,7 +114,7 @@ func fieldText(f bot.Field) string {
 	return "*" + l + "*\n" + escTrunc(value, maxFieldText-utf8.RuneCountInString(l)-3)
 }
 
-func actionBlocks(m bot.Message) []slackapi.Block {
+func actionBlocks(w channel.Words, m bot.Message) []slackapi.Block {
 	var out []slackapi.Block
 	var buttons []slackapi.BlockElement
 	for i, a := range m.Actions {
@@ -129,10 +131,10 @@ func actionBlocks(m bot.Message) []slackapi.Block {
 		}
 		if c := strings.TrimSpace(a.Confirm); c != "" {
 			conf := slackapi.NewConfirmationBlockObject(
-				plain(phrase(m.Lang, phConfirmTitle), maxConfirmTitle),
+				plain(w.Say(m.Lang, channel.ConfirmTitle), maxConfirmTitle),
 				plain(c, maxConfirmText),
 				plain(label, maxConfirmButton),
-				plain(phrase(m.Lang, phConfirmDeny), maxConfirmButton),
+				plain(w.Say(m.Lang, channel.ConfirmDeny), maxConfirmButton),
 			)
 			if a.Style == bot.StyleDanger {
 				conf = conf.WithStyle(slackapi.StyleDanger)

@@ -56,10 +56,11 @@ func retryWait(err error, attempt int) (time.Duration, bool) {
 	return backoff.Delay(attempt), true
 }
 
-// isRateLimited reports a 429.
-func isRateLimited(err error) bool {
-	_, ok := errors.AsType[*slackapi.RateLimitedError](err)
-	return ok
+// classify is retryWait for channel.Retrier, which also counts 429s.
+func classify(err error, attempt int) (time.Duration, bool, bool) {
+	wait, again := retryWait(err, attempt)
+	_, limited := errors.AsType[*slackapi.RateLimitedError](err)
+	return wait, again, limited
 }
 
 // slackError is the error code Slack answered with ("channel_not_found"),

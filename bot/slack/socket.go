@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/licensebot/licensebot/bot/channel"
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
@@ -164,7 +165,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, evt socketmode.Event, ack a
 			return nil
 		}
 		if !a.onSlash(ctx, reqID, cmd) {
-			if err := ack(req, map[string]string{"text": busyBothLanguages()}); err != nil {
+			if err := ack(req, map[string]string{"text": a.words.Both(channel.Busy)}); err != nil {
 				a.log.ErrorContext(ctx, "slack socket mode ack failed", "request_id", reqID, "err", err)
 			}
 			return nil

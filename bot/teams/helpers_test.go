@@ -89,10 +89,11 @@ func (m *countMetrics) inc(k string) {
 	}
 	m.counts[k]++
 }
-func (m *countMetrics) Activity(kind string)  { m.inc("activity:" + kind) }
-func (m *countMetrics) APIError(op string)    { m.inc("api_error:" + op) }
-func (m *countMetrics) RateLimited()          { m.inc("rate_limited") }
-func (m *countMetrics) Dropped(reason string) { m.inc("dropped:" + reason) }
+func (m *countMetrics) Event(kind string)          { m.inc("activity:" + kind) }
+func (m *countMetrics) TurnDuration(time.Duration) {}
+func (m *countMetrics) APIError(op string)         { m.inc("api_error:" + op) }
+func (m *countMetrics) RateLimited()               { m.inc("rate_limited") }
+func (m *countMetrics) Dropped(reason string)      { m.inc("dropped:" + reason) }
 func (m *countMetrics) get(k string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -149,7 +150,7 @@ func newEnv(t testing.TB, mod ...func(*Options)) *env {
 		OpenIDMetadataURL: bf.srv.URL + "/openid",
 		TokenURL:          bf.srv.URL + "/token",
 		Handler:           e.h,
-		Directory:         workflows.NewDirectory(testPeople),
+		People:            workflows.NewDirectory(testPeople),
 		Store:             e.store,
 		Clock:             clk,
 		Logger:            slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -206,7 +207,7 @@ func (e *env) post(act Activity, auth string) *httptest.ResponseRecorder {
 	}
 	w := httptest.NewRecorder()
 	e.mux.ServeHTTP(w, r)
-	e.a.pool.Idle()
+	e.a.run.Idle()
 	return w
 }
 

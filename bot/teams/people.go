@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/workflows"
 )
@@ -62,32 +62,26 @@ func (a *Adapter) identify(ctx context.Context, reqID string, act *Activity) (te
 	return u, nil
 }
 
-// person finds the configured person: by e-mail, else by user principal
-// name (often the same address).
-func (a *Adapter) person(u teamsUser) (workflows.Person, bool) {
-	if u.Email != "" {
-		if p, ok := a.opt.Directory.Lookup(u.Email); ok {
-			return p, true
-		}
+// sender is who sent act: their e-mail, then user principal name (often
+// the same address), their Teams locale and their tenant.
+func (a *Adapter) sender(ctx context.Context, reqID string, act *Activity) (channel.Sender, error) {
+	u, err := a.identify(ctx, reqID, act)
+	if err != nil {
+		return channel.Sender{}, err
 	}
-	if u.UPN != "" && u.UPN != u.Email {
-		if p, ok := a.opt.Directory.Lookup(u.UPN); ok {
-			return p, true
-		}
-	}
-	return workflows.Person{}, false
+	return channel.Sender{Emails: []string{u.Email, u.UPN}, Locale: act.Locale,
+		Org: workflows.Org{Platform: "teams", ID: act.tenantID()}}, nil
 }
 
-// langOf is the language for the adapter's own sentences: the
-// configured locale, else Teams', else English.
-func langOf(p workflows.Person, locale string) string {
-	if l := bot.Lang(p.Locale); l != "" {
-		return l
+// lookup finds the configured person behind a cached Teams user (no
+// roster call: after an uninstall the roster is not readable).
+func (a *Adapter) lookup(ctx context.Context, act *Activity, u teamsUser) (workflows.Person, error) {
+	org := workflows.Org{Platform: "teams", ID: act.tenantID()}
+	p, err := a.opt.People.Person(ctx, org, u.Email)
+	if err != nil && u.UPN != "" {
+		p, err = a.opt.People.Person(ctx, org, u.UPN)
 	}
-	if l := bot.Lang(locale); l != "" {
-		return l
-	}
-	return "en"
+	return p, err
 }
 
 // storedRef is a conversation reference as kept in the store.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"github.com/licensebot/licensebot/bot/channel"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -88,7 +89,7 @@ type golden struct {
 func TestRenderGolden(t *testing.T) {
 	for name, gc := range goldenCases() {
 		t.Run(name, func(t *testing.T) {
-			got := encodeGolden(t, golden{Summary: summary(gc.m), Card: render(gc.m, gc.opt)})
+			got := encodeGolden(t, golden{Summary: summary(gc.m), Card: testRender(gc.m, gc.opt)})
 			path := filepath.Join("testdata", name+".golden.json")
 			if *update {
 				if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -112,7 +113,7 @@ func TestRenderGolden(t *testing.T) {
 func TestRenderEscapesInjection(t *testing.T) {
 	for _, name := range []string{"injection", "injection_confirm"} {
 		gc := goldenCases()[name]
-		raw, err := json.Marshal(render(gc.m, gc.opt))
+		raw, err := json.Marshal(testRender(gc.m, gc.opt))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +182,7 @@ func TestMarkdownConversion(t *testing.T) {
 }
 
 func TestActionData(t *testing.T) {
-	c := render(goldenMessages()["approval_pending"], renderOptions{})
+	c := testRender(goldenMessages()["approval_pending"], renderOptions{})
 	if len(c.Actions) != 2 {
 		t.Fatalf("%d actions", len(c.Actions))
 	}
@@ -207,14 +208,14 @@ func TestActionData(t *testing.T) {
 	}
 	// Decided cards and cards without Reject have no reason box.
 	for _, name := range []string{"approval_approved", "preview", "request_pending"} {
-		for _, el := range render(goldenMessages()[name], renderOptions{}).Body {
+		for _, el := range testRender(goldenMessages()[name], renderOptions{}).Body {
 			if el.Type == "Input.Text" {
 				t.Errorf("%s has a reason box", name)
 			}
 		}
 	}
 	// A message without a Key is not refreshed.
-	if render(goldenMessages()["preview"], renderOptions{}).Refresh != nil {
+	if testRender(goldenMessages()["preview"], renderOptions{}).Refresh != nil {
 		t.Error("preview has a refresh")
 	}
 }
@@ -229,7 +230,7 @@ func TestRenderLimits(t *testing.T) {
 		m.Actions = append(m.Actions, bot.Action{ID: "alt", Label: long, Value: "v", Confirm: long})
 	}
 	m.Actions = append(m.Actions, bot.Action{ID: bot.ActReject, Label: "Reject", Value: "v"})
-	c := render(m, renderOptions{})
+	c := testRender(m, renderOptions{})
 	raw, _ := json.Marshal(c)
 	if len(raw) > maxCardBytes {
 		t.Fatalf("card is %d bytes", len(raw))
@@ -254,7 +255,7 @@ func TestRenderLimits(t *testing.T) {
 	if sets != 2 || inputs != 1 || c.Actions != nil {
 		t.Fatalf("action sets %d, inputs %d, card actions %d", sets, inputs, len(c.Actions))
 	}
-	if !strings.Contains(string(raw), phrase("", phCardTruncated)) {
+	if !strings.Contains(string(raw), testWords.Say("en", channel.CardTruncated)) {
 		t.Fatal("shortened card does not say so")
 	}
 	if n := utf8.RuneCountInString(summary(m)); n > maxSummaryText {
@@ -266,9 +267,24 @@ func TestConfirmStepFrench(t *testing.T) {
 	m := goldenMessages()["approval_pending"]
 	m.Lang = "fr"
 	m.Actions[0].Label = "Approuver"
-	c := render(m, renderOptions{confirm: &m.Actions[0]})
+	c := testRender(m, renderOptions{confirm: &m.Actions[0]})
 	if len(c.Actions) != 2 || c.Actions[0].Title != "Oui, approuver" || c.Actions[1].Title != "Non" ||
 		c.Actions[0].Data.Confirmed != "1" || c.Actions[0].Data.Confirm != "" || c.Actions[1].Verb != verbRefresh {
 		t.Fatalf("actions %+v", c.Actions)
 	}
+}
+
+// testWords are the adapter's sentences from the embedded catalogs.
+var testWords = func() channel.Words {
+	tr, err := bot.NewTranslator()
+	if err != nil {
+		panic(err)
+	}
+	return channel.NewWords(tr)
+}()
+
+// testRender renders as the adapter does, with the catalogs' words.
+func testRender(m bot.Message, o renderOptions) *card {
+	o.words = testWords
+	return render(m, o)
 }

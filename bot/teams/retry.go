@@ -121,9 +121,11 @@ func jitter(d time.Duration) time.Duration {
 	return rand.N(d + 1)
 }
 
-func isRateLimited(err error) bool {
+// classify is retryWait for channel.Retrier, which also counts 429s.
+func classify(err error, attempt int) (time.Duration, bool, bool) {
+	wait, again := retryWait(err, attempt)
 	var ae *apiError
-	return errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests
+	return wait, again, errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests
 }
 
 // statusOf is the HTTP status of a failed call, or 0.

@@ -3,6 +3,7 @@ package teams
 import (
 	"context"
 	"errors"
+	"github.com/licensebot/licensebot/bot/channel"
 	"net/http"
 	"testing"
 	"time"
@@ -66,12 +67,12 @@ func TestPrometheusMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Activity("message")
-	again.Activity("message")
+	m.Event("message")
+	again.Event("message")
 	m.APIError("send")
 	m.RateLimited()
 	m.Dropped("unauthorized")
-	if n := testutil.ToFloat64(m.(*promMetrics).activities.WithLabelValues("message")); n != 2 {
+	if n := testutil.ToFloat64(m.(*channel.PromMetrics).Events.WithLabelValues("message")); n != 2 {
 		t.Fatalf("activities %v", n)
 	}
 	if n, err := testutil.GatherAndCount(reg, "teams_activities_total", "teams_api_errors_total", "teams_rate_limited_total", "teams_dropped_total"); err != nil || n != 4 {
