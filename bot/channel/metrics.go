@@ -46,14 +46,14 @@ func (NopMetrics) TurnDuration(time.Duration) {}
 
 // MetricNames name one platform's collectors.
 type MetricNames struct {
-	Platform   string // "slack": the turn histogram's channel label
-	Events     string // "slack_events_total"
+	Platform string // "slack": metric prefix and the turn histogram's label
+	Title    string // "Slack", in help texts
+	API      string // "Slack Web API", in help texts
+	Events   string // "slack_events_total"
+	// EventsHelp says what the events counter counts.
 	EventsHelp string
 	// ErrorLabel is the label of the API error counter ("method", "op").
-	ErrorLabel  string
-	APIHelp     string
-	LimitedHelp string
-	DroppedHelp string
+	ErrorLabel string
 	// TimeTurns: this channel observes licensebot_turn_seconds itself.
 	TimeTurns bool
 }
@@ -72,19 +72,23 @@ type PromMetrics struct {
 // other platform's turn histogram) is reused rather than refused.
 func PrometheusMetrics(reg prometheus.Registerer, n MetricNames) (*PromMetrics, error) {
 	p := n.Platform
+	by := n.ErrorLabel
+	if by == "op" {
+		by = "operation"
+	}
 	events, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: n.Events, Help: n.EventsHelp}, []string{"type"}))
 	if err != nil {
 		return nil, err
 	}
-	apiErrors, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: p + "_api_errors_total", Help: n.APIHelp}, []string{n.ErrorLabel}))
+	apiErrors, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: p + "_api_errors_total", Help: "Failed " + n.API + " calls (every attempt), by " + by + "."}, []string{n.ErrorLabel}))
 	if err != nil {
 		return nil, err
 	}
-	limited, err := register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: p + "_rate_limited_total", Help: n.LimitedHelp}))
+	limited, err := register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: p + "_rate_limited_total", Help: n.API + " answers with 429 Too Many Requests."}))
 	if err != nil {
 		return nil, err
 	}
-	dropped, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: p + "_dropped_total", Help: n.DroppedHelp}, []string{"reason"}))
+	dropped, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: p + "_dropped_total", Help: n.Title + " work not done: duplicates, unauthorized requests, full queue."}, []string{"reason"}))
 	if err != nil {
 		return nil, err
 	}

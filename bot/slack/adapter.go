@@ -12,8 +12,6 @@ import (
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/channel"
-	"github.com/licensebot/licensebot/clock"
-	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/workflows"
 	slackapi "github.com/slack-go/slack"
 )
@@ -47,7 +45,13 @@ const (
 	httpTimeout = 15 * time.Second
 )
 
-// Options configure an Adapter.
+// Options configure an Adapter: Slack's tokens, and the Config every
+// channel shares (People, Store and Clock are required). A full queue
+// refuses at once: an event gets 503 and Slack delivers it again later
+// (over Socket Mode it is left unacknowledged, to the same effect); a
+// /licences command answers "I'm very busy, try again"; a button press is
+// logged and counted (slack_dropped_total{reason="queue_full"}) and its
+// button stays.
 type Options struct {
 	// BotToken is the xoxb- token (SLACK_BOT_TOKEN). Required.
 	BotToken string
@@ -59,38 +63,7 @@ type Options struct {
 	// APIURL overrides Slack's Web API base URL (tests); it must end
 	// with "/".
 	APIURL string
-	// Handler answers turns (the engine). It may be nil at New and set
-	// with SetHandler before serving, because the engine is built with
-	// the adapter as its Deliverer.
-	Handler Handler
-	// People says who is configured (a *workflows.Directory is one).
-	// Required.
-	People workflows.People
-	// Translator words the adapter's own sentences (default: the
-	// embedded catalogs).
-	Translator *bot.Translator
-	// Store holds signature claims, the user cache and the card records.
-	// Required.
-	Store store.Store
-	// Clock is the time (signature window, latency). Required.
-	Clock  clock.Clock
-	Logger *slog.Logger
-	// Workers is the size of the worker pool (default
-	// channel.DefaultWorkers: 4 per processor); QueueSize the number of
-	// turns waiting, across workers (default channel.DefaultQueueSize).
-	// Work is sharded by Slack user, so one person's turns run in order.
-	// A full queue refuses at once: an event gets 503 and Slack delivers
-	// it again later (over Socket Mode it is left unacknowledged, to the
-	// same effect); a /licences command answers "I'm very busy, try
-	// again"; a button press is logged and counted
-	// (slack_dropped_total{reason="queue_full"}) and its button stays.
-	Workers   int
-	QueueSize int
-	// JobTimeout bounds one turn's work (default channel.DefaultJobTimeout).
-	JobTimeout time.Duration
-	// Metrics receives counters (default NopMetrics). See
-	// PrometheusMetrics.
-	Metrics Metrics
+	channel.Config
 	// ApprovalsChannel, if set, is a channel id where approval cards are
 	// also posted and kept up to date.
 	ApprovalsChannel string
@@ -100,10 +73,6 @@ type Options struct {
 	// pool that keeps at least Workers idle connections to Slack, so busy
 	// workers do not open a new TLS connection per call).
 	HTTPClient *http.Client
-	// Sleep waits between retries (default Sleep); tests make it instant.
-	Sleep SleepFunc
-	// MaxRetries per Web API call (default 4; negative: none).
-	MaxRetries int
 }
 
 // Adapter is the Slack channel adapter. Create it with New; it is safe
@@ -113,11 +82,11 @@ type Adapter struct {
 	log     *slog.Logger
 	api     *slackapi.Client
 	metrics Metrics
-	retries int
 	words   channel.Words
 	run     *channel.Runner
 	cards   *channel.Cards
 	retry   *channel.Retrier
+	cache   *channel.Cache
 	// connected: Socket Mode holds a live connection (readiness).
 	connected atomic.Bool
 }
@@ -125,18 +94,9 @@ type Adapter struct {
 // New checks the options and starts the worker pool. Call Close to stop
 // it.
 func New(opt Options) (*Adapter, error) {
-	var missing []string
+	missing := opt.Missing()
 	if opt.BotToken == "" {
-		missing = append(missing, "BotToken")
-	}
-	if opt.People == nil {
-		missing = append(missing, "People")
-	}
-	if opt.Store == nil {
-		missing = append(missing, "Store")
-	}
-	if opt.Clock == nil {
-		missing = append(missing, "Clock")
+		missing = append([]string{"BotToken"}, missing...)
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("slack: missing options: %s", strings.Join(missing, ", "))
@@ -144,43 +104,14 @@ func New(opt Options) (*Adapter, error) {
 	if opt.APIURL != "" && !strings.HasSuffix(opt.APIURL, "/") {
 		return nil, fmt.Errorf("slack: APIURL %q must end with \"/\"", opt.APIURL)
 	}
-	if opt.Workers <= 0 {
-		opt.Workers = channel.DefaultWorkers()
+	a := &Adapter{}
+	k, err := opt.Build("slack", classify, a.deliver)
+	if err != nil {
+		return nil, err
 	}
-	if opt.Translator == nil {
-		tr, err := bot.NewTranslator()
-		if err != nil {
-			return nil, fmt.Errorf("slack: %w", err)
-		}
-		opt.Translator = tr
-	}
-	if opt.Sleep == nil {
-		opt.Sleep = Sleep
-	}
-	a := &Adapter{opt: opt, log: opt.Logger, metrics: opt.Metrics, retries: opt.MaxRetries, words: channel.NewWords(opt.Translator)}
-	if a.log == nil {
-		a.log = slog.New(slog.DiscardHandler)
-	}
-	a.log = a.log.With("component", "slack")
-	if a.metrics == nil {
-		a.metrics = NopMetrics{}
-	}
-	switch {
-	case a.retries == 0:
-		a.retries = defaultMaxRetries
-	case a.retries < 0:
-		a.retries = 0
-	}
+	a.opt, a.log, a.metrics, a.words = opt, k.Log, k.Metrics, k.Words
+	a.run, a.cards, a.retry, a.cache = k.Run, k.Cards, k.Retry, k.Cache
 	a.api = newClient(opt, opt.BotToken)
-	a.retry = &channel.Retrier{Platform: "slack", Retries: a.retries, Sleep: opt.Sleep, Metrics: a.metrics, Log: a.log, Classify: classify}
-	a.cards = &channel.Cards{Store: opt.Store, Clock: opt.Clock, Log: a.log, Platform: "slack"}
-	a.run = channel.NewRunner(channel.Options{
-		Platform: "slack", People: opt.People, Words: a.words, Clock: opt.Clock, Log: a.log, Metrics: a.metrics,
-		Workers: opt.Workers, QueueSize: opt.QueueSize, JobTimeout: opt.JobTimeout, Deliver: a.deliver,
-	})
-	if opt.Handler != nil {
-		a.SetHandler(opt.Handler)
-	}
 	return a, nil
 }
 

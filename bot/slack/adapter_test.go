@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/rules"
 	"github.com/licensebot/licensebot/store"
@@ -132,18 +133,20 @@ func newEnv(t testing.TB, mod ...func(*Options)) *env {
 		BotToken:      "xoxb-test",
 		SigningSecret: testSecret,
 		APIURL:        api.URL(),
-		Handler:       h,
-		People:        workflows.NewDirectory(testPeople),
-		Store:         st,
-		Clock:         clk,
-		Logger:        slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Metrics:       m,
-		Workers:       4,
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			sleeps = append(sleeps, d)
-			mu.Unlock()
-			return ctx.Err()
+		Config: channel.Config{
+			Handler: h,
+			People:  workflows.NewDirectory(testPeople),
+			Store:   st,
+			Clock:   clk,
+			Logger:  slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Metrics: m,
+			Workers: 4,
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				mu.Lock()
+				sleeps = append(sleeps, d)
+				mu.Unlock()
+				return ctx.Err()
+			},
 		},
 	}
 	for _, f := range mod {

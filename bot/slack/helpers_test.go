@@ -2,9 +2,10 @@ package slack
 
 import (
 	"errors"
+	"net/http"
+
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/channel"
-	"net/http"
 
 	slackapi "github.com/slack-go/slack"
 )

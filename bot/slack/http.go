@@ -6,11 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -37,22 +35,9 @@ func (a *Adapter) endpoint(name string, h bodyHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqID := channel.RequestID("sl-")
 		log := a.log.With("request_id", reqID, "endpoint", name)
-		defer func() {
-			// A bug in a handler must not take the process down, nor
-			// leave Slack waiting: log it and answer.
-			if v := recover(); v != nil {
-				log.ErrorContext(r.Context(), "slack handler panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				http.Error(w, "internal error", http.StatusInternalServerError)
-			}
-		}()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			log.WarnContext(r.Context(), "slack request body unreadable", "err", err)
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "bad request", http.StatusBadRequest)
+		defer channel.Recover(w, r, log, "slack handler")
+		body, ok := channel.ReadBody(w, r, maxBody, log)
+		if !ok {
 			return
 		}
 		if err := a.verify(r.Context(), r.Header, body); err != nil {

@@ -229,13 +229,7 @@ func escTrunc(s string, limit int) string {
 }
 
 // truncate cuts s to limit characters, ending with "…" when cut.
-func truncate(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:limit-1]) + "…"
-}
+func truncate(s string, limit int) string { return channel.Truncate(s, limit) }
 
 // textChunks escapes text and splits it into pieces of at most limit
 // characters, at line breaks where possible.

@@ -11,8 +11,6 @@ import (
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/channel"
-	"github.com/licensebot/licensebot/clock"
-	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/workflows"
 )
 
@@ -53,7 +51,11 @@ const (
 // delivering over several platforms can try the next one.
 var ErrNoConversation = errors.New("teams: no conversation with this person yet")
 
-// Options configure an Adapter.
+// Options configure an Adapter: the Azure bot's identity, and the Config
+// every channel shares (People, Store and Clock are required). A message
+// that finds the queue full is answered 503 at once, logged and counted
+// (the Bot Framework then retries it; see the package documentation);
+// Workers also bounds the card presses answered at once.
 type Options struct {
 	// AppID and AppPassword are the Azure bot's Microsoft App ID and
 	// client secret (TEAMS_APP_ID, TEAMS_APP_PASSWORD). Required.
@@ -61,7 +63,8 @@ type Options struct {
 	AppPassword string
 	// TenantID is the tenant of a single-tenant bot (TEAMS_TENANT_ID):
 	// tokens come from that tenant's authority, and activities from
-	// other tenants are refused (403). Empty means a multi-tenant bot.
+	// other tenants, or naming none, are refused (403). Empty means a
+	// multi-tenant bot.
 	TenantID string
 	// OpenIDMetadataURL locates the keys that sign inbound requests
 	// (default DefaultOpenIDMetadataURL; tests point it at their own).
@@ -69,43 +72,12 @@ type Options struct {
 	// TokenURL is where the bot gets its outbound token (default: the
 	// tenant's authority, or MultiTenantTokenURL without a TenantID).
 	TokenURL string
-	// Handler answers turns (the engine). It may be nil at New and set
-	// with SetHandler before serving, because the engine is built with
-	// the adapter as its Deliverer.
-	Handler Handler
-	// People says who is configured (a *workflows.Directory is one).
-	// Required.
-	People workflows.People
-	// Translator words the adapter's own sentences (default: the
-	// embedded catalogs).
-	Translator *bot.Translator
-	// Store keeps conversation references, the card records, the card
-	// shown in each message and the e-mail cache. Required.
-	Store store.Store
-	// Clock is the time (token validity, caches, pacing). Required.
-	Clock  clock.Clock
-	Logger *slog.Logger
-	// Workers is the size of the worker pool for messages (default
-	// channel.DefaultWorkers: 4 per processor), QueueSize the number of
-	// turns waiting across workers (default channel.DefaultQueueSize).
-	// Work is sharded by person, so one person's messages are handled in
-	// order. A message that finds the queue full is answered 503 at once,
-	// logged and counted (the Bot Framework then retries it; see the
-	// package documentation); Workers also bounds the card presses
-	// answered at once.
-	Workers   int
-	QueueSize int
-	// JobTimeout bounds one message's work (default
-	// channel.DefaultJobTimeout); InvokeTimeout a card press (default
-	// DefaultInvokeTimeout).
-	JobTimeout    time.Duration
+	channel.Config
+	// InvokeTimeout bounds a card press (default DefaultInvokeTimeout).
 	InvokeTimeout time.Duration
 	// HTTPClient for the Bot Connector, the token endpoint and the key
 	// set (default: 15 s timeout).
 	HTTPClient *http.Client
-	// Metrics receives counters (default NopMetrics). See
-	// PrometheusMetrics.
-	Metrics Metrics
 	// ApprovalsConversation, if set, is a Teams conversation id (a
 	// channel, "19:…@thread.tacv2", or a group chat) where approval cards
 	// go for approvers the bot cannot reach yet (they never wrote to it).
@@ -115,11 +87,6 @@ type Options struct {
 	// until an activity from that conversation says otherwise (default
 	// DefaultServiceURL).
 	ApprovalsServiceURL string
-	// Sleep waits between retries and for pacing (default Sleep); tests
-	// make it instant.
-	Sleep SleepFunc
-	// MaxRetries per Bot Connector call (default 4; negative: none).
-	MaxRetries int
 }
 
 // Adapter is the Microsoft Teams channel adapter. Create it with New; it
@@ -133,6 +100,7 @@ type Adapter struct {
 	conn    *connector
 	run     *channel.Runner
 	cards   *channel.Cards
+	cache   *channel.Cache
 	// invokes bounds the card presses answered at once.
 	invokes chan struct{}
 }
@@ -147,16 +115,7 @@ func New(opt Options) (*Adapter, error) {
 	if opt.AppPassword == "" {
 		missing = append(missing, "AppPassword")
 	}
-	if opt.People == nil {
-		missing = append(missing, "People")
-	}
-	if opt.Store == nil {
-		missing = append(missing, "Store")
-	}
-	if opt.Clock == nil {
-		missing = append(missing, "Clock")
-	}
-	if len(missing) > 0 {
+	if missing = append(missing, opt.Missing()...); len(missing) > 0 {
 		return nil, fmt.Errorf("teams: missing options: %s", strings.Join(missing, ", "))
 	}
 	if opt.OpenIDMetadataURL == "" {
@@ -171,59 +130,26 @@ func New(opt Options) (*Adapter, error) {
 	if opt.ApprovalsServiceURL == "" {
 		opt.ApprovalsServiceURL = DefaultServiceURL
 	}
-	if opt.Workers <= 0 {
-		opt.Workers = channel.DefaultWorkers()
-	}
-	if opt.JobTimeout <= 0 {
-		opt.JobTimeout = channel.DefaultJobTimeout
-	}
-	if opt.Translator == nil {
-		tr, err := bot.NewTranslator()
-		if err != nil {
-			return nil, fmt.Errorf("teams: %w", err)
-		}
-		opt.Translator = tr
-	}
 	if opt.InvokeTimeout <= 0 {
 		opt.InvokeTimeout = DefaultInvokeTimeout
 	}
 	if opt.HTTPClient == nil {
 		opt.HTTPClient = &http.Client{Timeout: httpTimeout}
 	}
-	if opt.Sleep == nil {
-		opt.Sleep = Sleep
+	a := &Adapter{}
+	k, err := opt.Build("teams", classify, func(ctx context.Context, reqID string, to workflows.Person, m bot.Message) error {
+		return a.deliver(ctx, reqID, to, m, true)
+	})
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case opt.MaxRetries == 0:
-		opt.MaxRetries = defaultMaxRetries
-	case opt.MaxRetries < 0:
-		opt.MaxRetries = 0
-	}
-	a := &Adapter{opt: opt, log: opt.Logger, metrics: opt.Metrics, invokes: make(chan struct{}, opt.Workers),
-		words: channel.NewWords(opt.Translator)}
-	if a.log == nil {
-		a.log = slog.New(slog.DiscardHandler)
-	}
-	a.log = a.log.With("component", "teams")
-	if a.metrics == nil {
-		a.metrics = NopMetrics{}
-	}
+	a.opt, a.log, a.metrics, a.words = opt, k.Log, k.Metrics, k.Words
+	a.run, a.cards, a.cache = k.Run, k.Cards, k.Cache
+	a.invokes = make(chan struct{}, opt.Workers)
 	a.auth = newTokenValidator(opt.OpenIDMetadataURL, opt.AppID, opt.HTTPClient, opt.Clock, a.log)
 	a.conn = &connector{
 		http: opt.HTTPClient, tokenURL: opt.TokenURL, appID: opt.AppID, password: opt.AppPassword,
-		clock: opt.Clock, sleep: opt.Sleep, pacer: newPacer(teamsLimits()),
-		retry: &channel.Retrier{Platform: "teams", Retries: opt.MaxRetries, Sleep: opt.Sleep, Metrics: a.metrics, Log: a.log, Classify: classify},
-	}
-	a.cards = &channel.Cards{Store: opt.Store, Clock: opt.Clock, Log: a.log, Platform: "teams"}
-	a.run = channel.NewRunner(channel.Options{
-		Platform: "teams", People: opt.People, Words: a.words, Clock: opt.Clock, Log: a.log, Metrics: a.metrics,
-		Workers: opt.Workers, QueueSize: opt.QueueSize, JobTimeout: opt.JobTimeout,
-		Deliver: func(ctx context.Context, reqID string, to workflows.Person, m bot.Message) error {
-			return a.deliver(ctx, reqID, to, m, true)
-		},
-	})
-	if opt.Handler != nil {
-		a.SetHandler(opt.Handler)
+		clock: opt.Clock, sleep: opt.Sleep, pacer: newPacer(teamsLimits()), retry: k.Retry,
 	}
 	return a, nil
 }

@@ -43,7 +43,7 @@ type connector struct {
 	appID    string
 	password string
 	clock    clock.Clock
-	sleep    SleepFunc
+	sleep    channel.SleepFunc
 	retry    *channel.Retrier
 	pacer    *pacer
 

@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/rules"
 	"github.com/licensebot/licensebot/workflows"
@@ -149,19 +150,21 @@ func newEnv(t testing.TB, mod ...func(*Options)) *env {
 		TenantID:          testTenant,
 		OpenIDMetadataURL: bf.srv.URL + "/openid",
 		TokenURL:          bf.srv.URL + "/token",
-		Handler:           e.h,
-		People:            workflows.NewDirectory(testPeople),
-		Store:             e.store,
-		Clock:             clk,
-		Logger:            slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Metrics:           e.metrics,
-		Workers:           4,
 		HTTPClient:        &http.Client{Timeout: 5 * time.Second},
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			e.mu.Lock()
-			e.sleeps = append(e.sleeps, d)
-			e.mu.Unlock()
-			return ctx.Err()
+		Config: channel.Config{
+			Handler: e.h,
+			People:  workflows.NewDirectory(testPeople),
+			Store:   e.store,
+			Clock:   clk,
+			Logger:  slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Metrics: e.metrics,
+			Workers: 4,
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				e.mu.Lock()
+				e.sleeps = append(e.sleeps, d)
+				e.mu.Unlock()
+				return ctx.Err()
+			},
 		},
 	}
 	for _, f := range mod {

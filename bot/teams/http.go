@@ -3,11 +3,7 @@ package teams
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"runtime/debug"
 	"strings"
 
 	"github.com/licensebot/licensebot/bot/channel"
@@ -22,23 +18,9 @@ import (
 func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := channel.RequestID("tm-")
 	log := a.log.With("request_id", reqID)
-	defer func() {
-		// A bug in a handler must not take the process down, nor leave
-		// Teams waiting: log it and answer.
-		if v := recover(); v != nil {
-			log.ErrorContext(r.Context(), "teams handler panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			http.Error(w, "internal error", http.StatusInternalServerError)
-		}
-	}()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		log.WarnContext(r.Context(), "teams request body unreadable", "err", err)
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "bad request", http.StatusBadRequest)
+	defer channel.Recover(w, r, log, "teams handler")
+	body, ok := channel.ReadBody(w, r, maxBody, log)
+	if !ok {
 		return
 	}
 	id, err := a.auth.validate(r.Context(), r.Header.Get("Authorization"))

@@ -218,7 +218,7 @@ func (a *Adapter) rememberCard(ctx context.Context, convID, activityID string, m
 	if activityID == "" {
 		return
 	}
-	a.cachePut(ctx, cardCacheKey(convID, activityID), shownCard{Message: m, UserIDs: users}, cardTTL)
+	a.cache.Put(ctx, cardCacheKey(convID, activityID), shownCard{Message: m, UserIDs: users}, cardTTL)
 }
 
 // shownCardOf finds what the card a press or refresh came from shows:
@@ -226,7 +226,7 @@ func (a *Adapter) rememberCard(ctx context.Context, convID, activityID string, m
 // record says the viewer, or the shared conversation, sees.
 func (a *Adapter) shownCardOf(ctx context.Context, act *Activity, d actionData, email string) (shownCard, bool) {
 	var sc shownCard
-	if act.ReplyToID != "" && a.cacheGet(ctx, cardCacheKey(act.Conversation.ID, act.ReplyToID), &sc) {
+	if act.ReplyToID != "" && a.cache.Get(ctx, cardCacheKey(act.Conversation.ID, act.ReplyToID), &sc) {
 		return sc, true
 	}
 	if d.Key == "" {
@@ -240,7 +240,7 @@ func (a *Adapter) shownCardOf(ctx context.Context, act *Activity, d actionData, 
 	customer, _, _ := strings.Cut(d.Value, ":")
 	for _, o := range owners {
 		if p, ok := a.cards.Where(ctx, bot.Message{Key: d.Key, CustomerID: customer}, o); ok &&
-			a.cacheGet(ctx, cardCacheKey(p.Conversation, p.MessageID), &sc) {
+			a.cache.Get(ctx, cardCacheKey(p.Conversation, p.MessageID), &sc) {
 			return sc, true
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/store"
@@ -42,7 +41,7 @@ func (a *Adapter) identify(ctx context.Context, reqID string, act *Activity) (te
 		key = cacheUser + act.From.ID
 	}
 	var u teamsUser
-	if a.cacheGet(ctx, key, &u) && (u.Email != "" || u.UPN != "") {
+	if a.cache.Get(ctx, key, &u) && (u.Email != "" || u.UPN != "") {
 		return u, nil
 	}
 	roster := baseConversation(act.Conversation.ID)
@@ -58,7 +57,7 @@ func (a *Adapter) identify(ctx context.Context, reqID string, act *Activity) (te
 		a.log.WarnContext(ctx, "teams roster gave no e-mail nor user principal name", "request_id", reqID, "aad_object_id", act.From.AADObjectID)
 		return u, nil
 	}
-	a.cachePut(ctx, key, u, userTTL)
+	a.cache.Put(ctx, key, u, userTTL)
 	return u, nil
 }
 
@@ -179,27 +178,4 @@ func baseConversation(id string) string {
 		return id[:i]
 	}
 	return id
-}
-
-// cacheGet reads a cached value; a miss, an error or a corrupt value all
-// mean "ask again".
-func (a *Adapter) cacheGet(ctx context.Context, key string, v any) bool {
-	data, err := a.opt.Store.GetConversation(ctx, key)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			a.log.WarnContext(ctx, "teams cache unreadable", "err", err)
-		}
-		return false
-	}
-	return json.Unmarshal(data, v) == nil
-}
-
-func (a *Adapter) cachePut(ctx context.Context, key string, v any, ttl time.Duration) {
-	data, err := json.Marshal(v)
-	if err == nil {
-		err = a.opt.Store.PutConversation(ctx, key, data, ttl)
-	}
-	if err != nil {
-		a.log.WarnContext(ctx, "teams cache not written", "err", err)
-	}
 }

@@ -437,13 +437,7 @@ func escapeMarkdown(s string) string {
 }
 
 // truncate cuts s to limit characters, ending with "…" when cut.
-func truncate(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:limit-1]) + "…"
-}
+func truncate(s string, limit int) string { return channel.Truncate(s, limit) }
 
 func lowerFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)

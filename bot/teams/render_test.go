@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"github.com/licensebot/licensebot/bot/channel"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/licensebot/licensebot/bot/channel"
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/internal/chantest"

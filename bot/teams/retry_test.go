@@ -3,10 +3,11 @@ package teams
 import (
 	"context"
 	"errors"
-	"github.com/licensebot/licensebot/bot/channel"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/licensebot/licensebot/bot/channel"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -37,7 +38,7 @@ func TestRetryWait(t *testing.T) {
 		min   time.Duration
 		max   time.Duration
 	}{
-		{&apiError{Status: 429, RetryAfter: 90 * time.Second}, true, maxRetryAfter, maxRetryAfter + time.Second},
+		{&apiError{Status: 429, RetryAfter: 90 * time.Second}, true, channel.MaxRetryAfter, channel.MaxRetryAfter + time.Second},
 		{&apiError{Status: 429}, true, backoff.Base, backoff.Base * 5 / 4},
 		{&apiError{Status: 503}, true, backoff.Base, backoff.Base * 5 / 4},
 		{&apiError{Status: 404}, false, 0, 0},

@@ -135,7 +135,7 @@ func (a *Adapter) onConversationUpdate(ctx context.Context, log *slog.Logger, re
 // no longer readable then; the e-mail comes from the cache.
 func (a *Adapter) forget(ctx context.Context, log *slog.Logger, reqID string, act *Activity) {
 	var u teamsUser
-	if act.From.AADObjectID == "" || !a.cacheGet(ctx, cacheAAD+act.From.AADObjectID, &u) {
+	if act.From.AADObjectID == "" || !a.cache.Get(ctx, cacheAAD+act.From.AADObjectID, &u) {
 		log.InfoContext(ctx, "teams bot uninstalled by someone we cannot name", "aad_object_id", act.From.AADObjectID)
 		return
 	}
