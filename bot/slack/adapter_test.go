@@ -934,3 +934,25 @@ func TestStoreDownStillAnswers(t *testing.T) {
 func lookup(a *Adapter, email string) (workflows.Person, error) {
 	return a.opt.People.ByEmail(context.Background(), email)
 }
+
+// Every turn says which Slack organization it comes from: the workspace,
+// or the Enterprise Grid org for an org-wide install.
+func TestTurnsCarryTheirOrganization(t *testing.T) {
+	e := newEnv(t)
+	wantStatus(t, e.event(`{"type":"event_callback","team_id":"T1","event_id":"EvO1","event":{"type":"message","channel_type":"im","channel":"DUALICE","user":"UALICE","text":"hi","ts":"1.1"}}`), http.StatusOK)
+	wantStatus(t, e.event(`{"type":"event_callback","team_id":"T2","enterprise_id":"E1","event_id":"EvO2","authorizations":[{"enterprise_id":"E1","team_id":"T2","is_enterprise_install":true}],"event":{"type":"message","channel_type":"im","channel":"DUALICE","user":"UALICE","text":"hi","ts":"1.2"}}`), http.StatusOK)
+	form := url.Values{"command": {"/licences"}, "text": {"hi"}, "user_id": {"UALICE"}, "team_id": {"T3"}}
+	wantStatus(t, e.do("/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode()), nil), http.StatusOK)
+	wantStatus(t, e.interaction(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": "UALICE"}, "team": map[string]any{"id": "T4"},
+		"container": map[string]any{"type": "message", "channel_id": "DUALICE", "message_ts": "1.1"},
+		"actions":   []map[string]any{{"block_id": "b", "action_id": "confirm/0", "value": "d1", "action_ts": "2.2"}},
+	}), http.StatusOK)
+	var got []string
+	for _, tr := range e.h.got() {
+		got = append(got, tr.Org.Key())
+	}
+	if want := []string{"slack:t1", "slack:e1", "slack:t3", "slack:t4"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("orgs %v, want %v", got, want)
+	}
+}

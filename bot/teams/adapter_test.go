@@ -815,3 +815,15 @@ func TestRefusedConversationIsNoConversation(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A turn says which tenant it comes from.
+func TestTurnCarriesTenant(t *testing.T) {
+	e := newEnv(t)
+	if w := e.post(e.message(alice, "m1", "hello"), ""); w.Code != http.StatusOK {
+		t.Fatalf("answered %d", w.Code)
+	}
+	turns := e.h.got()
+	if len(turns) != 1 || turns[0].Org != (workflows.Org{Platform: "teams", ID: testTenant}) {
+		t.Fatalf("turns %+v", turns)
+	}
+}
