@@ -79,8 +79,8 @@ func renderBlocks(w channel.Words, m bot.Message, limit int) []slackapi.Block {
 	}
 	var fields []*slackapi.TextBlockObject
 	for _, f := range m.Fields {
-		if t := fieldText(f); t != "" {
-			fields = append(fields, mrkdwn(t))
+		if o := fieldObject(f); o != nil {
+			fields = append(fields, o)
 		}
 	}
 	for i := 0; i < len(fields); i += maxFieldsPerBlock {
@@ -88,7 +88,7 @@ func renderBlocks(w channel.Words, m bot.Message, limit int) []slackapi.Block {
 		content = append(content, slackapi.NewSectionBlock(nil, fields[i:end], nil))
 	}
 	if c := strings.TrimSpace(m.Context); c != "" {
-		content = append(content, slackapi.NewContextBlock("", mrkdwn(escTrunc(c, maxContextText))))
+		content = append(content, slackapi.NewContextBlock("", dataText(c, maxContextText)))
 	}
 	actions := actionBlocks(w, m)
 	// Keep the buttons if the content is too long: they are what the
@@ -97,6 +97,38 @@ func renderBlocks(w channel.Words, m bot.Message, limit int) []slackapi.Block {
 		content = content[:max(room, 0)]
 	}
 	return append(content, actions...)
+}
+
+// Field values and the context line are data — names, reasons and
+// justifications people typed — not prose the engine formatted. Slack
+// has no escape for its formatting marks, so data that holds one is
+// shown as plain_text: "*URGENT* ~struck~" stays as typed, never bold or
+// struck through.
+const formatMarks = "*_~`"
+
+// dataText is text as a mrkdwn object (escaped), or plain_text when it
+// holds formatting marks.
+func dataText(s string, limit int) *slackapi.TextBlockObject {
+	if strings.ContainsAny(s, formatMarks) {
+		return plain(s, limit)
+	}
+	return mrkdwn(escTrunc(s, limit))
+}
+
+// fieldObject is a field as "*Label*\nValue" in mrkdwn, or as plain
+// "Label\nValue" when the value holds formatting marks; nil when empty.
+func fieldObject(f bot.Field) *slackapi.TextBlockObject {
+	label, value := strings.TrimSpace(f.Label), strings.TrimSpace(f.Value)
+	if strings.ContainsAny(value, formatMarks) {
+		if label != "" {
+			value = label + "\n" + value
+		}
+		return plain(value, maxFieldText)
+	}
+	if t := fieldText(f); t != "" {
+		return mrkdwn(t)
+	}
+	return nil
 }
 
 // fieldText is "*Label*\nValue", escaped.

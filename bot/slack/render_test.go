@@ -275,3 +275,51 @@ func TestRejectModal(t *testing.T) {
 		t.Fatal("oversized metadata accepted")
 	}
 }
+
+// What people type and others see (a justification, a rejection reason)
+// keeps its marks: never bold, struck through or a mention.
+func TestTypedTextStaysPlain(t *testing.T) {
+	typed := "*URGENT* ~struck~ <!channel> `code` _it_"
+	m := bot.Message{Kind: bot.KindApproval, Lang: "en", Text: "Approval needed",
+		Fields:  []bot.Field{{Label: "Justification", Value: typed}, {Label: "Customer", Value: "Contoso"}},
+		Context: "Rejected by Marc: " + typed}
+	var found int
+	for _, b := range Render(testWords, m) {
+		raw := string(mustJSON(t, b))
+		var objs []slackapi.TextBlockObject
+		switch v := b.(type) {
+		case *slackapi.SectionBlock:
+			objs = append(objs, fieldsOf(v)...)
+		case *slackapi.ContextBlock:
+			for _, el := range v.ContextElements.Elements {
+				if o, ok := el.(*slackapi.TextBlockObject); ok {
+					objs = append(objs, *o)
+				}
+			}
+		}
+		for _, o := range objs {
+			if !strings.Contains(o.Text, "URGENT") {
+				continue
+			}
+			found++
+			if o.Type != slackapi.PlainTextType || !strings.Contains(o.Text, typed) {
+				t.Errorf("typed text rendered as %s %q in %s", o.Type, o.Text, raw)
+			}
+		}
+	}
+	if found != 2 {
+		t.Fatalf("typed text found in %d objects, want the field and the context", found)
+	}
+	// A value without marks keeps the usual bold label.
+	if f := fieldObject(bot.Field{Label: "Customer", Value: "Contoso"}); f.Type != slackapi.MarkdownType || f.Text != "*Customer*\nContoso" {
+		t.Fatalf("plain field rendered %+v", f)
+	}
+}
+
+func fieldsOf(s *slackapi.SectionBlock) []slackapi.TextBlockObject {
+	var out []slackapi.TextBlockObject
+	for _, f := range s.Fields {
+		out = append(out, *f)
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package teams
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -389,8 +390,27 @@ func convert(s string, markdown bool) string {
 		for strings.Contains(out, "{{") {
 			out = strings.ReplaceAll(out, "{{", "{\u200b{")
 		}
+		out = escapeBlocks(out)
 	}
 	return out
+}
+
+// blockStart matches what Teams' markdown turns into a list, a heading
+// or a quote at the start of a line: "- ", "+ ", "1. ", "2) ", "# ", ">".
+var blockStart = regexp.MustCompile(`(?m)^(\s*)([-+]|#{1,6}|\d{1,9}[.)]|>)(\s|$)`)
+
+// escapeBlocks keeps a line people typed ("- item", "# Title", "1. a")
+// from becoming a list, heading or quote: the marker is backslash-escaped.
+// Our own text never starts a line so ("• " is our bullet).
+func escapeBlocks(s string) string {
+	return blockStart.ReplaceAllStringFunc(s, func(m string) string {
+		p := blockStart.FindStringSubmatch(m)
+		marker := p[2]
+		if last := len(marker) - 1; marker[last] == '.' || marker[last] == ')' {
+			return p[1] + marker[:last] + "\\" + marker[last:] + p[3]
+		}
+		return p[1] + "\\" + marker + p[3]
+	})
 }
 
 // canOpen: a marker opens an emphasis at the start or after a space or

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -288,4 +289,38 @@ var testWords = func() channel.Words {
 func testRender(m bot.Message, o renderOptions) *card {
 	o.words = testWords
 	return render(m, o)
+}
+
+// Lines people type ("- item", "# Title", "1. first", "> quote") stay
+// text in a card: never a list, heading or quote.
+func TestTypedBlocksStayText(t *testing.T) {
+	typed := "- item\n# Title\n1. first\n> quote\n+ plus"
+	m := bot.Message{Kind: bot.KindApproval, Lang: "en", Text: "Approval needed\n- not a list",
+		Fields: []bot.Field{{Label: "Justification", Value: typed}}}
+	c := testRender(m, renderOptions{})
+	raw, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var facts []string
+	var blocks []string
+	for _, el := range c.Body {
+		for _, f := range el.Facts {
+			facts = append(facts, f.Value)
+		}
+		if el.Type == "TextBlock" {
+			blocks = append(blocks, el.Text)
+		}
+	}
+	want := `\- item` + "\n" + `\# Title` + "\n" + `1\. first` + "\n" + `\> quote` + "\n" + `\+ plus`
+	if len(facts) != 1 || facts[0] != want {
+		t.Fatalf("facts %q, want %q\n%s", facts, want, raw)
+	}
+	if !slices.Contains(blocks, `\- not a list`) {
+		t.Fatalf("text blocks %q", blocks)
+	}
+	// Our own bullets and sentences are left alone.
+	if got := md("• 12 seats - 2 removable"); got != "• 12 seats - 2 removable" {
+		t.Fatalf("md changed our bullet: %q", got)
+	}
 }
