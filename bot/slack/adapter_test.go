@@ -956,3 +956,19 @@ func TestTurnsCarryTheirOrganization(t *testing.T) {
 		t.Fatalf("orgs %v, want %v", got, want)
 	}
 }
+
+// Busy workers each keep a connection to Slack: Go's default of two idle
+// connections per host would make most calls of a large pool open a new
+// TLS connection.
+func TestDefaultClientKeepsAConnectionPerWorker(t *testing.T) {
+	for _, workers := range []int{1, 8, 64} {
+		tr := pooledTransport(workers)
+		if tr.MaxIdleConnsPerHost < workers || tr.MaxIdleConns < tr.MaxIdleConnsPerHost {
+			t.Fatalf("workers %d: %d idle per host, %d in all", workers, tr.MaxIdleConnsPerHost, tr.MaxIdleConns)
+		}
+	}
+	e := newEnv(t, func(o *Options) { o.Workers = 0 })
+	if e.a.opt.Workers != channel.DefaultWorkers() || e.a.opt.Workers < 4 {
+		t.Fatalf("default workers %d", e.a.opt.Workers)
+	}
+}
