@@ -6,14 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/licensebot/licensebot/bot/channel"
 )
 
 // Verification failures. They are logged, never shown to the caller.
@@ -33,24 +33,11 @@ type bodyHandler func(w http.ResponseWriter, r *http.Request, body []byte, reqID
 // is verified.
 func (a *Adapter) endpoint(name string, h bodyHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reqID := newRequestID("sl-")
+		reqID := channel.RequestID("sl-")
 		log := a.log.With("request_id", reqID, "endpoint", name)
-		defer func() {
-			// A bug in a handler must not take the process down, nor
-			// leave Slack waiting: log it and answer.
-			if v := recover(); v != nil {
-				log.ErrorContext(r.Context(), "slack handler panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				http.Error(w, "internal error", http.StatusInternalServerError)
-			}
-		}()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			log.WarnContext(r.Context(), "slack request body unreadable", "err", err)
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "bad request", http.StatusBadRequest)
+		defer channel.Recover(w, r, log, "slack handler")
+		body, ok := channel.ReadBody(w, r, maxBody, log)
+		if !ok {
 			return
 		}
 		if err := a.verify(r.Context(), r.Header, body); err != nil {
@@ -174,7 +161,7 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []b
 	if ok := a.onSlash(r.Context(), reqID, cmd); !ok {
 		// The body of a command's answer is shown to the person alone.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, busyBothLanguages())
+		_, _ = io.WriteString(w, a.words.Both(channel.Busy))
 		return
 	}
 	w.WriteHeader(http.StatusOK)
