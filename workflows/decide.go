@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/licensebot/licensebot/rules"
-	"github.com/licensebot/licensebot/store"
 )
 
 // CanApprove reports whether p may decide req: the routed role, or an
@@ -190,20 +189,4 @@ func (s *Service) Find(ctx context.Context, id string, customers []string) (Requ
 		return found[0], nil
 	}
 	return found[0], fmt.Errorf("request %s: %w", id, ErrAmbiguous)
-}
-
-// AttachMessage records a chat message that shows a request, so later
-// changes re-render it. It never changes the state.
-func (s *Service) AttachMessage(ctx context.Context, customerID, id string, m MessageRef) error {
-	_, err := s.update(ctx, customerID, id, false, func(req *Request) ([]store.AuditEntry, error) {
-		for i, o := range req.Messages {
-			if o.Platform == m.Platform && o.Recipient == m.Recipient && o.Conversation == m.Conversation {
-				req.Messages[i] = m
-				return nil, nil
-			}
-		}
-		req.Messages = append(req.Messages, m)
-		return nil, nil
-	})
-	return err
 }

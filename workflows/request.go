@@ -67,15 +67,6 @@ func CanMove(from, to State) bool {
 	return false
 }
 
-// MessageRef is one chat message that shows a request, so every copy can
-// be re-rendered when the request changes.
-type MessageRef struct {
-	Platform     string `json:"platform"`
-	Recipient    string `json:"recipient"`
-	Conversation string `json:"conversation"`
-	MessageID    string `json:"message_id"`
-}
-
 // Transition is one step of a request's history.
 type Transition struct {
 	From    State     `json:"from"`
@@ -157,7 +148,6 @@ type Request struct {
 	FailureParams map[string]string `json:"failure_params,omitempty"`
 	CreatedAt     time.Time         `json:"created_at"`
 	UpdatedAt     time.Time         `json:"updated_at"`
-	Messages      []MessageRef      `json:"messages,omitempty"`
 	History       []Transition      `json:"history,omitempty"`
 	// Notified counts the History entries the outbox has told everyone
 	// about: the entries after it are the request's outbox, written in the

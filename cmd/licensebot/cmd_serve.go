@@ -339,22 +339,8 @@ func (a *app) refreshRequestGauge(ctx context.Context, m *telemetry.Metrics) {
 		for _, r := range reqs {
 			counts[r.State]++
 		}
-		for _, s := range []workflows.State{workflows.StateSubmitted, workflows.StatePendingApproval, workflows.StateApproved,
-			workflows.StateExecuting, workflows.StateCompleted, workflows.StateRejected, workflows.StateWithdrawn,
-			workflows.StateExpired, workflows.StateFailed} {
+		for _, s := range workflows.States() {
 			m.Requests.WithLabelValues(c, string(s)).Set(float64(counts[s]))
 		}
-	}
-}
-
-// recordCard keeps, with the request, the id of a chat message that shows
-// it (DESIGN.md: the store is authoritative, the chat is a view).
-func recordCard(ctx context.Context, a *app, platform string, m bot.Message, conversation, id string) {
-	if m.RequestID == "" || m.CustomerID == "" {
-		return
-	}
-	ref := workflows.MessageRef{Platform: platform, Recipient: m.To, Conversation: conversation, MessageID: id}
-	if err := a.svc.AttachMessage(ctx, m.CustomerID, m.RequestID, ref); err != nil {
-		a.log.WarnContext(ctx, "record card", "request_id", m.RequestID, "customer_id", m.CustomerID, "err", err)
 	}
 }
