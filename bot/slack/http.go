@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"fmt"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -24,6 +25,10 @@ var (
 	errStale         = errors.New("timestamp outside the 5 minute window")
 	errBadSignature  = errors.New("signature mismatch")
 	errReplayed      = errors.New("signature already seen (replay)")
+	// errReplayUnknown: the signature is good but whether it was seen
+	// before cannot be checked (the store is down). Answered 503, so
+	// Slack retries later, never processed on faith.
+	errReplayUnknown = errors.New("replay check unavailable")
 )
 
 type bodyHandler func(w http.ResponseWriter, r *http.Request, body []byte, reqID string)
@@ -40,7 +45,12 @@ func (a *Adapter) endpoint(name string, h bodyHandler) http.Handler {
 		if !ok {
 			return
 		}
-		if err := a.verify(r.Context(), r.Header, body); err != nil {
+		if err := a.verify(r.Context(), r.Header, body); errors.Is(err, errReplayUnknown) {
+			log.WarnContext(r.Context(), "slack request deferred: the replay check is unavailable", "err", err)
+			a.metrics.Dropped("store_unavailable")
+			http.Error(w, "try again later", http.StatusServiceUnavailable)
+			return
+		} else if err != nil {
 			log.WarnContext(r.Context(), "slack request rejected", "reason", err.Error(), "remote", r.RemoteAddr)
 			a.metrics.Dropped("unauthorized")
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -96,11 +106,10 @@ func (a *Adapter) verify(ctx context.Context, h http.Header, body []byte) error 
 	// re-cased signature must not pass as a new request.
 	won, err := a.opt.Store.Claim(ctx, "slack:sig:"+hex.EncodeToString(got), seenTTL)
 	if err != nil {
-		// The signature and window held; with the store down the turn
-		// cannot do anything anyway, so let it through (the engine will
-		// say the storage is unavailable) rather than fail closed.
-		a.log.WarnContext(ctx, "slack replay check unavailable", "err", err)
-		return nil
+		// The signature and window held, but a replay cannot be told
+		// from a first delivery: failing open would let a captured
+		// request through twice. Slack retries a 503 later.
+		return fmt.Errorf("%w: %w", errReplayUnknown, err)
 	}
 	if !won {
 		return errReplayed
