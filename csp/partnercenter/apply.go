@@ -83,104 +83,141 @@ type decision struct {
 	mutate func(raw map[string]any)
 }
 
+// decide looks at the subscription as just read and decides what to
+// write, one step per kind of change.
 func (a *applier) decide(w subscription, s csp.Subscription) (decision, error) {
-	op, now := a.op, a.c.clock.Now()
-	requireActive := func() error {
-		if s.Status != csp.StatusActive {
-			return refuse(CodeNotActive, "subscription %s is %s", s.ID, s.Status)
-		}
-		return nil
-	}
-	switch op.Kind {
+	switch a.op.Kind {
 	case csp.ChangeAddSeats, csp.ChangeRemoveSeats:
-		if err := requireActive(); err != nil {
-			return decision{}, err
-		}
-		if s.Quantity == op.Quantity {
-			return decision{done: true}, nil
-		}
-		if s.Quantity != op.FromQuantity {
-			return decision{}, fmt.Errorf("subscription %s has %d seats, the request was made on %d: %w",
-				s.ID, s.Quantity, op.FromQuantity, csp.ErrConflict)
-		}
-		if op.Kind == csp.ChangeAddSeats && op.Quantity < s.Quantity {
-			return decision{}, refuse(CodeNotAnIncrease, "subscription %s has %d seats; %d is a removal", s.ID, s.Quantity, op.Quantity)
-		}
-		if op.Kind == csp.ChangeRemoveSeats {
-			if op.Quantity > s.Quantity {
-				return decision{}, refuse(CodeNotADecrease, "subscription %s has %d seats; %d is an addition", s.ID, s.Quantity, op.Quantity)
-			}
-			if removable := s.RemovableAt(now); s.Quantity-op.Quantity > removable {
-				return decision{}, refuse(CodeRemovalWindowClosed, "only %d of the %d seats of %s are still inside their removal window (refundableQuantity); %d cannot be removed before the term ends",
-					removable, s.Quantity, s.ID, s.Quantity-op.Quantity)
-			}
-		}
-		if s.HasScheduledRenewal() {
-			a.log.Warn("this mid-term change makes Partner Center delete the scheduled next-term instructions",
-				"renewal_quantity", s.RenewalQuantity())
-		}
-		q := op.Quantity
-		return decision{mutate: func(raw map[string]any) { raw["quantity"] = q }}, nil
+		return a.decideSeats(s)
 	case csp.ChangeAutoRenewOn, csp.ChangeAutoRenewOff:
-		if err := requireActive(); err != nil {
-			return decision{}, err
-		}
-		on := *op.AutoRenew
-		if s.AutoRenew == on {
-			return decision{done: true}, nil
-		}
-		return decision{mutate: func(raw map[string]any) { raw["autoRenewEnabled"] = on }}, nil
+		return a.decideAutoRenew(s)
 	case csp.ChangeSetRenewalQuantity:
-		if err := requireActive(); err != nil {
-			return decision{}, err
-		}
-		if s.RenewalQuantity() == op.Quantity {
-			return decision{done: true}, nil
-		}
-		if !s.AutoRenew {
-			return decision{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to schedule its renewal", s.ID)
-		}
-		in := a.instructions(w, s)
-		in.Quantity = op.Quantity
-		clear := op.Quantity == s.Quantity && in.CustomTermEndDate == "" && sameProduct(in, w)
-		return decision{mutate: func(raw map[string]any) {
-			if clear {
-				raw["scheduledNextTermInstructions"] = nil
-				return
-			}
-			raw["scheduledNextTermInstructions"] = in
-		}}, nil
+		return a.decideRenewalQuantity(w, s)
 	case csp.ChangeAlignEndDate:
-		if err := requireActive(); err != nil {
-			return decision{}, err
-		}
-		want := csp.StartOfDay(*op.CustomTermEnd, a.c.loc)
-		if r := s.Renewal; r != nil && r.CustomTermEnd != nil && r.CustomTermEnd.Equal(want) {
-			return decision{done: true}, nil
-		}
-		if !s.AutoRenew {
-			return decision{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to align its end date", s.ID)
-		}
-		in := a.instructions(w, s)
-		in.CustomTermEndDate = a.c.wireLastDay(want)
-		return decision{mutate: func(raw map[string]any) { raw["scheduledNextTermInstructions"] = in }}, nil
+		return a.decideEndDate(w, s)
 	case csp.ChangeCancel:
-		if s.Status == csp.StatusCancelled {
-			return decision{done: true}, nil
-		}
-		if err := requireActive(); err != nil {
+		return a.decideCancel(s)
+	}
+	return decision{}, fmt.Errorf("operation: unknown kind %q", a.op.Kind)
+}
+
+func requireActive(s csp.Subscription) error {
+	if s.Status != csp.StatusActive {
+		return refuse(CodeNotActive, "subscription %s is %s", s.ID, s.Status)
+	}
+	return nil
+}
+
+// decideSeats: quantity = op.Quantity, only from the quantity the request
+// was made on, and a removal only of seats still inside their window.
+func (a *applier) decideSeats(s csp.Subscription) (decision, error) {
+	op := a.op
+	if err := requireActive(s); err != nil {
+		return decision{}, err
+	}
+	if s.Quantity == op.Quantity {
+		return decision{done: true}, nil
+	}
+	if s.Quantity != op.FromQuantity {
+		return decision{}, fmt.Errorf("subscription %s has %d seats, the request was made on %d: %w",
+			s.ID, s.Quantity, op.FromQuantity, csp.ErrConflict)
+	}
+	if op.Kind == csp.ChangeAddSeats && op.Quantity < s.Quantity {
+		return decision{}, refuse(CodeNotAnIncrease, "subscription %s has %d seats; %d is a removal", s.ID, s.Quantity, op.Quantity)
+	}
+	if op.Kind == csp.ChangeRemoveSeats {
+		if err := a.checkRemoval(s); err != nil {
 			return decision{}, err
 		}
-		if s.CancellationAllowedUntil == nil || !now.Before(*s.CancellationAllowedUntil) {
-			until := "it has no cancellation window now"
-			if s.CancellationAllowedUntil != nil {
-				until = "its cancellation window closed on " + s.CancellationAllowedUntil.Format(time.RFC3339)
-			}
-			return decision{}, refuse(CodeCancellationWindowClosed, "subscription %s cannot be cancelled: %s; turn auto-renew off to end it at the end of its term", s.ID, until)
-		}
-		return decision{mutate: func(raw map[string]any) { raw["status"] = "deleted" }}, nil
 	}
-	return decision{}, fmt.Errorf("operation: unknown kind %q", op.Kind)
+	if s.HasScheduledRenewal() {
+		a.log.Warn("this mid-term change makes Partner Center delete the scheduled next-term instructions",
+			"renewal_quantity", s.RenewalQuantity())
+	}
+	q := op.Quantity
+	return decision{mutate: func(raw map[string]any) { raw["quantity"] = q }}, nil
+}
+
+// checkRemoval refuses a removal that is an addition or that takes seats
+// whose removal window (refundableQuantity) has closed.
+func (a *applier) checkRemoval(s csp.Subscription) error {
+	op := a.op
+	if op.Quantity > s.Quantity {
+		return refuse(CodeNotADecrease, "subscription %s has %d seats; %d is an addition", s.ID, s.Quantity, op.Quantity)
+	}
+	if removable := s.RemovableAt(a.c.clock.Now()); s.Quantity-op.Quantity > removable {
+		return refuse(CodeRemovalWindowClosed, "only %d of the %d seats of %s are still inside their removal window (refundableQuantity); %d cannot be removed before the term ends",
+			removable, s.Quantity, s.ID, s.Quantity-op.Quantity)
+	}
+	return nil
+}
+
+// decideAutoRenew: autoRenewEnabled = *op.AutoRenew.
+func (a *applier) decideAutoRenew(s csp.Subscription) (decision, error) {
+	if err := requireActive(s); err != nil {
+		return decision{}, err
+	}
+	on := *a.op.AutoRenew
+	if s.AutoRenew == on {
+		return decision{done: true}, nil
+	}
+	return decision{mutate: func(raw map[string]any) { raw["autoRenewEnabled"] = on }}, nil
+}
+
+// decideRenewalQuantity: scheduledNextTermInstructions.quantity, or no
+// instructions at all when they would only repeat the current term.
+func (a *applier) decideRenewalQuantity(w subscription, s csp.Subscription) (decision, error) {
+	op := a.op
+	if err := requireActive(s); err != nil {
+		return decision{}, err
+	}
+	if s.RenewalQuantity() == op.Quantity {
+		return decision{done: true}, nil
+	}
+	if !s.AutoRenew {
+		return decision{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to schedule its renewal", s.ID)
+	}
+	in := a.instructions(w, s)
+	in.Quantity = op.Quantity
+	if op.Quantity == s.Quantity && in.CustomTermEndDate == "" && sameProduct(in, w) {
+		return decision{mutate: func(raw map[string]any) { raw["scheduledNextTermInstructions"] = nil }}, nil
+	}
+	return decision{mutate: func(raw map[string]any) { raw["scheduledNextTermInstructions"] = in }}, nil
+}
+
+// decideEndDate: scheduledNextTermInstructions.customTermEndDate.
+func (a *applier) decideEndDate(w subscription, s csp.Subscription) (decision, error) {
+	if err := requireActive(s); err != nil {
+		return decision{}, err
+	}
+	want := csp.StartOfDay(*a.op.CustomTermEnd, a.c.loc)
+	if r := s.Renewal; r != nil && r.CustomTermEnd != nil && r.CustomTermEnd.Equal(want) {
+		return decision{done: true}, nil
+	}
+	if !s.AutoRenew {
+		return decision{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to align its end date", s.ID)
+	}
+	in := a.instructions(w, s)
+	in.CustomTermEndDate = a.c.wireLastDay(want)
+	return decision{mutate: func(raw map[string]any) { raw["scheduledNextTermInstructions"] = in }}, nil
+}
+
+// decideCancel: status "deleted", inside cancellationAllowedUntilDate.
+func (a *applier) decideCancel(s csp.Subscription) (decision, error) {
+	if s.Status == csp.StatusCancelled {
+		return decision{done: true}, nil
+	}
+	if err := requireActive(s); err != nil {
+		return decision{}, err
+	}
+	if until := s.CancellationAllowedUntil; until == nil || !a.c.clock.Now().Before(*until) {
+		why := "it has no cancellation window now"
+		if until != nil {
+			why = "its cancellation window closed on " + until.Format(time.RFC3339)
+		}
+		return decision{}, refuse(CodeCancellationWindowClosed, "subscription %s cannot be cancelled: %s; turn auto-renew off to end it at the end of its term", s.ID, why)
+	}
+	return decision{mutate: func(raw map[string]any) { raw["status"] = "deleted" }}, nil
 }
 
 // instructions returns the scheduled instructions to write: the current
