@@ -304,52 +304,84 @@ func (a *applier) patch(ctx context.Context) (csp.Result, error) {
 
 // upgrade sends one transition and follows its operation.
 func (a *applier) upgrade(ctx context.Context) (csp.Result, error) {
-	op := a.op
-	src, err := a.c.Subscription(ctx, a.customerID, op.SubscriptionID)
+	src, err := a.c.Subscription(ctx, a.customerID, a.op.SubscriptionID)
 	if err != nil {
 		return csp.Result{}, err
 	}
-	if op.FromQuantity > 0 && src.Quantity == op.FromQuantity-op.Quantity && src.Quantity != op.FromQuantity {
+	if a.upgradeShows(src) {
 		a.log.InfoContext(ctx, "already applied, nothing sent")
-		return csp.Result{Subscription: src, AlreadyApplied: true, Target: a.readTarget(ctx, op.TargetSubscriptionID)}, nil
+		return csp.Result{Subscription: src, AlreadyApplied: true, Target: a.readTarget(ctx, a.op.TargetSubscriptionID)}, nil
 	}
-	if src.Status != csp.StatusActive {
-		return csp.Result{}, refuse(CodeNotActive, "subscription %s is %s", src.ID, src.Status)
+	if err := a.checkUpgradeSource(src); err != nil {
+		return csp.Result{}, err
+	}
+	pick, err := a.pickTransition(ctx, src)
+	if err != nil {
+		return csp.Result{}, err
+	}
+	rec, outcome, err := a.sendTransition(ctx, src, pick)
+	if err != nil {
+		return csp.Result{Subscription: src, Receipt: rec}, err
+	}
+	outcome = a.followTransition(ctx, rec.OrderID, outcome)
+	return a.upgradeResult(ctx, src, rec, outcome)
+}
+
+// upgradeShows: the source already has the seats the upgrade leaves it.
+func (a *applier) upgradeShows(src csp.Subscription) bool {
+	op := a.op
+	return op.FromQuantity > 0 && src.Quantity == op.FromQuantity-op.Quantity && src.Quantity != op.FromQuantity
+}
+
+// checkUpgradeSource refuses an upgrade the source line cannot give.
+func (a *applier) checkUpgradeSource(src csp.Subscription) error {
+	op := a.op
+	if err := requireActive(src); err != nil {
+		return err
 	}
 	if op.FromQuantity > 0 && src.Quantity != op.FromQuantity {
-		return csp.Result{}, fmt.Errorf("subscription %s has %d seats, the request was made on %d: %w",
+		return fmt.Errorf("subscription %s has %d seats, the request was made on %d: %w",
 			src.ID, src.Quantity, op.FromQuantity, csp.ErrConflict)
 	}
 	if op.Quantity > src.Quantity {
-		return csp.Result{}, refuse(CodeUpgradeQuantity, "subscription %s has %d seats, cannot upgrade %d", src.ID, src.Quantity, op.Quantity)
+		return refuse(CodeUpgradeQuantity, "subscription %s has %d seats, cannot upgrade %d", src.ID, src.Quantity, op.Quantity)
 	}
+	return nil
+}
+
+// pickTransition finds the eligible transition to the target offer (and
+// line); without one it refuses with Partner Center's reasons.
+func (a *applier) pickTransition(ctx context.Context, src csp.Subscription) (Eligibility, error) {
+	op := a.op
 	es, err := a.c.TransitionEligibilities(ctx, a.customerID, src.ID)
 	if err != nil {
-		return csp.Result{}, err
+		return Eligibility{}, err
 	}
-	var pick *Eligibility
 	var why []string
-	for i, e := range es {
+	for _, e := range es {
 		if e.OfferID != op.TargetOfferID || e.TargetSubscriptionID != op.TargetSubscriptionID {
 			continue
 		}
 		if e.Eligible {
-			pick = &es[i]
-			break
+			return e, nil
 		}
 		why = append(why, e.Reasons...)
 	}
-	if pick == nil {
-		into := "a new line"
-		if op.TargetSubscriptionID != "" {
-			into = "subscription " + op.TargetSubscriptionID
-		}
-		reason := "Partner Center lists no such transition"
-		if len(why) > 0 {
-			reason = "Partner Center says: " + strings.Join(why, "; ")
-		}
-		return csp.Result{}, refuse(CodeUpgradeNotEligible, "%s cannot be upgraded to %q into %s: %s", src.ID, op.TargetOfferID, into, reason)
+	into := "a new line"
+	if op.TargetSubscriptionID != "" {
+		into = "subscription " + op.TargetSubscriptionID
 	}
+	reason := "Partner Center lists no such transition"
+	if len(why) > 0 {
+		reason = "Partner Center says: " + strings.Join(why, "; ")
+	}
+	return Eligibility{}, refuse(CodeUpgradeNotEligible, "%s cannot be upgraded to %q into %s: %s", src.ID, op.TargetOfferID, into, reason)
+}
+
+// sendTransition POSTs the transition, once. The receipt names its
+// operation id and where to follow it.
+func (a *applier) sendTransition(ctx context.Context, src csp.Subscription, pick Eligibility) (csp.Receipt, csp.Outcome, error) {
+	op := a.op
 	body := map[string]any{
 		"toCatalogItemId": pick.CatalogItemID, "quantity": op.Quantity, "transitionType": pick.TransitionType,
 		"termDuration": string(src.Term), "billingCycle": string(src.Billing),
@@ -362,32 +394,43 @@ func (a *applier) upgrade(ctx context.Context) (csp.Result, error) {
 		requestID: op.Key, once: true, log: a.log}, &t)
 	rec := resp.receipt(a.c.clock.Now())
 	if err != nil {
-		return csp.Result{Subscription: src, Receipt: rec}, err
+		return rec, "", err
 	}
 	rec.OrderID = t.opID()
 	if rec.OrderID != "" {
 		rec.Location = a.path() + "/transitions?operationId=" + url.QueryEscape(rec.OrderID)
 	}
 	a.log.InfoContext(ctx, "partner center accepted the transition", "operation_id", rec.OrderID, "status", t.Status)
-	outcome := transitionOutcome(t.Status)
-	for i := 0; outcome == csp.ObservedPending && rec.OrderID != "" && i < a.c.polls; i++ {
+	return rec, transitionOutcome(t.Status), nil
+}
+
+// followTransition reads the operation's status until it ends or the
+// polls run out.
+func (a *applier) followTransition(ctx context.Context, operationID string, outcome csp.Outcome) csp.Outcome {
+	for i := 0; outcome == csp.ObservedPending && operationID != "" && i < a.c.polls; i++ {
 		if err := a.c.sleep(ctx, a.c.interval); err != nil {
 			break
 		}
-		got, err := a.c.transitionStatus(ctx, a.customerID, op.SubscriptionID, rec.OrderID)
+		got, err := a.c.transitionStatus(ctx, a.customerID, a.op.SubscriptionID, operationID)
 		if err != nil {
 			a.log.WarnContext(ctx, "could not read the transition's status", "err", err)
 			continue
 		}
 		outcome = transitionOutcome(got.Status)
 	}
-	after, err := a.c.Subscription(ctx, a.customerID, op.SubscriptionID)
+	return outcome
+}
+
+// upgradeResult reads the lines again and reports the outcome: done,
+// failed by Partner Center, or left pending.
+func (a *applier) upgradeResult(ctx context.Context, src csp.Subscription, rec csp.Receipt, outcome csp.Outcome) (csp.Result, error) {
+	after, err := a.c.Subscription(ctx, a.customerID, a.op.SubscriptionID)
 	if err != nil {
 		after = src
 	}
 	switch outcome {
 	case csp.ObservedDone:
-		return csp.Result{Subscription: after, Target: a.readTarget(ctx, op.TargetSubscriptionID), Receipt: rec}, nil
+		return csp.Result{Subscription: after, Target: a.readTarget(ctx, a.op.TargetSubscriptionID), Receipt: rec}, nil
 	case csp.ObservedNotDone:
 		return csp.Result{Subscription: after, Receipt: rec}, refuse(CodePortalRefused, "Partner Center accepted the upgrade of %s and then failed it (operation %s)", src.ID, rec.OrderID)
 	}
