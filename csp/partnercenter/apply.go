@@ -271,7 +271,7 @@ func (a *applier) patch(ctx context.Context) (csp.Result, error) {
 		d.mutate(raw)
 		var out map[string]any
 		resp, err := a.c.do(ctx, request{method: http.MethodPatch, path: a.path(), body: raw, ifMatch: w.Attributes.Etag,
-			requestID: a.op.Key, log: a.log}, &out)
+			requestID: a.roundRequestID(round), log: a.log}, &out)
 		rec = resp.receipt(a.c.clock.Now())
 		if errors.Is(err, errPrecondition) {
 			a.log.InfoContext(ctx, "etag changed since the read (412); reading again and deciding again", "round", round)
@@ -300,6 +300,17 @@ func (a *applier) patch(ctx context.Context) (csp.Result, error) {
 		return csp.Result{Subscription: after, Receipt: rec, Pending: true}, nil
 	}
 	return csp.Result{Receipt: rec}, fmt.Errorf("subscription %s changed on every one of %d tries: %w", a.op.SubscriptionID, maxRounds, csp.ErrConflict)
+}
+
+// roundRequestID is the MS-RequestId of the PATCH of one round: the
+// operation key's on the first, a new one after each 412, since Partner
+// Center answers a repeated MS-RequestId with its first answer, and a
+// write decided again on a new etag is a new call.
+func (a *applier) roundRequestID(round int) string {
+	if round == 1 {
+		return requestID(a.op.Key)
+	}
+	return requestID(fmt.Sprintf("%s/after-412/%d", a.op.Key, round))
 }
 
 // upgrade sends one transition and follows its operation.
@@ -391,7 +402,7 @@ func (a *applier) sendTransition(ctx context.Context, src csp.Subscription, pick
 	}
 	var t transition
 	resp, err := a.c.do(ctx, request{method: http.MethodPost, path: a.path() + "/transitions", body: body,
-		requestID: op.Key, once: true, log: a.log}, &t)
+		requestID: requestID(op.Key), once: true, log: a.log}, &t)
 	rec := resp.receipt(a.c.clock.Now())
 	if err != nil {
 		return rec, "", err

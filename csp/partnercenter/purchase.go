@@ -128,7 +128,7 @@ func (c *Client) purchaseEnd(ctx context.Context, customerID string, po Purchase
 func (c *Client) createCart(ctx context.Context, customerID string, li cartLineItem, key string, log *slog.Logger) (string, error) {
 	var ct cart
 	if _, err := c.do(ctx, request{method: http.MethodPost, path: cartsPath(customerID), body: cart{LineItems: []cartLineItem{li}},
-		requestID: key, log: log}, &ct); err != nil {
+		requestID: requestID(key), log: log}, &ct); err != nil {
 		return "", fmt.Errorf("partnercenter: create cart: %w", err)
 	}
 	for _, l := range ct.LineItems {
@@ -148,7 +148,7 @@ func (c *Client) createCart(ctx context.Context, customerID string, li cartLineI
 func (c *Client) checkout(ctx context.Context, customerID, cartID, key string, log *slog.Logger) (order, csp.Receipt, error) {
 	var out checkoutResult
 	resp, err := c.do(ctx, request{method: http.MethodPost, path: cartsPath(customerID) + "/" + url.PathEscape(cartID) + "/checkout",
-		requestID: key, once: true, log: log}, &out)
+		requestID: requestID(key), once: true, log: log}, &out)
 	rec := resp.receipt(c.clock.Now())
 	rec.Location = cartsPath(customerID) + "/" + cartID
 	if err != nil {

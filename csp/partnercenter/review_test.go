@@ -1,0 +1,60 @@
+package partnercenter
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/licensebot/licensebot/csp"
+)
+
+// The workflow's operation keys are "op-" and hex; Partner Center wants a
+// GUID in MS-RequestId, the same on every retry of the call.
+func TestWorkflowKeysBecomeOneGUIDPerCall(t *testing.T) {
+	e := setup(t)
+	e.f.fault("patch", fault{drop: true, afterApply: true})
+	k := "op-00112233445566778899aabbccddeeff"
+	res, err := e.c.Apply(context.Background(), custID, csp.Operation{Key: k, Kind: csp.ChangeAddSeats, SubscriptionID: "s1", FromQuantity: 12, Quantity: 13})
+	if err != nil || res.Subscription.Quantity != 13 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	ps := e.f.requests(http.MethodPatch, "")
+	if len(ps) != 2 {
+		t.Fatalf("%d PATCHes, want the send and its retry", len(ps))
+	}
+	id := ps[0].Header.Get("MS-RequestId")
+	if !uuidRE.MatchString(id) || ps[1].Header.Get("MS-RequestId") != id {
+		t.Errorf("MS-RequestId %q then %q: want one GUID for both", id, ps[1].Header.Get("MS-RequestId"))
+	}
+	if e.f.sub("s1").Qty != 13 {
+		t.Errorf("quantity %d: applied more than once", e.f.sub("s1").Qty)
+	}
+	if got := requestID(k); got != id {
+		t.Errorf("the id is not derived from the key alone: %s, %s", got, id)
+	}
+	if requestID("op-other") == id {
+		t.Error("two keys gave one MS-RequestId")
+	}
+}
+
+// A 412 is an answer: Partner Center replays it for the same
+// MS-RequestId, so the write decided again on the new etag is a new call.
+func TestWriteDecidedAgainAfter412HasItsOwnRequestID(t *testing.T) {
+	e := setup(t)
+	e.f.mu.Lock()
+	e.f.beforePatch = func(s *fakeSub) { e.f.bump(s) }
+	e.f.mu.Unlock()
+	k := key()
+	res, err := e.c.Apply(context.Background(), custID, csp.Operation{Key: k, Kind: csp.ChangeAutoRenewOff, SubscriptionID: "s1", AutoRenew: ptr(false)})
+	if err != nil || res.Subscription.AutoRenew {
+		t.Fatalf("%+v %v", res, err)
+	}
+	ps := e.f.requests(http.MethodPatch, "")
+	if len(ps) != 2 {
+		t.Fatalf("%d PATCHes, want the 412 and the write on the new etag", len(ps))
+	}
+	first, second := ps[0].Header.Get("MS-RequestId"), ps[1].Header.Get("MS-RequestId")
+	if first != k || second == k || !uuidRE.MatchString(second) {
+		t.Errorf("MS-RequestId %q then %q: want the key, then another GUID", first, second)
+	}
+}
