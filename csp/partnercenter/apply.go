@@ -25,7 +25,9 @@ const maxRounds = 3
 //     instructions are cleared when the target is the current quantity
 //     and nothing else is scheduled)
 //   - align_end_date: scheduledNextTermInstructions.customTermEndDate
-//   - cancel: status "deleted", inside cancellationAllowedUntilDate
+//   - cancel: status "deleted", inside cancellationAllowedUntilDate; sent
+//     once (Capabilities says send-once): after a 5xx or a lost answer
+//     it is observed, not sent again
 //   - upgrade: POST …/transitions, then its operation is followed
 //
 // A 412 means the subscription changed since it was read: Apply reads it
@@ -271,7 +273,7 @@ func (a *applier) patch(ctx context.Context) (csp.Result, error) {
 		d.mutate(raw)
 		var out map[string]any
 		resp, err := a.c.do(ctx, request{method: http.MethodPatch, path: a.path(), body: raw, ifMatch: w.Attributes.Etag,
-			requestID: a.roundRequestID(round), log: a.log}, &out)
+			requestID: a.roundRequestID(round), once: a.op.Kind == csp.ChangeCancel, log: a.log}, &out)
 		rec = resp.receipt(a.c.clock.Now())
 		if errors.Is(err, errPrecondition) {
 			a.log.InfoContext(ctx, "etag changed since the read (412); reading again and deciding again", "round", round)

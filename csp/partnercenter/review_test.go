@@ -2,6 +2,7 @@ package partnercenter
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 
@@ -56,5 +57,38 @@ func TestWriteDecidedAgainAfter412HasItsOwnRequestID(t *testing.T) {
 	first, second := ps[0].Header.Get("MS-RequestId"), ps[1].Header.Get("MS-RequestId")
 	if first != k || second == k || !uuidRE.MatchString(second) {
 		t.Errorf("MS-RequestId %q then %q: want the key, then another GUID", first, second)
+	}
+}
+
+// Cancelling is send-once (Capabilities): after a 5xx or a lost answer it
+// is observed, never sent again.
+func TestCancelIsSentOnce(t *testing.T) {
+	for name, f := range map[string]fault{"5xx": {status: 503}, "no answer": {drop: true, afterApply: true}} {
+		t.Run(name, func(t *testing.T) {
+			e := setup(t)
+			e.f.fault("patch", f)
+			op := csp.Operation{Key: key(), Kind: csp.ChangeCancel, SubscriptionID: "s1"}
+			res, err := e.c.Apply(context.Background(), custID, op)
+			if !errors.Is(err, csp.ErrUnavailable) {
+				t.Fatalf("want unavailable (outcome unknown), got %v", err)
+			}
+			if n := len(e.f.requests(http.MethodPatch, "")); n != 1 {
+				t.Fatalf("a send-once cancellation was sent %d times", n)
+			}
+			if res.Receipt.CorrelationID == "" {
+				t.Errorf("no receipt to observe from: %+v", res.Receipt)
+			}
+			obs, err := e.c.Observe(context.Background(), custID, op, res.Receipt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := csp.ObservedUnknown
+			if f.afterApply {
+				want = csp.ObservedDone
+			}
+			if obs.Outcome != want {
+				t.Errorf("observed %s, want %s", obs.Outcome, want)
+			}
+		})
 	}
 }
