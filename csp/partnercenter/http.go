@@ -179,7 +179,7 @@ func (k *call) run(ctx context.Context, out any) (response, error) {
 			break
 		}
 		if err := k.c.wait(ctx, try, v.wait); err != nil {
-			return k.resp, fmt.Errorf("%s: %w", k.what, err)
+			return k.resp, k.interrupted(err)
 		}
 		try++
 	}
@@ -190,6 +190,9 @@ func (k *call) run(ctx context.Context, out any) (response, error) {
 func (k *call) exchange(ctx context.Context, try int, out any) verdict {
 	cred, tok, err := k.c.auth.token(ctx, k.mode)
 	if err != nil {
+		if ctx.Err() != nil {
+			return done(k.interrupted(ctx.Err()))
+		}
 		return done(err)
 	}
 	cid := newUUID()
@@ -251,7 +254,7 @@ func (k *call) newRequest(ctx context.Context, tok, correlationID string) (*http
 // may have reached Partner Center.
 func (k *call) notAnswered(ctx context.Context, log *slog.Logger, err error) verdict {
 	if ctx.Err() != nil {
-		return done(fmt.Errorf("%s: %w", k.what, ctx.Err()))
+		return done(k.interrupted(ctx.Err()))
 	}
 	log.WarnContext(ctx, "partner center call failed", "err", err)
 	if k.r.once {
@@ -260,6 +263,17 @@ func (k *call) notAnswered(ctx context.Context, log *slog.Logger, err error) ver
 		return done(unknownOutcome(err))
 	}
 	return retry(err, 0)
+}
+
+// interrupted is the error when the caller's context ends the call. A
+// write already sent may have taken effect: its outcome is unknown
+// (csp.ErrUnavailable), so the caller reads or observes before deciding
+// anything, and never records it as failed.
+func (k *call) interrupted(err error) error {
+	if k.r.method != http.MethodGet && k.sent > 0 {
+		return fmt.Errorf("%s: %w (sent, outcome unknown): %w", k.what, err, csp.ErrUnavailable)
+	}
+	return fmt.Errorf("%s: %w", k.what, err)
 }
 
 // unknownOutcome is the error of a send-once call that may have taken

@@ -3,7 +3,9 @@ package partnercenter
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/licensebot/licensebot/csp"
@@ -90,5 +92,65 @@ func TestCancelIsSentOnce(t *testing.T) {
 				t.Errorf("observed %s, want %s", obs.Outcome, want)
 			}
 		})
+	}
+}
+
+// interrupt lets a matching request reach the fake, then ends the
+// caller's context before the answer is read, like a deadline that
+// expires while Partner Center is answering.
+type interrupt struct {
+	base   http.RoundTripper
+	match  func(*http.Request) bool
+	cancel context.CancelFunc
+}
+
+func (i *interrupt) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !i.match(r) {
+		return i.base.RoundTrip(r)
+	}
+	resp, err := i.base.RoundTrip(r.WithContext(context.WithoutCancel(r.Context())))
+	if err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	i.cancel()
+	return nil, context.Canceled
+}
+
+// A write cut off by the caller's deadline may have taken effect: it is
+// "outcome unknown" (csp.ErrUnavailable), so the workflow observes it,
+// not "failed", which a person would answer by asking again.
+func TestWriteInterruptedByTheContextHasAnUnknownOutcome(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := setup(t, func(o *Options) {
+		o.HTTPClient = &http.Client{Transport: &interrupt{base: o.HTTPClient.Transport, cancel: cancel,
+			match: func(r *http.Request) bool {
+				return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/transitions")
+			}}}
+	})
+	op := csp.Operation{Key: key(), Kind: csp.ChangeUpgrade, SubscriptionID: "s2", FromQuantity: 25, Quantity: 5, TargetOfferID: "o365-e3"}
+	res, err := e.c.Apply(ctx, custID, op)
+	if !errors.Is(err, csp.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("want unavailable and canceled, got %v", err)
+	}
+	if n := len(e.f.requests(http.MethodPost, "/transitions")); n != 1 {
+		t.Fatalf("transition sent %d times", n)
+	}
+	res.Receipt.At = e.clk.Now()
+	obs, err := e.c.Observe(context.Background(), custID, op, res.Receipt)
+	if err != nil || obs.Outcome == csp.ObservedNotDone {
+		t.Errorf("observe %+v %v: the transition was made", obs, err)
+	}
+	// A read cut off the same way is only cancelled: nothing was written.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	e2 := setup(t, func(o *Options) {
+		o.HTTPClient = &http.Client{Transport: &interrupt{base: o.HTTPClient.Transport, cancel: cancel2,
+			match: func(r *http.Request) bool { return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/s1") }}}
+	})
+	_, err = e2.c.Subscription(ctx2, custID, "s1")
+	if !errors.Is(err, context.Canceled) || errors.Is(err, csp.ErrUnavailable) {
+		t.Errorf("interrupted read: %v", err)
 	}
 }
