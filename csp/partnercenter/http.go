@@ -324,10 +324,17 @@ func (k *call) decode(a answer, out any) error {
 	if out == nil || a.status == http.StatusNoContent || len(bytes.TrimSpace(a.body)) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(a.body, out); err != nil {
-		return fmt.Errorf("%s: decode answer: %w", k.what, err)
+	err := json.Unmarshal(a.body, out)
+	switch {
+	case err == nil:
+		return nil
+	case k.r.method != http.MethodGet:
+		// Partner Center accepted the write; only its answer is
+		// unreadable. "Failed" would be wrong: the caller reads or
+		// observes what became of it.
+		return fmt.Errorf("%s: accepted (%s) but the answer is unreadable: %w: %w", k.what, a.text, err, csp.ErrUnavailable)
 	}
-	return nil
+	return fmt.Errorf("%s: decode answer: %w", k.what, err)
 }
 
 // mayEscalate: an app-only token refused with 401/403, App+User

@@ -154,3 +154,53 @@ func TestWriteInterruptedByTheContextHasAnUnknownOutcome(t *testing.T) {
 		t.Errorf("interrupted read: %v", err)
 	}
 }
+
+// garble lets matching requests reach the fake and replaces the body of
+// the answer, like a proxy's page in front of Partner Center.
+type garble struct {
+	base  http.RoundTripper
+	match func(*http.Request) bool
+}
+
+func (g *garble) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := g.base.RoundTrip(r)
+	if err != nil || !g.match(r) {
+		return resp, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(strings.NewReader("<html>gateway</html>"))
+	resp.ContentLength = -1
+	return resp, nil
+}
+
+// A write Partner Center accepted with an answer that cannot be read is
+// "outcome unknown", never "failed": the transition was made.
+func TestAcceptedWriteWithUnreadableAnswerIsNotAFailure(t *testing.T) {
+	e := setup(t, func(o *Options) {
+		o.HTTPClient = &http.Client{Transport: &garble{base: o.HTTPClient.Transport,
+			match: func(r *http.Request) bool {
+				return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/transitions")
+			}}}
+	})
+	op := csp.Operation{Key: key(), Kind: csp.ChangeUpgrade, SubscriptionID: "s2", FromQuantity: 25, Quantity: 5, TargetOfferID: "o365-e3"}
+	res, err := e.c.Apply(context.Background(), custID, op)
+	if !errors.Is(err, csp.ErrUnavailable) {
+		t.Fatalf("want unavailable (outcome unknown), got %v", err)
+	}
+	if n := len(e.f.requests(http.MethodPost, "/transitions")); n != 1 || res.Receipt.Status != http.StatusOK {
+		t.Fatalf("transition sent %d times, receipt %+v", n, res.Receipt)
+	}
+	res.Receipt.At = e.clk.Now()
+	if obs, err := e.c.Observe(context.Background(), custID, op, res.Receipt); err != nil || obs.Outcome == csp.ObservedNotDone || obs.Outcome == csp.ObservedUnknown {
+		t.Errorf("observe %+v %v: the transition was made", obs, err)
+	}
+	// A read with an unreadable answer is an ordinary error.
+	e2 := setup(t, func(o *Options) {
+		o.HTTPClient = &http.Client{Transport: &garble{base: o.HTTPClient.Transport,
+			match: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/s1") }}}
+	})
+	if _, err := e2.c.Subscription(context.Background(), custID, "s1"); err == nil || errors.Is(err, csp.ErrUnavailable) {
+		t.Errorf("unreadable read: %v", err)
+	}
+}
