@@ -25,7 +25,9 @@ const maxRounds = 3
 //     instructions are cleared when the target is the current quantity
 //     and nothing else is scheduled)
 //   - align_end_date: scheduledNextTermInstructions.customTermEndDate
-//   - cancel: status "deleted", inside cancellationAllowedUntilDate
+//   - cancel: status "deleted", inside cancellationAllowedUntilDate; sent
+//     once (Capabilities says send-once): after a 5xx or a lost answer
+//     it is observed, not sent again
 //   - upgrade: POST …/transitions, then its operation is followed
 //
 // A 412 means the subscription changed since it was read: Apply reads it
@@ -83,104 +85,141 @@ type decision struct {
 	mutate func(raw map[string]any)
 }
 
+// decide looks at the subscription as just read and decides what to
+// write, one step per kind of change.
 func (a *applier) decide(w subscription, s csp.Subscription) (decision, error) {
-	op, now := a.op, a.c.clock.Now()
-	requireActive := func() error {
-		if s.Status != csp.StatusActive {
-			return refuse(CodeNotActive, "subscription %s is %s", s.ID, s.Status)
-		}
-		return nil
-	}
-	switch op.Kind {
+	switch a.op.Kind {
 	case csp.ChangeAddSeats, csp.ChangeRemoveSeats:
-		if err := requireActive(); err != nil {
-			return decision{}, err
-		}
-		if s.Quantity == op.Quantity {
-			return decision{done: true}, nil
-		}
-		if s.Quantity != op.FromQuantity {
-			return decision{}, fmt.Errorf("subscription %s has %d seats, the request was made on %d: %w",
-				s.ID, s.Quantity, op.FromQuantity, csp.ErrConflict)
-		}
-		if op.Kind == csp.ChangeAddSeats && op.Quantity < s.Quantity {
-			return decision{}, refuse(CodeNotAnIncrease, "subscription %s has %d seats; %d is a removal", s.ID, s.Quantity, op.Quantity)
-		}
-		if op.Kind == csp.ChangeRemoveSeats {
-			if op.Quantity > s.Quantity {
-				return decision{}, refuse(CodeNotADecrease, "subscription %s has %d seats; %d is an addition", s.ID, s.Quantity, op.Quantity)
-			}
-			if removable := s.RemovableAt(now); s.Quantity-op.Quantity > removable {
-				return decision{}, refuse(CodeRemovalWindowClosed, "only %d of the %d seats of %s are still inside their removal window (refundableQuantity); %d cannot be removed before the term ends",
-					removable, s.Quantity, s.ID, s.Quantity-op.Quantity)
-			}
-		}
-		if s.HasScheduledRenewal() {
-			a.log.Warn("this mid-term change makes Partner Center delete the scheduled next-term instructions",
-				"renewal_quantity", s.RenewalQuantity())
-		}
-		q := op.Quantity
-		return decision{mutate: func(raw map[string]any) { raw["quantity"] = q }}, nil
+		return a.decideSeats(s)
 	case csp.ChangeAutoRenewOn, csp.ChangeAutoRenewOff:
-		if err := requireActive(); err != nil {
-			return decision{}, err
-		}
-		on := *op.AutoRenew
-		if s.AutoRenew == on {
-			return decision{done: true}, nil
-		}
-		return decision{mutate: func(raw map[string]any) { raw["autoRenewEnabled"] = on }}, nil
+		return a.decideAutoRenew(s)
 	case csp.ChangeSetRenewalQuantity:
-		if err := requireActive(); err != nil {
-			return decision{}, err
-		}
-		if s.RenewalQuantity() == op.Quantity {
-			return decision{done: true}, nil
-		}
-		if !s.AutoRenew {
-			return decision{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to schedule its renewal", s.ID)
-		}
-		in := a.instructions(w, s)
-		in.Quantity = op.Quantity
-		clear := op.Quantity == s.Quantity && in.CustomTermEndDate == "" && sameProduct(in, w)
-		return decision{mutate: func(raw map[string]any) {
-			if clear {
-				raw["scheduledNextTermInstructions"] = nil
-				return
-			}
-			raw["scheduledNextTermInstructions"] = in
-		}}, nil
+		return a.decideRenewalQuantity(w, s)
 	case csp.ChangeAlignEndDate:
-		if err := requireActive(); err != nil {
-			return decision{}, err
-		}
-		want := csp.StartOfDay(*op.CustomTermEnd, a.c.loc)
-		if r := s.Renewal; r != nil && r.CustomTermEnd != nil && r.CustomTermEnd.Equal(want) {
-			return decision{done: true}, nil
-		}
-		if !s.AutoRenew {
-			return decision{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to align its end date", s.ID)
-		}
-		in := a.instructions(w, s)
-		in.CustomTermEndDate = a.c.wireLastDay(want)
-		return decision{mutate: func(raw map[string]any) { raw["scheduledNextTermInstructions"] = in }}, nil
+		return a.decideEndDate(w, s)
 	case csp.ChangeCancel:
-		if s.Status == csp.StatusCancelled {
-			return decision{done: true}, nil
-		}
-		if err := requireActive(); err != nil {
+		return a.decideCancel(s)
+	}
+	return decision{}, fmt.Errorf("operation: unknown kind %q", a.op.Kind)
+}
+
+func requireActive(s csp.Subscription) error {
+	if s.Status != csp.StatusActive {
+		return refuse(CodeNotActive, "subscription %s is %s", s.ID, s.Status)
+	}
+	return nil
+}
+
+// decideSeats: quantity = op.Quantity, only from the quantity the request
+// was made on, and a removal only of seats still inside their window.
+func (a *applier) decideSeats(s csp.Subscription) (decision, error) {
+	op := a.op
+	if err := requireActive(s); err != nil {
+		return decision{}, err
+	}
+	if s.Quantity == op.Quantity {
+		return decision{done: true}, nil
+	}
+	if s.Quantity != op.FromQuantity {
+		return decision{}, fmt.Errorf("subscription %s has %d seats, the request was made on %d: %w",
+			s.ID, s.Quantity, op.FromQuantity, csp.ErrConflict)
+	}
+	if op.Kind == csp.ChangeAddSeats && op.Quantity < s.Quantity {
+		return decision{}, refuse(CodeNotAnIncrease, "subscription %s has %d seats; %d is a removal", s.ID, s.Quantity, op.Quantity)
+	}
+	if op.Kind == csp.ChangeRemoveSeats {
+		if err := a.checkRemoval(s); err != nil {
 			return decision{}, err
 		}
-		if s.CancellationAllowedUntil == nil || !now.Before(*s.CancellationAllowedUntil) {
-			until := "it has no cancellation window now"
-			if s.CancellationAllowedUntil != nil {
-				until = "its cancellation window closed on " + s.CancellationAllowedUntil.Format(time.RFC3339)
-			}
-			return decision{}, refuse(CodeCancellationWindowClosed, "subscription %s cannot be cancelled: %s; turn auto-renew off to end it at the end of its term", s.ID, until)
-		}
-		return decision{mutate: func(raw map[string]any) { raw["status"] = "deleted" }}, nil
 	}
-	return decision{}, fmt.Errorf("operation: unknown kind %q", op.Kind)
+	if s.HasScheduledRenewal() {
+		a.log.Warn("this mid-term change makes Partner Center delete the scheduled next-term instructions",
+			"renewal_quantity", s.RenewalQuantity())
+	}
+	q := op.Quantity
+	return decision{mutate: func(raw map[string]any) { raw["quantity"] = q }}, nil
+}
+
+// checkRemoval refuses a removal that is an addition or that takes seats
+// whose removal window (refundableQuantity) has closed.
+func (a *applier) checkRemoval(s csp.Subscription) error {
+	op := a.op
+	if op.Quantity > s.Quantity {
+		return refuse(CodeNotADecrease, "subscription %s has %d seats; %d is an addition", s.ID, s.Quantity, op.Quantity)
+	}
+	if removable := s.RemovableAt(a.c.clock.Now()); s.Quantity-op.Quantity > removable {
+		return refuse(CodeRemovalWindowClosed, "only %d of the %d seats of %s are still inside their removal window (refundableQuantity); %d cannot be removed before the term ends",
+			removable, s.Quantity, s.ID, s.Quantity-op.Quantity)
+	}
+	return nil
+}
+
+// decideAutoRenew: autoRenewEnabled = *op.AutoRenew.
+func (a *applier) decideAutoRenew(s csp.Subscription) (decision, error) {
+	if err := requireActive(s); err != nil {
+		return decision{}, err
+	}
+	on := *a.op.AutoRenew
+	if s.AutoRenew == on {
+		return decision{done: true}, nil
+	}
+	return decision{mutate: func(raw map[string]any) { raw["autoRenewEnabled"] = on }}, nil
+}
+
+// decideRenewalQuantity: scheduledNextTermInstructions.quantity, or no
+// instructions at all when they would only repeat the current term.
+func (a *applier) decideRenewalQuantity(w subscription, s csp.Subscription) (decision, error) {
+	op := a.op
+	if err := requireActive(s); err != nil {
+		return decision{}, err
+	}
+	if s.RenewalQuantity() == op.Quantity {
+		return decision{done: true}, nil
+	}
+	if !s.AutoRenew {
+		return decision{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to schedule its renewal", s.ID)
+	}
+	in := a.instructions(w, s)
+	in.Quantity = op.Quantity
+	if op.Quantity == s.Quantity && in.CustomTermEndDate == "" && sameProduct(in, w) {
+		return decision{mutate: func(raw map[string]any) { raw["scheduledNextTermInstructions"] = nil }}, nil
+	}
+	return decision{mutate: func(raw map[string]any) { raw["scheduledNextTermInstructions"] = in }}, nil
+}
+
+// decideEndDate: scheduledNextTermInstructions.customTermEndDate.
+func (a *applier) decideEndDate(w subscription, s csp.Subscription) (decision, error) {
+	if err := requireActive(s); err != nil {
+		return decision{}, err
+	}
+	want := csp.StartOfDay(*a.op.CustomTermEnd, a.c.loc)
+	if r := s.Renewal; r != nil && r.CustomTermEnd != nil && r.CustomTermEnd.Equal(want) {
+		return decision{done: true}, nil
+	}
+	if !s.AutoRenew {
+		return decision{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to align its end date", s.ID)
+	}
+	in := a.instructions(w, s)
+	in.CustomTermEndDate = a.c.wireLastDay(want)
+	return decision{mutate: func(raw map[string]any) { raw["scheduledNextTermInstructions"] = in }}, nil
+}
+
+// decideCancel: status "deleted", inside cancellationAllowedUntilDate.
+func (a *applier) decideCancel(s csp.Subscription) (decision, error) {
+	if s.Status == csp.StatusCancelled {
+		return decision{done: true}, nil
+	}
+	if err := requireActive(s); err != nil {
+		return decision{}, err
+	}
+	if until := s.CancellationAllowedUntil; until == nil || !a.c.clock.Now().Before(*until) {
+		why := "it has no cancellation window now"
+		if until != nil {
+			why = "its cancellation window closed on " + until.Format(time.RFC3339)
+		}
+		return decision{}, refuse(CodeCancellationWindowClosed, "subscription %s cannot be cancelled: %s; turn auto-renew off to end it at the end of its term", s.ID, why)
+	}
+	return decision{mutate: func(raw map[string]any) { raw["status"] = "deleted" }}, nil
 }
 
 // instructions returns the scheduled instructions to write: the current
@@ -234,7 +273,7 @@ func (a *applier) patch(ctx context.Context) (csp.Result, error) {
 		d.mutate(raw)
 		var out map[string]any
 		resp, err := a.c.do(ctx, request{method: http.MethodPatch, path: a.path(), body: raw, ifMatch: w.Attributes.Etag,
-			requestID: a.op.Key, log: a.log}, &out)
+			requestID: a.roundRequestID(round), once: a.op.Kind == csp.ChangeCancel, log: a.log}, &out)
 		rec = resp.receipt(a.c.clock.Now())
 		if errors.Is(err, errPrecondition) {
 			a.log.InfoContext(ctx, "etag changed since the read (412); reading again and deciding again", "round", round)
@@ -265,54 +304,97 @@ func (a *applier) patch(ctx context.Context) (csp.Result, error) {
 	return csp.Result{Receipt: rec}, fmt.Errorf("subscription %s changed on every one of %d tries: %w", a.op.SubscriptionID, maxRounds, csp.ErrConflict)
 }
 
+// roundRequestID is the MS-RequestId of the PATCH of one round: the
+// operation key's on the first, a new one after each 412, since Partner
+// Center answers a repeated MS-RequestId with its first answer, and a
+// write decided again on a new etag is a new call.
+func (a *applier) roundRequestID(round int) string {
+	if round == 1 {
+		return requestID(a.op.Key)
+	}
+	return requestID(fmt.Sprintf("%s/after-412/%d", a.op.Key, round))
+}
+
 // upgrade sends one transition and follows its operation.
 func (a *applier) upgrade(ctx context.Context) (csp.Result, error) {
-	op := a.op
-	src, err := a.c.Subscription(ctx, a.customerID, op.SubscriptionID)
+	src, err := a.c.Subscription(ctx, a.customerID, a.op.SubscriptionID)
 	if err != nil {
 		return csp.Result{}, err
 	}
-	if op.FromQuantity > 0 && src.Quantity == op.FromQuantity-op.Quantity && src.Quantity != op.FromQuantity {
+	if a.upgradeShows(src) {
 		a.log.InfoContext(ctx, "already applied, nothing sent")
-		return csp.Result{Subscription: src, AlreadyApplied: true, Target: a.readTarget(ctx, op.TargetSubscriptionID)}, nil
+		return csp.Result{Subscription: src, AlreadyApplied: true, Target: a.readTarget(ctx, a.op.TargetSubscriptionID)}, nil
 	}
-	if src.Status != csp.StatusActive {
-		return csp.Result{}, refuse(CodeNotActive, "subscription %s is %s", src.ID, src.Status)
+	if err := a.checkUpgradeSource(src); err != nil {
+		return csp.Result{}, err
+	}
+	pick, err := a.pickTransition(ctx, src)
+	if err != nil {
+		return csp.Result{}, err
+	}
+	rec, outcome, err := a.sendTransition(ctx, src, pick)
+	if err != nil {
+		return csp.Result{Subscription: src, Receipt: rec}, err
+	}
+	outcome = a.followTransition(ctx, rec.OrderID, outcome)
+	return a.upgradeResult(ctx, src, rec, outcome)
+}
+
+// upgradeShows: the source already has the seats the upgrade leaves it.
+func (a *applier) upgradeShows(src csp.Subscription) bool {
+	op := a.op
+	return op.FromQuantity > 0 && src.Quantity == op.FromQuantity-op.Quantity && src.Quantity != op.FromQuantity
+}
+
+// checkUpgradeSource refuses an upgrade the source line cannot give.
+func (a *applier) checkUpgradeSource(src csp.Subscription) error {
+	op := a.op
+	if err := requireActive(src); err != nil {
+		return err
 	}
 	if op.FromQuantity > 0 && src.Quantity != op.FromQuantity {
-		return csp.Result{}, fmt.Errorf("subscription %s has %d seats, the request was made on %d: %w",
+		return fmt.Errorf("subscription %s has %d seats, the request was made on %d: %w",
 			src.ID, src.Quantity, op.FromQuantity, csp.ErrConflict)
 	}
 	if op.Quantity > src.Quantity {
-		return csp.Result{}, refuse(CodeUpgradeQuantity, "subscription %s has %d seats, cannot upgrade %d", src.ID, src.Quantity, op.Quantity)
+		return refuse(CodeUpgradeQuantity, "subscription %s has %d seats, cannot upgrade %d", src.ID, src.Quantity, op.Quantity)
 	}
+	return nil
+}
+
+// pickTransition finds the eligible transition to the target offer (and
+// line); without one it refuses with Partner Center's reasons.
+func (a *applier) pickTransition(ctx context.Context, src csp.Subscription) (Eligibility, error) {
+	op := a.op
 	es, err := a.c.TransitionEligibilities(ctx, a.customerID, src.ID)
 	if err != nil {
-		return csp.Result{}, err
+		return Eligibility{}, err
 	}
-	var pick *Eligibility
 	var why []string
-	for i, e := range es {
+	for _, e := range es {
 		if e.OfferID != op.TargetOfferID || e.TargetSubscriptionID != op.TargetSubscriptionID {
 			continue
 		}
 		if e.Eligible {
-			pick = &es[i]
-			break
+			return e, nil
 		}
 		why = append(why, e.Reasons...)
 	}
-	if pick == nil {
-		into := "a new line"
-		if op.TargetSubscriptionID != "" {
-			into = "subscription " + op.TargetSubscriptionID
-		}
-		reason := "Partner Center lists no such transition"
-		if len(why) > 0 {
-			reason = "Partner Center says: " + strings.Join(why, "; ")
-		}
-		return csp.Result{}, refuse(CodeUpgradeNotEligible, "%s cannot be upgraded to %q into %s: %s", src.ID, op.TargetOfferID, into, reason)
+	into := "a new line"
+	if op.TargetSubscriptionID != "" {
+		into = "subscription " + op.TargetSubscriptionID
 	}
+	reason := "Partner Center lists no such transition"
+	if len(why) > 0 {
+		reason = "Partner Center says: " + strings.Join(why, "; ")
+	}
+	return Eligibility{}, refuse(CodeUpgradeNotEligible, "%s cannot be upgraded to %q into %s: %s", src.ID, op.TargetOfferID, into, reason)
+}
+
+// sendTransition POSTs the transition, once. The receipt names its
+// operation id and where to follow it.
+func (a *applier) sendTransition(ctx context.Context, src csp.Subscription, pick Eligibility) (csp.Receipt, csp.Outcome, error) {
+	op := a.op
 	body := map[string]any{
 		"toCatalogItemId": pick.CatalogItemID, "quantity": op.Quantity, "transitionType": pick.TransitionType,
 		"termDuration": string(src.Term), "billingCycle": string(src.Billing),
@@ -322,35 +404,46 @@ func (a *applier) upgrade(ctx context.Context) (csp.Result, error) {
 	}
 	var t transition
 	resp, err := a.c.do(ctx, request{method: http.MethodPost, path: a.path() + "/transitions", body: body,
-		requestID: op.Key, once: true, log: a.log}, &t)
+		requestID: requestID(op.Key), once: true, log: a.log}, &t)
 	rec := resp.receipt(a.c.clock.Now())
 	if err != nil {
-		return csp.Result{Subscription: src, Receipt: rec}, err
+		return rec, "", err
 	}
 	rec.OrderID = t.opID()
 	if rec.OrderID != "" {
 		rec.Location = a.path() + "/transitions?operationId=" + url.QueryEscape(rec.OrderID)
 	}
 	a.log.InfoContext(ctx, "partner center accepted the transition", "operation_id", rec.OrderID, "status", t.Status)
-	outcome := transitionOutcome(t.Status)
-	for i := 0; outcome == csp.ObservedPending && rec.OrderID != "" && i < a.c.polls; i++ {
+	return rec, transitionOutcome(t.Status), nil
+}
+
+// followTransition reads the operation's status until it ends or the
+// polls run out.
+func (a *applier) followTransition(ctx context.Context, operationID string, outcome csp.Outcome) csp.Outcome {
+	for i := 0; outcome == csp.ObservedPending && operationID != "" && i < a.c.polls; i++ {
 		if err := a.c.sleep(ctx, a.c.interval); err != nil {
 			break
 		}
-		got, err := a.c.transitionStatus(ctx, a.customerID, op.SubscriptionID, rec.OrderID)
+		got, err := a.c.transitionStatus(ctx, a.customerID, a.op.SubscriptionID, operationID)
 		if err != nil {
 			a.log.WarnContext(ctx, "could not read the transition's status", "err", err)
 			continue
 		}
 		outcome = transitionOutcome(got.Status)
 	}
-	after, err := a.c.Subscription(ctx, a.customerID, op.SubscriptionID)
+	return outcome
+}
+
+// upgradeResult reads the lines again and reports the outcome: done,
+// failed by Partner Center, or left pending.
+func (a *applier) upgradeResult(ctx context.Context, src csp.Subscription, rec csp.Receipt, outcome csp.Outcome) (csp.Result, error) {
+	after, err := a.c.Subscription(ctx, a.customerID, a.op.SubscriptionID)
 	if err != nil {
 		after = src
 	}
 	switch outcome {
 	case csp.ObservedDone:
-		return csp.Result{Subscription: after, Target: a.readTarget(ctx, op.TargetSubscriptionID), Receipt: rec}, nil
+		return csp.Result{Subscription: after, Target: a.readTarget(ctx, a.op.TargetSubscriptionID), Receipt: rec}, nil
 	case csp.ObservedNotDone:
 		return csp.Result{Subscription: after, Receipt: rec}, refuse(CodePortalRefused, "Partner Center accepted the upgrade of %s and then failed it (operation %s)", src.ID, rec.OrderID)
 	}

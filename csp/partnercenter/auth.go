@@ -109,6 +109,17 @@ func (a *authenticator) token(ctx context.Context, mode authMode) (credKind, str
 	if c, ok := a.cache[kind]; ok && now.Before(c.until) {
 		return kind, c.tok, nil
 	}
+	t, err := a.fetch(ctx, kind, a.form(kind))
+	if err != nil {
+		return kind, "", err
+	}
+	a.keep(ctx, kind, now, t)
+	return kind, t.AccessToken, nil
+}
+
+// form is the token request of kind; callers hold a.mu (the refresh
+// token rotates).
+func (a *authenticator) form(kind credKind) string {
 	form := url.Values{}
 	form.Set("client_id", a.clientID)
 	if a.clientSecret != "" {
@@ -122,59 +133,76 @@ func (a *authenticator) token(ctx context.Context, mode authMode) (credKind, str
 		form.Set("refresh_token", a.refresh)
 		form.Set("scope", a.userScope)
 	}
-	enc := form.Encode()
+	return form.Encode()
+}
+
+// fetch posts the token request, retrying throttling, 5xx and network
+// errors with backoff.
+func (a *authenticator) fetch(ctx context.Context, kind credKind, form string) (token, error) {
 	var last error
 	for try := 1; try <= MaxTries; try++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.tokenURL, strings.NewReader(enc))
-		if err != nil {
-			return kind, "", fmt.Errorf("token: %w", err)
+		t, retryable, err := a.post(ctx, kind, form)
+		if err == nil || !retryable {
+			return t, err
 		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Accept", "application/json")
-		resp, err := a.hc.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return kind, "", fmt.Errorf("token: %w", ctx.Err())
-			}
-			last = fmt.Errorf("token (%s): %w", kind, redactURL(err))
-		} else {
-			body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-			resp.Body.Close()
-			var t token
-			_ = json.Unmarshal(body, &t)
-			switch {
-			case rerr != nil:
-				last = fmt.Errorf("token (%s): read answer: %w", kind, rerr)
-			case resp.StatusCode == http.StatusOK && t.AccessToken != "":
-				life := time.Duration(t.ExpiresIn) * time.Second
-				margin := min(tokenMargin, life/2)
-				a.cache[kind] = cached{tok: t.AccessToken, until: now.Add(life - margin)}
-				if kind == credUser && t.RefreshToken != "" && t.RefreshToken != a.refresh {
-					a.refresh = t.RefreshToken
-					a.log.InfoContext(ctx, "partner center refresh token rotated")
-					if a.onRefresh != nil {
-						a.onRefresh(t.RefreshToken)
-					}
-				}
-				a.log.DebugContext(ctx, "token obtained", "credentials", kind.String(), "expires_in_s", t.ExpiresIn)
-				return kind, t.AccessToken, nil
-			case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-				last = fmt.Errorf("token (%s): %s", kind, resp.Status)
-			default:
-				// Wrong secret, expired refresh token (90 days unused),
-				// missing consent: retrying will not help. The identity
-				// platform's text never echoes the secret.
-				return kind, "", fmt.Errorf("token (%s): %s: %s %s", kind, resp.Status, t.Error, firstLine(t.ErrorDesc))
-			}
-		}
+		last = err
 		a.log.WarnContext(ctx, "token request failed", "err", last, "try", try)
 		if try < MaxTries {
 			if err := a.sleep(ctx, backoff(try)); err != nil {
-				return kind, "", fmt.Errorf("token: %w", err)
+				return token{}, fmt.Errorf("token: %w", err)
 			}
 		}
 	}
-	return kind, "", fmt.Errorf("%w (after %d tries): %w", last, MaxTries, csp.ErrUnavailable)
+	return token{}, fmt.Errorf("%w (after %d tries): %w", last, MaxTries, csp.ErrUnavailable)
+}
+
+// post sends one token request. retryable says whether trying again may
+// help.
+func (a *authenticator) post(ctx context.Context, kind credKind, form string) (t token, retryable bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.tokenURL, strings.NewReader(form))
+	if err != nil {
+		return token{}, false, fmt.Errorf("token: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return token{}, false, fmt.Errorf("token: %w", ctx.Err())
+		}
+		return token{}, true, fmt.Errorf("token (%s): %w", kind, redactURL(err))
+	}
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	_ = json.Unmarshal(body, &t)
+	switch {
+	case rerr != nil:
+		return token{}, true, fmt.Errorf("token (%s): read answer: %w", kind, rerr)
+	case resp.StatusCode == http.StatusOK && t.AccessToken != "":
+		return t, false, nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return token{}, true, fmt.Errorf("token (%s): %s", kind, resp.Status)
+	}
+	// Wrong secret, expired refresh token (90 days unused), missing
+	// consent: retrying will not help. The identity platform's text
+	// never echoes the secret.
+	return token{}, false, fmt.Errorf("token (%s): %s: %s %s", kind, resp.Status, t.Error, firstLine(t.ErrorDesc))
+}
+
+// keep caches t until shortly before it expires and hands a rotated
+// refresh token over; callers hold a.mu.
+func (a *authenticator) keep(ctx context.Context, kind credKind, now time.Time, t token) {
+	life := time.Duration(t.ExpiresIn) * time.Second
+	margin := min(tokenMargin, life/2)
+	a.cache[kind] = cached{tok: t.AccessToken, until: now.Add(life - margin)}
+	if kind == credUser && t.RefreshToken != "" && t.RefreshToken != a.refresh {
+		a.refresh = t.RefreshToken
+		a.log.InfoContext(ctx, "partner center refresh token rotated")
+		if a.onRefresh != nil {
+			a.onRefresh(t.RefreshToken)
+		}
+	}
+	a.log.DebugContext(ctx, "token obtained", "credentials", kind.String(), "expires_in_s", t.ExpiresIn)
 }
 
 // drop forgets tok if it is still cached.

@@ -135,17 +135,19 @@ var _ csp.Provider = (*Client)(nil)
 
 // New checks opts, fills the defaults and returns a client. It does no I/O.
 func New(opts Options) (*Client, error) {
-	switch {
-	case opts.Clock == nil:
-		return nil, errors.New("partnercenter: a clock is required")
-	case opts.ClientID == "":
-		return nil, errors.New("partnercenter: the application (client) id is required")
-	case opts.ClientSecret == "" && opts.RefreshToken == "":
-		return nil, errors.New("partnercenter: a client secret (app-only) or a refresh token (App+User) is required")
-	case opts.TokenURL == "" && opts.TenantID == "":
-		return nil, errors.New("partnercenter: the partner tenant id is required")
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	base, err := baseURL(opts.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	tokenURL, err := tokenURL(opts)
+	if err != nil {
+		return nil, err
 	}
 	c := &Client{
+		base:      base,
 		customers: append([]string(nil), opts.CustomerIDs...),
 		hc:        opts.HTTPClient,
 		clock:     opts.Clock,
@@ -157,57 +159,8 @@ func New(opts Options) (*Client, error) {
 		currency:  opts.Currency,
 		sleep:     opts.Sleep,
 	}
-	base := opts.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	u, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("partnercenter: invalid base URL %q", base)
-	}
-	c.base = u
-	tokenURL := opts.TokenURL
-	if tokenURL == "" {
-		tokenURL = strings.ReplaceAll(DefaultAuthority, "{tenant}", url.PathEscape(opts.TenantID))
-	}
-	if tu, err := url.Parse(tokenURL); err != nil || tu.Host == "" {
-		return nil, fmt.Errorf("partnercenter: invalid token URL %q", tokenURL)
-	}
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: DefaultTimeout}
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	c.log = c.log.With("provider", Name)
-	if c.cat == nil {
-		if c.cat, err = catalog.Default(); err != nil {
-			return nil, fmt.Errorf("partnercenter: %w", err)
-		}
-	}
-	if c.loc == nil {
-		if c.loc, err = time.LoadLocation(DefaultLocation); err != nil {
-			return nil, fmt.Errorf("partnercenter: %w", err)
-		}
-	}
-	if c.window <= 0 {
-		c.window = DefaultRemovalWindow
-	}
-	if c.interval <= 0 {
-		c.interval = DefaultPollInterval
-	}
-	timeout := opts.PollTimeout
-	if timeout <= 0 {
-		timeout = DefaultPollTimeout
-	}
-	// Polls are counted, not timed, so a test clock that stands still
-	// cannot make a poll loop run forever.
-	c.polls = max(1, int((timeout+c.interval-1)/c.interval))
-	if c.currency == "" {
-		c.currency = DefaultCurrency
-	}
-	if c.sleep == nil {
-		c.sleep = sleepTimer
+	if err := c.fillDefaults(opts.PollTimeout); err != nil {
+		return nil, err
 	}
 	c.auth = &authenticator{
 		tokenURL: tokenURL, clientID: opts.ClientID, clientSecret: opts.ClientSecret,
@@ -216,6 +169,92 @@ func New(opts Options) (*Client, error) {
 		cache: map[credKind]cached{},
 	}
 	return c, nil
+}
+
+func (opts Options) validate() error {
+	switch {
+	case opts.Clock == nil:
+		return errors.New("partnercenter: a clock is required")
+	case opts.ClientID == "":
+		return errors.New("partnercenter: the application (client) id is required")
+	case opts.ClientSecret == "" && opts.RefreshToken == "":
+		return errors.New("partnercenter: a client secret (app-only) or a refresh token (App+User) is required")
+	case opts.TokenURL == "" && opts.TenantID == "":
+		return errors.New("partnercenter: the partner tenant id is required")
+	}
+	return nil
+}
+
+// baseURL parses the API's base URL (DefaultBaseURL when empty).
+func baseURL(base string) (*url.URL, error) {
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("partnercenter: invalid base URL %q", base)
+	}
+	return u, nil
+}
+
+// tokenURL is opts.TokenURL, or the partner tenant's endpoint.
+func tokenURL(opts Options) (string, error) {
+	t := opts.TokenURL
+	if t == "" {
+		t = strings.ReplaceAll(DefaultAuthority, "{tenant}", url.PathEscape(opts.TenantID))
+	}
+	if u, err := url.Parse(t); err != nil || u.Host == "" {
+		return "", fmt.Errorf("partnercenter: invalid token URL %q", t)
+	}
+	return t, nil
+}
+
+// fillDefaults sets what Options left empty.
+func (c *Client) fillDefaults(pollTimeout time.Duration) error {
+	if c.hc == nil {
+		c.hc = &http.Client{Timeout: DefaultTimeout}
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.log = c.log.With("provider", Name)
+	if err := c.defaultCatalogAndZone(); err != nil {
+		return err
+	}
+	if c.window <= 0 {
+		c.window = DefaultRemovalWindow
+	}
+	if c.interval <= 0 {
+		c.interval = DefaultPollInterval
+	}
+	if pollTimeout <= 0 {
+		pollTimeout = DefaultPollTimeout
+	}
+	// Polls are counted, not timed, so a test clock that stands still
+	// cannot make a poll loop run forever.
+	c.polls = max(1, int((pollTimeout+c.interval-1)/c.interval))
+	if c.currency == "" {
+		c.currency = DefaultCurrency
+	}
+	if c.sleep == nil {
+		c.sleep = sleepTimer
+	}
+	return nil
+}
+
+func (c *Client) defaultCatalogAndZone() error {
+	var err error
+	if c.cat == nil {
+		if c.cat, err = catalog.Default(); err != nil {
+			return fmt.Errorf("partnercenter: %w", err)
+		}
+	}
+	if c.loc == nil {
+		if c.loc, err = time.LoadLocation(DefaultLocation); err != nil {
+			return fmt.Errorf("partnercenter: %w", err)
+		}
+	}
+	return nil
 }
 
 func sleepTimer(ctx context.Context, d time.Duration) error {

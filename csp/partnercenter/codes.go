@@ -64,14 +64,7 @@ func classify(pcCode, description string) string {
 		return c
 	}
 	d := strings.ToLower(description)
-	has := func(words ...string) bool {
-		for _, w := range words {
-			if !strings.Contains(d, w) {
-				return false
-			}
-		}
-		return true
-	}
+	has := func(words ...string) bool { return containsAll(d, words) }
 	switch {
 	case has("300") && (has("seat") || has("license") || has("licence")),
 		has("seat", "limit"), has("maximum", "quantity"):
@@ -88,6 +81,16 @@ func classify(pcCode, description string) string {
 		return CodeRenewalChangeRefused
 	}
 	return CodePortalRefused
+}
+
+// containsAll reports whether s contains every one of words.
+func containsAll(s string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func refuse(code, format string, args ...any) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha1"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,9 +74,58 @@ func (r response) receipt(at time.Time) csp.Receipt {
 // 412 errPrecondition, 400/403/422 are *csp.RefusedError, exhausted
 // retries wrap csp.ErrUnavailable.
 func (c *Client) do(ctx context.Context, r request, out any) (response, error) {
-	target, err := c.resolve(r.path)
+	k, err := c.newCall(r)
 	if err != nil {
 		return response{}, err
+	}
+	return k.run(ctx, out)
+}
+
+// call is one logical API call across its tries: what is sent, and what
+// the tries so far have used up (the token refresh, the move to App+User).
+type call struct {
+	c       *Client
+	r       request
+	target  *url.URL
+	payload []byte
+	// what names the call in errors: "PATCH /v1/customers/…".
+	what      string
+	log       *slog.Logger
+	mode      authMode
+	refreshed bool
+	escalated bool
+	sent      int
+	resp      response
+}
+
+func (c *Client) newCall(r request) (*call, error) {
+	target, err := c.target(r)
+	if err != nil {
+		return nil, err
+	}
+	var payload []byte
+	if r.body != nil {
+		if payload, err = json.Marshal(r.body); err != nil {
+			return nil, fmt.Errorf("%s %s: encode body: %w", r.method, r.path, err)
+		}
+	}
+	if r.requestID == "" {
+		r.requestID = newUUID()
+	}
+	log := c.log
+	if r.log != nil {
+		log = r.log
+	}
+	return &call{c: c, r: r, target: target, payload: payload, what: r.method + " " + target.Path, log: log,
+		mode: r.auth, resp: response{RequestID: r.requestID}}, nil
+}
+
+// target is the URL of r: its path resolved under the base, with r.query,
+// or the query a next-page link carries.
+func (c *Client) target(r request) (*url.URL, error) {
+	target, err := c.resolve(r.path)
+	if err != nil {
+		return nil, err
 	}
 	target.RawQuery = r.query.Encode()
 	if r.query == nil && strings.Contains(r.path, "?") {
@@ -83,154 +133,241 @@ func (c *Client) do(ctx context.Context, r request, out any) (response, error) {
 			target.RawQuery = u.RawQuery
 		}
 	}
-	var payload []byte
-	if r.body != nil {
-		if payload, err = json.Marshal(r.body); err != nil {
-			return response{}, fmt.Errorf("%s %s: encode body: %w", r.method, r.path, err)
-		}
-	}
-	if r.requestID == "" {
-		r.requestID = newUUID()
-	}
-	what := r.method + " " + target.Path
-	base := c.log
-	if r.log != nil {
-		base = r.log
-	}
-	mode := r.auth
-	refreshed, escalated := false, false
+	return target, nil
+}
+
+// step is what the retry loop does after one exchange.
+type step int
+
+const (
+	// stepDone: the call ends with the verdict's error (nil on success).
+	stepDone step = iota
+	// stepRetry: wait, then send again; it counts as a try.
+	stepRetry
+	// stepAgain: send again at once with other credentials; it does not
+	// count as a try (a refreshed token, App+User instead of app-only).
+	stepAgain
+)
+
+// verdict is the outcome of one exchange. For stepRetry, err is the
+// failure to report if no try is left and wait what the portal asked.
+type verdict struct {
+	step step
+	err  error
+	wait time.Duration
+}
+
+func done(err error) verdict { return verdict{step: stepDone, err: err} }
+
+func retry(err error, wait time.Duration) verdict {
+	return verdict{step: stepRetry, err: err, wait: wait}
+}
+
+// run is the retry loop: at most MaxTries counted sends.
+func (k *call) run(ctx context.Context, out any) (response, error) {
 	var last error
-	var resp response
-	resp.RequestID = r.requestID
-	sent := 0
-	for try := 1; try <= MaxTries; try++ {
-		cred, tok, err := c.auth.token(ctx, mode)
-		if err != nil {
-			return resp, err
-		}
-		cid := newUUID()
-		resp.CorrelationID = cid
-		log := base.With("method", r.method, "path", target.Path, "ms_request_id", r.requestID, "ms_correlation_id", cid, "try", try, "credentials", cred.String())
-		req, err := http.NewRequestWithContext(ctx, r.method, target.String(), bytes.NewReader(payload))
-		if err != nil {
-			return resp, fmt.Errorf("%s: %w", what, err)
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("MS-Contract-Version", "v1")
-		req.Header.Set("MS-RequestId", r.requestID)
-		req.Header.Set("MS-CorrelationId", cid)
-		req.Header.Set("MS-PartnerCenter-Application", "licensebot")
-		req.Header.Set("User-Agent", "licensebot")
-		if r.ifMatch != "" {
-			req.Header.Set("If-Match", r.ifMatch)
-		}
-		for k, v := range r.header {
-			req.Header.Set(k, v)
-		}
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		sent++
-		hr, err := c.hc.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return resp, fmt.Errorf("%s: %w", what, ctx.Err())
-			}
-			last = fmt.Errorf("%s: %w", what, redactURL(err))
-			resp.Status = 0
-			log.WarnContext(ctx, "partner center call failed", "err", last)
-			if r.once {
-				// It may have reached Partner Center: the caller observes
-				// instead of sending it again.
-				return resp, fmt.Errorf("%w (sent once, outcome unknown): %w", last, csp.ErrUnavailable)
-			}
-			if err := c.wait(ctx, try, 0); err != nil {
-				return resp, fmt.Errorf("%s: %w", what, err)
-			}
+	for try := 1; try <= MaxTries; {
+		v := k.exchange(ctx, try, out)
+		switch v.step {
+		case stepDone:
+			return k.resp, v.err
+		case stepAgain:
 			continue
 		}
-		body, rerr := io.ReadAll(io.LimitReader(hr.Body, maxBody))
-		hr.Body.Close()
-		resp.Status, resp.Header, resp.Location = hr.StatusCode, hr.Header, hr.Header.Get("Location")
-		if rerr != nil {
-			if ctx.Err() != nil {
-				return resp, fmt.Errorf("%s: %w", what, ctx.Err())
-			}
-			last = fmt.Errorf("%s: read answer: %w", what, rerr)
-			if r.once {
-				return resp, fmt.Errorf("%w (sent once, outcome unknown): %w", last, csp.ErrUnavailable)
-			}
-			if err := c.wait(ctx, try, 0); err != nil {
-				return resp, fmt.Errorf("%s: %w", what, err)
-			}
-			continue
-		}
-		level := slog.LevelDebug
-		if r.method != http.MethodGet {
-			level = slog.LevelInfo // a write is worth a line with its ids
-		}
-		log.Log(ctx, level, "partner center call", "status", hr.StatusCode)
-		st := hr.StatusCode
-		switch {
-		case st >= 200 && st < 300:
-			if out != nil && st != http.StatusNoContent && len(bytes.TrimSpace(body)) > 0 {
-				if err := json.Unmarshal(body, out); err != nil {
-					return resp, fmt.Errorf("%s: decode answer: %w", what, err)
-				}
-			}
-			return resp, nil
-		case st == http.StatusUnauthorized && !refreshed:
-			refreshed = true
-			c.auth.drop(cred, tok)
-			log.InfoContext(ctx, "token refused, refreshing")
-			try--
-			continue
-		case (st == http.StatusUnauthorized || st == http.StatusForbidden) && cred == credApp && !escalated && c.auth.has(credUser):
-			// Not every operation accepts app-only tokens: this one is
-			// sent again with App+User credentials.
-			escalated = true
-			mode = authUser
-			log.InfoContext(ctx, "app-only credentials refused, using App+User", "status", st)
-			try--
-			continue
-		case st == http.StatusTooManyRequests:
-			last = fmt.Errorf("%s: %s%s", what, hr.Status, errSuffix(body))
-			ra, ok := c.retryAfter(hr.Header.Get("Retry-After"))
-			if ok && ra > MaxRetryAfter {
-				log.WarnContext(ctx, "partner center asks to wait too long", "retry_after", ra)
-				return resp, fmt.Errorf("%w (retry after %s): %w", last, ra, csp.ErrUnavailable)
-			}
-			log.WarnContext(ctx, "throttled by partner center, will retry", "retry_after", ra)
-			if try == MaxTries {
-				return resp, fmt.Errorf("%w (sent %d times): %w", last, sent, csp.ErrUnavailable)
-			}
-			if err := c.wait(ctx, try, ra); err != nil {
-				return resp, fmt.Errorf("%s: %w", what, err)
-			}
-			continue
-		case st >= 500:
-			last = fmt.Errorf("%s: %s%s", what, hr.Status, errSuffix(body))
-			if r.once {
-				log.WarnContext(ctx, "partner center failed a send-once call; not sent again", "status", st)
-				return resp, fmt.Errorf("%w (sent once, outcome unknown): %w", last, csp.ErrUnavailable)
-			}
-			log.WarnContext(ctx, "partner center failed, will retry", "status", st)
-			ra, _ := c.retryAfter(hr.Header.Get("Retry-After"))
-			if try == MaxTries {
-				break
-			}
-			if err := c.wait(ctx, try, min(ra, MaxRetryAfter)); err != nil {
-				return resp, fmt.Errorf("%s: %w", what, err)
-			}
-			continue
-		}
-		if st >= 500 {
+		last = v.err
+		if try == MaxTries {
 			break
 		}
-		return resp, c.statusError(ctx, log, what, hr.Status, st, body)
+		if err := k.c.wait(ctx, try, v.wait); err != nil {
+			return k.resp, k.interrupted(err)
+		}
+		try++
 	}
-	return resp, fmt.Errorf("%w (sent %d times): %w", last, sent, csp.ErrUnavailable)
+	return k.resp, fmt.Errorf("%w (sent %d times): %w", last, k.sent, csp.ErrUnavailable)
+}
+
+// exchange sends the call once and classifies what came back.
+func (k *call) exchange(ctx context.Context, try int, out any) verdict {
+	cred, tok, err := k.c.auth.token(ctx, k.mode)
+	if err != nil {
+		if ctx.Err() != nil {
+			return done(k.interrupted(ctx.Err()))
+		}
+		return done(err)
+	}
+	cid := newUUID()
+	k.resp.CorrelationID = cid
+	log := k.log.With("method", k.r.method, "path", k.target.Path, "ms_request_id", k.r.requestID,
+		"ms_correlation_id", cid, "try", try, "credentials", cred.String())
+	req, err := k.newRequest(ctx, tok, cid)
+	if err != nil {
+		return done(fmt.Errorf("%s: %w", k.what, err))
+	}
+	k.sent++
+	hr, err := k.c.hc.Do(req)
+	if err != nil {
+		k.resp.Status = 0
+		return k.notAnswered(ctx, log, fmt.Errorf("%s: %w", k.what, redactURL(err)))
+	}
+	body, err := io.ReadAll(io.LimitReader(hr.Body, maxBody))
+	hr.Body.Close()
+	k.resp.Status, k.resp.Header, k.resp.Location = hr.StatusCode, hr.Header, hr.Header.Get("Location")
+	if err != nil {
+		return k.notAnswered(ctx, log, fmt.Errorf("%s: read answer: %w", k.what, err))
+	}
+	level := slog.LevelDebug
+	if k.r.method != http.MethodGet {
+		level = slog.LevelInfo // a write is worth a line with its ids
+	}
+	log.Log(ctx, level, "partner center call", "status", hr.StatusCode)
+	return k.answered(ctx, log, answer{cred: cred, tok: tok, status: hr.StatusCode, text: hr.Status,
+		header: hr.Header, body: body}, out)
+}
+
+// newRequest builds one try's HTTP request with Partner Center's headers.
+func (k *call) newRequest(ctx context.Context, tok, correlationID string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, k.r.method, k.target.String(), bytes.NewReader(k.payload))
+	if err != nil {
+		return nil, err
+	}
+	h := req.Header
+	h.Set("Authorization", "Bearer "+tok)
+	h.Set("Accept", "application/json")
+	h.Set("MS-Contract-Version", "v1")
+	h.Set("MS-RequestId", k.r.requestID)
+	h.Set("MS-CorrelationId", correlationID)
+	h.Set("MS-PartnerCenter-Application", "licensebot")
+	h.Set("User-Agent", "licensebot")
+	if k.r.ifMatch != "" {
+		h.Set("If-Match", k.r.ifMatch)
+	}
+	for name, v := range k.r.header {
+		h.Set(name, v)
+	}
+	if k.payload != nil {
+		h.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// notAnswered handles a try that got no (complete) answer: the request
+// may have reached Partner Center.
+func (k *call) notAnswered(ctx context.Context, log *slog.Logger, err error) verdict {
+	if ctx.Err() != nil {
+		return done(k.interrupted(ctx.Err()))
+	}
+	log.WarnContext(ctx, "partner center call failed", "err", err)
+	if k.r.once {
+		// It may have reached Partner Center: the caller observes
+		// instead of sending it again.
+		return done(unknownOutcome(err))
+	}
+	return retry(err, 0)
+}
+
+// interrupted is the error when the caller's context ends the call. A
+// write already sent may have taken effect: its outcome is unknown
+// (csp.ErrUnavailable), so the caller reads or observes before deciding
+// anything, and never records it as failed.
+func (k *call) interrupted(err error) error {
+	if k.r.method != http.MethodGet && k.sent > 0 {
+		return fmt.Errorf("%s: %w (sent, outcome unknown): %w", k.what, err, csp.ErrUnavailable)
+	}
+	return fmt.Errorf("%s: %w", k.what, err)
+}
+
+// unknownOutcome is the error of a send-once call that may have taken
+// effect.
+func unknownOutcome(err error) error {
+	return fmt.Errorf("%w (sent once, outcome unknown): %w", err, csp.ErrUnavailable)
+}
+
+// answer is one HTTP answer, read whole, with the token it was sent with.
+type answer struct {
+	cred   credKind
+	tok    string
+	status int
+	text   string // "429 Too Many Requests"
+	header http.Header
+	body   []byte
+}
+
+// answered classifies an answer: success, send again with other
+// credentials, retry, or a final error.
+func (k *call) answered(ctx context.Context, log *slog.Logger, a answer, out any) verdict {
+	st := a.status
+	switch {
+	case st >= 200 && st < 300:
+		return done(k.decode(a, out))
+	case st == http.StatusUnauthorized && !k.refreshed:
+		k.refreshed = true
+		k.c.auth.drop(a.cred, a.tok)
+		log.InfoContext(ctx, "token refused, refreshing")
+		return verdict{step: stepAgain}
+	case k.mayEscalate(a):
+		// Not every operation accepts app-only tokens: this one is
+		// sent again with App+User credentials.
+		k.escalated = true
+		k.mode = authUser
+		log.InfoContext(ctx, "app-only credentials refused, using App+User", "status", st)
+		return verdict{step: stepAgain}
+	case st == http.StatusTooManyRequests:
+		return k.throttled(ctx, log, a)
+	case st >= 500:
+		return k.serverFailed(ctx, log, a)
+	}
+	return done(k.c.statusError(ctx, log, k.what, a.text, st, a.body))
+}
+
+// decode reads a 2xx body into out.
+func (k *call) decode(a answer, out any) error {
+	if out == nil || a.status == http.StatusNoContent || len(bytes.TrimSpace(a.body)) == 0 {
+		return nil
+	}
+	err := json.Unmarshal(a.body, out)
+	switch {
+	case err == nil:
+		return nil
+	case k.r.method != http.MethodGet:
+		// Partner Center accepted the write; only its answer is
+		// unreadable. "Failed" would be wrong: the caller reads or
+		// observes what became of it.
+		return fmt.Errorf("%s: accepted (%s) but the answer is unreadable: %w: %w", k.what, a.text, err, csp.ErrUnavailable)
+	}
+	return fmt.Errorf("%s: decode answer: %w", k.what, err)
+}
+
+// mayEscalate: an app-only token refused with 401/403, App+User
+// credentials configured and not tried yet.
+func (k *call) mayEscalate(a answer) bool {
+	refused := a.status == http.StatusUnauthorized || a.status == http.StatusForbidden
+	return refused && a.cred == credApp && !k.escalated && k.c.auth.has(credUser)
+}
+
+// throttled handles a 429: Partner Center did not process the call, so
+// even a send-once call is sent again, after Retry-After.
+func (k *call) throttled(ctx context.Context, log *slog.Logger, a answer) verdict {
+	err := fmt.Errorf("%s: %s%s", k.what, a.text, errSuffix(a.body))
+	ra, ok := k.c.retryAfter(a.header.Get("Retry-After"))
+	if ok && ra > MaxRetryAfter {
+		log.WarnContext(ctx, "partner center asks to wait too long", "retry_after", ra)
+		return done(fmt.Errorf("%w (retry after %s): %w", err, ra, csp.ErrUnavailable))
+	}
+	log.WarnContext(ctx, "throttled by partner center, will retry", "retry_after", ra)
+	return retry(err, ra)
+}
+
+// serverFailed handles a 5xx: retried with backoff, except a send-once
+// call, which may have taken effect.
+func (k *call) serverFailed(ctx context.Context, log *slog.Logger, a answer) verdict {
+	err := fmt.Errorf("%s: %s%s", k.what, a.text, errSuffix(a.body))
+	if k.r.once {
+		log.WarnContext(ctx, "partner center failed a send-once call; not sent again", "status", a.status)
+		return done(unknownOutcome(err))
+	}
+	log.WarnContext(ctx, "partner center failed, will retry", "status", a.status)
+	ra, _ := k.c.retryAfter(a.header.Get("Retry-After"))
+	return retry(err, min(ra, MaxRetryAfter))
 }
 
 // resolve makes the request URL: a path under the base, or a next-page
@@ -347,5 +484,43 @@ func newUUID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
+	return formatUUID(b[:])
+}
+
+func formatUUID(b []byte) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// requestID turns an operation key into an MS-RequestId, which Partner
+// Center documents as a GUID. A key that is one is sent as it is; any
+// other (the workflow's keys are "op-" and hex) becomes a name-based
+// (version 5) UUID of it, the same for every retry of the call.
+func requestID(key string) string {
+	if isUUID(key) {
+		return key
+	}
+	h := sha1.Sum([]byte("licensebot/partnercenter/MS-RequestId\x00" + key))
+	b := h[:16]
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	return formatUUID(b)
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
 }

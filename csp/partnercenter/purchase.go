@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -61,74 +62,129 @@ func (c *Client) Purchase(ctx context.Context, customerID string, po PurchaseOrd
 		return csp.Result{}, fmt.Errorf("partnercenter: %w", err)
 	}
 	log := c.log.With("customer_id", customerID, "operation", "purchase", "key", po.Key, "offer_id", po.OfferID)
-	item, err := c.catalogItem(ctx, customerID, po.OfferID)
+	li, err := c.cartLine(ctx, customerID, po)
 	if err != nil {
 		return csp.Result{}, err
 	}
-	li := cartLineItem{ID: 0, CatalogItemID: item, FriendlyName: po.FriendlyName, Quantity: po.Quantity,
-		BillingCycle: string(po.Billing), TermDuration: string(po.Term), ProvisioningContext: map[string]string{}}
-	switch {
-	case po.AlignWith != "":
-		ds, err := c.CustomTermEndDates(ctx, customerID, po.Term, po.AlignWith)
-		if err != nil {
-			return csp.Result{}, err
-		}
-		var pick *EndDate
-		for i, d := range ds {
-			if d.CotermSubscriptionID == po.AlignWith || (pick == nil && strings.EqualFold(d.Type, "subscription")) {
-				pick = &ds[i]
-			}
-		}
-		if pick == nil {
-			return csp.Result{}, refuse(CodeNoAlignmentDate, "Partner Center allows no end date for a %s term that co-terms with subscription %s", po.Term, po.AlignWith)
-		}
-		li.CustomTermEndDate = c.wireLastDay(pick.End)
-	case po.CustomTermEnd != nil:
-		li.CustomTermEndDate = c.wireLastDay(*po.CustomTermEnd)
+	cartID, err := c.createCart(ctx, customerID, li, po.Key, log)
+	if err != nil {
+		return csp.Result{}, err
 	}
+	o, rec, err := c.checkout(ctx, customerID, cartID, po.Key, log)
+	if err != nil {
+		return csp.Result{Receipt: rec}, err
+	}
+	o = c.followOrder(ctx, customerID, o, log)
+	return c.purchaseResult(ctx, customerID, o, rec)
+}
+
+func cartsPath(customerID string) string {
+	return "/v1/customers/" + url.PathEscape(customerID) + "/carts"
+}
+
+// cartLine is the cart's one line: the catalog item for the customer's
+// market and, when asked, the aligned end date.
+func (c *Client) cartLine(ctx context.Context, customerID string, po PurchaseOrder) (cartLineItem, error) {
+	item, err := c.catalogItem(ctx, customerID, po.OfferID)
+	if err != nil {
+		return cartLineItem{}, err
+	}
+	end, err := c.purchaseEnd(ctx, customerID, po)
+	if err != nil {
+		return cartLineItem{}, err
+	}
+	return cartLineItem{ID: 0, CatalogItemID: item, FriendlyName: po.FriendlyName, Quantity: po.Quantity,
+		BillingCycle: string(po.Billing), TermDuration: string(po.Term), CustomTermEndDate: end,
+		ProvisioningContext: map[string]string{}}, nil
+}
+
+// purchaseEnd is the customTermEndDate of the cart line: the allowed
+// date that co-terms with AlignWith, CustomTermEnd, or none.
+func (c *Client) purchaseEnd(ctx context.Context, customerID string, po PurchaseOrder) (string, error) {
+	if po.AlignWith == "" {
+		if po.CustomTermEnd == nil {
+			return "", nil
+		}
+		return c.wireLastDay(*po.CustomTermEnd), nil
+	}
+	ds, err := c.CustomTermEndDates(ctx, customerID, po.Term, po.AlignWith)
+	if err != nil {
+		return "", err
+	}
+	var pick *EndDate
+	for i, d := range ds {
+		if d.CotermSubscriptionID == po.AlignWith || (pick == nil && strings.EqualFold(d.Type, "subscription")) {
+			pick = &ds[i]
+		}
+	}
+	if pick == nil {
+		return "", refuse(CodeNoAlignmentDate, "Partner Center allows no end date for a %s term that co-terms with subscription %s", po.Term, po.AlignWith)
+	}
+	return c.wireLastDay(pick.End), nil
+}
+
+// createCart creates the cart and returns its id; a line Partner Center
+// refuses is a refusal.
+func (c *Client) createCart(ctx context.Context, customerID string, li cartLineItem, key string, log *slog.Logger) (string, error) {
 	var ct cart
-	cartPath := "/v1/customers/" + url.PathEscape(customerID) + "/carts"
-	if _, err := c.do(ctx, request{method: http.MethodPost, path: cartPath, body: cart{LineItems: []cartLineItem{li}},
-		requestID: po.Key, log: log}, &ct); err != nil {
-		return csp.Result{}, fmt.Errorf("partnercenter: create cart: %w", err)
+	if _, err := c.do(ctx, request{method: http.MethodPost, path: cartsPath(customerID), body: cart{LineItems: []cartLineItem{li}},
+		requestID: requestID(key), log: log}, &ct); err != nil {
+		return "", fmt.Errorf("partnercenter: create cart: %w", err)
 	}
 	for _, l := range ct.LineItems {
 		if l.Error != nil {
-			return csp.Result{}, refuse(classifyPurchase(codeString(l.Error.ErrorCode), l.Error.ErrorDescription),
+			return "", refuse(classifyPurchase(codeString(l.Error.ErrorCode), l.Error.ErrorDescription),
 				"Partner Center refused the cart line: %s", l.Error.ErrorDescription)
 		}
 	}
 	if ct.ID == "" {
-		return csp.Result{}, errors.New("partnercenter: create cart: no cart id in the answer")
+		return "", errors.New("partnercenter: create cart: no cart id in the answer")
 	}
+	return ct.ID, nil
+}
+
+// checkout checks the cart out, once, and returns its order. The receipt
+// names the cart, for ObservePurchase when the answer is lost.
+func (c *Client) checkout(ctx context.Context, customerID, cartID, key string, log *slog.Logger) (order, csp.Receipt, error) {
 	var out checkoutResult
-	resp, err := c.do(ctx, request{method: http.MethodPost, path: cartPath + "/" + url.PathEscape(ct.ID) + "/checkout",
-		requestID: po.Key, once: true, log: log}, &out)
+	resp, err := c.do(ctx, request{method: http.MethodPost, path: cartsPath(customerID) + "/" + url.PathEscape(cartID) + "/checkout",
+		requestID: requestID(key), once: true, log: log}, &out)
 	rec := resp.receipt(c.clock.Now())
-	rec.Location = cartPath + "/" + ct.ID
+	rec.Location = cartsPath(customerID) + "/" + cartID
 	if err != nil {
-		return csp.Result{Receipt: rec}, fmt.Errorf("partnercenter: checkout: %w", err)
+		return order{}, rec, fmt.Errorf("partnercenter: checkout: %w", err)
 	}
 	if len(out.OrderErrors) > 0 {
 		e := out.OrderErrors[0]
-		return csp.Result{Receipt: rec}, refuse(classifyPurchase(codeString(e.Code), e.Description), "Partner Center refused the order: %s", e.Description)
+		return order{}, rec, refuse(classifyPurchase(codeString(e.Code), e.Description), "Partner Center refused the order: %s", e.Description)
 	}
 	if len(out.Orders) == 0 || out.Orders[0].ID == "" {
-		return csp.Result{Receipt: rec}, errors.New("partnercenter: checkout: no order in the answer")
+		return order{}, rec, errors.New("partnercenter: checkout: no order in the answer")
 	}
 	o := out.Orders[0]
 	rec.OrderID = o.ID
 	log.InfoContext(ctx, "partner center accepted the order", "order_id", o.ID, "status", o.Status, "ms_correlation_id", rec.CorrelationID)
+	return o, rec, nil
+}
+
+// followOrder reads the order until it ends or the polls run out.
+func (c *Client) followOrder(ctx context.Context, customerID string, o order, log *slog.Logger) order {
 	for i := 0; orderOutcome(o.Status) == csp.ObservedPending && i < c.polls; i++ {
 		if err := c.sleep(ctx, c.interval); err != nil {
 			break
 		}
-		if got, err := c.order(ctx, customerID, o.ID); err == nil {
-			o = got
-		} else {
+		got, err := c.order(ctx, customerID, o.ID)
+		if err != nil {
 			log.WarnContext(ctx, "could not read the order", "err", err)
+			continue
 		}
+		o = got
 	}
+	return o
+}
+
+// purchaseResult reports the order's outcome with the new subscription.
+func (c *Client) purchaseResult(ctx context.Context, customerID string, o order, rec csp.Receipt) (csp.Result, error) {
 	res := csp.Result{Receipt: rec}
 	switch orderOutcome(o.Status) {
 	case csp.ObservedNotDone:
@@ -136,12 +192,14 @@ func (c *Client) Purchase(ctx context.Context, customerID string, po PurchaseOrd
 	case csp.ObservedPending:
 		res.Pending = true
 	}
-	if sid := orderSubscription(o); sid != "" {
-		if s, err := c.Subscription(ctx, customerID, sid); err == nil {
-			res.Subscription = s
-		} else if !res.Pending {
-			res.Pending = true // completed but the line is not readable yet
-		}
+	sid := orderSubscription(o)
+	if sid == "" {
+		return res, nil
+	}
+	if s, err := c.Subscription(ctx, customerID, sid); err == nil {
+		res.Subscription = s
+	} else {
+		res.Pending = true // completed but the line is not readable yet
 	}
 	return res, nil
 }
