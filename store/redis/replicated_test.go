@@ -139,6 +139,7 @@ func TestUpdateReplicatedFollowsTopology(t *testing.T) {
 		t.Fatalf("first durable write after a replica attached: %+v %v, want ErrNotReplicated", d2, err)
 	}
 	replica.Resume(t)
+	redistest.WaitInSync(t, master, 1)
 	d3, err := store.UpdateDurable(ctx, s, ref, d2.Version, []byte("acked"))
 	if err != nil {
 		t.Fatalf("UpdateDurable once the replica is back: %v", err)
