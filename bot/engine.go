@@ -299,8 +299,6 @@ func (tc *turnCtx) say(m Message) {
 	tc.out = append(tc.out, m)
 }
 
-type sinkKey struct{}
-
 // Handle answers one turn. It never returns a Go error to show a user:
 // failures become a sentence in the user's language; the error is
 // returned alongside for logging and metrics.
@@ -324,7 +322,6 @@ func (e *Engine) Handle(ctx context.Context, t Turn) ([]Message, error) {
 	tc := &turnCtx{turn: t, d: d}
 	tc.lang = e.pickLang(t, d, "")
 	tc.customer = e.customerOf(t.Person)
-	ctx = context.WithValue(ctx, sinkKey{}, tc)
 
 	if t.Press != nil {
 		err = e.handlePress(ctx, tc, *t.Press)
@@ -333,6 +330,13 @@ func (e *Engine) Handle(ctx context.Context, t Turn) ([]Message, error) {
 	}
 	if err != nil {
 		e.log.ErrorContext(ctx, "turn failed", "person", t.Person.Email, "customer_id", tc.customer.ID, "err", err)
+		var notRecorded *workflows.NotRecordedError
+		if errors.As(err, &notRecorded) {
+			// The portal has the change: never say "nothing was changed".
+			tc.out = append(tc.out, Message{To: t.Person.Email, Lang: tc.lang, Kind: KindText, RequestID: notRecorded.Request.ID,
+				Text: e.tr.T(tc.lang, "error.not_recorded", map[string]any{"ID": notRecorded.Request.ID})})
+			return tc.out, err
+		}
 		if errors.Is(err, store.ErrUnavailable) {
 			return []Message{e.storageDown(t, tc.lang)}, err
 		}

@@ -565,13 +565,16 @@ func (e *Engine) confirm(ctx context.Context, tc *turnCtx, draftID string) error
 		}
 		tc.say(m)
 		return nil
-	case err != nil:
+	case err != nil && !errors.As(err, new(*workflows.NotRecordedError)):
 		return err
 	}
 	tc.d.Draft = nil
 	tc.d.Submitted = &submitted{DraftID: draftID, RequestID: req.ID}
-	// The request card itself reaches the requester through the
-	// notifier (in this turn's reply), so nothing more to say here.
+	var notRecorded *workflows.NotRecordedError
+	if errors.As(err, &notRecorded) {
+		return err
+	}
+	e.showOwn(tc, req)
 	return nil
 }
 

@@ -83,6 +83,9 @@ func (e *Engine) handlePress(ctx context.Context, tc *turnCtx, p Press) error {
 	case ActWithdraw:
 		cust, id, _ := strings.Cut(p.Value, ":")
 		return e.withdrawOne(ctx, tc, reqRef{CustomerID: cust, ID: id})
+	case ActCheckAgain, ActMarkDone, ActSendAgain:
+		cust, id, _ := strings.Cut(p.Value, ":")
+		return e.resolve(ctx, tc, p.ID, reqRef{CustomerID: cust, ID: id})
 	case ActKeep:
 		return e.keepReminder(ctx, tc, p.Value)
 	case ActMute, ActUnmute:
@@ -108,18 +111,26 @@ func (e *Engine) handlePress(ctx context.Context, tc *turnCtx, p Press) error {
 }
 
 func (e *Engine) approve(ctx context.Context, tc *turnCtx, ref reqRef, comment string) error {
-	_, err := e.opt.Service.Approve(ctx, tc.turn.Person, ref.CustomerID, ref.ID, comment)
-	if err != nil {
-		return e.requestError(tc, err)
-	}
-	return nil // the updated card comes back through the notifier
+	req, err := e.opt.Service.Approve(ctx, tc.turn.Person, ref.CustomerID, ref.ID, comment)
+	return e.decided(tc, req, err)
 }
 
 func (e *Engine) reject(ctx context.Context, tc *turnCtx, ref reqRef, reason string) error {
-	_, err := e.opt.Service.Reject(ctx, tc.turn.Person, ref.CustomerID, ref.ID, reason)
+	req, err := e.opt.Service.Reject(ctx, tc.turn.Person, ref.CustomerID, ref.ID, reason)
+	return e.decided(tc, req, err)
+}
+
+// decided shows the person who acted their own card as it now is; the
+// others are told through the workflow's outbox.
+func (e *Engine) decided(tc *turnCtx, req workflows.Request, err error) error {
+	var notRecorded *workflows.NotRecordedError
+	if errors.As(err, &notRecorded) {
+		return err // said as "done, not recorded yet" by Handle
+	}
 	if err != nil {
 		return e.requestError(tc, err)
 	}
+	e.showOwn(tc, req)
 	return nil
 }
 
@@ -138,6 +149,10 @@ func (e *Engine) requestError(tc *turnCtx, err error) error {
 		tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "not_requester", nil)})
 	case errors.Is(err, workflows.ErrNotFound):
 		tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "request_not_found", nil)})
+	case errors.Is(err, workflows.ErrAmbiguous):
+		tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "request_ambiguous", nil)})
+	case errors.Is(err, workflows.ErrNotResolver):
+		tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "not_resolver", nil)})
 	default:
 		return err
 	}

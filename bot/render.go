@@ -298,6 +298,9 @@ func (e *Engine) requestCard(lang string, r workflows.Request) Message {
 // approvalCard is the approver's card; once decided it shows who, when and
 // the outcome, without buttons.
 func (e *Engine) approvalCard(lang string, r workflows.Request, viewer workflows.Person) Message {
+	if r.State == workflows.StateNeedsAttention && workflows.CanResolve(viewer, r) == nil {
+		return e.attentionCard(lang, r)
+	}
 	loc := e.locOf(r.CustomerID)
 	cust := e.customers[r.CustomerID]
 	requester := e.nameOf(r.Requester)

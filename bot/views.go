@@ -286,11 +286,8 @@ func (e *Engine) withdraw(ctx context.Context, tc *turnCtx, id string) error {
 }
 
 func (e *Engine) withdrawOne(ctx context.Context, tc *turnCtx, ref reqRef) error {
-	_, err := e.opt.Service.Withdraw(ctx, tc.turn.Person, ref.CustomerID, ref.ID)
-	if err != nil {
-		return e.requestError(tc, err)
-	}
-	return nil
+	req, err := e.opt.Service.Withdraw(ctx, tc.turn.Person, ref.CustomerID, ref.ID)
+	return e.decided(tc, req, err)
 }
 
 // Personal reminders are scheduled here and delivered by the reminders

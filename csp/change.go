@@ -108,6 +108,9 @@ type Result struct {
 	// Pending is true when the portal accepted the change asynchronously
 	// (HTTP 202) and it is not visible yet.
 	Pending bool `json:"pending"`
+	// Receipt is what the portal answered (status, correlation id, order
+	// id or Location), recorded on the request's attempt.
+	Receipt Receipt `json:"receipt"`
 }
 
 // UpgradeOption is one eligible upgrade: the target offer and, if merging,

@@ -19,7 +19,28 @@ var (
 	ErrUnknownPerson = errors.New("person not configured")
 	// ErrDuplicate: the same draft was already submitted.
 	ErrDuplicate = errors.New("already submitted")
+	// ErrAmbiguous: a typed request number names requests of several
+	// customers.
+	ErrAmbiguous = errors.New("request number names several requests")
+	// ErrNotResolver: only an account manager serving the customer
+	// resolves a request that needs attention.
+	ErrNotResolver = errors.New("not an account manager of this customer")
 )
+
+// NotRecordedError: the portal made the change, but recording the
+// outcome failed (the store went away at that moment). The change is
+// done and must be reported as done; reconciliation records it once the
+// store answers.
+type NotRecordedError struct {
+	Request Request
+	Err     error
+}
+
+func (e *NotRecordedError) Error() string {
+	return fmt.Sprintf("request %s: change made in the portal, recording it failed: %v", e.Request.ID, e.Err)
+}
+
+func (e *NotRecordedError) Unwrap() error { return e.Err }
 
 // StateError says a transition was refused because the request is no
 // longer where the caller thought: it carries the current request so the

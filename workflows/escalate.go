@@ -19,38 +19,29 @@ import (
 // It is not a state transition, so the Notifier is not called: the
 // reminders engine that escalates tells the people concerned itself.
 func (s *Service) Escalate(ctx context.Context, customerID, id, by string) (Request, error) {
-	for attempt := 0; attempt < 50; attempt++ {
-		req, v, err := s.load(ctx, customerID, id)
-		if err != nil {
-			return Request{}, err
+	req, err := s.update(ctx, customerID, id, false, func(r *Request) ([]store.AuditEntry, error) {
+		if r.State != StatePendingApproval {
+			return nil, &StateError{Request: *r, Wanted: StatePendingApproval}
 		}
-		if req.State != StatePendingApproval {
-			return req, &StateError{Request: req, Wanted: StatePendingApproval}
-		}
-		if !req.EscalatedAt.IsZero() {
-			return req, nil
+		if !r.EscalatedAt.IsZero() {
+			return nil, store.ErrNoChange
 		}
 		now := s.opt.Clock.Now()
-		req.EscalatedAt = now
-		data, err := marshal(req)
-		if err != nil {
-			return Request{}, err
-		}
+		r.EscalatedAt = now
 		detail, _ := json.Marshal(map[string]any{
-			"subscription_id": req.Change.SubscriptionID,
-			"kind":            req.Change.Kind,
-			"deadline":        req.Deadline,
+			"subscription_id": r.Change.SubscriptionID,
+			"kind":            r.Change.Kind,
+			"deadline":        r.Deadline,
 		})
-		entry := store.AuditEntry{Scope: customerID, At: now, Actor: by, Action: "request.escalated", Subject: id, Detail: detail}
-		_, err = s.opt.Store.Update(ctx, refOf(customerID, id), v, data, entry)
-		if errors.Is(err, store.ErrVersionMismatch) {
-			continue
-		}
-		if err != nil {
-			return Request{}, fmt.Errorf("escalate request %s: %w", id, err)
-		}
-		s.log.InfoContext(ctx, "request escalated", "request_id", id, "customer_id", customerID, "deadline", req.Deadline)
-		return req, nil
+		return []store.AuditEntry{{Scope: customerID, At: now, Actor: by, Action: "request.escalated", Subject: id, Detail: detail}}, nil
+	})
+	var se *StateError
+	if errors.As(err, &se) {
+		return se.Request, err
 	}
-	return Request{}, fmt.Errorf("escalate request %s: too much contention", id)
+	if err != nil {
+		return req, fmt.Errorf("escalate request %s: %w", id, err)
+	}
+	s.log.InfoContext(ctx, "request escalated", "request_id", id, "customer_id", customerID, "deadline", req.Deadline)
+	return req, nil
 }

@@ -10,9 +10,13 @@ import (
 // State is where a request is in its lifecycle:
 //
 //	submitted → pending_approval → approved → executing → completed
-//	                 ↘ rejected, withdrawn, expired          ↘ failed
+//	    ↘ withdrawn  ↘ rejected, withdrawn, expired  ↘ failed
+//	                                          ↘ needs_attention → completed, failed,
+//	                                                              executing (sent again)
 //
 // A request the rules allow at once goes submitted → approved directly.
+// needs_attention: a send-once change whose effect could be neither seen
+// nor disproven after the portal's settle time; a person resolves it.
 type State string
 
 // States.
@@ -26,6 +30,7 @@ const (
 	StateWithdrawn       State = "withdrawn"
 	StateExpired         State = "expired"
 	StateFailed          State = "failed"
+	StateNeedsAttention  State = "needs_attention"
 )
 
 // Final reports whether no transition leaves s.
@@ -39,10 +44,17 @@ func (s State) Final() bool {
 
 // transitions is the state machine; anything not listed is refused.
 var transitions = map[State][]State{
-	StateSubmitted:       {StatePendingApproval, StateApproved, StateFailed},
+	StateSubmitted:       {StatePendingApproval, StateApproved, StateWithdrawn, StateFailed},
 	StatePendingApproval: {StateApproved, StateRejected, StateWithdrawn, StateExpired},
 	StateApproved:        {StateExecuting, StateFailed},
-	StateExecuting:       {StateCompleted, StateFailed},
+	StateExecuting:       {StateCompleted, StateFailed, StateNeedsAttention},
+	StateNeedsAttention:  {StateCompleted, StateFailed, StateExecuting},
+}
+
+// States lists every state, in lifecycle order (metrics, listings).
+func States() []State {
+	return []State{StateSubmitted, StatePendingApproval, StateApproved, StateExecuting, StateNeedsAttention,
+		StateCompleted, StateRejected, StateWithdrawn, StateExpired, StateFailed}
 }
 
 // CanMove reports whether from → to is a legal transition.
@@ -71,6 +83,39 @@ type Transition struct {
 	By      string    `json:"by"`
 	At      time.Time `json:"at"`
 	Comment string    `json:"comment,omitempty"`
+	// ShownTo is the person whose own turn made this transition and whose
+	// reply already shows it; the outbox does not tell them again.
+	ShownTo string `json:"shown_to,omitempty"`
+}
+
+// Attempt is one sending of the operation to the portal. For a send-once
+// change it is stored before the call (so a crash after sending is never
+// followed by a blind resend) and completed with the portal's answer
+// after it.
+type Attempt struct {
+	// Key is the operation key sent to the portal: random, unique, never
+	// reused, whatever happens to the request counter.
+	Key      string       `json:"key"`
+	Delivery csp.Delivery `json:"delivery"`
+	SentAt   time.Time    `json:"sent_at"`
+	// Before is the subscription as read just before sending; the
+	// expected state after is the request's Operation.
+	Before *csp.Subscription `json:"before,omitempty"`
+	// Receipt is what the portal answered; nil while unknown (the call
+	// has not returned, or its answer was lost).
+	Receipt *csp.Receipt `json:"receipt,omitempty"`
+	// Error is the failure the call reported, if any.
+	Error string `json:"error,omitempty"`
+}
+
+// Attention says why a request needs a person and what is known.
+type Attention struct {
+	Since  time.Time `json:"since"`
+	Detail string    `json:"detail,omitempty"`
+	// Outcome is the last observation's outcome (csp.Outcome).
+	Outcome csp.Outcome `json:"outcome,omitempty"`
+	// CheckedAt is when the portal was last looked at.
+	CheckedAt time.Time `json:"checked_at,omitzero"`
 }
 
 // Request is a change someone asked for, with everything needed to show
@@ -110,6 +155,32 @@ type Request struct {
 	UpdatedAt     time.Time         `json:"updated_at"`
 	Messages      []MessageRef      `json:"messages,omitempty"`
 	History       []Transition      `json:"history,omitempty"`
+	// Notified counts the History entries the outbox has told everyone
+	// about: the entries after it are the request's outbox, written in the
+	// same compare-and-swap as the transition itself, so a committed
+	// transition is never left untold and an untold one never uncommitted.
+	Notified int `json:"notified,omitempty"`
+	// Attempts are the sendings of the operation to the portal, oldest
+	// first.
+	Attempts []Attempt `json:"attempts,omitempty"`
+	// Attention is set while the request needs a person.
+	Attention *Attention `json:"attention,omitempty"`
 	// EscalatedAt is set when the backup approver was brought in.
 	EscalatedAt time.Time `json:"escalated_at,omitzero"`
+}
+
+// LastAttempt returns the latest attempt, if any.
+func (r Request) LastAttempt() (Attempt, bool) {
+	if len(r.Attempts) == 0 {
+		return Attempt{}, false
+	}
+	return r.Attempts[len(r.Attempts)-1], true
+}
+
+// Pending returns the transitions not yet told to everyone.
+func (r Request) Pending() []Transition {
+	if r.Notified >= len(r.History) {
+		return nil
+	}
+	return r.History[r.Notified:]
 }

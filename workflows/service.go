@@ -30,11 +30,16 @@ const (
 	queueDeadlines = "request-deadlines"
 )
 
-// Notifier hears about every committed transition, after the store has it.
-// The bot implements it to tell the requester, send approval cards and
-// re-render every copy of a request's card.
+// Notifier tells people about committed transitions. It is called by the
+// outbox (Drain), never inside a transition: req is the request as it is
+// now and pending the transitions nobody has been told about yet (several
+// when a request moved through intermediate states in one go). An error
+// leaves them pending, and they are offered again on the next drain, so
+// a Notifier must be idempotent (a card is created once, then updated).
+// The bot implements it to send approval cards and outcomes; the
+// reminders engine to re-derive a request's reminders.
 type Notifier interface {
-	RequestChanged(ctx context.Context, req Request, tr Transition)
+	RequestChanged(ctx context.Context, req Request, pending []Transition) error
 }
 
 // Options configure a Service.
@@ -176,16 +181,11 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 	if err := s.checkNoOpenSeatChange(ctx, customerID, change); err != nil {
 		return Request{}, err
 	}
-	id, err := s.nextID(ctx)
-	if err != nil {
-		return Request{}, err
-	}
 	now := s.opt.Clock.Now()
 	req := Request{
-		ID:               id,
 		CustomerID:       customerID,
 		Change:           change,
-		Operation:        operationFor(id, ev),
+		Operation:        operationFor(ev),
 		Requester:        p.Email,
 		Justification:    justification,
 		State:            StateSubmitted,
@@ -200,40 +200,71 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 	if ev.Target != nil {
 		req.TargetLineName = ev.Target.Name
 	}
-	tr := Transition{From: "", To: StateSubmitted, By: p.Email, At: now}
-	req.History = append(req.History, tr)
-	data, err := json.Marshal(req)
+	req.History = append(req.History, Transition{From: "", To: StateSubmitted, By: p.Email, At: now, ShownTo: p.Email})
+	req, err = s.create(ctx, req)
 	if err != nil {
-		return Request{}, fmt.Errorf("encode request: %w", err)
-	}
-	if _, err := s.opt.Store.Create(ctx, refOf(customerID, id), data, s.auditEntry(req, tr)); err != nil {
-		return Request{}, fmt.Errorf("store request: %w", err)
+		return Request{}, err
 	}
 	stored = true // from here on the draft is this request
-	s.log.InfoContext(ctx, "request submitted", "request_id", id, "customer_id", customerID,
+	defer s.drainAfter(ctx, customerID, req.ID)
+	s.log.InfoContext(ctx, "request submitted", "request_id", req.ID, "customer_id", customerID,
 		"kind", change.Kind, "requester", p.Email, "outcome", ev.Decision.Outcome)
-	s.notify(ctx, req, tr)
+	return s.route(ctx, req, p.Email)
+}
 
-	if ev.Decision.Outcome == rules.NeedsApproval {
-		req, err = s.transition(ctx, customerID, id, StatePendingApproval, p.Email, "", func(r *Request) {
-			r.ApproverRole = ev.Decision.Approver
-			r.Deadline = ev.Decision.Deadline
+// route sends a submitted request on: to its approvers when the rules
+// want an approval, straight to execution otherwise. Submit calls it, and
+// Reconcile for a request a crash left submitted.
+func (s *Service) route(ctx context.Context, req Request, shownTo string) (Request, error) {
+	d := req.Decision
+	if d.Outcome == rules.NeedsApproval {
+		req, err := s.transition(ctx, req.CustomerID, req.ID, StatePendingApproval, req.Requester, "", shownTo, func(r *Request) {
+			r.ApproverRole = d.Approver
+			r.Deadline = d.Deadline
 		})
 		if err != nil {
-			return Request{}, err
+			return req, err
 		}
 		if !req.Deadline.IsZero() {
 			if err := s.scheduleDeadline(ctx, req); err != nil {
-				s.log.ErrorContext(ctx, "schedule approval deadline", "request_id", id, "err", err)
+				s.log.ErrorContext(ctx, "schedule approval deadline", "request_id", req.ID, "err", err)
 			}
 		}
 		return req, nil
 	}
-	req, err = s.transition(ctx, customerID, id, StateApproved, p.Email, "", nil)
+	req, err := s.transition(ctx, req.CustomerID, req.ID, StateApproved, req.Requester, "", shownTo, nil)
 	if err != nil {
-		return Request{}, err
+		return req, err
 	}
-	return s.execute(ctx, req)
+	return s.execute(ctx, req, shownTo)
+}
+
+// create stores a new request under the next free number of its
+// customer. A number already taken (a counter step lost at a Redis
+// failover, data from before per-customer numbering) is skipped, never
+// reused: the number is for people; the portal only ever sees random
+// operation keys.
+func (s *Service) create(ctx context.Context, req Request) (Request, error) {
+	for attempt := 0; attempt < 100; attempt++ {
+		id, err := s.nextID(ctx, req.CustomerID)
+		if err != nil {
+			return Request{}, err
+		}
+		req.ID = id
+		data, err := marshal(req)
+		if err != nil {
+			return Request{}, err
+		}
+		_, err = s.opt.Store.Create(ctx, refOf(req.CustomerID, id), data, s.auditEntry(req, req.History[0]))
+		if errors.Is(err, store.ErrExists) {
+			continue
+		}
+		if err != nil {
+			return Request{}, fmt.Errorf("store request: %w", err)
+		}
+		return req, nil
+	}
+	return Request{}, fmt.Errorf("store request: no free request number")
 }
 
 // checkNoOpenSeatChange refuses a second seat addition or removal on a
@@ -263,11 +294,11 @@ func (s *Service) scheduleDeadline(ctx context.Context, req Request) error {
 	})
 }
 
-// operationFor fixes the absolute write at submission time.
-func operationFor(id string, ev Evaluation) csp.Operation {
+// operationFor fixes the absolute write at submission time. Its Key is
+// set afresh for every attempt (see Attempt).
+func operationFor(ev Evaluation) csp.Operation {
 	c, d := ev.Change, ev.Decision
 	op := csp.Operation{
-		Key:            id,
 		Kind:           c.Kind,
 		SubscriptionID: c.SubscriptionID,
 		FromQuantity:   d.FromQuantity,
@@ -294,22 +325,15 @@ func operationFor(id string, ev Evaluation) csp.Operation {
 	return op
 }
 
-// nextID allocates a short, readable, globally unique id ("R-12") with a
-// compare-and-swap counter, so people can type it.
-func (s *Service) nextID(ctx context.Context) (string, error) {
-	var n int
-	_, err := store.Modify(ctx, s.opt.Store, store.Ref{Collection: collCounters, ID: "requests"}, func(old []byte) ([]byte, error) {
-		n = 0
-		if old != nil {
-			v, err := strconv.Atoi(string(old))
-			if err != nil {
-				return nil, fmt.Errorf("corrupt counter %q", old)
-			}
-			n = v
-		}
-		n++
-		return []byte(strconv.Itoa(n)), nil
-	})
+// nextID allocates a short, readable id ("R-12") from the customer's own
+// compare-and-swap counter, so people can type it. It is unique within
+// the customer; create skips a number already taken.
+func (s *Service) nextID(ctx context.Context, customerID string) (string, error) {
+	n, err := store.UpdateJSON(ctx, s.opt.Store, store.Ref{Scope: customerID, Collection: collCounters, ID: "requests"},
+		func(n *int, _ bool) ([]store.AuditEntry, error) {
+			*n++
+			return nil, nil
+		})
 	if err != nil {
 		return "", fmt.Errorf("allocate request id: %w", err)
 	}
@@ -372,50 +396,87 @@ func requestNumber(id string) int {
 	return 0
 }
 
-// transition moves a request to `to` by compare-and-swap on the version
-// it read, appending the history and an audit line atomically. If another
-// writer won, the request is reread: if it can still move, it is retried;
-// otherwise a *StateError carries the state that won.
-func (s *Service) transition(ctx context.Context, customerID, id string, to State, by, comment string, mutate func(*Request)) (Request, error) {
+// update changes a stored request by compare-and-swap: f sees the
+// current request and changes it (ErrNoChange: write nothing), and the
+// audit entries it returns are appended in the same atomic write. With
+// durable set, the write waits for the store's replicas where it has
+// them: the writes that decide money (going to executing, recording an
+// attempt) must survive a failover.
+func (s *Service) update(ctx context.Context, customerID, id string, durable bool, f func(r *Request) ([]store.AuditEntry, error)) (Request, error) {
+	ref := refOf(customerID, id)
 	for attempt := 0; attempt < 50; attempt++ {
 		req, v, err := s.load(ctx, customerID, id)
 		if err != nil {
 			return Request{}, err
 		}
-		if !CanMove(req.State, to) {
-			return req, &StateError{Request: req, Wanted: to}
+		audit, err := f(&req)
+		if errors.Is(err, store.ErrNoChange) {
+			return req, nil
 		}
-		now := s.opt.Clock.Now()
-		tr := Transition{From: req.State, To: to, By: by, At: now, Comment: comment}
-		req.State = to
-		req.UpdatedAt = now
-		req.History = append(req.History, tr)
-		if mutate != nil {
-			mutate(&req)
-		}
-		data, err := json.Marshal(req)
 		if err != nil {
-			return Request{}, fmt.Errorf("encode request: %w", err)
+			return req, err
 		}
-		_, err = s.opt.Store.Update(ctx, refOf(customerID, id), v, data, s.auditEntry(req, tr))
+		data, err := marshal(req)
+		if err != nil {
+			return Request{}, err
+		}
+		if durable {
+			_, err = store.UpdateDurable(ctx, s.opt.Store, ref, v, data, audit...)
+			if errors.Is(err, store.ErrNotReplicated) {
+				// Written on the primary; a replica lagging is worth a
+				// warning, not a refusal (see docs/RELIABILITY.md).
+				s.log.WarnContext(ctx, "request write not yet on a replica", "request_id", id, "customer_id", customerID, "err", err)
+				err = nil
+			}
+		} else {
+			_, err = s.opt.Store.Update(ctx, ref, v, data, audit...)
+		}
 		if errors.Is(err, store.ErrVersionMismatch) {
 			continue
 		}
 		if err != nil {
-			return Request{}, fmt.Errorf("update request %s: %w", id, err)
+			return req, fmt.Errorf("update request %s: %w", id, err)
 		}
-		s.log.InfoContext(ctx, "request transition", "request_id", id, "customer_id", customerID,
-			"from", tr.From, "to", to, "by", by)
-		s.notify(ctx, req, tr)
 		return req, nil
 	}
 	return Request{}, fmt.Errorf("update request %s: too much contention", id)
 }
 
-func (s *Service) notify(ctx context.Context, req Request, tr Transition) {
-	if s.opt.Notifier != nil {
-		s.opt.Notifier.RequestChanged(ctx, req, tr)
+// transition moves a request to `to` by compare-and-swap on the version
+// it read, appending the history, an audit line and thereby an outbox
+// entry atomically. If another writer won, the request is reread: if it
+// can still move, it is retried; otherwise a *StateError carries the
+// state that won. shownTo is the person whose turn reply shows the
+// result, so the outbox does not tell them twice.
+func (s *Service) transition(ctx context.Context, customerID, id string, to State, by, comment, shownTo string, mutate func(*Request)) (Request, error) {
+	var tr Transition
+	req, err := s.update(ctx, customerID, id, to == StateExecuting, func(r *Request) ([]store.AuditEntry, error) {
+		if !CanMove(r.State, to) {
+			return nil, &StateError{Request: *r, Wanted: to}
+		}
+		now := s.opt.Clock.Now()
+		tr = Transition{From: r.State, To: to, By: by, At: now, Comment: comment, ShownTo: shownTo}
+		r.State = to
+		r.UpdatedAt = now
+		r.History = append(r.History, tr)
+		if to != StateNeedsAttention && to != StateExecuting {
+			r.Attention = nil
+		}
+		if mutate != nil {
+			mutate(r)
+		}
+		return []store.AuditEntry{s.auditEntry(*r, tr)}, nil
+	})
+	var se *StateError
+	if errors.As(err, &se) {
+		return se.Request, err
 	}
+	if err != nil {
+		return req, err
+	}
+	s.log.InfoContext(ctx, "request transition", "request_id", id, "customer_id", customerID,
+		"from", tr.From, "to", to, "by", by)
+	return req, nil
 }
 
 func (s *Service) auditEntry(req Request, tr Transition) store.AuditEntry {

@@ -31,10 +31,11 @@ type recorder struct {
 	trs []workflows.Transition
 }
 
-func (r *recorder) RequestChanged(_ context.Context, _ workflows.Request, t workflows.Transition) {
+func (r *recorder) RequestChanged(_ context.Context, _ workflows.Request, pending []workflows.Transition) error {
 	r.mu.Lock()
-	r.trs = append(r.trs, t)
+	r.trs = append(r.trs, pending...)
 	r.mu.Unlock()
+	return nil
 }
 
 type fixture struct {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -68,10 +69,14 @@ func (a *app) tickReminders(ctx context.Context) error {
 // notifiers fans a workflow notification out, in order.
 type notifiers []workflows.Notifier
 
-func (ns notifiers) RequestChanged(ctx context.Context, r workflows.Request, t workflows.Transition) {
+func (ns notifiers) RequestChanged(ctx context.Context, r workflows.Request, pending []workflows.Transition) error {
+	var errs []error
 	for _, n := range ns {
-		n.RequestChanged(ctx, r, t)
+		if err := n.RequestChanged(ctx, r, pending); err != nil {
+			errs = append(errs, err)
+		}
 	}
+	return errors.Join(errs...)
 }
 
 // reminderJSON is the stable JSON shape of `reminders --json`: one object

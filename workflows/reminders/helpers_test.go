@@ -294,3 +294,22 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+func (p *fakeProvider) Capabilities() csp.Capabilities {
+	ops := map[csp.ChangeKind]csp.Delivery{}
+	for _, k := range csp.Kinds() {
+		ops[k] = csp.DeliveryAbsolute
+	}
+	return csp.Capabilities{Operations: ops, SettleTime: time.Minute}
+}
+
+func (p *fakeProvider) Observe(ctx context.Context, customerID string, op csp.Operation, _ csp.Receipt) (csp.Observation, error) {
+	sub, err := p.Subscription(ctx, customerID, op.SubscriptionID)
+	if err != nil {
+		return csp.Observation{}, err
+	}
+	if op.SatisfiedBy(sub) {
+		return csp.Observation{Outcome: csp.ObservedDone, Subscription: &sub}, nil
+	}
+	return csp.Observation{Outcome: csp.ObservedNotDone, Subscription: &sub}, nil
+}

@@ -3,6 +3,7 @@ package reminders
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -104,19 +105,29 @@ func (e *Engine) derive(ctx context.Context, customerID string, pol Policy) ([]w
 	return out, nil
 }
 
-// RequestChanged implements workflows.Notifier, so the lead can chain it
-// after the bot's: a request waiting for approval gets its reminders at
+// RequestChanged implements workflows.Notifier, chained after the bot's
+// by the outbox: a request waiting for approval gets its reminders at
 // once, a decided one loses them, and an executed change re-derives the
 // customer's reminders (new quantities, auto-renew off, a new end date).
-// Failures are logged; they never fail the transition.
-func (e *Engine) RequestChanged(ctx context.Context, req workflows.Request, tr workflows.Transition) {
-	log := e.log.With("customer_id", req.CustomerID, "request_id", req.ID)
+// Every step is idempotent, so a retried outbox entry does no harm; an
+// error leaves the entry for the next drain.
+func (e *Engine) RequestChanged(ctx context.Context, req workflows.Request, pending []workflows.Transition) error {
+	var errs []error
+	for _, tr := range pending {
+		if err := e.requestMoved(ctx, req, tr); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) requestMoved(ctx context.Context, req workflows.Request, tr workflows.Transition) error {
 	st := e.opt.Store
 	switch {
-	case tr.To == workflows.StatePendingApproval:
+	case tr.To == workflows.StatePendingApproval && req.State == workflows.StatePendingApproval:
 		for _, w := range deriveRequest(e.opt.Service.Directory(), req, e.policy(req.CustomerID)) {
 			if err := st.Schedule(ctx, req.CustomerID, Queue, store.ScheduledItem{ID: w.id, Due: w.due, Payload: w.p.encode()}); err != nil {
-				log.ErrorContext(ctx, "schedule approval reminder", "err", err)
+				return fmt.Errorf("schedule approval reminder: %w", err)
 			}
 		}
 	case tr.From == workflows.StatePendingApproval:
@@ -127,15 +138,16 @@ func (e *Engine) RequestChanged(ctx context.Context, req workflows.Request, tr w
 		pol.Off = nil
 		for _, w := range deriveRequest(e.opt.Service.Directory(), pending, pol) {
 			if err := st.Unschedule(ctx, req.CustomerID, Queue, w.id); err != nil {
-				log.ErrorContext(ctx, "unschedule approval reminder", "err", err)
+				return fmt.Errorf("unschedule approval reminder: %w", err)
 			}
 		}
 	}
 	if tr.To == workflows.StateCompleted {
 		if err := e.Sync(ctx, req.CustomerID); err != nil {
-			log.ErrorContext(ctx, "reminders sync after change", "err", err)
+			return fmt.Errorf("reminders sync after change: %w", err)
 		}
 	}
+	return nil
 }
 
 // Changed re-derives a customer's reminders after a change made outside

@@ -1,0 +1,261 @@
+package workflows
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/rules"
+	"github.com/licensebot/licensebot/store"
+)
+
+// executionTimeout bounds one execution. Execution runs detached from the
+// turn that triggered it: a chat platform's deadline (Teams answers an
+// invoke within seconds) must not cut a portal write in half.
+const executionTimeout = 2 * time.Minute
+
+// ReconcileAfter is how long a request may sit in a working state before
+// Reconcile takes it over: younger ones may still be running on another
+// replica.
+const ReconcileAfter = time.Minute
+
+// newOperationKey returns a random key for one attempt: unique and never
+// reused, whatever happens to the request counter (a Redis failover can
+// lose its last step and hand out a number again).
+func newOperationKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "op-" + hex.EncodeToString(b[:])
+}
+
+// execute runs an approved request: it takes it to executing (exactly one
+// caller wins) and runs it.
+func (s *Service) execute(ctx context.Context, req Request, shownTo string) (Request, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executionTimeout)
+	defer cancel()
+	req, err := s.transition(ctx, req.CustomerID, req.ID, StateExecuting, "licensebot", "", shownTo, nil)
+	if err != nil {
+		return req, err
+	}
+	return s.run(ctx, req, shownTo, false)
+}
+
+// run brings an executing request to its end. A send-once change that
+// was sent before is only observed, never sent again, unless resend is
+// set (a person chose "Send again"). Otherwise the subscription is read:
+// already at the target means done; else the rules are checked again
+// with fresh data and the write is sent as a new attempt.
+func (s *Service) run(ctx context.Context, req Request, shownTo string, resend bool) (Request, error) {
+	delivery := s.opt.Provider.Capabilities().DeliveryOf(req.Change.Kind)
+	if att, ok := req.LastAttempt(); ok && delivery == csp.DeliverySendOnce && !resend {
+		return s.observe(ctx, req, att, shownTo)
+	}
+	sub, err := s.opt.Provider.Subscription(ctx, req.CustomerID, req.Change.SubscriptionID)
+	if err != nil {
+		if errors.Is(err, csp.ErrUnavailable) {
+			return s.leaveExecuting(ctx, req, err)
+		}
+		return s.fail(ctx, req, "provider_error", nil, shownTo, err)
+	}
+	if !resend && Satisfied(sub, req.Operation) {
+		return s.complete(ctx, req, true, shownTo)
+	}
+	if out, done, err := s.recheck(ctx, req, sub, shownTo); done {
+		return out, err
+	}
+	return s.send(ctx, req, sub, delivery, shownTo)
+}
+
+// recheck verifies, with fresh data, that the change is still what was
+// decided: "add 2" decided on 10 seats means 12 and nothing else, and the
+// rules must still allow it. done is true when the request ended (or
+// must wait) here.
+func (s *Service) recheck(ctx context.Context, req Request, sub csp.Subscription, shownTo string) (Request, bool, error) {
+	if spec, _ := req.Change.Kind.Spec(); spec.ChangesSeats && sub.Quantity != req.Operation.FromQuantity {
+		out, err := s.fail(ctx, req, "subscription_changed", nil, shownTo, csp.ErrConflict)
+		return out, true, err
+	}
+	requester, _ := s.opt.Directory.Lookup(req.Requester)
+	ev, err := s.Evaluate(ctx, requester, req.CustomerID, req.Change)
+	if errors.Is(err, csp.ErrUnavailable) {
+		out, err := s.leaveExecuting(ctx, req, err)
+		return out, true, err
+	}
+	if err != nil {
+		out, err := s.fail(ctx, req, "provider_error", nil, shownTo, err)
+		return out, true, err
+	}
+	if ev.Decision.Outcome == rules.Refused {
+		out, err := s.fail(ctx, req, string(ev.Decision.Reason), ev.Decision.Params, shownTo, errors.New(ev.Decision.Detail))
+		return out, true, err
+	}
+	return req, false, nil
+}
+
+// send makes one attempt. The attempt, with a fresh random key, is stored
+// (waiting for replicas) before the call: if that write fails, nothing is
+// sent. What the portal answered is stored after.
+func (s *Service) send(ctx context.Context, req Request, sub csp.Subscription, delivery csp.Delivery, shownTo string) (Request, error) {
+	now := s.opt.Clock.Now()
+	before := sub
+	att := Attempt{Key: newOperationKey(), Delivery: delivery, SentAt: now, Before: &before}
+	req, err := s.update(ctx, req.CustomerID, req.ID, true, func(r *Request) ([]store.AuditEntry, error) {
+		if r.State != StateExecuting {
+			return nil, &StateError{Request: *r, Wanted: StateExecuting}
+		}
+		r.Attempts = append(r.Attempts, att)
+		r.Operation.Key = att.Key
+		r.UpdatedAt = now
+		return nil, nil
+	})
+	if err != nil {
+		// Nothing was sent; reconciliation starts again from a read.
+		return req, fmt.Errorf("record attempt: %w", err)
+	}
+	res, applyErr := s.opt.Provider.Apply(ctx, req.CustomerID, req.Operation)
+	req = s.recordReceipt(ctx, req, att.Key, res.Receipt, applyErr)
+	if applyErr != nil {
+		return s.applyFailed(ctx, req, applyErr, shownTo)
+	}
+	if res.Pending {
+		// Accepted but not visible yet (an asynchronous portal):
+		// reconciliation observes it and completes it once it shows.
+		return s.leaveExecuting(ctx, req, errors.New("accepted by the portal, not applied yet"))
+	}
+	return s.complete(ctx, req, res.AlreadyApplied, shownTo)
+}
+
+// recordReceipt stores what the portal answered to attempt key. It is
+// best effort: the attempt itself is already stored, and observation
+// works from the key alone.
+func (s *Service) recordReceipt(ctx context.Context, req Request, key string, rc csp.Receipt, applyErr error) Request {
+	if rc.At.IsZero() {
+		rc.At = s.opt.Clock.Now()
+	}
+	out, err := s.update(ctx, req.CustomerID, req.ID, false, func(r *Request) ([]store.AuditEntry, error) {
+		for i := range r.Attempts {
+			if r.Attempts[i].Key == key {
+				r.Attempts[i].Receipt = &rc
+				if applyErr != nil {
+					r.Attempts[i].Error = applyErr.Error()
+				}
+				r.UpdatedAt = s.opt.Clock.Now()
+				return nil, nil
+			}
+		}
+		return nil, store.ErrNoChange
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "record the portal's answer", "request_id", req.ID, "customer_id", req.CustomerID, "err", err)
+		return req
+	}
+	return out
+}
+
+func (s *Service) applyFailed(ctx context.Context, req Request, err error, shownTo string) (Request, error) {
+	var refused *csp.RefusedError
+	switch {
+	case errors.Is(err, csp.ErrUnavailable):
+		// The write may or may not have landed: an absolute one is read
+		// again and re-sent only if absent; a send-once one is observed.
+		return s.leaveExecuting(ctx, req, err)
+	case errors.As(err, &refused):
+		return s.fail(ctx, req, refused.Code, nil, shownTo, err)
+	case errors.Is(err, csp.ErrConflict):
+		return s.fail(ctx, req, "subscription_changed", nil, shownTo, err)
+	}
+	return s.fail(ctx, req, "provider_error", nil, shownTo, err)
+}
+
+// observe looks at a send-once attempt without sending anything: done
+// when its effect shows, failed when the portal proves it refused it,
+// needs_attention once the portal's settle time has passed with neither.
+func (s *Service) observe(ctx context.Context, req Request, att Attempt, shownTo string) (Request, error) {
+	op := req.Operation
+	op.Key = att.Key
+	var rc csp.Receipt
+	if att.Receipt != nil {
+		rc = *att.Receipt
+	}
+	obs, err := s.opt.Provider.Observe(ctx, req.CustomerID, op, rc)
+	if err != nil {
+		if errors.Is(err, csp.ErrUnavailable) {
+			return s.leaveExecuting(ctx, req, err)
+		}
+		return s.leaveExecuting(ctx, req, fmt.Errorf("observe: %w", err))
+	}
+	switch {
+	case obs.Outcome == csp.ObservedDone:
+		return s.complete(ctx, req, false, shownTo)
+	case obs.Outcome == csp.ObservedNotDone && rc.Status >= 400:
+		return s.fail(ctx, req, "provider_error", nil, shownTo, fmt.Errorf("the portal answered %d: %s", rc.Status, att.Error))
+	}
+	settle := s.opt.Provider.Capabilities().SettleTime
+	if s.opt.Clock.Now().Sub(att.SentAt) < settle || req.State == StateNeedsAttention {
+		return s.noteObservation(ctx, req, obs)
+	}
+	return s.transition(ctx, req.CustomerID, req.ID, StateNeedsAttention, "licensebot", string(obs.Outcome), "", func(r *Request) {
+		r.Attention = &Attention{Since: s.opt.Clock.Now(), Detail: obs.Detail, Outcome: obs.Outcome, CheckedAt: s.opt.Clock.Now()}
+	})
+}
+
+// noteObservation records when the portal was last looked at, which also
+// moves UpdatedAt so that reconciliation waits before looking again.
+func (s *Service) noteObservation(ctx context.Context, req Request, obs csp.Observation) (Request, error) {
+	now := s.opt.Clock.Now()
+	out, err := s.update(ctx, req.CustomerID, req.ID, false, func(r *Request) ([]store.AuditEntry, error) {
+		if r.State != req.State {
+			return nil, store.ErrNoChange
+		}
+		r.UpdatedAt = now
+		if r.Attention != nil {
+			r.Attention.CheckedAt, r.Attention.Outcome = now, obs.Outcome
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return req, err
+	}
+	return out, nil
+}
+
+// leaveExecuting: whether the write landed is not known yet. The request
+// stays executing — its card says it is being carried out, never
+// "nothing was changed" — and Reconcile finishes it from the portal's
+// state.
+func (s *Service) leaveExecuting(ctx context.Context, req Request, cause error) (Request, error) {
+	s.log.WarnContext(ctx, "change not confirmed yet; reconciliation will finish it",
+		"request_id", req.ID, "customer_id", req.CustomerID, "err", cause)
+	return req, nil
+}
+
+// complete records the change as done. If the store fails at that moment
+// the change is nevertheless made: the caller gets a *NotRecordedError so
+// that nobody is told "nothing was changed", and reconciliation records
+// it once the store answers.
+func (s *Service) complete(ctx context.Context, req Request, already bool, shownTo string) (Request, error) {
+	comment := ""
+	if already {
+		comment = "already applied"
+	}
+	out, err := s.transition(ctx, req.CustomerID, req.ID, StateCompleted, "licensebot", comment, shownTo, nil)
+	if err != nil && !errors.As(err, new(*StateError)) {
+		return req, &NotRecordedError{Request: req, Err: err}
+	}
+	return out, err
+}
+
+func (s *Service) fail(ctx context.Context, req Request, code string, params map[string]string, shownTo string, cause error) (Request, error) {
+	s.log.WarnContext(ctx, "request failed", "request_id", req.ID, "customer_id", req.CustomerID, "code", code, "err", cause)
+	return s.transition(ctx, req.CustomerID, req.ID, StateFailed, "licensebot", code, shownTo, func(r *Request) {
+		r.Failure, r.FailureParams = code, params
+	})
+}
+
+// Satisfied reports whether sub already has op's target state (see
+// csp.Operation.SatisfiedBy).
+func Satisfied(sub csp.Subscription, op csp.Operation) bool { return op.SatisfiedBy(sub) }

@@ -1,0 +1,72 @@
+package workflows
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/licensebot/licensebot/store"
+)
+
+// The outbox. A committed transition is appended to the request's History
+// in the same compare-and-swap write as the state change; the entries
+// after Request.Notified are the request's outbox. Drain hands them to the
+// Notifier and advances Notified once it succeeded, so nobody is told
+// inside a transition, a failed delivery is retried (by the next Drain, or
+// by Reconcile on the next tick), and a crash between the transition and
+// the message loses nothing.
+
+// drainTimeout bounds one delivery round, detached from the turn: the
+// person who pressed has their answer; the others must still be told.
+const drainTimeout = 30 * time.Second
+
+// drainAfter delivers the request's outbox once the public call that
+// changed it is over, and only logs a failure: Reconcile retries it.
+func (s *Service) drainAfter(ctx context.Context, customerID, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
+	defer cancel()
+	if err := s.Drain(ctx, customerID, id); err != nil {
+		s.log.WarnContext(ctx, "outbox: delivery failed; it will be retried", "request_id", id, "customer_id", customerID, "err", err)
+	}
+}
+
+// Drain tells everyone concerned about the request's untold transitions.
+// One replica at a time does it (a claim); a Notifier error leaves them
+// untold for the next Drain.
+func (s *Service) Drain(ctx context.Context, customerID, id string) error {
+	key := "outbox:" + customerID + ":" + id
+	won, err := s.opt.Store.Claim(ctx, key, time.Minute)
+	if err != nil {
+		return fmt.Errorf("claim outbox: %w", err)
+	}
+	if !won {
+		return nil
+	}
+	defer func() {
+		relCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = s.opt.Store.Release(relCtx, key)
+		cancel()
+	}()
+	req, err := s.Get(ctx, customerID, id)
+	if err != nil {
+		return err
+	}
+	pending := req.Pending()
+	if len(pending) == 0 {
+		return nil
+	}
+	if s.opt.Notifier != nil {
+		if err := s.opt.Notifier.RequestChanged(ctx, req, pending); err != nil {
+			return fmt.Errorf("notify %s: %w", id, err)
+		}
+	}
+	told := len(req.History)
+	_, err = s.update(ctx, customerID, id, false, func(r *Request) ([]store.AuditEntry, error) {
+		if r.Notified >= told {
+			return nil, store.ErrNoChange
+		}
+		r.Notified = told
+		return nil, nil
+	})
+	return err
+}
