@@ -354,6 +354,19 @@ func WaitInSync(t testing.TB, master *Server, n int) {
 	}
 }
 
+// RestartReplicaOf starts a stopped or killed server again on the same
+// port, empty, as a replica of master: a crashed master coming back after
+// a failover.
+func (s *Server) RestartReplicaOf(t testing.TB, master string) {
+	t.Helper()
+	if s.proc != nil {
+		t.Fatal("redis: RestartReplicaOf of a running server")
+	}
+	host, port, _ := net.SplitHostPort(master)
+	s.args = []string{"--replicaof", host, port}
+	s.start(t)
+}
+
 // Restart starts the server again on the same port, empty.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
