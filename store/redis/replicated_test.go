@@ -194,3 +194,36 @@ func TestOptionsFromSettings(t *testing.T) {
 		t.Fatalf("bad URL: %v", err)
 	}
 }
+
+// BenchmarkDurableUpdate measures what WAIT costs: a document update
+// with its audit line, plain and durable, against a master with an
+// in-sync replica (both on loopback), and durable without a replica.
+func BenchmarkDurableUpdate(b *testing.B) {
+	master := redistest.StartServer(b)
+	redistest.StartReplica(b, master)
+	alone := redistest.StartServer(b)
+	run := func(b *testing.B, url string, durable bool) {
+		s := newStore(b, url, redistest.Prefix())
+		ctx := b.Context()
+		ref := store.Ref{Scope: "acme", Collection: "requests", ID: "R-1"}
+		d, err := s.Create(ctx, ref, make([]byte, 1024))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			e := store.AuditEntry{At: when, Action: "request.executing"}
+			if durable {
+				d, err = store.UpdateDurable(ctx, s, ref, d.Version, d.Data, e)
+			} else {
+				d, err = s.Update(ctx, ref, d.Version, d.Data, e)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("Update/replica", func(b *testing.B) { run(b, master.URL, false) })
+	b.Run("UpdateDurable/replica", func(b *testing.B) { run(b, master.URL, true) })
+	b.Run("UpdateDurable/no-replica", func(b *testing.B) { run(b, alone.URL, true) })
+}
