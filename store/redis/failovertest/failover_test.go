@@ -146,12 +146,23 @@ func (h *harness) service(st store.Store) *workflows.Service {
 // when approval is needed. Errors are expected around a kill; what
 // happened is judged at the end from the portal and the store.
 func (h *harness) flow(ctx context.Context, svc *workflows.Service) error {
+	token, change := h.next()
+	return h.run(ctx, svc, token, change)
+}
+
+// next draws the next flow; it runs on the test's goroutine, so the
+// seeded sequence does not depend on scheduling.
+func (h *harness) next() (string, csp.Change) {
 	h.flows++
 	token := fmt.Sprintf("flow-%d", h.flows)
 	change := addSeats(1 + h.rng.IntN(3))
 	if h.rng.IntN(3) == 0 {
 		change = upgradeOne
 	}
+	return token, change
+}
+
+func (h *harness) run(ctx context.Context, svc *workflows.Service, token string, change csp.Change) error {
 	req, err := svc.Submit(ctx, alice, customer, change, token, token)
 	h.ledger.record(req.ID, token)
 	if err != nil || req.State != workflows.StatePendingApproval {
@@ -215,13 +226,16 @@ func (h *harness) killDuring(ctx context.Context, svc *workflows.Service, at str
 	if at != "random" {
 		reached, release = h.portal.arm(at)
 	}
+	token, change := h.next()
+	delay := time.Duration(h.rng.IntN(40)) * time.Millisecond
+	early := h.rng.IntN(2) == 0
 	done := make(chan error, 1)
-	go func() { done <- h.flow(ctx, svc) }()
+	go func() { done <- h.run(ctx, svc, token, change) }()
 	var flowErr error
 	finished := false
 	switch at {
 	case "random":
-		time.Sleep(time.Duration(h.rng.IntN(40)) * time.Millisecond)
+		time.Sleep(delay)
 	default:
 		// Only an add reaches the portal from Submit; an upgrade does
 		// from Approve. Either way the flow must get there.
@@ -235,7 +249,6 @@ func (h *harness) killDuring(ctx context.Context, svc *workflows.Service, at str
 			h.t.Fatalf("flow %d did not reach the portal write within 30s", h.flows)
 		}
 	}
-	early := h.rng.IntN(2) == 0
 	took := h.tp.killMaster(h.t, func() {
 		if release != nil && early {
 			close(release)
