@@ -75,8 +75,9 @@ type Options struct {
 	// one when the master reports a connected replica and none
 	// otherwise; a negative value never waits.
 	WaitReplicas int
-	// WaitTimeout bounds that wait (default DefaultWaitTimeout). It must
-	// be shorter than ReadTimeout, which bounds reading WAIT's reply.
+	// WaitTimeout bounds that wait (default DefaultWaitTimeout, or half
+	// of a ReadTimeout shorter than twice that). It must be shorter than
+	// ReadTimeout, which bounds reading WAIT's reply.
 	WaitTimeout time.Duration
 }
 

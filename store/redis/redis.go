@@ -93,8 +93,17 @@ func New(opts Options) (*Store, error) {
 	if len(opts.Addrs) == 0 && len(opts.SentinelAddrs) == 0 {
 		return nil, errors.New("redis: no address")
 	}
-	waitTimeout := cmp.Or(opts.WaitTimeout, DefaultWaitTimeout)
-	if readTimeout := cmp.Or(opts.ReadTimeout, DefaultReadTimeout); opts.WaitReplicas >= 0 && readTimeout > 0 && waitTimeout >= readTimeout {
+	// WAIT's reply is read under the read timeout: an explicit wait
+	// timeout must fit in it, and the default shrinks to half of a short
+	// one (read_timeout=100ms in REDIS_URL must not stop the bot).
+	waitTimeout := opts.WaitTimeout
+	readTimeout := cmp.Or(opts.ReadTimeout, DefaultReadTimeout)
+	switch {
+	case waitTimeout == 0 && readTimeout > 0:
+		waitTimeout = min(DefaultWaitTimeout, readTimeout/2)
+	case waitTimeout == 0:
+		waitTimeout = DefaultWaitTimeout
+	case opts.WaitReplicas >= 0 && readTimeout > 0 && waitTimeout >= readTimeout:
 		return nil, fmt.Errorf("redis: wait timeout %s must be shorter than the read timeout %s", waitTimeout, readTimeout)
 	}
 	s := &Store{

@@ -179,6 +179,13 @@ func TestWaitTimeoutMustFitReadTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = s.Close()
+	// A short read timeout with the default wait is not an error: the
+	// wait shrinks to fit.
+	s, err = redis.New(redis.Options{Addrs: []string{"127.0.0.1:1"}, ReadTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("short read timeout, default wait: %v", err)
+	}
+	_ = s.Close()
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
