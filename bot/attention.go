@@ -24,7 +24,7 @@ func (e *Engine) attentionCard(lang string, r workflows.Request) Message {
 	loc := e.locOf(r.CustomerID)
 	cust := e.customers[r.CustomerID]
 	settle := e.opt.Provider.Capabilities().SettleTime
-	data := map[string]any{"ID": r.ID, "Requester": e.nameOf(r.Requester), "Customer": cust.Name,
+	data := map[string]any{"ID": r.ID, "Requester": r.NameOf(r.Requester), "Customer": cust.Name,
 		"Summary": e.changeSummary(lang, r.Change, r), "Settle": strconv.Itoa(int(settle.Minutes())) + " min"}
 	att, _ := r.LastAttempt()
 	data["SentAt"] = e.tr.DateTime(lang, att.SentAt, loc)
@@ -84,7 +84,7 @@ func (e *Engine) resolve(ctx context.Context, tc *turnCtx, action string, ref re
 	default:
 		return fmt.Errorf("resolve: unknown action %q", action)
 	}
-	if err := e.decided(tc, req, err); err != nil || req.State != workflows.StateNeedsAttention {
+	if err := e.decided(ctx, tc, req, err); err != nil || req.State != workflows.StateNeedsAttention {
 		return err
 	}
 	outcome := ""

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"time"
 
@@ -58,27 +59,42 @@ type Engine struct {
 	opt       Options
 	log       *slog.Logger
 	tr        *Translator
-	parser    *intent.Parser
 	customers map[string]Customer
-	catalog   *csp.Catalog
+	// catalogs are per customer ("" is the default); parsers per
+	// catalog. Both are immutable after New.
+	catalogs map[string]*csp.Catalog
+	parsers  map[*csp.Catalog]*intent.Parser
 }
+
+// catalogOf returns the catalog customerID buys from.
+func (e *Engine) catalogOf(customerID string) *csp.Catalog {
+	if c, ok := e.catalogs[customerID]; ok {
+		return c
+	}
+	return e.catalogs[""]
+}
+
+// parserOf returns the intent parser for customerID's catalog.
+func (e *Engine) parserOf(customerID string) *intent.Parser {
+	return e.parsers[e.catalogOf(customerID)]
+}
+
+// sameOffers reports whether two catalogs list the same offers, so that
+// customers of one market share one parser.
+func sameOffers(a, b *csp.Catalog) bool { return reflect.DeepEqual(a.Offers, b.Offers) }
 
 // New returns an Engine and registers it as the workflow's notifier.
 func New(ctx context.Context, opt Options) (*Engine, error) {
 	if opt.Service == nil || opt.Provider == nil || opt.Store == nil || opt.Clock == nil || opt.Translator == nil {
 		return nil, errors.New("bot: service, provider, store, clock and translator are required")
 	}
-	cat, err := opt.Provider.Catalog(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("bot: read catalog: %w", err)
-	}
 	e := &Engine{
 		opt:       opt,
 		log:       opt.Logger,
 		tr:        opt.Translator,
-		parser:    intent.NewParser(cat),
 		customers: map[string]Customer{},
-		catalog:   cat,
+		catalogs:  map[string]*csp.Catalog{},
+		parsers:   map[*csp.Catalog]*intent.Parser{},
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -88,6 +104,28 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 			c.Location = time.UTC
 		}
 		e.customers[c.ID] = c
+	}
+	// Each customer buys from the catalog of its market; customers of
+	// one market share a catalog and its parser. They are read once
+	// here, so rendering does no I/O.
+	ids := []string{""}
+	for _, c := range opt.Customers {
+		ids = append(ids, c.ID)
+	}
+	for _, id := range ids {
+		cat, err := opt.Provider.Catalog(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("bot: read catalog of %q: %w", id, err)
+		}
+		for known := range e.parsers {
+			if known == cat || sameOffers(known, cat) {
+				cat = known
+			}
+		}
+		e.catalogs[id] = cat
+		if e.parsers[cat] == nil {
+			e.parsers[cat] = intent.NewParser(cat)
+		}
 	}
 	opt.Service.SetNotifier(e)
 	return e, nil
@@ -158,7 +196,16 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func convKey(t Turn) string { return t.Platform + ":" + t.Person.Email }
+// convKey names a person's dialogue by where they talk from and who they
+// are: the same e-mail in two workspaces is two dialogues, so nothing said
+// in one workspace is answered in another.
+func convKey(t Turn) string {
+	org := t.Org.Key()
+	if t.Org.IsZero() {
+		org = t.Platform
+	}
+	return org + ":" + strings.ToLower(t.Person.Email)
+}
 
 // profile is what outlives a dialogue: the language a person speaks with
 // us, so that messages sent to them days later are in that language.
@@ -172,24 +219,23 @@ func profileRef(email string) store.Ref {
 }
 
 func (e *Engine) loadProfile(ctx context.Context, email string) (profile, error) {
-	doc, err := e.opt.Store.Get(ctx, profileRef(email))
-	if errors.Is(err, store.ErrNotFound) {
+	p, _, err := store.GetJSON[profile](ctx, e.opt.Store, profileRef(email))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return profile{}, nil
-	}
-	if err != nil {
+	case errors.Is(err, store.ErrUnavailable):
 		return profile{}, err
+	case err != nil:
+		return profile{}, nil // a corrupt profile is as good as none
 	}
-	var p profile
-	_ = json.Unmarshal(doc.Data, &p) // a corrupt profile is as good as none
 	return p, nil
 }
 
 func (e *Engine) saveProfile(ctx context.Context, email string, p profile) error {
-	data, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	_, err = store.Modify(ctx, e.opt.Store, profileRef(email), func([]byte) ([]byte, error) { return data, nil })
+	_, err := store.UpdateJSON(ctx, e.opt.Store, profileRef(email), func(cur *profile, _ bool) ([]store.AuditEntry, error) {
+		*cur = p
+		return nil, nil
+	})
 	return err
 }
 
@@ -313,7 +359,7 @@ func (e *Engine) Handle(ctx context.Context, t Turn) ([]Message, error) {
 	}
 	if err != nil {
 		// No state to tell the language: read it from the words.
-		if l := e.parser.Parse(t.Text).Lang; l != "" {
+		if l := e.parserOf(t.Person.CustomerID).Parse(t.Text).Lang; l != "" {
 			lang = l
 		}
 		return []Message{e.storageDown(t, lang)}, err

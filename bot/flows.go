@@ -24,80 +24,101 @@ const (
 )
 
 func (e *Engine) handleText(ctx context.Context, tc *turnCtx, text string) error {
-	in := e.parser.Parse(text)
+	in := e.parserOf(tc.customer.ID).Parse(text)
 	tc.lang = e.pickLang(tc.turn, tc.d, in.Lang)
-	kind := string(in.Kind)
-
-	if strings.TrimSpace(text) == "" {
+	switch {
+	case strings.TrimSpace(text) == "":
 		tc.say(Message{Kind: KindHelp, Text: e.tr.T(tc.lang, "empty", nil)})
 		return nil
-	}
-	if kind == "abort" {
-		had := tc.d.Draft != nil || tc.d.Rejecting != nil
-		tc.d.Draft, tc.d.Rejecting = nil, nil
-		if had {
-			tc.say(Message{Text: e.tr.T(tc.lang, "aborted", nil)})
-		} else {
-			tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_abort", nil)})
-		}
+	case in.Kind == intent.KindAbort:
+		e.abort(tc)
 		return nil
 	}
+	if handled, err := e.answerOpenQuestion(ctx, tc, in, text); handled {
+		return err
+	}
+	return e.dispatch(ctx, tc, in)
+}
+
+// abort drops whatever dialogue is open.
+func (e *Engine) abort(tc *turnCtx) {
+	had := tc.d.Draft != nil || tc.d.Rejecting != nil
+	tc.d.Draft, tc.d.Rejecting = nil, nil
+	if had {
+		tc.say(Message{Text: e.tr.T(tc.lang, "aborted", nil)})
+	} else {
+		tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_abort", nil)})
+	}
+}
+
+// answerOpenQuestion takes the text as the answer to what the bot asked
+// last, if anything: a rejection reason, a missing slot, yes or no to a
+// preview. handled is false when the text is something else.
+func (e *Engine) answerOpenQuestion(ctx context.Context, tc *turnCtx, in intent.Intent, text string) (bool, error) {
+	traits := traitsOf(in.Kind)
 	// A rejection reason is free text: take it as typed — unless it is a
 	// navigation command or the question is old; then the rejection is
 	// dropped rather than made with "pending approvals" as its reason.
 	// Change words stay reasons: "we don't need more seats" is one.
-	if tc.d.Rejecting != nil && (isNavigation(kind) || e.opt.Clock.Now().Sub(tc.d.RejectAskedAt) > reasonTimeout) {
+	if tc.d.Rejecting != nil && (traits.navigation || e.opt.Clock.Now().Sub(tc.d.RejectAskedAt) > reasonTimeout) {
 		tc.d.Rejecting = nil
 	}
 	if tc.d.Rejecting != nil {
 		ref := *tc.d.Rejecting
 		tc.d.Rejecting = nil
 		reason := strings.TrimSpace(text)
-		if strings.EqualFold(reason, "skip") || strings.EqualFold(reason, "passer") || kind == "no" {
+		if strings.EqualFold(reason, "skip") || strings.EqualFold(reason, "passer") || in.Kind == intent.KindNo {
 			reason = ""
 		}
-		return e.reject(ctx, tc, ref, reason)
+		return true, e.reject(ctx, tc, ref, reason)
+	}
+	dr := tc.d.Draft
+	if dr == nil {
+		return false, nil
 	}
 	// While a draft waits for a slot, an answer fills it.
-	if dr := tc.d.Draft; dr != nil && dr.Awaiting != "" && !isCommand(kind) {
-		if e.fillSlot(ctx, tc, dr, in, text) {
-			return e.advance(ctx, tc)
-		}
+	if dr.Awaiting != "" && !traits.command && e.fillSlot(ctx, tc, dr, in, text) {
+		return true, e.advance(ctx, tc)
 	}
-	if dr := tc.d.Draft; dr != nil && dr.Previewed {
-		switch kind {
-		case "yes":
-			return e.confirm(ctx, tc, dr.ID)
-		case "no":
+	if dr.Previewed {
+		switch in.Kind {
+		case intent.KindYes:
+			return true, e.confirm(ctx, tc, dr.ID)
+		case intent.KindNo:
 			tc.d.Draft = nil
 			tc.say(Message{Text: e.tr.T(tc.lang, "aborted", nil)})
-			return nil
+			return true, nil
 		}
 	}
+	return false, nil
+}
 
-	switch kind {
-	case "help":
+// dispatch answers an intent that starts something.
+func (e *Engine) dispatch(ctx context.Context, tc *turnCtx, in intent.Intent) error {
+	if traitsOf(in.Kind).change {
+		return e.startChange(ctx, tc, in)
+	}
+	switch in.Kind {
+	case intent.KindHelp:
 		tc.say(e.helpMessage(tc))
-	case "list":
+	case intent.KindList:
 		return e.listSubscriptions(ctx, tc)
-	case "show":
+	case intent.KindShow:
 		return e.showSubscription(ctx, tc, in)
-	case "catalog":
+	case intent.KindCatalog:
 		e.showCatalog(tc, in)
-	case "my_requests":
+	case intent.KindMyRequests:
 		return e.myRequests(ctx, tc)
-	case "pending_approvals":
+	case intent.KindPendingApprovals:
 		return e.pendingApprovals(ctx, tc)
-	case "withdraw":
+	case intent.KindWithdraw:
 		return e.withdraw(ctx, tc, in.RequestID)
-	case "language":
+	case intent.KindLanguage:
 		if l := Lang(in.Language); l != "" {
 			tc.lang, tc.d.Lang, tc.d.Pinned = l, l, true
 		}
 		tc.say(Message{Text: e.tr.T(tc.lang, "language_set", nil)})
-	case "add_seats", "remove_seats", "set_renewal_quantity", "auto_renew_off", "auto_renew_on", "cancel", "upgrade", "align_end_date":
-		return e.startChange(ctx, tc, in)
-	case "yes", "no":
+	case intent.KindYes, intent.KindNo:
 		tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_confirm", nil)})
 	default:
 		tc.say(Message{Kind: KindHelp, Text: e.tr.T(tc.lang, "unknown", nil)})
@@ -109,27 +130,33 @@ func (e *Engine) handleText(ctx context.Context, tc *turnCtx, text string) error
 // reason that was asked for.
 const reasonTimeout = 5 * time.Minute
 
-// isNavigation: intents that look something up rather than say something.
-func isNavigation(kind string) bool {
-	switch kind {
-	case "help", "list", "catalog", "my_requests", "pending_approvals", "language":
-		return true
-	}
-	return false
+// intentTraits say how an intent behaves in the middle of a dialogue.
+type intentTraits struct {
+	// navigation looks something up rather than says something: it
+	// drops a pending rejection reason.
+	navigation bool
+	// command starts something new even while a slot is being asked.
+	command bool
+	// change asks for a change (its kind is a csp.ChangeKind).
+	change bool
 }
 
-// isCommand: intents that start something new even in the middle of a
-// dialogue.
-func isCommand(kind string) bool {
-	switch kind {
-	case "help", "list", "catalog", "my_requests", "pending_approvals", "withdraw", "language",
-		"add_seats", "remove_seats", "set_renewal_quantity", "auto_renew_off", "auto_renew_on", "cancel", "upgrade", "align_end_date":
-		return true
+// traitsOf is the one table of intent traits.
+func traitsOf(k intent.Kind) intentTraits {
+	if changeKindOf(k).Valid() {
+		return intentTraits{command: true, change: true}
 	}
-	return false
+	switch k {
+	case intent.KindHelp, intent.KindList, intent.KindCatalog, intent.KindMyRequests, intent.KindPendingApprovals, intent.KindLanguage:
+		return intentTraits{navigation: true, command: true}
+	case intent.KindWithdraw:
+		return intentTraits{command: true}
+	}
+	return intentTraits{}
 }
 
-func changeKindOf(kind string) csp.ChangeKind { return csp.ChangeKind(kind) }
+// changeKindOf: the change intents carry the names of csp.ChangeKind.
+func changeKindOf(k intent.Kind) csp.ChangeKind { return csp.ChangeKind(k) }
 
 // startChange begins a new draft from an intent and asks for what is
 // missing.
@@ -145,7 +172,7 @@ func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent)
 	dr := &draft{
 		ID:          newID(),
 		CustomerID:  tc.customer.ID,
-		Change:      csp.Change{Kind: changeKindOf(string(in.Kind)), Quantity: in.Quantity},
+		Change:      csp.Change{Kind: changeKindOf(in.Kind), Quantity: in.Quantity},
 		HasQuantity: in.HasQuantity,
 		All:         in.All,
 		Total:       in.Total,
@@ -165,7 +192,7 @@ func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent)
 		cands := subsMatching(subs, offers[0].Candidates, dr.Change.Kind)
 		switch len(cands) {
 		case 0:
-			tc.say(Message{Text: e.tr.T(tc.lang, "no_such_subscription", map[string]any{"Product": e.offerNames(offers[0].Candidates, tc.lang)})})
+			tc.say(Message{Text: e.tr.T(tc.lang, "no_such_subscription", map[string]any{"Product": e.offerNames(tc.customer.ID, offers[0].Candidates)})})
 			return nil
 		case 1:
 			dr.Change.SubscriptionID = cands[0].ID
@@ -269,7 +296,7 @@ func (e *Engine) fillSlot(ctx context.Context, tc *turnCtx, dr *draft, in intent
 			return true
 		}
 	case slotSubscription, slotTarget, slotAlignWith:
-		ref := e.parser.MatchOffer(text)
+		ref := e.parserOf(tc.customer.ID).MatchOffer(text)
 		choices := dr.SubChoices
 		if dr.Awaiting == slotTarget {
 			choices = dr.TargetChoices
@@ -340,129 +367,192 @@ func (e *Engine) choose(dr *draft, value string) {
 	dr.Awaiting = ""
 }
 
-// advance asks for the next missing slot, or shows the preview.
+// advance asks for the next missing slot, or shows the preview. Each
+// slot is a step that either fills what it can from what is known or
+// asks, and then the turn ends until the answer comes.
 func (e *Engine) advance(ctx context.Context, tc *turnCtx) error {
 	dr := tc.d.Draft
 	subs, err := e.opt.Provider.Subscriptions(ctx, dr.CustomerID)
 	if err != nil {
 		return err
 	}
-	byID := map[string]csp.Subscription{}
+	st := &slotState{dr: dr, subs: subs, byID: map[string]csp.Subscription{}}
 	for _, s := range subs {
-		byID[s.ID] = s
+		st.byID[s.ID] = s
 	}
-	k := dr.Change.Kind
-	// 1. Which subscription?
+	steps := []func(*turnCtx, *slotState) bool{
+		e.askSubscription, e.resolveTotal, e.resolveDelta, e.askQuantity,
+		e.askUpgradeTarget, e.askMerge, e.askAlignWith,
+	}
+	for _, step := range steps {
+		if step(tc, st) {
+			return nil
+		}
+	}
+	return e.preview(ctx, tc)
+}
+
+// slotState is what the slot steps of one advance share.
+type slotState struct {
+	dr   *draft
+	subs []csp.Subscription
+	byID map[string]csp.Subscription
+	sub  csp.Subscription // once chosen
+}
+
+// askSubscription: which subscription? The only candidate is taken.
+func (e *Engine) askSubscription(tc *turnCtx, st *slotState) bool {
+	dr := st.dr
 	if dr.Change.SubscriptionID == "" {
 		if len(dr.SubChoices) == 0 {
-			for _, s := range subs {
-				if s.Status == csp.StatusActive || k == csp.ChangeAutoRenewOn {
+			for _, s := range st.subs {
+				if s.Status == csp.StatusActive || dr.Change.Kind == csp.ChangeAutoRenewOn {
 					dr.SubChoices = append(dr.SubChoices, s.ID)
 				}
 			}
 		}
-		if len(dr.SubChoices) == 1 {
-			dr.Change.SubscriptionID = dr.SubChoices[0]
-			dr.SubChoices = nil
-		} else {
+		if len(dr.SubChoices) != 1 {
 			dr.Awaiting = slotSubscription
-			tc.say(e.askChoice(tc, "ask.subscription", dr.SubChoices, byID))
-			return nil
+			tc.say(e.askChoice(tc, "ask.subscription", dr.SubChoices, st.byID))
+			return true
 		}
+		dr.Change.SubscriptionID = dr.SubChoices[0]
+		dr.SubChoices = nil
 	}
-	sub := byID[dr.Change.SubscriptionID]
-	// "set E3 to 12" gave a total: the change is the difference.
-	if dr.Total > 0 && (k == csp.ChangeAddSeats || k == csp.ChangeRemoveSeats) {
-		switch {
-		case dr.Total > sub.Quantity:
-			dr.Change.Kind, dr.Change.Quantity = csp.ChangeAddSeats, dr.Total-sub.Quantity
-		case dr.Total < sub.Quantity:
-			dr.Change.Kind, dr.Change.Quantity = csp.ChangeRemoveSeats, sub.Quantity-dr.Total
-		default:
-			tc.d.Draft = nil
-			tc.say(Message{Text: e.tr.N(tc.lang, "already_has", sub.Quantity, map[string]any{"Name": sub.Name})})
-			return nil
-		}
-		k, dr.HasQuantity, dr.Total = dr.Change.Kind, true, 0
+	st.sub = st.byID[dr.Change.SubscriptionID]
+	return false
+}
+
+// resolveTotal: "set E3 to 12" gave a total; the change is the
+// difference.
+func (e *Engine) resolveTotal(tc *turnCtx, st *slotState) bool {
+	dr, sub := st.dr, st.sub
+	if spec, _ := dr.Change.Kind.Spec(); dr.Total <= 0 || !spec.ChangesSeats {
+		return false
 	}
-	// "reduce the renewal by 2" gave a change: the target is relative to
-	// what is scheduled now.
-	if dr.Delta != 0 && k == csp.ChangeSetRenewalQuantity {
-		dr.Change.Quantity, dr.HasQuantity, dr.Delta = sub.RenewalQuantity()+dr.Delta, true, 0
-		if dr.Change.Quantity < 1 {
-			tc.d.Draft = nil
-			tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "quantity.zero_means_cancel", nil)})
-			return nil
-		}
+	switch {
+	case dr.Total > sub.Quantity:
+		dr.Change.Kind, dr.Change.Quantity = csp.ChangeAddSeats, dr.Total-sub.Quantity
+	case dr.Total < sub.Quantity:
+		dr.Change.Kind, dr.Change.Quantity = csp.ChangeRemoveSeats, sub.Quantity-dr.Total
+	default:
+		tc.d.Draft = nil
+		tc.say(Message{Text: e.tr.N(tc.lang, "already_has", sub.Quantity, map[string]any{"Name": sub.Name})})
+		return true
 	}
-	// 2. How many?
-	needsQty := k == csp.ChangeAddSeats || k == csp.ChangeRemoveSeats || k == csp.ChangeSetRenewalQuantity
-	if needsQty && !dr.HasQuantity {
-		dr.Awaiting = slotQuantity
-		tc.say(Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.quantity."+string(k), map[string]any{
-			"Name": sub.Name, "Quantity": sub.Quantity, "Renewal": sub.RenewalQuantity()})})
-		return nil
+	dr.HasQuantity, dr.Total = true, 0
+	return false
+}
+
+// resolveDelta: "reduce the renewal by 2" gave a change; the target is
+// relative to what is scheduled now.
+func (e *Engine) resolveDelta(tc *turnCtx, st *slotState) bool {
+	dr := st.dr
+	if dr.Delta == 0 || dr.Change.Kind != csp.ChangeSetRenewalQuantity {
+		return false
 	}
+	dr.Change.Quantity, dr.HasQuantity, dr.Delta = st.sub.RenewalQuantity()+dr.Delta, true, 0
+	if dr.Change.Quantity < 1 {
+		tc.d.Draft = nil
+		tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "quantity.zero_means_cancel", nil)})
+		return true
+	}
+	return false
+}
+
+// askQuantity: how many? An upgrade without a number moves every seat.
+func (e *Engine) askQuantity(tc *turnCtx, st *slotState) bool {
+	dr, sub, k := st.dr, st.sub, st.dr.Change.Kind
 	if k == csp.ChangeUpgrade {
 		if !dr.HasQuantity || dr.All {
 			dr.Change.Quantity = 0 // all seats
 		}
-		if dr.Change.TargetOfferID == "" {
-			if len(dr.TargetChoices) == 0 {
-				for _, o := range e.catalog.UpgradeTargets(sub.OfferID) {
-					dr.TargetChoices = append(dr.TargetChoices, o.ID)
-				}
-			}
-			if len(dr.TargetChoices) == 0 {
-				// No path at all: let the rules explain (Teams Essentials).
-				dr.Change.TargetOfferID = sub.OfferID
-			} else if len(dr.TargetChoices) == 1 && !e.catalog.CanUpgrade(sub.OfferID, dr.TargetChoices[0]) {
-				dr.Change.TargetOfferID = dr.TargetChoices[0]
-			} else {
-				dr.Awaiting = slotTarget
-				m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.target", map[string]any{"Name": sub.Name})}
-				for _, id := range dr.TargetChoices {
-					o, _ := e.catalog.Offer(id)
-					m.Actions = append(m.Actions, Action{ID: "choose", Label: o.Name, Value: dr.ID + ":" + id})
-				}
-				tc.say(m)
-				return nil
-			}
-		}
-		if !dr.MergeAsked && e.catalog.CanUpgrade(sub.OfferID, dr.Change.TargetOfferID) {
-			lines := e.mergeLines(subs, sub, dr.Change.TargetOfferID)
-			if len(lines) > 0 {
-				dr.Awaiting = slotMerge
-				dr.SubChoices = ids(lines)
-				m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.merge", nil)}
-				for i, l := range lines {
-					st := StyleDefault
-					if i == 0 {
-						st = StylePrimary // the guide: prefer merging into existing lines
-					}
-					m.Actions = append(m.Actions, Action{ID: "choose", Style: st, Value: dr.ID + ":" + l.ID,
-						Label: e.tr.T(tc.lang, "merge.into", map[string]any{"Name": l.Name, "End": e.endDate(tc, l), "Quantity": l.Quantity})})
-				}
-				m.Actions = append(m.Actions, Action{ID: "choose", Value: dr.ID + ":new", Label: e.tr.T(tc.lang, "merge.new", nil)})
-				tc.say(m)
-				return nil
-			}
-			dr.MergeAsked = true
+		return false
+	}
+	if spec, _ := k.Spec(); !spec.NeedsQuantity || dr.HasQuantity {
+		return false
+	}
+	dr.Awaiting = slotQuantity
+	tc.say(Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.quantity."+string(k), map[string]any{
+		"Name": sub.Name, "Quantity": sub.Quantity, "Renewal": sub.RenewalQuantity()})})
+	return true
+}
+
+// askUpgradeTarget: upgrade to what? A single candidate is taken; no
+// candidate at all is left to the rules to explain (Teams Essentials).
+func (e *Engine) askUpgradeTarget(tc *turnCtx, st *slotState) bool {
+	dr, sub := st.dr, st.sub
+	if dr.Change.Kind != csp.ChangeUpgrade || dr.Change.TargetOfferID != "" {
+		return false
+	}
+	cat := e.catalogOf(dr.CustomerID)
+	if len(dr.TargetChoices) == 0 {
+		for _, o := range cat.UpgradeTargets(sub.OfferID) {
+			dr.TargetChoices = append(dr.TargetChoices, o.ID)
 		}
 	}
-	if k == csp.ChangeAlignEndDate && dr.Change.TargetSubscriptionID == "" {
-		var choices []string
-		for _, s := range subs {
-			if s.ID != sub.ID && s.Status == csp.StatusActive {
-				choices = append(choices, s.ID)
-			}
-		}
-		dr.SubChoices = choices
-		dr.Awaiting = slotAlignWith
-		tc.say(e.askChoice(tc, "ask.align_with", choices, byID))
-		return nil
+	switch {
+	case len(dr.TargetChoices) == 0:
+		dr.Change.TargetOfferID = sub.OfferID
+		return false
+	case len(dr.TargetChoices) == 1 && !cat.CanUpgrade(sub.OfferID, dr.TargetChoices[0]):
+		dr.Change.TargetOfferID = dr.TargetChoices[0]
+		return false
 	}
-	return e.preview(ctx, tc)
+	dr.Awaiting = slotTarget
+	m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.target", map[string]any{"Name": sub.Name})}
+	for _, id := range dr.TargetChoices {
+		o, _ := cat.Offer(id)
+		m.Actions = append(m.Actions, Action{ID: ActChoose, Label: o.Name, Value: dr.ID + ":" + id})
+	}
+	tc.say(m)
+	return true
+}
+
+// askMerge: into an existing line of the target offer, or a new one? The
+// guide prefers merging, so an existing line comes first.
+func (e *Engine) askMerge(tc *turnCtx, st *slotState) bool {
+	dr, sub := st.dr, st.sub
+	if dr.Change.Kind != csp.ChangeUpgrade || dr.MergeAsked || !e.catalogOf(dr.CustomerID).CanUpgrade(sub.OfferID, dr.Change.TargetOfferID) {
+		return false
+	}
+	lines := e.mergeLines(st.subs, sub, dr.Change.TargetOfferID)
+	if len(lines) == 0 {
+		dr.MergeAsked = true
+		return false
+	}
+	dr.Awaiting = slotMerge
+	dr.SubChoices = ids(lines)
+	m := Message{Kind: KindQuestion, Text: e.tr.T(tc.lang, "ask.merge", nil)}
+	for i, l := range lines {
+		style := StyleDefault
+		if i == 0 {
+			style = StylePrimary
+		}
+		m.Actions = append(m.Actions, Action{ID: ActChoose, Style: style, Value: dr.ID + ":" + l.ID,
+			Label: e.tr.T(tc.lang, "merge.into", map[string]any{"Name": l.Name, "End": e.endDate(tc, l), "Quantity": l.Quantity})})
+	}
+	m.Actions = append(m.Actions, Action{ID: ActChoose, Value: dr.ID + ":new", Label: e.tr.T(tc.lang, "merge.new", nil)})
+	tc.say(m)
+	return true
+}
+
+// askAlignWith: align the end date with which subscription?
+func (e *Engine) askAlignWith(tc *turnCtx, st *slotState) bool {
+	dr, sub := st.dr, st.sub
+	if dr.Change.Kind != csp.ChangeAlignEndDate || dr.Change.TargetSubscriptionID != "" {
+		return false
+	}
+	var choices []string
+	for _, s := range st.subs {
+		if s.ID != sub.ID && s.Status == csp.StatusActive {
+			choices = append(choices, s.ID)
+		}
+	}
+	dr.SubChoices = choices
+	dr.Awaiting = slotAlignWith
+	tc.say(e.askChoice(tc, "ask.align_with", choices, st.byID))
+	return true
 }
 
 // mergeLines lists existing lines of the target offer an upgrade could go
@@ -574,14 +664,13 @@ func (e *Engine) confirm(ctx context.Context, tc *turnCtx, draftID string) error
 	if errors.As(err, &notRecorded) {
 		return err
 	}
-	e.showOwn(tc, req)
-	return nil
+	return e.showOwn(ctx, tc, req)
 }
 
-func (e *Engine) offerNames(offerIDs []string, lang string) string {
+func (e *Engine) offerNames(customerID string, offerIDs []string) string {
 	var names []string
 	for _, id := range offerIDs {
-		if o, ok := e.catalog.Offer(id); ok {
+		if o, ok := e.catalogOf(customerID).Offer(id); ok {
 			names = append(names, o.Name)
 		}
 	}

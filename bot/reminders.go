@@ -138,7 +138,7 @@ func (e *Engine) approvalReminder(l string, it reminders.Item) Message {
 	data := map[string]any{
 		"ID":        r.ID,
 		"Summary":   e.changeSummary(l, r.Change, r),
-		"Requester": e.nameOf(r.Requester),
+		"Requester": r.NameOf(r.Requester),
 		"Since":     e.tr.DateTime(l, pendingSince(r), loc),
 	}
 	if !r.Deadline.IsZero() {

@@ -191,7 +191,7 @@ func (e *Engine) refusalMessage(tc *turnCtx, dr *draft, ev workflows.Evaluation)
 		"Removable": ev.Subscription.RemovableAt(e.opt.Clock.Now()),
 		"End":       e.endDate(tc, ev.Subscription),
 		"Renewal":   e.tr.Date(l, ev.Subscription.TermEnd, loc),
-		"Cap":       capOf(e.catalog, ev.Subscription.OfferID),
+		"Cap":       capOf(e.catalogOf(dr.CustomerID), ev.Subscription.OfferID),
 		"Window":    e.window(l, dr.CustomerID),
 	}
 	if ev.TargetOffer != nil {
@@ -234,7 +234,7 @@ func (e *Engine) altLabel(l string, a rules.Alternative, ev workflows.Evaluation
 	data := map[string]any{}
 	if a.Change != nil {
 		data["Quantity"] = a.Change.Quantity
-		if o, ok := e.catalog.Offer(a.Change.TargetOfferID); ok {
+		if o, ok := e.catalogOf(ev.Subscription.CustomerID).Offer(a.Change.TargetOfferID); ok {
 			data["Target"] = o.Name
 		}
 		if t, ok := subs[a.Change.TargetSubscriptionID]; ok {
@@ -257,7 +257,7 @@ func (e *Engine) requestCard(lang string, r workflows.Request) Message {
 	data := map[string]any{
 		"ID":      r.ID,
 		"Summary": e.changeSummary(lang, r.Change, r),
-		"By":      e.nameOf(r.Approver),
+		"By":      r.NameOf(r.Approver),
 		"Role":    e.approverName(lang, r.ApproverRole),
 		"Reason":  r.Comment,
 		"Failure": e.failure(lang, r),
@@ -303,7 +303,7 @@ func (e *Engine) approvalCard(lang string, r workflows.Request, viewer workflows
 	}
 	loc := e.locOf(r.CustomerID)
 	cust := e.customers[r.CustomerID]
-	requester := e.nameOf(r.Requester)
+	requester := r.NameOf(r.Requester)
 	data := map[string]any{"ID": r.ID, "Requester": requester, "Customer": cust.Name, "Summary": e.changeSummary(lang, r.Change, r)}
 	var lines []string
 	lines = append(lines, e.tr.T(lang, "approval.ask", data))
@@ -340,7 +340,7 @@ func (e *Engine) approvalCard(lang string, r workflows.Request, viewer workflows
 		at = r.DecidedAt
 	}
 	m.Context = e.tr.T(lang, "decided."+string(r.State), map[string]any{
-		"By": e.nameOf(r.Approver), "At": e.tr.DateTime(lang, at, loc), "Reason": r.Comment,
+		"By": r.NameOf(r.Approver), "At": e.tr.DateTime(lang, at, loc), "Reason": r.Comment,
 		"Failure": e.failure(lang, r)})
 	return m
 }

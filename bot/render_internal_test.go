@@ -14,11 +14,11 @@ import (
 func TestFailedCardNeverShowsACode(t *testing.T) {
 	tr := mustTranslator(t)
 	e := &Engine{tr: tr, customers: map[string]Customer{"c": {ID: "c", Location: time.UTC}}}
-	r := workflows.Request{ID: "R-9", CustomerID: "c", State: workflows.StateFailed, Failure: "removal_window_closed",
+	r := workflows.Request{ID: "R-9", CustomerID: "c", State: workflows.StateFailed, Failure: "portal_code_we_never_heard_of",
 		Change: csp.Change{Kind: csp.ChangeCancel}, SubscriptionName: "Office 365 E1", History: []workflows.Transition{{By: "licensebot"}}}
 	for _, lang := range Languages {
 		m := e.requestCard(lang, r)
-		if strings.Contains(m.Text, "removal_window_closed") || strings.Contains(m.Text, "reason.") {
+		if strings.Contains(m.Text, "portal_code_we_never_heard_of") || strings.Contains(m.Text, "reason.") {
 			t.Errorf("%s: the code leaked: %s", lang, m.Text)
 		}
 		if !strings.Contains(m.Text, e.tr.T(lang, "reason.provider_error", nil)) {

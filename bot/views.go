@@ -125,7 +125,7 @@ func (e *Engine) showSubscription(ctx context.Context, tc *turnCtx, in intent.In
 	}
 	matches := subsMatching(subs, in.Offers[0].Candidates, "")
 	if len(matches) == 0 {
-		tc.say(Message{Text: e.tr.T(tc.lang, "no_such_subscription", map[string]any{"Product": e.offerNames(in.Offers[0].Candidates, tc.lang)})})
+		tc.say(Message{Text: e.tr.T(tc.lang, "no_such_subscription", map[string]any{"Product": e.offerNames(tc.customer.ID, in.Offers[0].Candidates)})})
 		return nil
 	}
 	for _, s := range matches {
@@ -158,7 +158,7 @@ func (e *Engine) subscriptionCard(tc *turnCtx, s csp.Subscription) Message {
 		if s.AutoRenew {
 			m.Actions = append(m.Actions, Action{ID: ActStart, Label: e.tr.T(l, "btn.auto_renew_off", nil), Value: startValue(csp.ChangeAutoRenewOff, s, 0)})
 		}
-		if len(e.catalog.UpgradeTargets(s.OfferID)) > 0 {
+		if len(e.catalogOf(s.CustomerID).UpgradeTargets(s.OfferID)) > 0 {
 			m.Actions = append(m.Actions, Action{ID: ActStart, Label: e.tr.T(l, "btn.upgrade", nil), Value: startValue(csp.ChangeUpgrade, s, 0)})
 		}
 	}
@@ -170,12 +170,12 @@ func (e *Engine) showCatalog(tc *turnCtx, in intent.Intent) {
 	var offers []csp.Offer
 	if len(in.Offers) > 0 {
 		for _, id := range in.Offers[0].Candidates {
-			if o, ok := e.catalog.Offer(id); ok {
+			if o, ok := e.catalogOf(tc.customer.ID).Offer(id); ok {
 				offers = append(offers, o)
 			}
 		}
 	} else {
-		offers = append(offers, e.catalog.Offers...)
+		offers = append(offers, e.catalogOf(tc.customer.ID).Offers...)
 		sort.SliceStable(offers, func(i, j int) bool {
 			if offers[i].Segment != offers[j].Segment {
 				return offers[i].Segment < offers[j].Segment
@@ -287,7 +287,7 @@ func (e *Engine) withdraw(ctx context.Context, tc *turnCtx, id string) error {
 
 func (e *Engine) withdrawOne(ctx context.Context, tc *turnCtx, ref reqRef) error {
 	req, err := e.opt.Service.Withdraw(ctx, tc.turn.Person, ref.CustomerID, ref.ID)
-	return e.decided(tc, req, err)
+	return e.decided(ctx, tc, req, err)
 }
 
 // Personal reminders are scheduled here and delivered by the reminders

@@ -36,11 +36,15 @@ type Config struct {
 	// CloudCockpit settings; its client id and secret come from the
 	// environment (CLOUDCOCKPIT_CLIENT_ID, CLOUDCOCKPIT_CLIENT_SECRET).
 	CloudCockpit CloudCockpit `yaml:"cloudcockpit"`
+	// PartnerCenter settings; its secrets come from the environment.
+	PartnerCenter PartnerCenter `yaml:"partnercenter"`
 	// Catalog is a catalog file (YAML) replacing the embedded demo one:
 	// the reseller's offers with their portal ids and aliases.
 	Catalog   string    `yaml:"catalog"`
 	Reminders Reminders `yaml:"reminders"`
 	Serve     Serve     `yaml:"serve"`
+	// Sandbox makes the embedded portal slow or flaky on purpose.
+	Sandbox Sandbox `yaml:"sandbox"`
 }
 
 // Customer is one customer's settings.
@@ -98,7 +102,8 @@ func (r Redis) WaitTimeoutDuration() time.Duration {
 
 // CloudCockpit is the reseller portal's non-secret settings.
 type CloudCockpit struct {
-	// BaseURL of the API (default https://api.cloudcockpit.com).
+	// BaseURL of the API (default
+	// https://app-cloudcockpitapi-prod-01.azurewebsites.net).
 	BaseURL string `yaml:"base_url"`
 	// Tenant is the portal domain sent as X-Tenant (csp.example.fr);
 	// CLOUDCOCKPIT_TENANT overrides it.
@@ -143,12 +148,11 @@ func (c *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	switch c.Provider {
-	case "", "sandbox", "cloudcockpit":
-	case "partnercenter":
-		add("provider %q is not available in this version; use sandbox or cloudcockpit", c.Provider)
+	case "", "sandbox", "cloudcockpit", "partnercenter":
 	default:
 		add("provider: unknown %q (want sandbox, cloudcockpit or partnercenter)", c.Provider)
 	}
+	c.validatePartnerCenter(add)
 	switch c.Store {
 	case "", "bolt", "redis":
 	default:
@@ -219,6 +223,7 @@ func (c *Config) Validate() error {
 	if c.Redis.WaitReplicas < -1 {
 		add("redis.wait_replicas: %d is not -1 (never wait), 0 (one when the master has a replica) or a number of replicas", c.Redis.WaitReplicas)
 	}
+	errs = append(errs, c.validateSandbox()...)
 	return errors.Join(errs...)
 }
 

@@ -119,3 +119,53 @@ redis: {wait_replicas: -2, wait_timeout: soon}
 		}
 	}
 }
+
+func TestSandboxSettings(t *testing.T) {
+	base := func() *Config {
+		c, err := Load("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := base()
+	c.Sandbox = Sandbox{AcceptDelay: "2m", FailAfterWrite: 0.25}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("valid settings refused: %v", err)
+	}
+	if c.Sandbox.Delay() != 2*time.Minute {
+		t.Errorf("delay %v", c.Sandbox.Delay())
+	}
+	for _, tc := range []struct {
+		s    Sandbox
+		prov string
+		want string
+	}{
+		{Sandbox{AcceptDelay: "soon"}, "", "sandbox.accept_delay"},
+		{Sandbox{AcceptDelay: "-1m"}, "", "sandbox.accept_delay"},
+		{Sandbox{FailAfterWrite: 1.5}, "", "sandbox.fail_after_write"},
+		{Sandbox{FailAfterWrite: -0.1}, "sandbox", "sandbox.fail_after_write"},
+		{Sandbox{AcceptDelay: "1m"}, "cloudcockpit", "sandbox provider only"},
+	} {
+		c := base()
+		c.Sandbox, c.Provider = tc.s, tc.prov
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.s, err, tc.want)
+		}
+	}
+}
+
+func TestSandboxSettingsFromYAML(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	body := string(Demo()) + "\nsandbox:\n  accept_delay: 90s\n  fail_after_write: 0.2\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sandbox.Delay() != 90*time.Second || c.Sandbox.FailAfterWrite != 0.2 {
+		t.Errorf("sandbox settings %+v", c.Sandbox)
+	}
+}

@@ -46,8 +46,10 @@ type Change struct {
 // to 12", never "add 2". Applying it twice leaves the subscription as
 // applying it once does.
 type Operation struct {
-	// Key identifies the logical operation (the request id); providers
-	// that support it send it as an idempotency key (MS-RequestId).
+	// Key identifies one attempt: random, unique, never reused (not a
+	// request number, which a lost counter step could hand out twice).
+	// Providers use it as their idempotency or de-duplication key
+	// (MS-RequestId, an order id, the sandbox's record of upgrades).
 	Key            string     `json:"key"`
 	Kind           ChangeKind `json:"kind"`
 	SubscriptionID string     `json:"subscription_id"`
@@ -108,9 +110,11 @@ type Result struct {
 	// Pending is true when the portal accepted the change asynchronously
 	// (HTTP 202) and it is not visible yet.
 	Pending bool `json:"pending"`
-	// Receipt is what the portal answered (status, correlation id, order
-	// id or Location), recorded on the request's attempt.
-	Receipt Receipt `json:"receipt"`
+	// Receipt is what the portal answered to the write (its status,
+	// correlation id, order id or Location), so that the caller can
+	// record it and later Observe the write by it. Empty only when
+	// nothing was sent.
+	Receipt Receipt `json:"receipt,omitzero"`
 }
 
 // UpgradeOption is one eligible upgrade: the target offer and, if merging,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Provider is a reseller licence portal. Every method does I/O except
@@ -17,8 +18,9 @@ type Provider interface {
 	// write may be repeated. It is part of the interface so that a
 	// decorator (metrics, logging) forwards it and cannot hide it.
 	Capabilities() Capabilities
-	// Catalog returns the offers that can be bought.
-	Catalog(ctx context.Context) (*Catalog, error)
+	// Catalog returns the offers the customer can buy, in its market and
+	// currency.
+	Catalog(ctx context.Context, customerID string) (*Catalog, error)
 	// Customers returns the reseller's customers known to this bot.
 	Customers(ctx context.Context) ([]Customer, error)
 	// Subscriptions returns a customer's subscriptions, all statuses.
@@ -37,8 +39,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: the subscription changed since the decision was made.
 	ErrConflict = errors.New("subscription changed since the request was made")
-	// ErrUnavailable: the portal could not be reached; nothing was
-	// changed and the call may be retried.
+	// ErrUnavailable: the portal could not be reached or its answer was
+	// lost. A read may be retried. For a write, whether it was made is
+	// unknown: an absolute write may be sent again after a read shows it
+	// absent; a send-once write is only observed (Observe).
 	ErrUnavailable = errors.New("licence portal unavailable")
 )
 
@@ -52,4 +56,14 @@ type RefusedError struct {
 
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("refused by the portal (%s): %s", e.Code, e.Detail)
+}
+
+// CustomerSettings is what a provider needs to know of one customer that
+// its portal does not say: the time zone its term dates are local
+// midnights in, and its seat-removal window (72 hours in the reseller's
+// guide, 168 hours on Microsoft's New Commerce). Each customer has its
+// own; none is taken from another.
+type CustomerSettings struct {
+	Location      *time.Location
+	RemovalWindow time.Duration
 }

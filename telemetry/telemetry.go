@@ -106,9 +106,9 @@ func (p *Provider) observe(method string, start time.Time, err error) {
 }
 
 // Catalog implements csp.Provider.
-func (p *Provider) Catalog(ctx context.Context) (*csp.Catalog, error) {
+func (p *Provider) Catalog(ctx context.Context, customerID string) (*csp.Catalog, error) {
 	start := p.clock.Now()
-	c, err := p.Provider.Catalog(ctx)
+	c, err := p.Provider.Catalog(ctx, customerID)
 	p.observe("catalog", start, err)
 	return c, err
 }

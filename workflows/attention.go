@@ -56,7 +56,7 @@ func (s *Service) MarkDone(ctx context.Context, p Person, customerID, id string)
 		return Request{}, err
 	}
 	defer s.drainAfter(ctx, customerID, id)
-	return s.transition(ctx, customerID, id, StateCompleted, p.Email, "marked done", p.Email, nil)
+	return s.transition(ctx, customerID, id, StateCompleted, p.Email, "marked done", p.Email, func(r *Request) { r.remember(p) })
 }
 
 // SendAgain sends the change again as a new attempt with a new key, on
@@ -69,7 +69,7 @@ func (s *Service) SendAgain(ctx context.Context, p Person, customerID, id string
 	defer s.drainAfter(ctx, customerID, id)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executionTimeout)
 	defer cancel()
-	req, err := s.transition(ctx, customerID, id, StateExecuting, p.Email, "sent again", p.Email, nil)
+	req, err := s.transition(ctx, customerID, id, StateExecuting, p.Email, "sent again", p.Email, func(r *Request) { r.remember(p) })
 	if err != nil {
 		return req, err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/licensebot/licensebot/rules"
-	"github.com/licensebot/licensebot/store"
 )
 
 // CanApprove reports whether p may decide req: the routed role, or an
@@ -51,6 +50,7 @@ func (s *Service) Approve(ctx context.Context, p Person, customerID, id, comment
 		return req, &StateError{Request: req, Wanted: StateApproved}
 	}
 	req, err = s.transition(ctx, customerID, id, StateApproved, p.Email, comment, p.Email, func(r *Request) {
+		r.remember(p)
 		r.Approver = p.Email
 		r.DecidedAt = now
 		r.Comment = comment
@@ -77,6 +77,7 @@ func (s *Service) Reject(ctx context.Context, p Person, customerID, id, reason s
 	defer s.drainAfter(ctx, customerID, id)
 	now := s.opt.Clock.Now()
 	req, err = s.transition(ctx, customerID, id, StateRejected, p.Email, reason, p.Email, func(r *Request) {
+		r.remember(p)
 		r.Approver = p.Email
 		r.DecidedAt = now
 		r.Comment = reason
@@ -106,7 +107,7 @@ func (s *Service) Withdraw(ctx context.Context, p Person, customerID, id string)
 }
 
 func (s *Service) expire(ctx context.Context, req Request) (Request, error) {
-	out, err := s.transition(ctx, req.CustomerID, req.ID, StateExpired, "licensebot", "", "", nil)
+	out, err := s.transition(ctx, req.CustomerID, req.ID, StateExpired, actorBot, "", "", nil)
 	_ = s.opt.Store.Unschedule(ctx, req.CustomerID, queueDeadlines, req.ID)
 	var se *StateError
 	if errors.As(err, &se) {
@@ -188,20 +189,4 @@ func (s *Service) Find(ctx context.Context, id string, customers []string) (Requ
 		return found[0], nil
 	}
 	return found[0], fmt.Errorf("request %s: %w", id, ErrAmbiguous)
-}
-
-// AttachMessage records a chat message that shows a request, so later
-// changes re-render it. It never changes the state.
-func (s *Service) AttachMessage(ctx context.Context, customerID, id string, m MessageRef) error {
-	_, err := s.update(ctx, customerID, id, false, func(req *Request) ([]store.AuditEntry, error) {
-		for i, o := range req.Messages {
-			if o.Platform == m.Platform && o.Recipient == m.Recipient && o.Conversation == m.Conversation {
-				req.Messages[i] = m
-				return nil, nil
-			}
-		}
-		req.Messages = append(req.Messages, m)
-		return nil, nil
-	})
-	return err
 }

@@ -26,10 +26,17 @@ const ReconcileAfter = time.Minute
 // newOperationKey returns a random key for one attempt: unique and never
 // reused, whatever happens to the request counter (a Redis failover can
 // lose its last step and hand out a number again).
+//
+// It is a random (version 4) UUID: portals that record a caller's id
+// (CloudCockpit's correlation id in its audit log, Partner Center's
+// MS-RequestId) take it as it is.
 func newOperationKey() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return "op-" + hex.EncodeToString(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // execute runs an approved request: it takes it to executing (exactly one
@@ -37,7 +44,7 @@ func newOperationKey() string {
 func (s *Service) execute(ctx context.Context, req Request, shownTo string) (Request, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executionTimeout)
 	defer cancel()
-	req, err := s.transition(ctx, req.CustomerID, req.ID, StateExecuting, "licensebot", "", shownTo, nil)
+	req, err := s.transition(ctx, req.CustomerID, req.ID, StateExecuting, actorBot, "", shownTo, nil)
 	if err != nil {
 		return req, err
 	}
@@ -64,10 +71,29 @@ func (s *Service) run(ctx context.Context, req Request, shownTo string, resend b
 	if !resend && Satisfied(sub, req.Operation) {
 		return s.complete(ctx, req, true, shownTo)
 	}
+	if att, ok := s.acceptedLongAgo(req); ok && !resend {
+		// The portal accepted an absolute write long ago and it still
+		// does not show: sending it again would not help; a person
+		// looks.
+		return s.needsAttention(ctx, req, att, csp.Observation{Outcome: csp.ObservedUnknown, Subscription: &sub})
+	}
 	if out, done, err := s.recheck(ctx, req, sub, shownTo); done {
 		return out, err
 	}
 	return s.send(ctx, req, sub, delivery, shownTo)
+}
+
+// acceptedLongAgo returns the first attempt the portal accepted, if its
+// settle time is over.
+func (s *Service) acceptedLongAgo(req Request) (Attempt, bool) {
+	settle := s.opt.Provider.Capabilities().SettleTime
+	for _, a := range req.Attempts {
+		if a.Receipt != nil && a.Receipt.Status >= 200 && a.Receipt.Status < 300 && a.Error == "" &&
+			s.opt.Clock.Now().Sub(a.SentAt) >= settle {
+			return a, true
+		}
+	}
+	return Attempt{}, false
 }
 
 // recheck verifies, with fresh data, that the change is still what was
@@ -79,7 +105,16 @@ func (s *Service) recheck(ctx context.Context, req Request, sub csp.Subscription
 		out, err := s.fail(ctx, req, "subscription_changed", nil, shownTo, csp.ErrConflict)
 		return out, true, err
 	}
-	requester, _ := s.opt.Directory.Lookup(req.Requester)
+	// The rules are asked for the requester; one the directory no longer
+	// knows is asked for as a member, the most cautious role.
+	requester, err := s.opt.Directory.ByEmail(ctx, req.Requester)
+	if err != nil && !errors.Is(err, ErrUnknownPerson) {
+		out, err := s.leaveExecuting(ctx, req, err)
+		return out, true, err
+	}
+	if err != nil {
+		requester = Person{Email: req.Requester, Role: rules.RoleMember, CustomerID: req.CustomerID}
+	}
 	ev, err := s.Evaluate(ctx, requester, req.CustomerID, req.Change)
 	if errors.Is(err, csp.ErrUnavailable) {
 		out, err := s.leaveExecuting(ctx, req, err)
@@ -171,9 +206,10 @@ func (s *Service) applyFailed(ctx context.Context, req Request, err error, shown
 	return s.fail(ctx, req, "provider_error", nil, shownTo, err)
 }
 
-// observe looks at a send-once attempt without sending anything: done
-// when its effect shows, failed when the portal proves it refused it,
-// needs_attention once the portal's settle time has passed with neither.
+// observe looks at a send-once attempt: done when its effect shows,
+// failed when the portal refused it, sent again (new key) when the portal
+// proves it never took effect and the settle time is over, and
+// needs_attention once the settle time has passed with neither proof.
 func (s *Service) observe(ctx context.Context, req Request, att Attempt, shownTo string) (Request, error) {
 	op := req.Operation
 	op.Key = att.Key
@@ -188,18 +224,34 @@ func (s *Service) observe(ctx context.Context, req Request, att Attempt, shownTo
 		}
 		return s.leaveExecuting(ctx, req, fmt.Errorf("observe: %w", err))
 	}
+	settled := s.opt.Clock.Now().Sub(att.SentAt) >= s.opt.Provider.Capabilities().SettleTime
 	switch {
 	case obs.Outcome == csp.ObservedDone:
 		return s.complete(ctx, req, false, shownTo)
-	case obs.Outcome == csp.ObservedNotDone && rc.Status >= 400:
+	case obs.Outcome == csp.ObservedNotDone && rc.Status >= 400 && rc.Status < 500 && rc.Status != 429:
 		return s.fail(ctx, req, "provider_error", nil, shownTo, fmt.Errorf("the portal answered %d: %s", rc.Status, att.Error))
+	case obs.Outcome == csp.ObservedNotDone && settled && req.State == StateExecuting:
+		// Proven not to have taken effect, and no longer in flight: a
+		// new attempt, with a new key, cannot double it.
+		return s.run(ctx, req, shownTo, true)
 	}
-	settle := s.opt.Provider.Capabilities().SettleTime
-	if s.opt.Clock.Now().Sub(att.SentAt) < settle || req.State == StateNeedsAttention {
+	if !settled {
 		return s.noteObservation(ctx, req, obs)
 	}
-	return s.transition(ctx, req.CustomerID, req.ID, StateNeedsAttention, "licensebot", string(obs.Outcome), "", func(r *Request) {
-		r.Attention = &Attention{Since: s.opt.Clock.Now(), Detail: obs.Detail, Outcome: obs.Outcome, CheckedAt: s.opt.Clock.Now()}
+	return s.needsAttention(ctx, req, att, obs)
+}
+
+// needsAttention hands the request to a person with what is known; one
+// already there only has the observation noted.
+func (s *Service) needsAttention(ctx context.Context, req Request, att Attempt, obs csp.Observation) (Request, error) {
+	if req.State == StateNeedsAttention {
+		return s.noteObservation(ctx, req, obs)
+	}
+	s.log.WarnContext(ctx, "change neither visible nor disproven after the settle time; a person must look",
+		"request_id", req.ID, "customer_id", req.CustomerID, "key", att.Key, "outcome", obs.Outcome)
+	now := s.opt.Clock.Now()
+	return s.transition(ctx, req.CustomerID, req.ID, StateNeedsAttention, actorBot, string(obs.Outcome), "", func(r *Request) {
+		r.Attention = &Attention{Since: now, Detail: obs.Detail, Outcome: obs.Outcome, CheckedAt: now}
 	})
 }
 
@@ -242,7 +294,7 @@ func (s *Service) complete(ctx context.Context, req Request, already bool, shown
 	if already {
 		comment = "already applied"
 	}
-	out, err := s.transition(ctx, req.CustomerID, req.ID, StateCompleted, "licensebot", comment, shownTo, nil)
+	out, err := s.transition(ctx, req.CustomerID, req.ID, StateCompleted, actorBot, comment, shownTo, nil)
 	if err != nil && !errors.As(err, new(*StateError)) {
 		return req, &NotRecordedError{Request: req, Err: err}
 	}
@@ -251,7 +303,7 @@ func (s *Service) complete(ctx context.Context, req Request, already bool, shown
 
 func (s *Service) fail(ctx context.Context, req Request, code string, params map[string]string, shownTo string, cause error) (Request, error) {
 	s.log.WarnContext(ctx, "request failed", "request_id", req.ID, "customer_id", req.CustomerID, "code", code, "err", cause)
-	return s.transition(ctx, req.CustomerID, req.ID, StateFailed, "licensebot", code, shownTo, func(r *Request) {
+	return s.transition(ctx, req.CustomerID, req.ID, StateFailed, actorBot, code, shownTo, func(r *Request) {
 		r.Failure, r.FailureParams = code, params
 	})
 }

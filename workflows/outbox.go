@@ -25,15 +25,25 @@ const drainTimeout = 30 * time.Second
 func (s *Service) drainAfter(ctx context.Context, customerID, id string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 	defer cancel()
-	if err := s.Drain(ctx, customerID, id); err != nil {
+	if err := s.drain(ctx, customerID, id, false); err != nil {
 		s.log.WarnContext(ctx, "outbox: delivery failed; it will be retried", "request_id", id, "customer_id", customerID, "err", err)
 	}
 }
 
-// Drain tells everyone concerned about the request's untold transitions.
-// One replica at a time does it (a claim); a Notifier error leaves them
-// untold for the next Drain.
+// Drain tells everyone concerned about the request's untold transitions,
+// late: the call that made them is over (Reconcile retries with it). The
+// person whose turn made a transition is told too, since a transition
+// still untold this late means that turn may have died before its reply
+// went out; cards are keyed, so a reply that did go out is updated to the
+// same content rather than repeated.
 func (s *Service) Drain(ctx context.Context, customerID, id string) error {
+	return s.drain(ctx, customerID, id, true)
+}
+
+// drain tells everyone concerned about the request's untold transitions;
+// one replica at a time does it (a claim), and a Notifier error leaves
+// them untold for the next Drain.
+func (s *Service) drain(ctx context.Context, customerID, id string, late bool) error {
 	key := "outbox:" + customerID + ":" + id
 	won, err := s.opt.Store.Claim(ctx, key, time.Minute)
 	if err != nil {
@@ -54,6 +64,12 @@ func (s *Service) Drain(ctx context.Context, customerID, id string) error {
 	pending := req.Pending()
 	if len(pending) == 0 {
 		return nil
+	}
+	if late {
+		pending = append([]Transition(nil), pending...)
+		for i := range pending {
+			pending[i].ShownTo = ""
+		}
 	}
 	if s.opt.Notifier != nil {
 		if err := s.opt.Notifier.RequestChanged(ctx, req, pending); err != nil {

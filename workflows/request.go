@@ -67,15 +67,6 @@ func CanMove(from, to State) bool {
 	return false
 }
 
-// MessageRef is one chat message that shows a request, so every copy can
-// be re-rendered when the request changes.
-type MessageRef struct {
-	Platform     string `json:"platform"`
-	Recipient    string `json:"recipient"`
-	Conversation string `json:"conversation"`
-	MessageID    string `json:"message_id"`
-}
-
 // Transition is one step of a request's history.
 type Transition struct {
 	From    State     `json:"from"`
@@ -136,8 +127,12 @@ type Request struct {
 	// ApproverRole is who must approve; empty when none is needed.
 	ApproverRole rules.Role `json:"approver_role,omitempty"`
 	// Approver is who approved or rejected.
-	Approver  string    `json:"approver,omitempty"`
-	DecidedAt time.Time `json:"decided_at,omitzero"`
+	Approver string `json:"approver,omitempty"`
+	// Names are the display names of the people the request concerns
+	// (requester, decider), by lower-case e-mail, kept so that a card is
+	// rendered from the request alone.
+	Names     map[string]string `json:"names,omitempty"`
+	DecidedAt time.Time         `json:"decided_at,omitzero"`
 	// Comment is the approver's reason on a rejection.
 	Comment string `json:"comment,omitempty"`
 	// Deadline is when the approval stops being useful (zero: none).
@@ -153,7 +148,6 @@ type Request struct {
 	FailureParams map[string]string `json:"failure_params,omitempty"`
 	CreatedAt     time.Time         `json:"created_at"`
 	UpdatedAt     time.Time         `json:"updated_at"`
-	Messages      []MessageRef      `json:"messages,omitempty"`
 	History       []Transition      `json:"history,omitempty"`
 	// Notified counts the History entries the outbox has told everyone
 	// about: the entries after it are the request's outbox, written in the

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/licensebot/licensebot/clock"
@@ -44,9 +45,11 @@ type Notifier interface {
 
 // Options configure a Service.
 type Options struct {
-	Store     store.Store
-	Provider  csp.Provider
-	Directory *Directory
+	Store    store.Store
+	Provider csp.Provider
+	// Directory says who people are and who approves (the configuration
+	// file's Directory, or one backed by the store).
+	Directory People
 	// Policy returns a customer's policy.
 	Policy   func(customerID string) rules.Policy
 	Clock    clock.Clock
@@ -75,7 +78,7 @@ func New(opt Options) (*Service, error) {
 }
 
 // Directory returns the people directory.
-func (s *Service) Directory() *Directory { return s.opt.Directory }
+func (s *Service) Directory() People { return s.opt.Directory }
 
 // Policy returns a customer's policy.
 func (s *Service) Policy(customerID string) rules.Policy { return s.opt.Policy(customerID) }
@@ -98,7 +101,7 @@ type Evaluation struct {
 // Evaluate reads the subscription fresh and asks the rules what they say
 // about change for person now.
 func (s *Service) Evaluate(ctx context.Context, p Person, customerID string, change csp.Change) (Evaluation, error) {
-	cat, err := s.opt.Provider.Catalog(ctx)
+	cat, err := s.opt.Provider.Catalog(ctx, customerID)
 	if err != nil {
 		return Evaluation{}, fmt.Errorf("read catalog: %w", err)
 	}
@@ -187,6 +190,7 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 		Change:           change,
 		Operation:        operationFor(ev),
 		Requester:        p.Email,
+		Names:            map[string]string{strings.ToLower(p.Email): p.DisplayName()},
 		Justification:    justification,
 		State:            StateSubmitted,
 		Decision:         ev.Decision,

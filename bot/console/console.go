@@ -86,7 +86,7 @@ func (r *Runner) RunScript(ctx context.Context, in io.Reader) error {
 			return &ScriptError{n, fmt.Sprintf("unknown person %q (not in the configuration)", strings.TrimSpace(who))}
 		}
 		said = strings.TrimSpace(said)
-		turn := bot.Turn{Person: p, Platform: "console", Conversation: "console:" + p.Email, Text: said}
+		turn := bot.Turn{Person: p, Platform: "console", Org: workflows.Org{Platform: "console"}, Conversation: "console:" + p.Email, Text: said}
 		if strings.HasPrefix(said, "[") && strings.HasSuffix(said, "]") {
 			press, err := r.findButton(ctx, p.Email, strings.TrimSpace(said[1:len(said)-1]))
 			if err != nil {
@@ -354,7 +354,7 @@ func (r *Runner) Interactive(ctx context.Context, in io.Reader, as string) error
 			fmt.Fprint(r.Out, consoleHelp)
 			continue
 		}
-		turn := bot.Turn{Person: p, Platform: "console", Conversation: "console:" + p.Email, Text: line}
+		turn := bot.Turn{Person: p, Platform: "console", Org: workflows.Org{Platform: "console"}, Conversation: "console:" + p.Email, Text: line}
 		if press, err := r.findButton(ctx, p.Email, strings.Trim(line, "[]")); err == nil && r.isButtonish(line, press) {
 			turn.Text, turn.Press = "", &press.Press
 			if press.Confirm != "" && !r.ask(sc, press.Confirm) {

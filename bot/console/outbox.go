@@ -7,7 +7,6 @@ package console
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -57,14 +56,9 @@ func (o *Outbox) Take(ctx context.Context, email string) ([]bot.Message, error) 
 }
 
 func (o *Outbox) update(ctx context.Context, email string, f func([]bot.Message) []bot.Message) error {
-	_, err := store.Modify(ctx, o.Store, store.Ref{Collection: collOutbox, ID: email}, func(old []byte) ([]byte, error) {
-		var list []bot.Message
-		if old != nil {
-			if err := json.Unmarshal(old, &list); err != nil {
-				return nil, fmt.Errorf("decode outbox: %w", err)
-			}
-		}
-		return json.Marshal(f(list))
+	_, err := store.UpdateJSON(ctx, o.Store, store.Ref{Collection: collOutbox, ID: email}, func(list *[]bot.Message, _ bool) ([]store.AuditEntry, error) {
+		*list = f(*list)
+		return nil, nil
 	})
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
@@ -80,26 +74,21 @@ type buttons struct {
 }
 
 func (b buttons) save(ctx context.Context, email string, actions []bot.Action) error {
-	data, err := json.Marshal(actions)
-	if err != nil {
-		return err
-	}
-	_, err = store.Modify(ctx, b.Store, store.Ref{Collection: collButtons, ID: strings.ToLower(email)},
-		func([]byte) ([]byte, error) { return data, nil })
+	_, err := store.UpdateJSON(ctx, b.Store, store.Ref{Collection: collButtons, ID: strings.ToLower(email)},
+		func(cur *[]bot.Action, _ bool) ([]store.AuditEntry, error) {
+			*cur = actions
+			return nil, nil
+		})
 	return err
 }
 
 func (b buttons) load(ctx context.Context, email string) ([]bot.Action, error) {
-	doc, err := b.Store.Get(ctx, store.Ref{Collection: collButtons, ID: strings.ToLower(email)})
+	a, _, err := store.GetJSON[[]bot.Action](ctx, b.Store, store.Ref{Collection: collButtons, ID: strings.ToLower(email)})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
-	}
-	var a []bot.Action
-	if err := json.Unmarshal(doc.Data, &a); err != nil {
-		return nil, fmt.Errorf("decode buttons: %w", err)
+		return nil, fmt.Errorf("load buttons: %w", err)
 	}
 	return a, nil
 }

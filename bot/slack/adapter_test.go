@@ -20,8 +20,10 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/rules"
+	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/store/bolt"
 	"github.com/licensebot/licensebot/workflows"
 )
@@ -33,14 +35,22 @@ var testNow = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 // fakeHandler stands in for the engine: it records turns and answers
 // with reply(turn).
 type fakeHandler struct {
-	mu    sync.Mutex
-	turns []bot.Turn
-	reply func(bot.Turn) []bot.Message
+	// claims, when set, de-duplicates turns on their event id as the
+	// engine does (bot.Engine claims "event:<platform>:<id>").
+	claims store.Claims
+	mu     sync.Mutex
+	turns  []bot.Turn
+	reply  func(bot.Turn) []bot.Message
 	// gate, when set, blocks each turn until it is closed.
 	gate chan struct{}
 }
 
-func (h *fakeHandler) Handle(_ context.Context, t bot.Turn) ([]bot.Message, error) {
+func (h *fakeHandler) Handle(ctx context.Context, t bot.Turn) ([]bot.Message, error) {
+	if h.claims != nil && t.EventID != "" {
+		if won, err := h.claims.Claim(ctx, "event:"+t.Platform+":"+t.EventID, time.Hour); err == nil && !won {
+			return nil, bot.ErrDuplicateEvent
+		}
+	}
 	h.mu.Lock()
 	h.turns = append(h.turns, t)
 	reply, gate := h.reply, h.gate
@@ -123,23 +133,26 @@ func newEnv(t testing.TB, mod ...func(*Options)) *env {
 		BotToken:      "xoxb-test",
 		SigningSecret: testSecret,
 		APIURL:        api.URL(),
-		Handler:       h,
-		Directory:     workflows.NewDirectory(testPeople),
-		Store:         st,
-		Clock:         clk,
-		Logger:        slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Metrics:       m,
-		Workers:       4,
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			sleeps = append(sleeps, d)
-			mu.Unlock()
-			return ctx.Err()
+		Config: channel.Config{
+			Handler: h,
+			People:  workflows.NewDirectory(testPeople),
+			Store:   st,
+			Clock:   clk,
+			Logger:  slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Metrics: m,
+			Workers: 4,
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				mu.Lock()
+				sleeps = append(sleeps, d)
+				mu.Unlock()
+				return ctx.Err()
+			},
 		},
 	}
 	for _, f := range mod {
 		f(&opt)
 	}
+	h.claims = opt.Store
 	a, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +198,7 @@ func (e *env) do(path, contentType string, body []byte, hdr http.Header) *httpte
 	r.Header.Set("Content-Type", contentType)
 	w := httptest.NewRecorder()
 	e.mux.ServeHTTP(w, r)
-	e.a.pool.Idle()
+	e.a.run.Idle()
 	return w
 }
 
@@ -580,8 +593,8 @@ func approvalCard(state string) bot.Message {
 
 func TestDeliverPostsThenUpdates(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.ApprovalsChannel = "CAPPROVALS" })
-	marc, _ := e.a.opt.Directory.Lookup("marc@reseller.example")
-	claire, _ := e.a.opt.Directory.Lookup("claire@contoso.example")
+	marc, _ := lookup(e.a, "marc@reseller.example")
+	claire, _ := lookup(e.a, "claire@contoso.example")
 	ctx := context.Background()
 	if err := e.a.Deliver(ctx, marc, approvalCard("pending")); err != nil {
 		t.Fatal(err)
@@ -632,7 +645,7 @@ func TestDeliverPostsThenUpdates(t *testing.T) {
 
 func TestDeliverRepostsWhenCardGone(t *testing.T) {
 	e := newEnv(t)
-	marc, _ := e.a.opt.Directory.Lookup("marc@reseller.example")
+	marc, _ := lookup(e.a, "marc@reseller.example")
 	ctx := context.Background()
 	if err := e.a.Deliver(ctx, marc, approvalCard("pending")); err != nil {
 		t.Fatal(err)
@@ -760,7 +773,7 @@ func TestHandlerPanicDoesNotKillWorkers(t *testing.T) {
 
 func TestQueueFullEventRetriedLater(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
-		o.Workers, o.QueueSize, o.EnqueueWait = 1, 1, 10*time.Millisecond
+		o.Workers, o.QueueSize = 1, 1
 	})
 	gate := make(chan struct{})
 	e.h.mu.Lock()
@@ -779,12 +792,12 @@ func TestQueueFullEventRetriedLater(t *testing.T) {
 	wantStatus(t, send("EvQ2"), http.StatusOK)                 // queued
 	wantStatus(t, send("EvQ3"), http.StatusServiceUnavailable) // refused
 	close(gate)
-	e.a.pool.Idle()
-	// Slack's retry of the refused event is accepted: its claim was
-	// released.
+	e.a.run.Idle()
+	// Slack's retry of the refused event is handled: no claim was
+	// taken for it.
 	e.clk.Advance(time.Minute)
 	wantStatus(t, send("EvQ3"), http.StatusOK)
-	e.a.pool.Idle()
+	e.a.run.Idle()
 	if n := len(e.h.got()); n != 3 {
 		t.Fatalf("%d turns, want 3", n)
 	}
@@ -839,7 +852,7 @@ func TestPressOnApprovalsChannelCard(t *testing.T) {
 }
 
 func TestNewValidatesOptions(t *testing.T) {
-	if _, err := New(Options{}); err == nil || !strings.Contains(err.Error(), "BotToken, Directory, Store, Clock") {
+	if _, err := New(Options{}); err == nil || !strings.Contains(err.Error(), "BotToken, People, Store, Clock") {
 		t.Fatalf("err %v", err)
 	}
 	e := newEnv(t)
@@ -886,7 +899,7 @@ func TestWithBoltStore(t *testing.T) {
 	hdr := sign(testSecret, e.clk.Now().Unix(), body)
 	wantStatus(t, e.do("/slack/events", "application/json", body, hdr), http.StatusOK)           // retry: de-duplicated
 	wantStatus(t, e.do("/slack/events", "application/json", body, hdr), http.StatusUnauthorized) // replay
-	marc, _ := e.a.opt.Directory.Lookup("marc@reseller.example")
+	marc, _ := lookup(e.a, "marc@reseller.example")
 	ctx := context.Background()
 	if err := e.a.Deliver(ctx, marc, approvalCard("pending")); err != nil {
 		t.Fatal(err)
@@ -905,14 +918,70 @@ func TestWithBoltStore(t *testing.T) {
 func TestStoreDownStillAnswers(t *testing.T) {
 	e := newEnv(t)
 	e.store.SetFail(true)
-	wantStatus(t, e.event(dmEvent("EvD", "UALICE", "hi")), http.StatusOK)
-	if len(e.h.got()) != 1 || len(e.api.callsOf("chat.postMessage")) != 1 {
-		t.Fatalf("turns %d, posts %d", len(e.h.got()), len(e.api.callsOf("chat.postMessage")))
+	// With the store down a replay cannot be told from a first delivery:
+	// 503, so Slack delivers it again later, and nothing is processed.
+	body := []byte(dmEvent("EvD", "UALICE", "hi"))
+	sig := sign(testSecret, e.clk.Now().Unix(), body)
+	wantStatus(t, e.do("/slack/events", "application/json", body, sig), http.StatusServiceUnavailable)
+	wantStatus(t, e.do("/slack/events", "application/json", body, sig), http.StatusServiceUnavailable)
+	if len(e.h.got()) != 0 {
+		t.Fatalf("turns %d with the replay check down, want 0", len(e.h.got()))
 	}
-	marc, _ := e.a.opt.Directory.Lookup("marc@reseller.example")
+	// Back up: the retry is handled once, and a replay of it refused.
+	e.store.SetFail(false)
+	wantStatus(t, e.do("/slack/events", "application/json", body, sig), http.StatusOK)
+	wantStatus(t, e.do("/slack/events", "application/json", body, sig), http.StatusUnauthorized)
+	if n := len(e.h.got()); n != 1 {
+		t.Fatalf("turns %d, want 1", n)
+	}
+	e.store.SetFail(true)
+	marc, _ := lookup(e.a, "marc@reseller.example")
 	if err := e.a.Deliver(context.Background(), marc, approvalCard("pending")); err != nil {
 		t.Fatalf("deliver with the store down: %v", err)
 	}
-	body := []byte(dmEvent("EvD2", "UALICE", "hi"))
+	body = []byte(dmEvent("EvD2", "UALICE", "hi"))
 	wantStatus(t, e.do("/slack/events", "application/json", body, sign("wrong", e.clk.Now().Unix(), body)), http.StatusUnauthorized)
+}
+
+// lookup finds a configured person through the adapter's People.
+func lookup(a *Adapter, email string) (workflows.Person, error) {
+	return a.opt.People.ByEmail(context.Background(), email)
+}
+
+// Every turn says which Slack organization it comes from: the workspace,
+// or the Enterprise Grid org for an org-wide install.
+func TestTurnsCarryTheirOrganization(t *testing.T) {
+	e := newEnv(t)
+	wantStatus(t, e.event(`{"type":"event_callback","team_id":"T1","event_id":"EvO1","event":{"type":"message","channel_type":"im","channel":"DUALICE","user":"UALICE","text":"hi","ts":"1.1"}}`), http.StatusOK)
+	wantStatus(t, e.event(`{"type":"event_callback","team_id":"T2","enterprise_id":"E1","event_id":"EvO2","authorizations":[{"enterprise_id":"E1","team_id":"T2","is_enterprise_install":true}],"event":{"type":"message","channel_type":"im","channel":"DUALICE","user":"UALICE","text":"hi","ts":"1.2"}}`), http.StatusOK)
+	form := url.Values{"command": {"/licences"}, "text": {"hi"}, "user_id": {"UALICE"}, "team_id": {"T3"}}
+	wantStatus(t, e.do("/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode()), nil), http.StatusOK)
+	wantStatus(t, e.interaction(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": "UALICE"}, "team": map[string]any{"id": "T4"},
+		"container": map[string]any{"type": "message", "channel_id": "DUALICE", "message_ts": "1.1"},
+		"actions":   []map[string]any{{"block_id": "b", "action_id": "confirm/0", "value": "d1", "action_ts": "2.2"}},
+	}), http.StatusOK)
+	var got []string
+	for _, tr := range e.h.got() {
+		got = append(got, tr.Org.Key())
+	}
+	if want := []string{"slack:t1", "slack:e1", "slack:t3", "slack:t4"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("orgs %v, want %v", got, want)
+	}
+}
+
+// Busy workers each keep a connection to Slack: Go's default of two idle
+// connections per host would make most calls of a large pool open a new
+// TLS connection.
+func TestDefaultClientKeepsAConnectionPerWorker(t *testing.T) {
+	for _, workers := range []int{1, 8, 64} {
+		tr := pooledTransport(workers)
+		if tr.MaxIdleConnsPerHost < workers || tr.MaxIdleConns < tr.MaxIdleConnsPerHost {
+			t.Fatalf("workers %d: %d idle per host, %d in all", workers, tr.MaxIdleConnsPerHost, tr.MaxIdleConns)
+		}
+	}
+	e := newEnv(t, func(o *Options) { o.Workers = 0 })
+	if e.a.opt.Workers != channel.DefaultWorkers() || e.a.opt.Workers < 4 {
+		t.Fatalf("default workers %d", e.a.opt.Workers)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/workflows"
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 )
@@ -39,6 +40,8 @@ type inbound struct {
 	// pressed is the message whose button was pressed, so that once the
 	// turn is answered its buttons can be retired.
 	pressed *pressedMessage
+	// org is the workspace (or Enterprise Grid org) it comes from.
+	org workflows.Org
 }
 
 // pressedMessage is where a pressed button was, and what it showed.
@@ -92,33 +95,29 @@ func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte,
 		return eventResult{}
 	}
 	in.eventID = cb.EventID
+	in.org = orgOf(cb.TeamID, cb.EnterpriseID, enterpriseInstall(cb.Authorizations))
 	a.metrics.Event(in.kind)
-	log = log.With("event_id", cb.EventID, "type", in.kind)
-	claimKey := ""
-	if cb.EventID != "" {
-		claimKey = "slack:event:" + cb.EventID
-		won, err := a.opt.Store.Claim(ctx, claimKey, eventTTL)
-		switch {
-		case err != nil:
-			// At least once beats never: the engine's compare-and-swap
-			// protects state if this turns out to be a duplicate.
-			log.WarnContext(ctx, "slack event de-dup unavailable", "err", err)
-			claimKey = ""
-		case !won:
-			log.InfoContext(ctx, "slack event already handled", "retry", retryNum)
-			a.metrics.Dropped("duplicate")
-			return eventResult{}
-		}
-	}
+	// No claim here: the engine claims the event id together with
+	// loading the dialogue, so a retry is handled once. A refused event
+	// took no claim, so Slack's retry of it is handled normally.
 	if !a.enqueue(ctx, reqID, in) {
-		if claimKey != "" {
-			if err := a.opt.Store.Release(ctx, claimKey); err != nil {
-				log.ErrorContext(ctx, "slack event claim not released", "err", err)
-			}
-		}
 		return eventResult{busy: true}
 	}
+	if retryNum != "" && retryNum != "0" {
+		log.InfoContext(ctx, "slack event retried", "event_id", cb.EventID, "retry", retryNum)
+	}
 	return eventResult{}
+}
+
+// enterpriseInstall: the app is installed org-wide on an Enterprise
+// Grid, so people are of the enterprise rather than of one workspace.
+func enterpriseInstall(auths []slackapi.EventAuthorization) bool {
+	for _, au := range auths {
+		if au.IsEnterpriseInstall {
+			return true
+		}
+	}
+	return false
 }
 
 // inboundFromEvent picks the events we act on: direct messages, mentions
@@ -220,6 +219,7 @@ func (a *Adapter) onInteraction(ctx context.Context, reqID string, ic slackapi.I
 		log.DebugContext(ctx, "slack interaction ignored")
 		return true
 	}
+	in.org = orgOf(ic.Team.ID, ic.Enterprise.ID, ic.IsEnterpriseInstall)
 	a.metrics.Event(in.kind)
 	if !a.enqueue(ctx, reqID, in) {
 		log.ErrorContext(ctx, "slack interaction dropped: queue full", "user", in.userID)
@@ -236,6 +236,7 @@ func slashFromForm(f url.Values) slackapi.SlashCommand {
 		TeamID: f.Get("team_id"), ChannelID: f.Get("channel_id"), UserID: f.Get("user_id"),
 		Command: f.Get("command"), Text: f.Get("text"), TriggerID: f.Get("trigger_id"),
 		ResponseURL: f.Get("response_url"), APIAppID: f.Get("api_app_id"),
+		EnterpriseID: f.Get("enterprise_id"), IsEnterpriseInstall: f.Get("is_enterprise_install") == "true",
 	}
 }
 
@@ -247,7 +248,8 @@ func (a *Adapter) onSlash(ctx context.Context, reqID string, cmd slackapi.SlashC
 	a.metrics.Event("slash_command")
 	// Even typed in a direct message, that DM may be between two people:
 	// the answer always goes to the bot's own DM with the person.
-	in := inbound{kind: "slash_command", userID: cmd.UserID, text: strings.TrimSpace(cmd.Text)}
+	in := inbound{kind: "slash_command", userID: cmd.UserID, text: strings.TrimSpace(cmd.Text),
+		org: orgOf(cmd.TeamID, cmd.EnterpriseID, cmd.IsEnterpriseInstall)}
 	if !a.enqueue(ctx, reqID, in) {
 		a.log.ErrorContext(ctx, "slack command dropped: queue full", "request_id", reqID, "user", cmd.UserID)
 		return false
@@ -255,18 +257,10 @@ func (a *Adapter) onSlash(ctx context.Context, reqID string, cmd slackapi.SlashC
 	return true
 }
 
-// enqueue hands work to the pool, waiting briefly if it is full.
-func (a *Adapter) enqueue(ctx context.Context, reqID string, in inbound) bool {
-	ok, err := a.pool.Submit(in.userID, job{reqID: reqID, in: in}, a.opt.EnqueueWait)
-	switch {
-	case err != nil:
-		a.metrics.Dropped("closed")
-		a.log.WarnContext(ctx, "slack work refused: adapter closed", "request_id", reqID, "type", in.kind)
-	case !ok:
-		a.metrics.Dropped("queue_full")
-		a.log.WarnContext(ctx, "slack work refused: queue full", "request_id", reqID, "type", in.kind)
-	}
-	return ok
+// enqueue hands work to the runner, sharded by Slack user. It never
+// waits: a full queue is refused at once (counted and logged there).
+func (a *Adapter) enqueue(_ context.Context, reqID string, in inbound) bool {
+	return a.run.Submit(in.userID, reqID, in.kind, a.job(reqID, in)) == nil
 }
 
 // Slack's markup in incoming text: <@U123>, <#C1|name>, <https://x|label>,

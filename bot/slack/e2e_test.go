@@ -31,14 +31,9 @@ func newE2E(t *testing.T) *e2e {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = st.Close() })
-		o.Store, o.Directory, o.Handler = st, workflows.NewDirectory(chantest.People()), nil
+		o.Store, o.People, o.Handler = st, workflows.NewDirectory(chantest.People()), nil
 	})
-	b := chantest.NewBackend(t, e.a.opt.Store, e.a.opt.Directory, e.clk, e.a)
-	e.a.opt.CardPosted = func(ctx context.Context, m bot.Message, channel, ts string) {
-		if m.RequestID != "" {
-			_ = b.Service.AttachMessage(ctx, m.CustomerID, m.RequestID, workflows.MessageRef{Platform: "slack", Recipient: m.To, Conversation: channel, MessageID: ts})
-		}
-	}
+	b := chantest.NewBackend(t, e.a.opt.Store, e.a.opt.People.(*workflows.Directory), e.clk, e.a)
 	e.a.SetHandler(b.Engine)
 	return &e2e{env: e, sb: b.Sandbox, svc: b.Service}
 }
@@ -117,17 +112,22 @@ func TestEndToEndUpgradeApprovedInSlack(t *testing.T) {
 	if e1.Quantity != 20 || e3.Quantity != 10 {
 		t.Fatalf("E1 %d E3 %d, want 20 and 10", e1.Quantity, e3.Quantity)
 	}
-	// The request keeps where its cards are: Alice's and Marc's DMs.
-	req, err := e.svc.Get(context.Background(), "contoso", "R-1")
-	if err != nil {
-		t.Fatal(err)
+	// One record per card says where it is shown: Alice's request card
+	// in her DM, Marc's approval card in his.
+	where := map[string]string{}
+	for _, key := range []string{"request:R-1", "approval:R-1"} {
+		rec, err := e.a.cards.Load(context.Background(), bot.Message{Key: key, CustomerID: "contoso"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for slot, p := range rec.Places {
+			if p.MessageID != "" {
+				where[slot] = p.Conversation
+			}
+		}
 	}
-	where := map[string]bool{}
-	for _, m := range req.Messages {
-		where[m.Conversation] = m.MessageID != ""
-	}
-	if !where["DUALICE"] || !where["DUMARC"] {
-		t.Fatalf("message refs stored with the request: %+v", req.Messages)
+	if where["slack:alice@contoso.example"] != "DUALICE" || where["slack:marc@reseller.example"] != "DUMARC" {
+		t.Fatalf("card records: %+v", where)
 	}
 	// A Slack retry of the first event changes nothing.
 	e.clk.Advance(time.Minute)

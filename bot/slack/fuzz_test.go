@@ -28,6 +28,6 @@ func FuzzPayloads(f *testing.F) {
 			e.a.onInteraction(ctx, "fz", ic)
 		}
 		_ = plainText(string(data))
-		e.a.pool.Idle()
+		e.a.run.Idle()
 	})
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
+
 	slackapi "github.com/slack-go/slack"
 )
 
@@ -19,3 +22,12 @@ func verifyWithSlackGo(h http.Header, body []byte) error {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// testWords are the adapter's sentences from the embedded catalogs.
+var testWords = func() channel.Words {
+	tr, err := bot.NewTranslator()
+	if err != nil {
+		panic(err)
+	}
+	return channel.NewWords(tr)
+}()

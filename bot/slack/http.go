@@ -1,19 +1,20 @@
 package slack
 
 import (
+	"fmt"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/licensebot/licensebot/bot/channel"
 )
 
 // Verification failures. They are logged, never shown to the caller.
@@ -24,6 +25,10 @@ var (
 	errStale         = errors.New("timestamp outside the 5 minute window")
 	errBadSignature  = errors.New("signature mismatch")
 	errReplayed      = errors.New("signature already seen (replay)")
+	// errReplayUnknown: the signature is good but whether it was seen
+	// before cannot be checked (the store is down). Answered 503, so
+	// Slack retries later, never processed on faith.
+	errReplayUnknown = errors.New("replay check unavailable")
 )
 
 type bodyHandler func(w http.ResponseWriter, r *http.Request, body []byte, reqID string)
@@ -33,27 +38,19 @@ type bodyHandler func(w http.ResponseWriter, r *http.Request, body []byte, reqID
 // is verified.
 func (a *Adapter) endpoint(name string, h bodyHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reqID := newRequestID("sl-")
+		reqID := channel.RequestID("sl-")
 		log := a.log.With("request_id", reqID, "endpoint", name)
-		defer func() {
-			// A bug in a handler must not take the process down, nor
-			// leave Slack waiting: log it and answer.
-			if v := recover(); v != nil {
-				log.ErrorContext(r.Context(), "slack handler panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				http.Error(w, "internal error", http.StatusInternalServerError)
-			}
-		}()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			log.WarnContext(r.Context(), "slack request body unreadable", "err", err)
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "bad request", http.StatusBadRequest)
+		defer channel.Recover(w, r, log, "slack handler")
+		body, ok := channel.ReadBody(w, r, maxBody, log)
+		if !ok {
 			return
 		}
-		if err := a.verify(r.Context(), r.Header, body); err != nil {
+		if err := a.verify(r.Context(), r.Header, body); errors.Is(err, errReplayUnknown) {
+			log.WarnContext(r.Context(), "slack request deferred: the replay check is unavailable", "err", err)
+			a.metrics.Dropped("store_unavailable")
+			http.Error(w, "try again later", http.StatusServiceUnavailable)
+			return
+		} else if err != nil {
 			log.WarnContext(r.Context(), "slack request rejected", "reason", err.Error(), "remote", r.RemoteAddr)
 			a.metrics.Dropped("unauthorized")
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -109,11 +106,10 @@ func (a *Adapter) verify(ctx context.Context, h http.Header, body []byte) error 
 	// re-cased signature must not pass as a new request.
 	won, err := a.opt.Store.Claim(ctx, "slack:sig:"+hex.EncodeToString(got), seenTTL)
 	if err != nil {
-		// The signature and window held; with the store down the turn
-		// cannot do anything anyway, so let it through (the engine will
-		// say the storage is unavailable) rather than fail closed.
-		a.log.WarnContext(ctx, "slack replay check unavailable", "err", err)
-		return nil
+		// The signature and window held, but a replay cannot be told
+		// from a first delivery: failing open would let a captured
+		// request through twice. Slack retries a 503 later.
+		return fmt.Errorf("%w: %w", errReplayUnknown, err)
 	}
 	if !won {
 		return errReplayed
@@ -174,7 +170,7 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []b
 	if ok := a.onSlash(r.Context(), reqID, cmd); !ok {
 		// The body of a command's answer is shown to the person alone.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, busyBothLanguages())
+		_, _ = io.WriteString(w, a.words.Both(channel.Busy))
 		return
 	}
 	w.WriteHeader(http.StatusOK)

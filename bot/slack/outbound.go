@@ -6,12 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/licensebot/licensebot/bot"
-	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/workflows"
 	slackapi "github.com/slack-go/slack"
 )
@@ -21,27 +19,14 @@ import (
 // one.
 var ErrNotOnSlack = errors.New("slack: no Slack user with that e-mail")
 
-// refsCollection holds where each card was posted: Documents in the
-// global scope, id "<key>:<recipient e-mail>" (or "<key>:#<channel>" for
-// the approvals channel copy).
-const refsCollection = "slack-msgs"
-
-// msgRef is where a card is shown.
-type msgRef struct {
-	Channel string `json:"channel"`
-	TS      string `json:"ts"`
-	// Hash of what is shown, so an identical re-render (several
-	// approvers' copies of one card in the approvals channel) costs no
-	// chat.update.
-	Hash string `json:"hash,omitempty"`
-}
-
 // Deliver implements bot.Deliverer: it sends msg to the person's direct
 // message with the bot (found by e-mail), or updates the card it
-// replaces when msg has a Key already shown to them. Approval cards are
-// also posted to (or updated in) Options.ApprovalsChannel.
+// replaces when msg has a Key already shown to them (the card record
+// says so: it is never posted twice). Approval cards are also posted to
+// (or updated in) Options.ApprovalsChannel. An error means the message
+// was not delivered; the caller may retry it.
 func (a *Adapter) Deliver(ctx context.Context, to workflows.Person, msg bot.Message) error {
-	return a.deliver(ctx, newRequestID("dl-"), to, msg)
+	return a.deliver(ctx, channel.RequestID("dl-"), to, msg)
 }
 
 var _ bot.Deliverer = (*Adapter)(nil)
@@ -64,9 +49,9 @@ func (a *Adapter) deliver(ctx context.Context, reqID string, to workflows.Person
 
 // place shows m in channel (thread) for owner, then the approvals
 // channel copy.
-func (a *Adapter) place(ctx context.Context, reqID, channel, thread, owner string, m bot.Message) error {
-	err := a.send(ctx, reqID, channel, thread, m.Key+":"+strings.ToLower(owner), m)
-	if channel != a.opt.ApprovalsChannel {
+func (a *Adapter) place(ctx context.Context, reqID, channelID, thread, owner string, m bot.Message) error {
+	err := a.cards.Show(ctx, reqID, poster{a}, owner, channel.Address{Conversation: channelID, Thread: thread}, m)
+	if channelID != a.opt.ApprovalsChannel {
 		err = errors.Join(err, a.approvalsCopy(ctx, reqID, m))
 	}
 	return err
@@ -76,59 +61,30 @@ func (a *Adapter) approvalsCopy(ctx context.Context, reqID string, m bot.Message
 	if a.opt.ApprovalsChannel == "" || m.Kind != bot.KindApproval || m.Key == "" {
 		return nil
 	}
-	return a.send(ctx, reqID, a.opt.ApprovalsChannel, "", m.Key+":#"+a.opt.ApprovalsChannel, m)
+	return a.cards.Show(ctx, reqID, poster{a}, "#"+a.opt.ApprovalsChannel, channel.Address{Conversation: a.opt.ApprovalsChannel}, m)
 }
 
-// send posts m, or — when m has a Key already shown under refID —
-// updates that message in place. A card that can no longer be updated
-// (deleted, channel archived) is posted anew.
-func (a *Adapter) send(ctx context.Context, reqID, channel, thread, refID string, m bot.Message) error {
-	blocks, text := Render(m), FallbackText(m)
-	if len(blocks) == 0 && text == "" {
-		return nil
-	}
-	if m.Key == "" {
-		_, _, err := a.post(ctx, reqID, channel, thread, blocks, text)
-		return err
-	}
-	unlock := a.lockCard(refID)
-	defer unlock()
-	ref, found, err := a.loadRef(ctx, refID)
-	if err != nil {
-		// Showing the card matters more than replacing the old one.
-		a.log.WarnContext(ctx, "slack card ref unreadable; posting", "request_id", reqID, "key", m.Key, "err", err)
-	}
-	hash := contentHash(blocks, text)
-	if found && ref.Hash == hash {
-		return nil
-	}
-	if found {
-		err := a.update(ctx, reqID, ref.Channel, ref.TS, blocks, text)
-		if err == nil {
-			ref.Hash = hash
-			if err := a.saveRef(ctx, refID, ref); err != nil {
-				a.log.WarnContext(ctx, "slack card ref not saved", "request_id", reqID, "key", m.Key, "err", err)
-			}
-			return nil
-		}
-		if !cardGone(err) {
-			return err
-		}
-		a.log.InfoContext(ctx, "slack card gone; posting a new one", "request_id", reqID, "key", m.Key, "reason", slackError(err))
-	}
-	ch, ts, err := a.post(ctx, reqID, channel, thread, blocks, text)
-	if err != nil {
-		return err
-	}
-	if err := a.saveRef(ctx, refID, msgRef{Channel: ch, TS: ts, Hash: hash}); err != nil {
-		// The card is shown; only its later updates will post anew.
-		a.log.ErrorContext(ctx, "slack card ref not saved", "request_id", reqID, "key", m.Key, "err", err)
-	}
-	if a.opt.CardPosted != nil {
-		a.opt.CardPosted(ctx, m, ch, ts)
-	}
-	return nil
+// poster is the adapter as a channel.Poster: Block Kit over the Web API.
+type poster struct{ a *Adapter }
+
+func (p poster) Hash(m bot.Message, _ channel.Address) string {
+	return contentHash(Render(p.a.words, m), FallbackText(m))
 }
+
+func (p poster) Post(ctx context.Context, reqID string, at channel.Address, m bot.Message) (channel.Place, error) {
+	blocks, text := Render(p.a.words, m), FallbackText(m)
+	if len(blocks) == 0 && text == "" {
+		return channel.Place{}, nil
+	}
+	ch, ts, err := p.a.post(ctx, reqID, at.Conversation, at.Thread, blocks, text)
+	return channel.Place{Conversation: ch, MessageID: ts}, err
+}
+
+func (p poster) Update(ctx context.Context, reqID string, at channel.Place, m bot.Message) error {
+	return p.a.update(ctx, reqID, at.Conversation, at.MessageID, Render(p.a.words, m), FallbackText(m))
+}
+
+func (poster) Gone(err error) bool { return cardGone(err) }
 
 // contentHash identifies what a message shows.
 func contentHash(blocks []slackapi.Block, text string) string {
@@ -147,31 +103,6 @@ func cardGone(err error) bool {
 	return false
 }
 
-func (a *Adapter) loadRef(ctx context.Context, id string) (msgRef, bool, error) {
-	doc, err := a.opt.Store.Get(ctx, store.Ref{Collection: refsCollection, ID: id})
-	if errors.Is(err, store.ErrNotFound) {
-		return msgRef{}, false, nil
-	}
-	if err != nil {
-		return msgRef{}, false, err
-	}
-	var r msgRef
-	if err := json.Unmarshal(doc.Data, &r); err != nil || r.Channel == "" || r.TS == "" {
-		return msgRef{}, false, nil // corrupt: post anew and overwrite
-	}
-	return r, true, nil
-}
-
-func (a *Adapter) saveRef(ctx context.Context, id string, r msgRef) error {
-	data, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	_, err = store.Modify(ctx, a.opt.Store, store.Ref{Collection: refsCollection, ID: id},
-		func([]byte) ([]byte, error) { return data, nil })
-	return err
-}
-
 func msgOptions(blocks []slackapi.Block, text, thread string) []slackapi.MsgOption {
 	opts := []slackapi.MsgOption{slackapi.MsgOptionText(text, false), slackapi.MsgOptionDisableLinkUnfurl()}
 	if len(blocks) > 0 {
@@ -186,53 +117,28 @@ func msgOptions(blocks []slackapi.Block, text, thread string) []slackapi.MsgOpti
 // post sends a new message. A retry after a timeout may post twice:
 // Slack has no idempotency key for chat.postMessage, and a duplicate is
 // better than a lost answer.
-func (a *Adapter) post(ctx context.Context, reqID, channel, thread string, blocks []slackapi.Block, text string) (string, string, error) {
+func (a *Adapter) post(ctx context.Context, reqID, channelID, thread string, blocks []slackapi.Block, text string) (string, string, error) {
 	var ch, ts string
-	err := a.call(ctx, reqID, "chat.postMessage", a.retries, func(ctx context.Context) error {
+	err := a.retry.Do(ctx, reqID, "chat.postMessage", func(ctx context.Context) error {
 		var err error
-		ch, ts, err = a.api.PostMessageContext(ctx, channel, msgOptions(blocks, text, thread)...)
+		ch, ts, err = a.api.PostMessageContext(ctx, channelID, msgOptions(blocks, text, thread)...)
 		return err
 	})
 	return ch, ts, err
 }
 
-func (a *Adapter) update(ctx context.Context, reqID, channel, ts string, blocks []slackapi.Block, text string) error {
-	return a.call(ctx, reqID, "chat.update", a.retries, func(ctx context.Context) error {
-		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ts, msgOptions(blocks, text, "")...)
+func (a *Adapter) update(ctx context.Context, reqID, channelID, ts string, blocks []slackapi.Block, text string) error {
+	return a.retry.Do(ctx, reqID, "chat.update", func(ctx context.Context) error {
+		_, _, _, err := a.api.UpdateMessageContext(ctx, channelID, ts, msgOptions(blocks, text, "")...)
 		return err
 	})
 }
 
 // postEphemeral answers one person in a shared channel.
-func (a *Adapter) postEphemeral(ctx context.Context, reqID, channel, userID string, m bot.Message) error {
-	blocks, text := Render(m), FallbackText(m)
-	return a.call(ctx, reqID, "chat.postEphemeral", a.retries, func(ctx context.Context) error {
-		_, err := a.api.PostEphemeralContext(ctx, channel, userID, msgOptions(blocks, text, "")...)
+func (a *Adapter) postEphemeral(ctx context.Context, reqID, channelID, userID string, m bot.Message) error {
+	blocks, text := Render(a.words, m), FallbackText(m)
+	return a.retry.Do(ctx, reqID, "chat.postEphemeral", func(ctx context.Context) error {
+		_, err := a.api.PostEphemeralContext(ctx, channelID, userID, msgOptions(blocks, text, "")...)
 		return err
 	})
-}
-
-// call runs one Web API call with retries: 429s wait what Slack asks,
-// transient failures back off. Every failed attempt is counted and
-// logged with the request id; the final failure is returned, wrapped.
-func (a *Adapter) call(ctx context.Context, reqID, method string, retries int, fn func(context.Context) error) error {
-	for attempt := 0; ; attempt++ {
-		err := fn(ctx)
-		if err == nil {
-			return nil
-		}
-		a.metrics.APIError(method)
-		if isRateLimited(err) {
-			a.metrics.RateLimited()
-		}
-		wait, again := retryWait(err, attempt)
-		if !again || attempt >= retries {
-			a.log.ErrorContext(ctx, "slack api call failed", "request_id", reqID, "method", method, "attempts", attempt+1, "err", err)
-			return fmt.Errorf("slack %s: %w", method, err)
-		}
-		a.log.WarnContext(ctx, "slack api call retried", "request_id", reqID, "method", method, "attempt", attempt+1, "wait", wait, "err", err)
-		if err := a.sleep(ctx, wait); err != nil {
-			return fmt.Errorf("slack %s: %w", method, err)
-		}
-	}
 }

@@ -2,12 +2,10 @@ package slack
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/licensebot/licensebot/store"
 	slackapi "github.com/slack-go/slack"
 )
 
@@ -33,11 +31,11 @@ type slackUser struct {
 // or users.info (scopes users:read and users:read.email).
 func (a *Adapter) slackUser(ctx context.Context, reqID, userID string) (slackUser, error) {
 	var u slackUser
-	if a.cacheGet(ctx, cacheUser+userID, &u) && u.ID == userID {
+	if a.cache.Get(ctx, cacheUser+userID, &u) && u.ID == userID {
 		return u, nil
 	}
 	var info *slackapi.User
-	err := a.call(ctx, reqID, "users.info", a.retries, func(ctx context.Context) error {
+	err := a.retry.Do(ctx, reqID, "users.info", func(ctx context.Context) error {
 		var err error
 		info, err = a.api.GetUserInfoContext(ctx, userID, slackapi.GetUserInfoOptionIncludeLocale(true))
 		return err
@@ -51,9 +49,9 @@ func (a *Adapter) slackUser(ctx context.Context, reqID, userID string) (slackUse
 		a.log.WarnContext(ctx, "slack user has no visible e-mail: is the users:read.email scope granted?",
 			"request_id", reqID, "slack_user", userID)
 	}
-	a.cachePut(ctx, cacheUser+userID, u)
+	a.cache.Put(ctx, cacheUser+userID, u, userTTL)
 	if u.Email != "" {
-		a.cachePut(ctx, cacheEmail+u.Email, userID)
+		a.cache.Put(ctx, cacheEmail+u.Email, userID, userTTL)
 	}
 	return u, nil
 }
@@ -62,11 +60,11 @@ func (a *Adapter) slackUser(ctx context.Context, reqID, userID string) (slackUse
 func (a *Adapter) userIDByEmail(ctx context.Context, reqID, email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	var id string
-	if a.cacheGet(ctx, cacheEmail+email, &id) && id != "" {
+	if a.cache.Get(ctx, cacheEmail+email, &id) && id != "" {
 		return id, nil
 	}
 	var u *slackapi.User
-	err := a.call(ctx, reqID, "users.lookupByEmail", a.retries, func(ctx context.Context) error {
+	err := a.retry.Do(ctx, reqID, "users.lookupByEmail", func(ctx context.Context) error {
 		var err error
 		u, err = a.api.GetUserByEmailContext(ctx, email)
 		return err
@@ -77,7 +75,7 @@ func (a *Adapter) userIDByEmail(ctx context.Context, reqID, email string) (strin
 	if err != nil {
 		return "", err
 	}
-	a.cachePut(ctx, cacheEmail+email, u.ID)
+	a.cache.Put(ctx, cacheEmail+email, u.ID, userTTL)
 	return u.ID, nil
 }
 
@@ -85,11 +83,11 @@ func (a *Adapter) userIDByEmail(ctx context.Context, reqID, email string) (strin
 // user (conversations.open, scope im:write).
 func (a *Adapter) dmChannel(ctx context.Context, reqID, userID string) (string, error) {
 	var id string
-	if a.cacheGet(ctx, cacheDM+userID, &id) && id != "" {
+	if a.cache.Get(ctx, cacheDM+userID, &id) && id != "" {
 		return id, nil
 	}
 	var ch *slackapi.Channel
-	err := a.call(ctx, reqID, "conversations.open", a.retries, func(ctx context.Context) error {
+	err := a.retry.Do(ctx, reqID, "conversations.open", func(ctx context.Context) error {
 		var err error
 		ch, _, _, err = a.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}, ReturnIM: true})
 		return err
@@ -100,29 +98,6 @@ func (a *Adapter) dmChannel(ctx context.Context, reqID, userID string) (string, 
 	if ch == nil || ch.ID == "" {
 		return "", errors.New("slack conversations.open: no channel in the answer")
 	}
-	a.cachePut(ctx, cacheDM+userID, ch.ID)
+	a.cache.Put(ctx, cacheDM+userID, ch.ID, userTTL)
 	return ch.ID, nil
-}
-
-// cacheGet reads a cached value; a miss, an error or a corrupt value all
-// mean "ask Slack".
-func (a *Adapter) cacheGet(ctx context.Context, key string, v any) bool {
-	data, err := a.opt.Store.GetConversation(ctx, key)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			a.log.WarnContext(ctx, "slack cache unreadable", "err", err)
-		}
-		return false
-	}
-	return json.Unmarshal(data, v) == nil
-}
-
-func (a *Adapter) cachePut(ctx context.Context, key string, v any) {
-	data, err := json.Marshal(v)
-	if err == nil {
-		err = a.opt.Store.PutConversation(ctx, key, data, userTTL)
-	}
-	if err != nil {
-		a.log.WarnContext(ctx, "slack cache not written", "err", err)
-	}
 }

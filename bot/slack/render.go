@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	slackapi "github.com/slack-go/slack"
 )
 
@@ -43,8 +44,9 @@ const actionSep = "/"
 // rejection comment cannot inject <!channel>, a link or a mention. Our
 // own templates never use Slack link syntax, so nothing legitimate is
 // lost. A decided card has no Actions, so its update removes the buttons.
-func Render(m bot.Message) []slackapi.Block {
-	return renderBlocks(m, maxMessageBlocks)
+// The confirmation dialog's frame is worded by w (the locale catalogs).
+func Render(w channel.Words, m bot.Message) []slackapi.Block {
+	return renderBlocks(w, m, maxMessageBlocks)
 }
 
 // FallbackText is the message's plain notification text (shown in
@@ -67,7 +69,7 @@ func FallbackText(m bot.Message) string {
 	return escTrunc(strings.Join(parts, " — "), maxFallbackText)
 }
 
-func renderBlocks(m bot.Message, limit int) []slackapi.Block {
+func renderBlocks(w channel.Words, m bot.Message, limit int) []slackapi.Block {
 	var content []slackapi.Block
 	if t := strings.TrimSpace(m.Title); t != "" {
 		content = append(content, slackapi.NewHeaderBlock(plain(t, maxHeaderText)))
@@ -77,8 +79,8 @@ func renderBlocks(m bot.Message, limit int) []slackapi.Block {
 	}
 	var fields []*slackapi.TextBlockObject
 	for _, f := range m.Fields {
-		if t := fieldText(f); t != "" {
-			fields = append(fields, mrkdwn(t))
+		if o := fieldObject(f); o != nil {
+			fields = append(fields, o)
 		}
 	}
 	for i := 0; i < len(fields); i += maxFieldsPerBlock {
@@ -86,15 +88,47 @@ func renderBlocks(m bot.Message, limit int) []slackapi.Block {
 		content = append(content, slackapi.NewSectionBlock(nil, fields[i:end], nil))
 	}
 	if c := strings.TrimSpace(m.Context); c != "" {
-		content = append(content, slackapi.NewContextBlock("", mrkdwn(escTrunc(c, maxContextText))))
+		content = append(content, slackapi.NewContextBlock("", dataText(c, maxContextText)))
 	}
-	actions := actionBlocks(m)
+	actions := actionBlocks(w, m)
 	// Keep the buttons if the content is too long: they are what the
 	// reader acts on, and the text is cut rather than the card rejected.
 	if room := limit - len(actions); len(content) > room {
 		content = content[:max(room, 0)]
 	}
 	return append(content, actions...)
+}
+
+// Field values and the context line are data — names, reasons and
+// justifications people typed — not prose the engine formatted. Slack
+// has no escape for its formatting marks, so data that holds one is
+// shown as plain_text: "*URGENT* ~struck~" stays as typed, never bold or
+// struck through.
+const formatMarks = "*_~`"
+
+// dataText is text as a mrkdwn object (escaped), or plain_text when it
+// holds formatting marks.
+func dataText(s string, limit int) *slackapi.TextBlockObject {
+	if strings.ContainsAny(s, formatMarks) {
+		return plain(s, limit)
+	}
+	return mrkdwn(escTrunc(s, limit))
+}
+
+// fieldObject is a field as "*Label*\nValue" in mrkdwn, or as plain
+// "Label\nValue" when the value holds formatting marks; nil when empty.
+func fieldObject(f bot.Field) *slackapi.TextBlockObject {
+	label, value := strings.TrimSpace(f.Label), strings.TrimSpace(f.Value)
+	if strings.ContainsAny(value, formatMarks) {
+		if label != "" {
+			value = label + "\n" + value
+		}
+		return plain(value, maxFieldText)
+	}
+	if t := fieldText(f); t != "" {
+		return mrkdwn(t)
+	}
+	return nil
 }
 
 // fieldText is "*Label*\nValue", escaped.
@@ -112,7 +146,7 @@ func fieldText(f bot.Field) string {
 	return "*" + l + "*\n" + escTrunc(value, maxFieldText-utf8.RuneCountInString(l)-3)
 }
 
-func actionBlocks(m bot.Message) []slackapi.Block {
+func actionBlocks(w channel.Words, m bot.Message) []slackapi.Block {
 	var out []slackapi.Block
 	var buttons []slackapi.BlockElement
 	for i, a := range m.Actions {
@@ -129,10 +163,10 @@ func actionBlocks(m bot.Message) []slackapi.Block {
 		}
 		if c := strings.TrimSpace(a.Confirm); c != "" {
 			conf := slackapi.NewConfirmationBlockObject(
-				plain(phrase(m.Lang, phConfirmTitle), maxConfirmTitle),
+				plain(w.Say(m.Lang, channel.ConfirmTitle), maxConfirmTitle),
 				plain(c, maxConfirmText),
 				plain(label, maxConfirmButton),
-				plain(phrase(m.Lang, phConfirmDeny), maxConfirmButton),
+				plain(w.Say(m.Lang, channel.ConfirmDeny), maxConfirmButton),
 			)
 			if a.Style == bot.StyleDanger {
 				conf = conf.WithStyle(slackapi.StyleDanger)
@@ -227,13 +261,7 @@ func escTrunc(s string, limit int) string {
 }
 
 // truncate cuts s to limit characters, ending with "…" when cut.
-func truncate(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:limit-1]) + "…"
-}
+func truncate(s string, limit int) string { return channel.Truncate(s, limit) }
 
 // textChunks escapes text and splits it into pieces of at most limit
 // characters, at line breaks where possible.

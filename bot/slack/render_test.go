@@ -55,7 +55,7 @@ func TestRenderGolden(t *testing.T) {
 			enc := json.NewEncoder(&buf)
 			enc.SetEscapeHTML(false)
 			enc.SetIndent("", "  ")
-			if err := enc.Encode(golden{Text: FallbackText(m), Blocks: Render(m)}); err != nil {
+			if err := enc.Encode(golden{Text: FallbackText(m), Blocks: Render(testWords, m)}); err != nil {
 				t.Fatal(err)
 			}
 			got := buf.Bytes()
@@ -75,7 +75,7 @@ func TestRenderGolden(t *testing.T) {
 			}
 			// What Slack receives must decode back into blocks.
 			var back slackapi.Blocks
-			if err := json.Unmarshal(mustJSON(t, Render(m)), &back); err != nil {
+			if err := json.Unmarshal(mustJSON(t, Render(testWords, m)), &back); err != nil {
 				t.Fatalf("blocks do not round-trip: %v", err)
 			}
 		})
@@ -95,7 +95,7 @@ func mustJSON(t *testing.T, v any) []byte {
 // message had must arrive as "&lt;".
 func TestRenderEscapesEverything(t *testing.T) {
 	m := goldenMessages()["injection"]
-	raw := string(mustJSON(t, golden{Text: FallbackText(m), Blocks: Render(m)}))
+	raw := string(mustJSON(t, golden{Text: FallbackText(m), Blocks: Render(testWords, m)}))
 	var walk func(v any, inMrkdwn bool)
 	var doc any
 	_ = json.Unmarshal([]byte(raw), &doc)
@@ -132,7 +132,7 @@ func TestRenderEscapesEverything(t *testing.T) {
 
 func TestActionIDsDistinctAndReversible(t *testing.T) {
 	m := goldenMessages()["refusal"]
-	blocks := Render(m)
+	blocks := Render(testWords, m)
 	ab := blocks[len(blocks)-1].(*slackapi.ActionBlock)
 	seen := map[string]bool{}
 	for i, el := range ab.Elements.ElementSet {
@@ -161,7 +161,7 @@ func TestRenderLimits(t *testing.T) {
 	for range 30 {
 		m.Actions = append(m.Actions, bot.Action{ID: "alt", Label: long, Value: "v", Confirm: long})
 	}
-	blocks := Render(m)
+	blocks := Render(testWords, m)
 	if len(blocks) > maxMessageBlocks {
 		t.Fatalf("%d blocks", len(blocks))
 	}
@@ -222,7 +222,7 @@ func TestRenderKeepsButtonsWhenTooLong(t *testing.T) {
 	for i := range 600 {
 		m.Fields = append(m.Fields, bot.Field{Label: "F" + strconv.Itoa(i), Value: "v"})
 	}
-	blocks := Render(m)
+	blocks := Render(testWords, m)
 	if len(blocks) != maxMessageBlocks {
 		t.Fatalf("%d blocks", len(blocks))
 	}
@@ -236,7 +236,7 @@ func TestRenderHomeLimit(t *testing.T) {
 	for i := range 60 {
 		msgs = append(msgs, bot.Message{Title: "Sub " + strconv.Itoa(i), Text: "x"})
 	}
-	v := RenderHome("en", msgs)
+	v := RenderHome(testWords, "en", msgs)
 	if n := len(v.Blocks.BlockSet); n > maxHomeBlocks {
 		t.Fatalf("%d blocks", n)
 	}
@@ -264,14 +264,62 @@ func TestPlainText(t *testing.T) {
 }
 
 func TestRejectModal(t *testing.T) {
-	v, err := rejectModal("en", "R-3", modalMeta{Value: "C1:R-3", Channel: "D1"})
+	v, err := rejectModal(testWords, "en", "R-3", modalMeta{Value: "C1:R-3", Channel: "D1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v.CallbackID != rejectCallbackID || v.Title.Text != "Reject request" || !strings.Contains(v.PrivateMetadata, "C1:R-3") {
 		t.Fatalf("%+v", v)
 	}
-	if _, err := rejectModal("en", "R-3", modalMeta{Value: strings.Repeat("x", 4000)}); err == nil {
+	if _, err := rejectModal(testWords, "en", "R-3", modalMeta{Value: strings.Repeat("x", 4000)}); err == nil {
 		t.Fatal("oversized metadata accepted")
 	}
+}
+
+// What people type and others see (a justification, a rejection reason)
+// keeps its marks: never bold, struck through or a mention.
+func TestTypedTextStaysPlain(t *testing.T) {
+	typed := "*URGENT* ~struck~ <!channel> `code` _it_"
+	m := bot.Message{Kind: bot.KindApproval, Lang: "en", Text: "Approval needed",
+		Fields:  []bot.Field{{Label: "Justification", Value: typed}, {Label: "Customer", Value: "Contoso"}},
+		Context: "Rejected by Marc: " + typed}
+	var found int
+	for _, b := range Render(testWords, m) {
+		raw := string(mustJSON(t, b))
+		var objs []slackapi.TextBlockObject
+		switch v := b.(type) {
+		case *slackapi.SectionBlock:
+			objs = append(objs, fieldsOf(v)...)
+		case *slackapi.ContextBlock:
+			for _, el := range v.ContextElements.Elements {
+				if o, ok := el.(*slackapi.TextBlockObject); ok {
+					objs = append(objs, *o)
+				}
+			}
+		}
+		for _, o := range objs {
+			if !strings.Contains(o.Text, "URGENT") {
+				continue
+			}
+			found++
+			if o.Type != slackapi.PlainTextType || !strings.Contains(o.Text, typed) {
+				t.Errorf("typed text rendered as %s %q in %s", o.Type, o.Text, raw)
+			}
+		}
+	}
+	if found != 2 {
+		t.Fatalf("typed text found in %d objects, want the field and the context", found)
+	}
+	// A value without marks keeps the usual bold label.
+	if f := fieldObject(bot.Field{Label: "Customer", Value: "Contoso"}); f.Type != slackapi.MarkdownType || f.Text != "*Customer*\nContoso" {
+		t.Fatalf("plain field rendered %+v", f)
+	}
+}
+
+func fieldsOf(s *slackapi.SectionBlock) []slackapi.TextBlockObject {
+	var out []slackapi.TextBlockObject
+	for _, f := range s.Fields {
+		out = append(out, *f)
+	}
+	return out
 }

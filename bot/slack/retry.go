@@ -4,29 +4,18 @@ import (
 	"context"
 
 	"errors"
-	"github.com/licensebot/licensebot/bot/internal/backoff"
 	"net"
 	"time"
+
+	"github.com/licensebot/licensebot/bot/channel"
+	"github.com/licensebot/licensebot/bot/internal/backoff"
 
 	slackapi "github.com/slack-go/slack"
 )
 
-// Retry bounds. The slack-go client's own OptionRetry sleeps on the wall
-// clock and cannot be observed in tests, so the adapter retries itself
-// with an injected sleep.
-const (
-	defaultMaxRetries = 4
-	// maxRetryAfter caps a 429's Retry-After: a worker should not sit
-	// idle for minutes; if Slack still refuses, the call fails loudly.
-	maxRetryAfter = 60 * time.Second
-	minRetryAfter = time.Second
-)
-
-// SleepFunc waits for d or until ctx is done (bot/internal/backoff).
-type SleepFunc = backoff.SleepFunc
-
-// Sleep is the real SleepFunc.
-func Sleep(ctx context.Context, d time.Duration) error { return backoff.Sleep(ctx, d) }
+// The slack-go client's own OptionRetry sleeps on the wall clock and
+// cannot be observed in tests, so the adapter retries itself
+// (channel.Retrier) with an injected sleep.
 
 // retryWait says whether err is worth another attempt, and after how long.
 // A 429 waits what Slack asked; server errors, network errors and Slack's
@@ -34,7 +23,7 @@ func Sleep(ctx context.Context, d time.Duration) error { return backoff.Sleep(ct
 // else (invalid_auth, channel_not_found, a bad request) fails at once.
 func retryWait(err error, attempt int) (time.Duration, bool) {
 	if rl, ok := errors.AsType[*slackapi.RateLimitedError](err); ok {
-		return min(max(rl.RetryAfter, minRetryAfter), maxRetryAfter), true
+		return min(max(rl.RetryAfter, channel.MinRetryAfter), channel.MaxRetryAfter), true
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return 0, false
@@ -56,10 +45,11 @@ func retryWait(err error, attempt int) (time.Duration, bool) {
 	return backoff.Delay(attempt), true
 }
 
-// isRateLimited reports a 429.
-func isRateLimited(err error) bool {
-	_, ok := errors.AsType[*slackapi.RateLimitedError](err)
-	return ok
+// classify is retryWait for channel.Retrier, which also counts 429s.
+func classify(err error, attempt int) (time.Duration, bool, bool) {
+	wait, again := retryWait(err, attempt)
+	_, limited := errors.AsType[*slackapi.RateLimitedError](err)
+	return wait, again, limited
 }
 
 // slackError is the error code Slack answered with ("channel_not_found"),

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/licensebot/licensebot/bot/channel"
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
@@ -73,31 +74,31 @@ func authFailure(err error) bool {
 
 type ackFunc func(req socketmode.Request, payload any) error
 
-// onSocketEvent handles one Socket Mode event. It returns an error only
-// for a fatal condition (the token refused).
-func (a *Adapter) onSocketEvent(ctx context.Context, evt socketmode.Event, ack ackFunc) error {
+// onSocketState handles the events about the connection itself (not a
+// request); handled is false for a request.
+func (a *Adapter) onSocketState(ctx context.Context, evt socketmode.Event, ack ackFunc) (bool, error) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		a.log.DebugContext(ctx, "slack socket mode connecting")
-		return nil
+		return true, nil
 	case socketmode.EventTypeConnected:
 		a.connected.Store(true)
 		a.log.InfoContext(ctx, "slack socket mode connected")
-		return nil
+		return true, nil
 	case socketmode.EventTypeConnectionError:
 		a.connected.Store(false)
 		a.log.WarnContext(ctx, "slack socket mode connection error; the library retries", "err", fmt.Sprint(evt.Data))
-		return nil
+		return true, nil
 	case socketmode.EventTypeInvalidAuth:
 		a.log.ErrorContext(ctx, "slack socket mode: invalid auth; check SLACK_APP_TOKEN")
-		return fmt.Errorf("%w: socket mode: invalid_auth", ErrAuth)
+		return true, fmt.Errorf("%w: socket mode: invalid_auth", ErrAuth)
 	case socketmode.EventTypeDisconnect:
 		a.connected.Store(false)
 		a.log.DebugContext(ctx, "slack socket mode", "event", string(evt.Type))
-		return nil
+		return true, nil
 	case socketmode.EventTypeHello:
 		a.log.DebugContext(ctx, "slack socket mode", "event", string(evt.Type))
-		return nil
+		return true, nil
 	case socketmode.EventTypeErrorBadMessage:
 		// The library could not parse the envelope (an event type it
 		// does not know, a malformed payload) and will not hand it over.
@@ -111,13 +112,22 @@ func (a *Adapter) onSocketEvent(ctx context.Context, evt socketmode.Event, ack a
 			if err := ack(req, nil); err != nil {
 				a.log.ErrorContext(ctx, "slack socket mode ack failed", "request_id", "sm-"+req.EnvelopeID, "err", err)
 			}
-			return nil
+			return true, nil
 		}
 		a.log.WarnContext(ctx, "slack socket mode bad message", "detail", fmt.Sprint(evt.Data))
-		return nil
+		return true, nil
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
 		a.log.WarnContext(ctx, "slack socket mode error", "event", string(evt.Type), "detail", fmt.Sprint(evt.Data))
-		return nil
+		return true, nil
+	}
+	return false, nil
+}
+
+// onSocketEvent handles one Socket Mode event. It returns an error only
+// for a fatal condition (the token refused).
+func (a *Adapter) onSocketEvent(ctx context.Context, evt socketmode.Event, ack ackFunc) error {
+	if handled, err := a.onSocketState(ctx, evt, ack); handled {
+		return err
 	}
 	if evt.Request == nil {
 		return nil
@@ -164,7 +174,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, evt socketmode.Event, ack a
 			return nil
 		}
 		if !a.onSlash(ctx, reqID, cmd) {
-			if err := ack(req, map[string]string{"text": busyBothLanguages()}); err != nil {
+			if err := ack(req, map[string]string{"text": a.words.Both(channel.Busy)}); err != nil {
 				a.log.ErrorContext(ctx, "slack socket mode ack failed", "request_id", reqID, "err", err)
 			}
 			return nil

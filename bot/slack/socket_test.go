@@ -124,7 +124,7 @@ func TestSocketModeAcksAndDispatches(t *testing.T) {
 		t.Fatalf("acks %v", fs.acks)
 	}
 	waitFor(t, func() bool { return len(e.h.got()) >= 3 })
-	e.a.pool.Idle()
+	e.a.run.Idle()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("RunSocketMode after cancel: %v", err)
@@ -154,7 +154,7 @@ func TestSocketModeAcksAndDispatches(t *testing.T) {
 }
 
 func TestSocketEventNotAckedWhenBusy(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.Workers, o.QueueSize, o.EnqueueWait = 1, 1, time.Millisecond })
+	e := newEnv(t, func(o *Options) { o.Workers, o.QueueSize = 1, 1 })
 	gate := make(chan struct{})
 	e.h.mu.Lock()
 	e.h.gate = gate
@@ -176,13 +176,13 @@ func TestSocketEventNotAckedWhenBusy(t *testing.T) {
 	send("e2", "EvB2")
 	send("e3", "EvB3")
 	close(gate)
-	e.a.pool.Idle()
+	e.a.run.Idle()
 	if got := strings.Join(acked, ","); got != "e1,e2" {
 		t.Fatalf("acked %s (the refused envelope must stay unacknowledged so Slack resends it)", got)
 	}
 	// Resent, it is accepted: its de-dup claim was released.
 	send("e3", "EvB3")
-	e.a.pool.Idle()
+	e.a.run.Idle()
 	if n := len(e.h.got()); n != 3 {
 		t.Fatalf("%d turns", n)
 	}

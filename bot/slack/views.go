@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	slackapi "github.com/slack-go/slack"
 )
 
@@ -25,20 +26,20 @@ const maxPrivateMetadata = 3000
 // RenderHome lays out the App Home tab: a title, then each message's
 // blocks separated by dividers, within Slack's 100-block limit. Messages
 // that do not fit are left out with a line pointing to the chat.
-func RenderHome(lang string, msgs []bot.Message) slackapi.HomeTabViewRequest {
-	blocks := []slackapi.Block{slackapi.NewHeaderBlock(plain(phrase(lang, phHomeTitle), maxHeaderText))}
+func RenderHome(w channel.Words, lang string, msgs []bot.Message) slackapi.HomeTabViewRequest {
+	blocks := []slackapi.Block{slackapi.NewHeaderBlock(plain(w.Say(lang, channel.HomeTitle), maxHeaderText))}
 	if len(msgs) == 0 {
-		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(phrase(lang, phHomeEmpty)), nil, nil))
+		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(w.Say(lang, channel.HomeEmpty)), nil, nil))
 	}
 	for i, m := range msgs {
-		mb := renderBlocks(m, maxMessageBlocks)
+		mb := renderBlocks(w, m, maxMessageBlocks)
 		if len(mb) == 0 {
 			continue
 		}
 		// One divider before the message, and room kept for the
 		// "more in a direct message" line.
 		if len(blocks)+1+len(mb)+1 > maxHomeBlocks {
-			blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(phrase(lang, phHomeTruncated))))
+			blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(w.Say(lang, channel.HomeTruncated))))
 			break
 		}
 		if i > 0 || len(blocks) > 1 {
@@ -50,9 +51,9 @@ func RenderHome(lang string, msgs []bot.Message) slackapi.HomeTabViewRequest {
 }
 
 // notSetUpHome is the App Home of someone who is not configured.
-func notSetUpHome(lang string) slackapi.HomeTabViewRequest {
+func notSetUpHome(w channel.Words, lang string) slackapi.HomeTabViewRequest {
 	return slackapi.HomeTabViewRequest{Type: slackapi.VTHomeTab, Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
-		slackapi.NewSectionBlock(mrkdwn(escapeMrkdwn(phrase(lang, phNotSetUp))), nil, nil),
+		slackapi.NewSectionBlock(mrkdwn(escapeMrkdwn(w.Say(lang, channel.NotSetUp))), nil, nil),
 	}}}
 }
 
@@ -70,7 +71,7 @@ type modalMeta struct {
 
 // rejectModal asks for an optional rejection reason. requestID is shown
 // so the approver knows which request they are rejecting.
-func rejectModal(lang, requestID string, meta modalMeta) (slackapi.ModalViewRequest, error) {
+func rejectModal(w channel.Words, lang, requestID string, meta modalMeta) (slackapi.ModalViewRequest, error) {
 	md, err := json.Marshal(meta)
 	if err != nil {
 		return slackapi.ModalViewRequest{}, fmt.Errorf("encode modal metadata: %w", err)
@@ -81,20 +82,20 @@ func rejectModal(lang, requestID string, meta modalMeta) (slackapi.ModalViewRequ
 	input := slackapi.NewPlainTextInputBlockElement(nil, reasonActionID).
 		WithMultiline(true).
 		WithMaxLength(maxReason)
-	reason := slackapi.NewInputBlock(reasonBlockID, plain(phrase(lang, phModalLabel), 2000),
-		plain(phrase(lang, phModalHint), 2000), input).WithOptional(true)
+	reason := slackapi.NewInputBlock(reasonBlockID, plain(w.Say(lang, channel.ModalLabel), 2000),
+		plain(w.Say(lang, channel.ModalHint), 2000), input).WithOptional(true)
 	var blocks []slackapi.Block
 	if requestID != "" {
 		blocks = append(blocks, slackapi.NewSectionBlock(
-			mrkdwn(fmt.Sprintf(phrase(lang, phModalIntro), escTrunc(requestID, 200))), nil, nil))
+			mrkdwn(w.Sayf(lang, channel.ModalIntro, map[string]any{"Request": escTrunc(requestID, 200)})), nil, nil))
 	}
 	blocks = append(blocks, reason)
 	return slackapi.ModalViewRequest{
 		Type:            slackapi.VTModal,
 		CallbackID:      rejectCallbackID,
-		Title:           plain(phrase(lang, phModalTitle), 24),
-		Submit:          plain(phrase(lang, phModalSubmit), 24),
-		Close:           plain(phrase(lang, phModalClose), 24),
+		Title:           plain(w.Say(lang, channel.ModalTitle), 24),
+		Submit:          plain(w.Say(lang, channel.ModalSubmit), 24),
+		Close:           plain(w.Say(lang, channel.ModalClose), 24),
 		PrivateMetadata: string(md),
 		Blocks:          slackapi.Blocks{BlockSet: blocks},
 	}, nil

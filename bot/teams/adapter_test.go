@@ -20,7 +20,7 @@ import (
 
 func TestNewRequiresOptions(t *testing.T) {
 	_, err := New(Options{})
-	if err == nil || !strings.Contains(err.Error(), "AppID, AppPassword, Directory, Store, Clock") {
+	if err == nil || !strings.Contains(err.Error(), "AppID, AppPassword, People, Store, Clock") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -756,7 +756,7 @@ func TestPacer(t *testing.T) {
 }
 
 func TestQueueFullAnswers503(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.Workers, o.QueueSize, o.EnqueueWait = 1, 1, time.Millisecond })
+	e := newEnv(t, func(o *Options) { o.Workers, o.QueueSize = 1, 1 })
 	gate := make(chan struct{})
 	e.h.setReply(func(bot.Turn) []bot.Message { <-gate; return nil })
 	send := func(id string) int {
@@ -769,7 +769,7 @@ func TestQueueFullAnswers503(t *testing.T) {
 	}
 	codes := []int{send("q1"), send("q2"), send("q3")}
 	close(gate)
-	e.a.pool.Idle()
+	e.a.run.Idle()
 	if codes[0] != 200 || codes[2] != http.StatusServiceUnavailable {
 		t.Fatalf("codes %v", codes)
 	}
@@ -813,5 +813,17 @@ func TestRefusedConversationIsNoConversation(t *testing.T) {
 	err := e.a.Deliver(context.Background(), marcPerson(), bot.Message{Text: "hi", RequestID: "R-7"})
 	if !errors.Is(err, ErrNoConversation) || statusOf(err) != 403 {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A turn says which tenant it comes from.
+func TestTurnCarriesTenant(t *testing.T) {
+	e := newEnv(t)
+	if w := e.post(e.message(alice, "m1", "hello"), ""); w.Code != http.StatusOK {
+		t.Fatalf("answered %d", w.Code)
+	}
+	turns := e.h.got()
+	if len(turns) != 1 || turns[0].Org != (workflows.Org{Platform: "teams", ID: testTenant}) {
+		t.Fatalf("turns %+v", turns)
 	}
 }

@@ -112,6 +112,9 @@ func (v *tokenValidator) validate(ctx context.Context, authHeader string) (ident
 		jwt.WithLeeway(tokenSkew),
 		jwt.WithTimeFunc(v.clock.Now),
 		jwt.WithExpirationRequired(),
+		// A token issued in the future (beyond the skew) was not issued
+		// by a clock we trust.
+		jwt.WithIssuedAt(),
 	)
 	_, err := parser.ParseWithClaims(strings.TrimSpace(raw), &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -137,12 +140,15 @@ func (v *tokenValidator) validate(ctx context.Context, authHeader string) (ident
 // check ties a valid token to the activity it came with: the token's
 // serviceurl must be the activity's (else a token for one service could
 // make us call another), and the signing key, if it lists endorsements,
-// must be endorsed for the activity's channel ("msteams").
+// must be endorsed for the activity's channel ("msteams"); an activity
+// without a channel id is refused then.
 func (id identity) check(act *Activity) error {
 	if !sameServiceURL(id.serviceURL, act.ServiceURL) {
 		return errServiceURL
 	}
-	if len(id.endorsements) > 0 && act.ChannelID != "" && !slices.Contains(id.endorsements, act.ChannelID) {
+	// An activity that names no channel is not endorsed for any: an
+	// empty channelId must not skip the check.
+	if len(id.endorsements) > 0 && !slices.Contains(id.endorsements, act.ChannelID) {
 		return errEndorsement
 	}
 	return nil

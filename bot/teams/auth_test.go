@@ -30,6 +30,9 @@ func TestAuthRejects(t *testing.T) {
 		"not yet valid beyond skew": func() string {
 			return "Bearer " + e.signed(func(c jwt.MapClaims) { c["nbf"] = e.clk.Now().Add(6 * time.Minute).Unix() })
 		},
+		"issued in the future beyond skew": func() string {
+			return "Bearer " + e.signed(func(c jwt.MapClaims) { c["iat"] = e.clk.Now().Add(6 * time.Minute).Unix() })
+		},
 		"no expiry": func() string {
 			return "Bearer " + e.signed(func(c jwt.MapClaims) { delete(c, "exp") })
 		},
@@ -189,5 +192,48 @@ func TestOtherTenantRefused(t *testing.T) {
 	}
 	if len(e.h.got()) != 0 {
 		t.Fatal("turn ran")
+	}
+}
+
+// An activity that names no channel is not endorsed for any: an empty
+// channelId must not skip the endorsement check.
+func TestEmptyChannelIDFailsEndorsement(t *testing.T) {
+	e := newEnv(t)
+	act := e.message(alice, "m1", "hello")
+	act.ChannelID = ""
+	if w := e.post(act, ""); w.Code != http.StatusUnauthorized {
+		t.Fatalf("answered %d", w.Code)
+	}
+	if len(e.h.got()) != 0 {
+		t.Fatal("turn ran")
+	}
+}
+
+// A single-tenant bot refuses an activity that names no tenant; a
+// multi-tenant bot takes it.
+func TestActivityWithoutTenant(t *testing.T) {
+	e := newEnv(t)
+	act := e.message(alice, "m1", "hello")
+	act.Conversation.TenantID, act.ChannelData = "", nil
+	if w := e.post(act, ""); w.Code != http.StatusForbidden {
+		t.Fatalf("single-tenant bot answered %d", w.Code)
+	}
+	if len(e.h.got()) != 0 {
+		t.Fatal("turn ran")
+	}
+	multi := newEnv(t, func(o *Options) { o.TenantID = "" })
+	act = multi.message(alice, "m1", "hello")
+	act.Conversation.TenantID, act.ChannelData = "", nil
+	if w := multi.post(act, ""); w.Code != http.StatusOK || len(multi.h.got()) != 1 {
+		t.Fatalf("multi-tenant bot answered %d, %d turns", w.Code, len(multi.h.got()))
+	}
+}
+
+// A token issued a little in the future (clocks differ) is accepted.
+func TestIssuedAtWithinSkewAccepted(t *testing.T) {
+	e := newEnv(t)
+	tok := e.signed(func(c jwt.MapClaims) { c["iat"] = e.clk.Now().Add(4 * time.Minute).Unix() })
+	if w := e.post(e.message(alice, "m1", "hello"), "Bearer "+tok); w.Code != http.StatusOK {
+		t.Fatalf("answered %d", w.Code)
 	}
 }

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/clock"
 )
 
@@ -43,10 +43,8 @@ type connector struct {
 	appID    string
 	password string
 	clock    clock.Clock
-	sleep    SleepFunc
-	retries  int
-	metrics  Metrics
-	log      *slog.Logger
+	sleep    channel.SleepFunc
+	retry    *channel.Retrier
 	pacer    *pacer
 
 	// tokMu guards the cached token; a fetch happens under it, so
@@ -75,7 +73,7 @@ func (c *connector) accessToken(ctx context.Context, reqID string) (string, erro
 		"client_secret": {c.password},
 		"scope":         {botFrameworkScope},
 	}
-	err := c.withRetries(ctx, reqID, "token", func(ctx context.Context) error {
+	err := c.retry.Do(ctx, reqID, "token", func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form.Encode()))
 		if err != nil {
 			return err
@@ -120,7 +118,7 @@ func (c *connector) call(ctx context.Context, reqID, op, method, endpoint, pace 
 		}
 	}
 	refreshed := false
-	return c.withRetries(ctx, reqID, op, func(ctx context.Context) error {
+	return c.retry.Do(ctx, reqID, op, func(ctx context.Context) error {
 		if pace != "" {
 			if wait := c.pacer.reserve(pace, c.clock.Now()); wait > 0 {
 				if err := c.sleep(ctx, wait); err != nil {
@@ -177,31 +175,6 @@ func (c *connector) roundTrip(req *http.Request, op string, out any) error {
 		return fmt.Errorf("%s: decode answer: %w", op, err)
 	}
 	return nil
-}
-
-// withRetries runs fn until it succeeds, fails for good, or the retries
-// are spent. Every failed attempt is counted and logged with the request
-// id (never with a token); the last error is returned wrapped.
-func (c *connector) withRetries(ctx context.Context, reqID, op string, fn func(context.Context) error) error {
-	for attempt := 0; ; attempt++ {
-		err := fn(ctx)
-		if err == nil {
-			return nil
-		}
-		c.metrics.APIError(op)
-		if isRateLimited(err) {
-			c.metrics.RateLimited()
-		}
-		wait, again := retryWait(err, attempt)
-		if !again || attempt >= c.retries {
-			c.log.ErrorContext(ctx, "teams connector call failed", "request_id", reqID, "op", op, "attempts", attempt+1, "err", err)
-			return fmt.Errorf("teams %s: %w", op, err)
-		}
-		c.log.WarnContext(ctx, "teams connector call retried", "request_id", reqID, "op", op, "attempt", attempt+1, "wait", wait, "err", err)
-		if err := c.sleep(ctx, wait); err != nil {
-			return fmt.Errorf("teams %s: %w", op, err)
-		}
-	}
 }
 
 func conversationURL(serviceURL, convID string) string {

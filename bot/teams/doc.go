@@ -33,33 +33,43 @@
 // (http.go), token validation with github.com/golang-jwt/jwt/v5
 // (auth.go), and a Bot Connector client (connector.go).
 //
-// # The flow (DESIGN.md principles 4-6)
+// # The flow
+//
+// Turns go through the shared channel runner (bot/channel): it looks the
+// sender up, runs the engine and routes the answers; this package
+// receives, replies and posts cards.
 //
 //   - Every request is authenticated before its activity is acted on: an
 //     RS256 token from the Bot Connector (issuer
 //     https://api.botframework.com, audience = the app id, within five
-//     minutes of skew by the injected clock), signed by a key of the
-//     OpenID metadata's key set (cached; fetched again on an unknown kid,
-//     at most once a minute), whose serviceurl claim is the activity's
-//     serviceUrl. Failures get 401 and nothing else. A single-tenant bot
-//     refuses activities from other tenants (403).
-//   - Messages are acknowledged at once and handled by a bounded pool of
-//     workers, sharded by person so one person's messages keep their
-//     order. Card presses (invoke adaptiveCard/action) are answered in the
-//     HTTP response with the refreshed card, as Teams requires.
+//     minutes of skew by the injected clock, not issued further in the
+//     future), signed by a key of the OpenID metadata's key set (cached;
+//     fetched again on an unknown kid, at most once a minute), whose
+//     serviceurl claim is the activity's serviceUrl, and whose
+//     endorsements include the activity's channelId (an empty channelId
+//     is endorsed for nothing). Failures get 401 and nothing else. A
+//     single-tenant bot refuses activities from other tenants, or naming
+//     none (403).
+//   - Messages are acknowledged at once and queued on the runner, sharded
+//     by person; a full queue answers 503 at once (see bot/channel for
+//     what Teams does then). Card presses (invoke adaptiveCard/action)
+//     are answered in the HTTP response with the refreshed card, as Teams
+//     requires, at most Workers at once; one more is answered "very busy".
 //   - Events are de-duplicated by the engine on Turn.EventID, the
 //     activity id; a repeated press still gets a valid invoke response
 //     (the card as it stands).
 //   - People are identified by their Entra object id and the e-mail (or
 //     user principal name) the roster API gives, cached in the store, and
-//     matched with the Directory by e-mail. Others get one polite
-//     refusal.
+//     looked up in workflows.People by tenant and e-mail. Others get one
+//     polite refusal.
 //   - Every message is an Adaptive Card. Cards with a Key (request and
-//     approval cards) are recorded in the store per key and recipient
-//     (conversation, activity id, last version), and later versions
-//     replace them with an update of that activity; the card also has a
-//     refresh action, answered from the stored version, so each viewer's
+//     approval cards) are posted once and updated in place through the
+//     runner's card records (conversation, activity id, content hash per
+//     recipient); the card also has a refresh action, answered from the
+//     card as last shown (kept seven days per activity), so each viewer's
 //     client shows the current state.
+//   - Lines people type that would start a Markdown list, heading or
+//     quote are escaped, so they show as typed.
 //   - Proactive messages use a conversation reference stored per person
 //     (Documents, scope "", collection "teams-refs", id: lower-cased
 //     e-mail), captured from every message, press and install — never

@@ -28,9 +28,9 @@ func newE2E(t *testing.T) *e2e {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = st.Close() })
-		o.Store, o.Directory, o.Handler = st, workflows.NewDirectory(chantest.People()), nil
+		o.Store, o.People, o.Handler = st, workflows.NewDirectory(chantest.People()), nil
 	})
-	b := chantest.NewBackend(t, e.a.opt.Store, e.a.opt.Directory, e.clk, e.a)
+	b := chantest.NewBackend(t, e.a.opt.Store, e.a.opt.People.(*workflows.Directory), e.clk, e.a)
 	e.a.SetHandler(b.Engine)
 	return &e2e{env: e, sb: b.Sandbox}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/rules"
 	"github.com/licensebot/licensebot/workflows"
@@ -89,10 +90,11 @@ func (m *countMetrics) inc(k string) {
 	}
 	m.counts[k]++
 }
-func (m *countMetrics) Activity(kind string)  { m.inc("activity:" + kind) }
-func (m *countMetrics) APIError(op string)    { m.inc("api_error:" + op) }
-func (m *countMetrics) RateLimited()          { m.inc("rate_limited") }
-func (m *countMetrics) Dropped(reason string) { m.inc("dropped:" + reason) }
+func (m *countMetrics) Event(kind string)          { m.inc("activity:" + kind) }
+func (m *countMetrics) TurnDuration(time.Duration) {}
+func (m *countMetrics) APIError(op string)         { m.inc("api_error:" + op) }
+func (m *countMetrics) RateLimited()               { m.inc("rate_limited") }
+func (m *countMetrics) Dropped(reason string)      { m.inc("dropped:" + reason) }
 func (m *countMetrics) get(k string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -148,19 +150,21 @@ func newEnv(t testing.TB, mod ...func(*Options)) *env {
 		TenantID:          testTenant,
 		OpenIDMetadataURL: bf.srv.URL + "/openid",
 		TokenURL:          bf.srv.URL + "/token",
-		Handler:           e.h,
-		Directory:         workflows.NewDirectory(testPeople),
-		Store:             e.store,
-		Clock:             clk,
-		Logger:            slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Metrics:           e.metrics,
-		Workers:           4,
 		HTTPClient:        &http.Client{Timeout: 5 * time.Second},
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			e.mu.Lock()
-			e.sleeps = append(e.sleeps, d)
-			e.mu.Unlock()
-			return ctx.Err()
+		Config: channel.Config{
+			Handler: e.h,
+			People:  workflows.NewDirectory(testPeople),
+			Store:   e.store,
+			Clock:   clk,
+			Logger:  slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Metrics: e.metrics,
+			Workers: 4,
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				e.mu.Lock()
+				e.sleeps = append(e.sleeps, d)
+				e.mu.Unlock()
+				return ctx.Err()
+			},
 		},
 	}
 	for _, f := range mod {
@@ -206,7 +210,7 @@ func (e *env) post(act Activity, auth string) *httptest.ResponseRecorder {
 	}
 	w := httptest.NewRecorder()
 	e.mux.ServeHTTP(w, r)
-	e.a.pool.Idle()
+	e.a.run.Idle()
 	return w
 }
 

@@ -3,11 +3,10 @@ package teams
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"runtime/debug"
+	"strings"
+
+	"github.com/licensebot/licensebot/bot/channel"
 )
 
 // serveHTTP is the messaging endpoint. Every request is authenticated
@@ -17,25 +16,11 @@ import (
 // once and handled by the worker pool; card presses (invokes) are
 // answered in the response, as Teams requires.
 func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := newRequestID("tm-")
+	reqID := channel.RequestID("tm-")
 	log := a.log.With("request_id", reqID)
-	defer func() {
-		// A bug in a handler must not take the process down, nor leave
-		// Teams waiting: log it and answer.
-		if v := recover(); v != nil {
-			log.ErrorContext(r.Context(), "teams handler panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			http.Error(w, "internal error", http.StatusInternalServerError)
-		}
-	}()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		log.WarnContext(r.Context(), "teams request body unreadable", "err", err)
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "bad request", http.StatusBadRequest)
+	defer channel.Recover(w, r, log, "teams handler")
+	body, ok := channel.ReadBody(w, r, maxBody, log)
+	if !ok {
 		return
 	}
 	id, err := a.auth.validate(r.Context(), r.Header.Get("Authorization"))
@@ -46,7 +31,7 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var act Activity
 	if err := json.Unmarshal(body, &act); err != nil {
 		log.WarnContext(r.Context(), "teams activity malformed", "err", err)
-		a.metrics.Activity("malformed")
+		a.metrics.Event("malformed")
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
@@ -57,13 +42,14 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	log = log.With("activity_id", act.ID, "type", act.Type)
 	if act.Conversation == nil || act.Conversation.ID == "" || act.From == nil || act.From.ID == "" {
 		log.WarnContext(r.Context(), "teams activity without conversation or sender")
-		a.metrics.Activity("malformed")
+		a.metrics.Event("malformed")
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	if t := act.tenantID(); a.opt.TenantID != "" && t != "" && t != a.opt.TenantID {
+	if t := act.tenantID(); a.opt.TenantID != "" && !strings.EqualFold(t, a.opt.TenantID) {
 		// The bot is single-tenant; another tenant that uploaded the app
-		// package must not talk to it.
+		// package must not talk to it, nor an activity that does not say
+		// its tenant (every Teams activity does).
 		log.WarnContext(r.Context(), "teams activity from another tenant refused", "tenant", t)
 		a.metrics.Dropped("other_tenant")
 		http.Error(w, "forbidden", http.StatusForbidden)
@@ -73,7 +59,7 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if act.Type == ActivityInvoke {
 		kind = "invoke:" + act.Name
 	}
-	a.metrics.Activity(kind)
+	a.metrics.Event(kind)
 	switch act.Type {
 	case ActivityMessage, ActivityConversationUpdate:
 		if !a.enqueue(r.Context(), reqID, &act) {
@@ -95,20 +81,11 @@ func (a *Adapter) unauthorized(w http.ResponseWriter, r *http.Request, reqID str
 	http.Error(w, "unauthorized", http.StatusUnauthorized)
 }
 
-// enqueue hands a message or conversation update to the pool, waiting
-// briefly if it is full. A refusal is logged and counted; the caller
-// answers 503.
-func (a *Adapter) enqueue(ctx context.Context, reqID string, act *Activity) bool {
-	ok, err := a.pool.Submit(personKey(act), job{reqID: reqID, act: act}, a.opt.EnqueueWait)
-	switch {
-	case err != nil:
-		a.metrics.Dropped("closed")
-		a.log.WarnContext(ctx, "teams work refused: adapter closed", "request_id", reqID, "activity_id", act.ID, "type", act.Type)
-	case !ok:
-		a.metrics.Dropped("queue_full")
-		a.log.ErrorContext(ctx, "teams work refused: queue full", "request_id", reqID, "activity_id", act.ID, "type", act.Type)
-	}
-	return ok
+// enqueue hands a message or conversation update to the runner without
+// waiting. A refusal (queue full, closed) is logged and counted there;
+// the caller answers 503.
+func (a *Adapter) enqueue(_ context.Context, reqID string, act *Activity) bool {
+	return a.run.Submit(personKey(act), reqID, act.Type, a.job(reqID, act)) == nil
 }
 
 // personKey shards work by person.

@@ -7,18 +7,18 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/licensebot/licensebot/bot"
-	"github.com/licensebot/licensebot/workflows"
+	"github.com/licensebot/licensebot/bot/channel"
 )
 
 // serveInvoke answers a card press (adaptiveCard/action) in the HTTP
 // response, which is how Teams wants it: the body carries the card to
 // show in place of the pressed one. The turn runs synchronously, bounded
-// by InvokeTimeout and by Workers presses at once; the answers that are
-// not the card (a question, a message for an approver) are posted after
-// the response is written.
+// by InvokeTimeout and by Workers presses at once (a press beyond that is
+// answered "very busy" at once, never queued); the answers that are not
+// the card (a question, a message for an approver) are posted after the
+// response is written.
 func (a *Adapter) serveInvoke(w http.ResponseWriter, r *http.Request, reqID string, act *Activity) {
 	log := a.log.With("request_id", reqID, "activity_id", act.ID, "type", act.Type, "name", act.Name)
 	if act.Name != InvokeAdaptiveCardAction {
@@ -26,14 +26,12 @@ func (a *Adapter) serveInvoke(w http.ResponseWriter, r *http.Request, reqID stri
 		w.WriteHeader(http.StatusNotImplemented)
 		return
 	}
-	wait := time.NewTimer(a.opt.EnqueueWait)
 	select {
 	case a.invokes <- struct{}{}:
-		wait.Stop()
-	case <-wait.C:
+	default:
 		a.metrics.Dropped("busy")
 		log.ErrorContext(r.Context(), "teams card press refused: too many at once")
-		writeJSON(w, http.StatusOK, messageResponse(phrase(bot.Lang(act.Locale), phBusy)))
+		writeJSON(w, http.StatusOK, messageResponse(a.words.Say(channel.Lang("", act.Locale), channel.Busy)))
 		return
 	}
 	defer func() { <-a.invokes }()
@@ -67,6 +65,18 @@ func parseActionData(raw json.RawMessage) actionData {
 		Confirm: str("confirm"), Confirmed: str("confirmed"), Reason: str(inputReason)}
 }
 
+// pressCtx is one card press on its way through onInvoke.
+type pressCtx struct {
+	in    *channel.Inbound
+	who   channel.Who
+	act   *Activity
+	data  actionData
+	verb  string
+	shown shownCard
+	have  bool // shown is known
+	users []string
+}
+
 // onInvoke handles one Action.Execute: a refresh (show the stored card),
 // the first press of an action that wants confirmation (show the
 // confirmation step), or a press (run the turn). It returns the invoke
@@ -75,180 +85,185 @@ func (a *Adapter) onInvoke(ctx context.Context, log *slog.Logger, reqID string, 
 	var v invokeValue
 	if err := json.Unmarshal(act.Value, &v); err != nil {
 		log.WarnContext(ctx, "teams card press malformed", "err", err)
-		return messageResponse(phrase(bot.Lang(act.Locale), phTryAgain)), nil
+		return a.say(channel.Lang("", act.Locale), channel.TryAgain), nil
 	}
-	d := parseActionData(v.Action.Data)
-	pressID := d.Action
-	if pressID == "" {
-		pressID = v.Action.Verb
+	pc := &pressCtx{act: act, data: parseActionData(v.Action.Data)}
+	pc.verb = pc.data.Action
+	if pc.verb == "" {
+		pc.verb = v.Action.Verb
 	}
-	log = log.With("verb", pressID, "trigger", v.Trigger)
-	u, err := a.identify(ctx, reqID, act)
+	log = log.With("verb", pc.verb, "trigger", v.Trigger)
+	pc.in = a.inbound(reqID, act, log, "", nil)
+	w, err := a.run.Resolve(ctx, pc.in)
 	if err != nil {
 		log.ErrorContext(ctx, "teams card press: sender not identified", "err", err)
-		return messageResponse(phrase(bot.Lang(act.Locale), phTryAgain)), nil
+		return a.say(channel.Lang("", act.Locale), channel.TryAgain), nil
 	}
-	p, known := a.person(u)
-	lang := langOf(p, act.Locale)
-	if !known {
-		log.InfoContext(ctx, "teams user not configured", "aad_object_id", act.From.AADObjectID, "has_email", u.Email != "")
-		return messageResponse(phrase(lang, phNotSetUp)), nil
+	if !w.Known {
+		log.InfoContext(ctx, "teams user not configured", "aad_object_id", act.From.AADObjectID)
+		return a.say(w.Lang, channel.NotSetUp), nil
 	}
-	a.saveReference(ctx, reqID, p.Email, act)
-	shown, haveShown := a.shownCardOf(ctx, act, d.Key, p.Email)
-	users := shown.UserIDs
-	if !haveShown && act.personal() {
-		users = []string{act.From.ID}
+	pc.who = w
+	a.saveReference(ctx, reqID, w.Person.Email, act)
+	pc.shown, pc.have = a.shownCardOf(ctx, act, pc.data, w.Person.Email)
+	pc.users = pc.shown.UserIDs
+	if !pc.have && act.personal() {
+		pc.users = []string{act.From.ID}
 	}
-
-	if pressID == verbRefresh {
-		if !haveShown {
-			log.InfoContext(ctx, "teams refresh of a card we no longer know", "key", d.Key)
-			return messageResponse(phrase(lang, phCardGone)), nil
+	if pc.verb == verbRefresh {
+		if !pc.have {
+			log.InfoContext(ctx, "teams refresh of a card we no longer know", "key", pc.data.Key)
+			return a.say(w.Lang, channel.CardGone), nil
 		}
-		return cardResponse(render(shown.Message, renderOptions{userIDs: users})), nil
+		return a.cardAs(pc.shown.Message, pc.users, nil), nil
 	}
+	if res, ok := a.confirmStep(pc); ok {
+		return res, nil
+	}
+	return a.press(ctx, pc)
+}
 
-	// Adaptive Cards have no confirm dialog: the first press of an
-	// action with Confirm text shows the question with [Yes, …] / [No].
+// say answers a press with one of the adapter's sentences.
+func (a *Adapter) say(lang, id string) invokeResponse {
+	return messageResponse(a.words.Say(lang, id))
+}
+
+// cardAs answers a press with m as a card.
+func (a *Adapter) cardAs(m bot.Message, users []string, confirm *bot.Action) invokeResponse {
+	return cardResponse(render(m, renderOptions{userIDs: users, confirm: confirm, words: a.words}))
+}
+
+// confirmStep: Adaptive Cards have no confirm dialog, so the first press
+// of an action with Confirm text shows the question with [Yes, …] /
+// [No]. The question comes from the card as shown, not from the press.
+func (a *Adapter) confirmStep(pc *pressCtx) (invokeResponse, bool) {
 	var pressed *bot.Action
-	if haveShown {
-		for i, ac := range shown.Message.Actions {
-			if ac.ID == pressID && ac.Value == d.Value {
-				pressed = &shown.Message.Actions[i]
+	if pc.have {
+		for i, ac := range pc.shown.Message.Actions {
+			if ac.ID == pc.verb && ac.Value == pc.data.Value {
+				pressed = &pc.shown.Message.Actions[i]
 				break
 			}
 		}
 	}
-	needConfirm := (pressed != nil && strings.TrimSpace(pressed.Confirm) != "") || (pressed == nil && d.Confirm == "1")
-	if needConfirm && d.Confirmed != "1" {
-		if pressed != nil {
-			return cardResponse(render(shown.Message, renderOptions{userIDs: users, confirm: pressed})), nil
-		}
-		// The card is not known any more: ask on a bare card.
-		bare := bot.Message{Lang: lang, Key: d.Key}
-		q := bot.Action{ID: pressID, Value: d.Value, Confirm: phrase(lang, phConfirmTitle)}
-		return cardResponse(render(bare, renderOptions{userIDs: users, confirm: &q})), nil
+	need := (pressed != nil && strings.TrimSpace(pressed.Confirm) != "") || (pressed == nil && pc.data.Confirm == "1")
+	if !need || pc.data.Confirmed == "1" {
+		return invokeResponse{}, false
 	}
+	if pressed != nil {
+		return a.cardAs(pc.shown.Message, pc.users, pressed), true
+	}
+	// The card is not known any more: ask on a bare card.
+	lang := pc.who.Lang
+	q := bot.Action{ID: pc.verb, Value: pc.data.Value, Confirm: a.words.Say(lang, channel.ConfirmTitle)}
+	return a.cardAs(bot.Message{Lang: lang, Key: pc.data.Key}, pc.users, &q), true
+}
 
-	h := a.currentHandler()
-	if h == nil {
-		log.ErrorContext(ctx, "teams card press failed", "err", errHandlerMissing)
-		return messageResponse(phrase(lang, phTryAgain)), nil
+// press runs the turn of a press and picks the card to answer with.
+func (a *Adapter) press(ctx context.Context, pc *pressCtx) (invokeResponse, func(context.Context) error) {
+	pc.in.Press = &bot.Press{ID: pc.verb, Value: pc.data.Value}
+	if pc.verb == bot.ActReject {
+		pc.in.Press.Text = truncate(strings.TrimSpace(pc.data.Reason), maxReason)
 	}
-	press := &bot.Press{ID: pressID, Value: d.Value}
-	if pressID == bot.ActReject {
-		press.Text = truncate(strings.TrimSpace(d.Reason), maxReason)
-	}
-	msgs, herr := h.Handle(ctx, a.turn(p, act, "", press))
-	if errors.Is(herr, bot.ErrDuplicateEvent) {
+	msgs, err := a.run.Turn(ctx, pc.in, pc.who)
+	switch {
+	case errors.Is(err, bot.ErrDuplicateEvent):
 		// Teams sent the press again: it was handled the first time.
 		// Answer with the card as it stands now.
-		log.InfoContext(ctx, "teams activity already handled")
-		a.metrics.Dropped("duplicate")
-		if now, ok := a.shownCardOf(ctx, act, d.Key, p.Email); ok {
-			return cardResponse(render(now.Message, renderOptions{userIDs: users})), nil
+		if now, ok := a.shownCardOf(ctx, pc.act, pc.data, pc.who.Person.Email); ok {
+			return a.cardAs(now.Message, pc.users, nil), nil
 		}
-		return messageResponse(phrase(lang, phDone)), nil
+		return a.say(pc.who.Lang, channel.Done), nil
+	case err != nil:
+		pc.in.Log.ErrorContext(ctx, "teams card press failed", "err", err)
+		return a.say(pc.who.Lang, channel.TryAgain), nil
 	}
-	if herr != nil {
-		log.ErrorContext(ctx, "engine turn failed", "err", herr)
-	}
-
-	// The card to answer with: the reply that replaces this card (same
-	// Key); for a card without a Key (a preview, a refusal), the first
-	// reply takes its place; otherwise the card stays as stored.
-	chosen := -1
-	for i, m := range msgs {
-		if forPerson(m, p) && d.Key != "" && m.Key == d.Key {
-			chosen = i
-			break
-		}
-	}
-	// A card about a request under another key (a reminder carrying the
-	// approval buttons) is replaced by the reply about that request, so
-	// its buttons do not stay live after the decision.
-	if chosen < 0 && haveShown && shown.Message.RequestID != "" {
-		for i, m := range msgs {
-			if forPerson(m, p) && m.RequestID == shown.Message.RequestID {
-				chosen = i
-				break
-			}
-		}
-	}
-	if chosen < 0 && d.Key == "" && (!haveShown || shown.Message.Key == "") {
-		for i, m := range msgs {
-			if forPerson(m, p) {
-				chosen = i
-				break
-			}
-		}
-	}
+	chosen := chooseReply(pc, msgs)
 	var res invokeResponse
 	switch {
 	case chosen >= 0:
-		res = cardResponse(render(msgs[chosen], renderOptions{userIDs: users}))
-	case haveShown:
-		res = cardResponse(render(shown.Message, renderOptions{userIDs: users}))
+		res = a.cardAs(msgs[chosen], pc.users, nil)
+	case pc.have:
+		res = a.cardAs(pc.shown.Message, pc.users, nil)
 	case len(msgs) > 0:
 		res = messageResponse(summary(msgs[0]))
 	default:
-		res = messageResponse(phrase(lang, phDone))
+		res = a.say(pc.who.Lang, channel.Done)
 	}
 	follow := func(ctx context.Context) error {
-		var errs []error
 		rest := msgs
+		var errs []error
 		if chosen >= 0 {
 			// The invoke answer shows only on the presser's client; the
 			// message itself is updated too, for their other devices
 			// and anyone else in the conversation.
-			errs = append(errs, a.replaceCard(ctx, reqID, act, p.Email, msgs[chosen], users))
+			errs = append(errs, a.replaceCard(ctx, pc, msgs[chosen]))
 			rest = append(append([]bot.Message{}, msgs[:chosen]...), msgs[chosen+1:]...)
 		}
-		errs = append(errs, a.reply(ctx, log, reqID, act, p, rest))
+		errs = append(errs, a.run.Dispatch(ctx, pc.in, pc.who.Person, rest))
 		return errors.Join(errs...)
 	}
 	return res, follow
 }
 
-// forPerson: the message is for the person talking (not an approver).
-func forPerson(m bot.Message, p workflows.Person) bool {
-	return m.To == "" || strings.EqualFold(m.To, p.Email)
-}
-
-// replaceCard updates the pressed card's message with m and records it:
-// under m's Key for this viewer (or the shared conversation), so later
-// versions update the same message.
-func (a *Adapter) replaceCard(ctx context.Context, reqID string, act *Activity, email string, m bot.Message, users []string) error {
-	if act.ReplyToID == "" {
-		return a.answer(ctx, reqID, act, email, m)
+// chooseReply is the reply that takes the pressed card's place, or -1:
+// the reply with the card's Key; else, for a card about a request under
+// another key (a reminder carrying the approval buttons), the reply
+// about that request, so its buttons do not stay live; else, for a card
+// without a Key (a preview, a refusal), the first reply.
+func chooseReply(pc *pressCtx, msgs []bot.Message) int {
+	p, key := pc.who.Person, pc.data.Key
+	match := func(ok func(bot.Message) bool) int {
+		for i, m := range msgs {
+			if channel.ForPerson(m, p) && ok(m) {
+				return i
+			}
+		}
+		return -1
 	}
-	convID := act.Conversation.ID
-	if !act.personal() {
-		convID = baseConversation(convID)
-	}
-	owner := email
-	if !act.personal() {
-		owner = "#" + convID
-	}
-	c := render(m, renderOptions{userIDs: users})
-	refID := cardRefID(m.Key, owner)
-	unlock := func() {}
-	if m.Key != "" {
-		unlock = a.lockCard(refID)
-	}
-	err := a.conn.update(ctx, reqID, act.ServiceURL, convID, act.ReplyToID, cardActivity(m, c))
-	if err == nil {
-		a.rememberCard(ctx, convID, act.ReplyToID, m, users)
-		if m.Key != "" {
-			a.saveCardRef(ctx, reqID, refID, cardRef{ServiceURL: act.ServiceURL, ConversationID: convID,
-				ActivityID: act.ReplyToID, Hash: contentHash(c), Message: m, UserIDs: users})
+	if key != "" {
+		if i := match(func(m bot.Message) bool { return m.Key == key }); i >= 0 {
+			return i
 		}
 	}
-	unlock()
+	if req := pc.shown.Message.RequestID; pc.have && req != "" {
+		if i := match(func(m bot.Message) bool { return m.RequestID == req }); i >= 0 {
+			return i
+		}
+	}
+	if key == "" && (!pc.have || pc.shown.Message.Key == "") {
+		return match(func(bot.Message) bool { return true })
+	}
+	return -1
+}
+
+// replaceCard updates the pressed card's message with m and records it
+// under m's Key for this viewer (or the shared conversation), so later
+// versions update the same message.
+func (a *Adapter) replaceCard(ctx context.Context, pc *pressCtx, m bot.Message) error {
+	act, email := pc.act, pc.who.Person.Email
+	if act.ReplyToID == "" {
+		return a.answer(ctx, pc.in.ReqID, act, email, m)
+	}
+	convID, owner := act.Conversation.ID, email
+	if !act.personal() {
+		convID = baseConversation(convID)
+		owner = "#" + convID
+	}
+	c := render(m, renderOptions{userIDs: pc.users, words: a.words})
+	err := a.conn.update(ctx, pc.in.ReqID, act.ServiceURL, convID, act.ReplyToID, cardActivity(m, c))
 	if err != nil && cardGone(err) {
 		// The pressed message is gone: show the answer as a new one.
-		return a.answer(ctx, reqID, act, email, m)
+		return a.answer(ctx, pc.in.ReqID, act, email, m)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	a.rememberCard(ctx, convID, act.ReplyToID, m, pc.users)
+	place := channel.Place{Conversation: convID, MessageID: act.ReplyToID, Hash: contentHash(c), Service: act.ServiceURL, Users: pc.users}
+	if err := a.cards.Record(ctx, m, owner, place); err != nil {
+		// The card is shown; only its next version will post anew.
+		pc.in.Log.ErrorContext(ctx, "teams card record not saved", "key", m.Key, "err", err)
+	}
+	return nil
 }

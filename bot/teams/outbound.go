@@ -11,46 +11,18 @@ import (
 	"strings"
 
 	"github.com/licensebot/licensebot/bot"
-	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/workflows"
 )
 
-// cardsCollection holds where each card with a Key is shown, and what it
-// shows: Documents in the global scope, id "<key>:<recipient e-mail>" (or
-// "<key>:#<conversation>" for a shared conversation's copy).
-const cardsCollection = "teams-msgs"
-
-// cardRef is where a card with a Key is shown, and its last version.
-type cardRef struct {
-	ServiceURL     string `json:"service_url"`
-	ConversationID string `json:"conversation_id"`
-	ActivityID     string `json:"activity_id"`
-	// Hash of what is shown, so an identical re-render costs no update.
-	Hash string `json:"hash,omitempty"`
-	// Message is the last version shown: a refresh or a press on the
-	// card is answered from it.
-	Message bot.Message `json:"message"`
-	UserIDs []string    `json:"user_ids,omitempty"`
-}
-
 // shownCard is the message a posted card shows, remembered per activity
-// (cache) so a press or a refresh can re-render it.
+// (a cache with cardTTL) so a press or a refresh can re-render it: the
+// confirmation text and buttons come from what was shown, not from the
+// press.
 type shownCard struct {
 	Message bot.Message `json:"message"`
 	UserIDs []string    `json:"user_ids,omitempty"`
 }
-
-// target is where a message goes.
-type target struct {
-	serviceURL string
-	convID     string
-	// replyTo threads the message under a channel post.
-	replyTo string
-	// userIDs refresh the card automatically for these Teams users.
-	userIDs []string
-}
-
-func cardRefID(key, owner string) string { return key + ":" + strings.ToLower(owner) }
 
 // Deliver implements bot.Deliverer: it writes to the person's personal
 // chat with the bot (from the conversation reference stored when they
@@ -60,14 +32,14 @@ func cardRefID(key, owner string) string { return key + ":" + strings.ToLower(ow
 // if set; otherwise the failure is logged with the request id and an
 // error wrapping ErrNoConversation is returned, never dropped silently.
 func (a *Adapter) Deliver(ctx context.Context, to workflows.Person, msg bot.Message) error {
-	return a.deliver(ctx, newRequestID("dl-"), to, msg, true)
+	return a.deliver(ctx, channel.RequestID("dl-"), to, msg, true)
 }
 
 // DeliverPersonal is Deliver without the approvals-conversation fallback:
 // a router that can still try another platform (Slack) calls it first,
 // and DeliverShared only when nothing else reached the person.
 func (a *Adapter) DeliverPersonal(ctx context.Context, to workflows.Person, msg bot.Message) error {
-	return a.deliver(ctx, newRequestID("dl-"), to, msg, false)
+	return a.deliver(ctx, channel.RequestID("dl-"), to, msg, false)
 }
 
 var _ bot.Deliverer = (*Adapter)(nil)
@@ -102,8 +74,8 @@ func (a *Adapter) deliver(ctx context.Context, reqID string, to workflows.Person
 	if ref.Ref.User != nil && ref.Ref.User.ID != "" {
 		users = []string{ref.Ref.User.ID}
 	}
-	t := target{serviceURL: ref.Ref.ServiceURL, convID: ref.Ref.Conversation.ID, userIDs: users}
-	err = a.place(ctx, reqID, t, cardRefID(msg.Key, email), msg)
+	t := channel.Address{Service: ref.Ref.ServiceURL, Conversation: ref.Ref.Conversation.ID, Users: users}
+	err = a.place(ctx, reqID, t, email, msg)
 	if s := statusOf(err); s == http.StatusForbidden || s == http.StatusNotFound {
 		// The person removed the bot, or the chat is gone: as good as no
 		// conversation, so a router can try another way.
@@ -122,7 +94,7 @@ func (a *Adapter) DeliverShared(ctx context.Context, msg bot.Message) error {
 	if a.opt.ApprovalsConversation == "" || msg.Kind != bot.KindApproval {
 		return fmt.Errorf("%w: no approvals conversation for this message", ErrNoConversation)
 	}
-	return a.placeShared(ctx, newRequestID("dl-"), a.opt.ApprovalsConversation, msg)
+	return a.placeShared(ctx, channel.RequestID("dl-"), a.opt.ApprovalsConversation, msg)
 }
 
 // openPersonal creates the personal chat with someone the bot only knows
@@ -164,58 +136,50 @@ func (a *Adapter) placeShared(ctx context.Context, reqID, convID string, m bot.M
 	if ref, found, err := a.loadRef(ctx, conversationRef(convID)); err == nil && found {
 		serviceURL = ref.Ref.ServiceURL
 	}
-	t := target{serviceURL: serviceURL, convID: baseConversation(convID)}
-	return a.place(ctx, reqID, t, cardRefID(m.Key, "#"+baseConversation(convID)), m)
+	t := channel.Address{Service: serviceURL, Conversation: baseConversation(convID)}
+	return a.place(ctx, reqID, t, "#"+baseConversation(convID), m)
 }
 
-// place shows m at t: a new message, or — when m has a Key already shown
-// under refID — an update of that card in place. A card that can no
-// longer be updated (deleted, conversation gone) is posted anew.
-func (a *Adapter) place(ctx context.Context, reqID string, t target, refID string, m bot.Message) error {
-	c := render(m, renderOptions{userIDs: t.userIDs})
-	if m.Key == "" {
-		id, err := a.conn.send(ctx, reqID, t.serviceURL, t.convID, t.replyTo, cardActivity(m, c))
-		if err != nil {
-			return err
-		}
-		if len(m.Actions) > 0 {
-			a.rememberCard(ctx, t.convID, id, m, t.userIDs)
-		}
-		return nil
-	}
-	unlock := a.lockCard(refID)
-	defer unlock()
-	ref, found, err := a.loadCardRef(ctx, refID)
+// place shows m at t for owner (an e-mail, or "#" and a shared
+// conversation): a new message, or an update of the card the record
+// says owner sees.
+func (a *Adapter) place(ctx context.Context, reqID string, t channel.Address, owner string, m bot.Message) error {
+	return a.cards.Show(ctx, reqID, poster{a}, owner, t, m)
+}
+
+// poster is the adapter as a channel.Poster: Adaptive Cards over the Bot
+// Connector. Every card it shows is also remembered by activity, for
+// presses and refreshes.
+type poster struct{ a *Adapter }
+
+func (p poster) card(m bot.Message, users []string) *card {
+	return render(m, renderOptions{userIDs: users, words: p.a.words})
+}
+
+func (p poster) Hash(m bot.Message, at channel.Address) string {
+	return contentHash(p.card(m, at.Users))
+}
+
+func (p poster) Post(ctx context.Context, reqID string, at channel.Address, m bot.Message) (channel.Place, error) {
+	id, err := p.a.conn.send(ctx, reqID, at.Service, at.Conversation, at.Thread, cardActivity(m, p.card(m, at.Users)))
 	if err != nil {
-		// Showing the card matters more than replacing the old one.
-		a.log.WarnContext(ctx, "teams card reference unreadable; posting", "request_id", reqID, "key", m.Key, "err", err)
+		return channel.Place{}, err
 	}
-	hash := contentHash(c)
-	if found && ref.Hash == hash {
-		return nil
+	if m.Key != "" || len(m.Actions) > 0 {
+		p.a.rememberCard(ctx, at.Conversation, id, m, at.Users)
 	}
-	if found {
-		err := a.conn.update(ctx, reqID, ref.ServiceURL, ref.ConversationID, ref.ActivityID, cardActivity(m, c))
-		if err == nil {
-			ref.Hash, ref.Message, ref.UserIDs = hash, m, t.userIDs
-			a.saveCardRef(ctx, reqID, refID, ref)
-			a.rememberCard(ctx, ref.ConversationID, ref.ActivityID, m, t.userIDs)
-			return nil
-		}
-		if !cardGone(err) {
-			return err
-		}
-		a.log.InfoContext(ctx, "teams card gone; posting a new one", "request_id", reqID, "key", m.Key, "status", statusOf(err))
-	}
-	id, err := a.conn.send(ctx, reqID, t.serviceURL, t.convID, t.replyTo, cardActivity(m, c))
-	if err != nil {
+	return channel.Place{Conversation: at.Conversation, MessageID: id, Service: at.Service, Users: at.Users}, nil
+}
+
+func (p poster) Update(ctx context.Context, reqID string, at channel.Place, m bot.Message) error {
+	if err := p.a.conn.update(ctx, reqID, at.Service, at.Conversation, at.MessageID, cardActivity(m, p.card(m, at.Users))); err != nil {
 		return err
 	}
-	a.saveCardRef(ctx, reqID, refID, cardRef{ServiceURL: t.serviceURL, ConversationID: t.convID, ActivityID: id,
-		Hash: hash, Message: m, UserIDs: t.userIDs})
-	a.rememberCard(ctx, t.convID, id, m, t.userIDs)
+	p.a.rememberCard(ctx, at.Conversation, at.MessageID, m, at.Users)
 	return nil
 }
+
+func (poster) Gone(err error) bool { return cardGone(err) }
 
 // cardActivity wraps a card in a message activity.
 func cardActivity(m bot.Message, c *card) *Activity {
@@ -243,33 +207,6 @@ func cardGone(err error) bool {
 	return false
 }
 
-func (a *Adapter) loadCardRef(ctx context.Context, id string) (cardRef, bool, error) {
-	doc, err := a.opt.Store.Get(ctx, store.Ref{Collection: cardsCollection, ID: id})
-	if errors.Is(err, store.ErrNotFound) {
-		return cardRef{}, false, nil
-	}
-	if err != nil {
-		return cardRef{}, false, err
-	}
-	var r cardRef
-	if err := json.Unmarshal(doc.Data, &r); err != nil || r.ConversationID == "" || r.ActivityID == "" || r.ServiceURL == "" {
-		return cardRef{}, false, nil // corrupt: post anew and overwrite
-	}
-	return r, true, nil
-}
-
-func (a *Adapter) saveCardRef(ctx context.Context, reqID, id string, r cardRef) {
-	data, err := json.Marshal(r)
-	if err == nil {
-		_, err = store.Modify(ctx, a.opt.Store, store.Ref{Collection: cardsCollection, ID: id},
-			func([]byte) ([]byte, error) { return data, nil })
-	}
-	if err != nil {
-		// The card is shown; only its later updates will post anew.
-		a.log.ErrorContext(ctx, "teams card reference not saved", "request_id", reqID, "ref", id, "err", err)
-	}
-}
-
 func cardCacheKey(convID, activityID string) string {
 	return cacheCard + baseConversation(convID) + "|" + activityID
 }
@@ -281,27 +218,30 @@ func (a *Adapter) rememberCard(ctx context.Context, convID, activityID string, m
 	if activityID == "" {
 		return
 	}
-	a.cachePut(ctx, cardCacheKey(convID, activityID), shownCard{Message: m, UserIDs: users}, cardTTL)
+	a.cache.Put(ctx, cardCacheKey(convID, activityID), shownCard{Message: m, UserIDs: users}, cardTTL)
 }
 
 // shownCardOf finds what the card a press or refresh came from shows:
-// remembered by activity, else (cards with a Key) the last version
-// stored for the viewer or for the shared conversation.
-func (a *Adapter) shownCardOf(ctx context.Context, act *Activity, key, email string) (shownCard, bool) {
+// remembered by activity, else (cards with a Key) by the message the card
+// record says the viewer, or the shared conversation, sees.
+func (a *Adapter) shownCardOf(ctx context.Context, act *Activity, d actionData, email string) (shownCard, bool) {
 	var sc shownCard
-	if act.ReplyToID != "" && a.cacheGet(ctx, cardCacheKey(act.Conversation.ID, act.ReplyToID), &sc) {
+	if act.ReplyToID != "" && a.cache.Get(ctx, cardCacheKey(act.Conversation.ID, act.ReplyToID), &sc) {
 		return sc, true
 	}
-	if key == "" {
+	if d.Key == "" {
 		return shownCard{}, false
 	}
 	owners := []string{email, "#" + baseConversation(act.Conversation.ID)}
 	if !act.personal() {
 		owners[0], owners[1] = owners[1], owners[0]
 	}
+	// Buttons carry "customer:request": the card record's scope.
+	customer, _, _ := strings.Cut(d.Value, ":")
 	for _, o := range owners {
-		if r, found, err := a.loadCardRef(ctx, cardRefID(key, o)); err == nil && found {
-			return shownCard{Message: r.Message, UserIDs: r.UserIDs}, true
+		if p, ok := a.cards.Where(ctx, bot.Message{Key: d.Key, CustomerID: customer}, o); ok &&
+			a.cache.Get(ctx, cardCacheKey(p.Conversation, p.MessageID), &sc) {
+			return sc, true
 		}
 	}
 	return shownCard{}, false

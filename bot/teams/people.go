@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
-	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/workflows"
 )
@@ -42,7 +41,7 @@ func (a *Adapter) identify(ctx context.Context, reqID string, act *Activity) (te
 		key = cacheUser + act.From.ID
 	}
 	var u teamsUser
-	if a.cacheGet(ctx, key, &u) && (u.Email != "" || u.UPN != "") {
+	if a.cache.Get(ctx, key, &u) && (u.Email != "" || u.UPN != "") {
 		return u, nil
 	}
 	roster := baseConversation(act.Conversation.ID)
@@ -58,36 +57,30 @@ func (a *Adapter) identify(ctx context.Context, reqID string, act *Activity) (te
 		a.log.WarnContext(ctx, "teams roster gave no e-mail nor user principal name", "request_id", reqID, "aad_object_id", act.From.AADObjectID)
 		return u, nil
 	}
-	a.cachePut(ctx, key, u, userTTL)
+	a.cache.Put(ctx, key, u, userTTL)
 	return u, nil
 }
 
-// person finds the configured person: by e-mail, else by user principal
-// name (often the same address).
-func (a *Adapter) person(u teamsUser) (workflows.Person, bool) {
-	if u.Email != "" {
-		if p, ok := a.opt.Directory.Lookup(u.Email); ok {
-			return p, true
-		}
+// sender is who sent act: their e-mail, then user principal name (often
+// the same address), their Teams locale and their tenant.
+func (a *Adapter) sender(ctx context.Context, reqID string, act *Activity) (channel.Sender, error) {
+	u, err := a.identify(ctx, reqID, act)
+	if err != nil {
+		return channel.Sender{}, err
 	}
-	if u.UPN != "" && u.UPN != u.Email {
-		if p, ok := a.opt.Directory.Lookup(u.UPN); ok {
-			return p, true
-		}
-	}
-	return workflows.Person{}, false
+	return channel.Sender{Emails: []string{u.Email, u.UPN}, Locale: act.Locale,
+		Org: workflows.Org{Platform: "teams", ID: act.tenantID()}}, nil
 }
 
-// langOf is the language for the adapter's own sentences: the
-// configured locale, else Teams', else English.
-func langOf(p workflows.Person, locale string) string {
-	if l := bot.Lang(p.Locale); l != "" {
-		return l
+// lookup finds the configured person behind a cached Teams user (no
+// roster call: after an uninstall the roster is not readable).
+func (a *Adapter) lookup(ctx context.Context, act *Activity, u teamsUser) (workflows.Person, error) {
+	org := workflows.Org{Platform: "teams", ID: act.tenantID()}
+	p, err := a.opt.People.Person(ctx, org, u.Email)
+	if err != nil && u.UPN != "" {
+		p, err = a.opt.People.Person(ctx, org, u.UPN)
 	}
-	if l := bot.Lang(locale); l != "" {
-		return l
-	}
-	return "en"
+	return p, err
 }
 
 // storedRef is a conversation reference as kept in the store.
@@ -185,27 +178,4 @@ func baseConversation(id string) string {
 		return id[:i]
 	}
 	return id
-}
-
-// cacheGet reads a cached value; a miss, an error or a corrupt value all
-// mean "ask again".
-func (a *Adapter) cacheGet(ctx context.Context, key string, v any) bool {
-	data, err := a.opt.Store.GetConversation(ctx, key)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			a.log.WarnContext(ctx, "teams cache unreadable", "err", err)
-		}
-		return false
-	}
-	return json.Unmarshal(data, v) == nil
-}
-
-func (a *Adapter) cachePut(ctx context.Context, key string, v any, ttl time.Duration) {
-	data, err := json.Marshal(v)
-	if err == nil {
-		err = a.opt.Store.PutConversation(ctx, key, data, ttl)
-	}
-	if err != nil {
-		a.log.WarnContext(ctx, "teams cache not written", "err", err)
-	}
 }

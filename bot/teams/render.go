@@ -2,12 +2,13 @@ package teams
 
 import (
 	"encoding/json"
-	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 )
 
 // Adaptive Card layout. Every message, even a one-line answer, is sent
@@ -124,6 +125,9 @@ type renderOptions struct {
 	// confirm, when set, renders the confirmation step of this action in
 	// place of the buttons.
 	confirm *bot.Action
+	// words are the card's own sentences (refresh, confirmation, reason
+	// box), from the locale catalogs.
+	words channel.Words
 }
 
 // render lays a neutral message out as an Adaptive Card 1.5: a heading
@@ -148,7 +152,7 @@ func render(m bot.Message, o renderOptions) *card {
 		MSTeams: &cardMSTeams{Width: "Full"}}
 	if m.Key != "" {
 		c.Refresh = &cardRefresh{
-			Action:  cardAction{Type: "Action.Execute", Title: phrase(m.Lang, phRefreshTitle), Verb: verbRefresh, Data: actionData{Action: verbRefresh, Key: m.Key}},
+			Action:  cardAction{Type: "Action.Execute", Title: o.words.Say(m.Lang, channel.RefreshTitle), Verb: verbRefresh, Data: actionData{Action: verbRefresh, Key: m.Key}},
 			UserIDs: o.userIDs,
 		}
 	}
@@ -158,21 +162,21 @@ func render(m bot.Message, o renderOptions) *card {
 	if o.confirm != nil {
 		a := *o.confirm
 		if a.ID == bot.ActReject {
-			tail = append(tail, reasonInput(m.Lang))
+			tail = append(tail, reasonInput(o.words, m.Lang))
 		}
 		tail = append(tail, element{Type: "Container", Style: "warning", Spacing: "Medium", Items: []element{
-			{Type: "TextBlock", Text: md(phrase(m.Lang, phConfirmTitle)), Weight: "Bolder", Wrap: true},
+			{Type: "TextBlock", Text: md(o.words.Say(m.Lang, channel.ConfirmTitle)), Weight: "Bolder", Wrap: true},
 			{Type: "TextBlock", Text: md(truncate(strings.TrimSpace(a.Confirm), maxLineText)), Wrap: true, Spacing: "Small"},
 		}})
 		yes := button(m, a)
-		yes.Title = truncate(fmt.Sprintf(phrase(m.Lang, phConfirmYes), lowerFirst(label(a))), maxButtonText)
+		yes.Title = truncate(o.words.Sayf(m.Lang, channel.ConfirmYes, map[string]any{"Action": lowerFirst(label(a))}), maxButtonText)
 		yes.Data.Confirm, yes.Data.Confirmed = "", "1"
-		no := cardAction{Type: "Action.Execute", Title: phrase(m.Lang, phConfirmNo), Verb: verbRefresh,
+		no := cardAction{Type: "Action.Execute", Title: o.words.Say(m.Lang, channel.ConfirmNo), Verb: verbRefresh,
 			Data: actionData{Action: verbRefresh, Key: m.Key}}
 		actions = []cardAction{yes, no}
 	} else {
 		if wantsReason(m) {
-			tail = append(tail, reasonInput(m.Lang))
+			tail = append(tail, reasonInput(o.words, m.Lang))
 		}
 		for _, a := range m.Actions {
 			actions = append(actions, button(m, a))
@@ -185,7 +189,7 @@ func render(m bot.Message, o renderOptions) *card {
 		actions = nil
 	}
 	c.Actions = actions
-	c.Body = fit(c, m.Lang, content, tail)
+	c.Body = fit(c, o.words, m.Lang, content, tail)
 	return c
 }
 
@@ -256,9 +260,9 @@ func wantsReason(m bot.Message) bool {
 	return false
 }
 
-func reasonInput(lang string) element {
-	return element{Type: "Input.Text", ID: inputReason, Label: phrase(lang, phReasonLabel),
-		Placeholder: phrase(lang, phReasonHint), IsMultiline: true, MaxLength: maxReason, Spacing: "Medium"}
+func reasonInput(w channel.Words, lang string) element {
+	return element{Type: "Input.Text", ID: inputReason, Label: w.Say(lang, channel.ReasonLabel),
+		Placeholder: w.Say(lang, channel.ReasonHint), IsMultiline: true, MaxLength: maxReason, Spacing: "Medium"}
 }
 
 func button(m bot.Message, a bot.Action) cardAction {
@@ -286,7 +290,7 @@ func label(a bot.Action) string {
 // fit drops content from the end until the card is under maxCardBytes,
 // keeping the inputs and buttons (what the reader acts on) and saying
 // that the card was shortened. Each element is measured once.
-func fit(c *card, lang string, content, tail []element) []element {
+func fit(c *card, w channel.Words, lang string, content, tail []element) []element {
 	c.Body = []element{}
 	total := cardSize(c) // with an empty body
 	for _, el := range tail {
@@ -301,7 +305,7 @@ func fit(c *card, lang string, content, tail []element) []element {
 	if all <= maxCardBytes {
 		return append(append([]element{}, content...), tail...)
 	}
-	note := element{Type: "TextBlock", Text: md(phrase(lang, phCardTruncated)), Size: "Small", IsSubtle: true, Wrap: true}
+	note := element{Type: "TextBlock", Text: md(w.Say(lang, channel.CardTruncated)), Size: "Small", IsSubtle: true, Wrap: true}
 	total += elementSize(note) + 1
 	n := 0
 	for n < len(content) && total+sizes[n] <= maxCardBytes {
@@ -386,8 +390,27 @@ func convert(s string, markdown bool) string {
 		for strings.Contains(out, "{{") {
 			out = strings.ReplaceAll(out, "{{", "{\u200b{")
 		}
+		out = escapeBlocks(out)
 	}
 	return out
+}
+
+// blockStart matches what Teams' markdown turns into a list, a heading
+// or a quote at the start of a line: "- ", "+ ", "1. ", "2) ", "# ", ">".
+var blockStart = regexp.MustCompile(`(?m)^(\s*)([-+]|#{1,6}|\d{1,9}[.)]|>)(\s|$)`)
+
+// escapeBlocks keeps a line people typed ("- item", "# Title", "1. a")
+// from becoming a list, heading or quote: the marker is backslash-escaped.
+// Our own text never starts a line so ("• " is our bullet).
+func escapeBlocks(s string) string {
+	return blockStart.ReplaceAllStringFunc(s, func(m string) string {
+		p := blockStart.FindStringSubmatch(m)
+		marker := p[2]
+		if last := len(marker) - 1; marker[last] == '.' || marker[last] == ')' {
+			return p[1] + marker[:last] + "\\" + marker[last:] + p[3]
+		}
+		return p[1] + "\\" + marker + p[3]
+	})
 }
 
 // canOpen: a marker opens an emphasis at the start or after a space or
@@ -434,13 +457,7 @@ func escapeMarkdown(s string) string {
 }
 
 // truncate cuts s to limit characters, ending with "…" when cut.
-func truncate(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:limit-1]) + "…"
-}
+func truncate(s string, limit int) string { return channel.Truncate(s, limit) }
 
 func lowerFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)

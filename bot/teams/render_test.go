@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/licensebot/licensebot/bot/channel"
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/internal/chantest"
@@ -88,7 +91,7 @@ type golden struct {
 func TestRenderGolden(t *testing.T) {
 	for name, gc := range goldenCases() {
 		t.Run(name, func(t *testing.T) {
-			got := encodeGolden(t, golden{Summary: summary(gc.m), Card: render(gc.m, gc.opt)})
+			got := encodeGolden(t, golden{Summary: summary(gc.m), Card: testRender(gc.m, gc.opt)})
 			path := filepath.Join("testdata", name+".golden.json")
 			if *update {
 				if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -112,7 +115,7 @@ func TestRenderGolden(t *testing.T) {
 func TestRenderEscapesInjection(t *testing.T) {
 	for _, name := range []string{"injection", "injection_confirm"} {
 		gc := goldenCases()[name]
-		raw, err := json.Marshal(render(gc.m, gc.opt))
+		raw, err := json.Marshal(testRender(gc.m, gc.opt))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +184,7 @@ func TestMarkdownConversion(t *testing.T) {
 }
 
 func TestActionData(t *testing.T) {
-	c := render(goldenMessages()["approval_pending"], renderOptions{})
+	c := testRender(goldenMessages()["approval_pending"], renderOptions{})
 	if len(c.Actions) != 2 {
 		t.Fatalf("%d actions", len(c.Actions))
 	}
@@ -207,14 +210,14 @@ func TestActionData(t *testing.T) {
 	}
 	// Decided cards and cards without Reject have no reason box.
 	for _, name := range []string{"approval_approved", "preview", "request_pending"} {
-		for _, el := range render(goldenMessages()[name], renderOptions{}).Body {
+		for _, el := range testRender(goldenMessages()[name], renderOptions{}).Body {
 			if el.Type == "Input.Text" {
 				t.Errorf("%s has a reason box", name)
 			}
 		}
 	}
 	// A message without a Key is not refreshed.
-	if render(goldenMessages()["preview"], renderOptions{}).Refresh != nil {
+	if testRender(goldenMessages()["preview"], renderOptions{}).Refresh != nil {
 		t.Error("preview has a refresh")
 	}
 }
@@ -229,7 +232,7 @@ func TestRenderLimits(t *testing.T) {
 		m.Actions = append(m.Actions, bot.Action{ID: "alt", Label: long, Value: "v", Confirm: long})
 	}
 	m.Actions = append(m.Actions, bot.Action{ID: bot.ActReject, Label: "Reject", Value: "v"})
-	c := render(m, renderOptions{})
+	c := testRender(m, renderOptions{})
 	raw, _ := json.Marshal(c)
 	if len(raw) > maxCardBytes {
 		t.Fatalf("card is %d bytes", len(raw))
@@ -254,7 +257,7 @@ func TestRenderLimits(t *testing.T) {
 	if sets != 2 || inputs != 1 || c.Actions != nil {
 		t.Fatalf("action sets %d, inputs %d, card actions %d", sets, inputs, len(c.Actions))
 	}
-	if !strings.Contains(string(raw), phrase("", phCardTruncated)) {
+	if !strings.Contains(string(raw), testWords.Say("en", channel.CardTruncated)) {
 		t.Fatal("shortened card does not say so")
 	}
 	if n := utf8.RuneCountInString(summary(m)); n > maxSummaryText {
@@ -266,9 +269,58 @@ func TestConfirmStepFrench(t *testing.T) {
 	m := goldenMessages()["approval_pending"]
 	m.Lang = "fr"
 	m.Actions[0].Label = "Approuver"
-	c := render(m, renderOptions{confirm: &m.Actions[0]})
+	c := testRender(m, renderOptions{confirm: &m.Actions[0]})
 	if len(c.Actions) != 2 || c.Actions[0].Title != "Oui, approuver" || c.Actions[1].Title != "Non" ||
 		c.Actions[0].Data.Confirmed != "1" || c.Actions[0].Data.Confirm != "" || c.Actions[1].Verb != verbRefresh {
 		t.Fatalf("actions %+v", c.Actions)
+	}
+}
+
+// testWords are the adapter's sentences from the embedded catalogs.
+var testWords = func() channel.Words {
+	tr, err := bot.NewTranslator()
+	if err != nil {
+		panic(err)
+	}
+	return channel.NewWords(tr)
+}()
+
+// testRender renders as the adapter does, with the catalogs' words.
+func testRender(m bot.Message, o renderOptions) *card {
+	o.words = testWords
+	return render(m, o)
+}
+
+// Lines people type ("- item", "# Title", "1. first", "> quote") stay
+// text in a card: never a list, heading or quote.
+func TestTypedBlocksStayText(t *testing.T) {
+	typed := "- item\n# Title\n1. first\n> quote\n+ plus"
+	m := bot.Message{Kind: bot.KindApproval, Lang: "en", Text: "Approval needed\n- not a list",
+		Fields: []bot.Field{{Label: "Justification", Value: typed}}}
+	c := testRender(m, renderOptions{})
+	raw, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var facts []string
+	var blocks []string
+	for _, el := range c.Body {
+		for _, f := range el.Facts {
+			facts = append(facts, f.Value)
+		}
+		if el.Type == "TextBlock" {
+			blocks = append(blocks, el.Text)
+		}
+	}
+	want := `\- item` + "\n" + `\# Title` + "\n" + `1\. first` + "\n" + `\> quote` + "\n" + `\+ plus`
+	if len(facts) != 1 || facts[0] != want {
+		t.Fatalf("facts %q, want %q\n%s", facts, want, raw)
+	}
+	if !slices.Contains(blocks, `\- not a list`) {
+		t.Fatalf("text blocks %q", blocks)
+	}
+	// Our own bullets and sentences are left alone.
+	if got := md("• 12 seats - 2 removable"); got != "• 12 seats - 2 removable" {
+		t.Fatalf("md changed our bullet: %q", got)
 	}
 }

@@ -6,29 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/licensebot/licensebot/bot/internal/backoff"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/licensebot/licensebot/bot/channel"
+	"github.com/licensebot/licensebot/bot/internal/backoff"
 )
-
-// Retry bounds for Bot Connector calls.
-const (
-	defaultMaxRetries = 4
-	// maxRetryAfter caps a 429's Retry-After: a worker should not sit idle
-	// for minutes; if Teams still refuses, the call fails loudly.
-	maxRetryAfter = 60 * time.Second
-	minRetryAfter = time.Second
-)
-
-// SleepFunc waits for d or until ctx is done (bot/internal/backoff).
-type SleepFunc = backoff.SleepFunc
-
-// Sleep is the real SleepFunc.
-func Sleep(ctx context.Context, d time.Duration) error { return backoff.Sleep(ctx, d) }
 
 // apiError is a Bot Connector (or token endpoint) answer other than 2xx.
 type apiError struct {
@@ -99,7 +86,7 @@ func retryWait(err error, attempt int) (time.Duration, bool) {
 	switch {
 	case errors.As(err, &ae):
 		if ae.Status == http.StatusTooManyRequests && ae.RetryAfter > 0 {
-			return min(max(ae.RetryAfter, minRetryAfter), maxRetryAfter) + jitter(time.Second), true
+			return min(max(ae.RetryAfter, channel.MinRetryAfter), channel.MaxRetryAfter) + jitter(time.Second), true
 		}
 		if ae.Status != http.StatusTooManyRequests && ae.Status < 500 {
 			return 0, false
@@ -121,9 +108,11 @@ func jitter(d time.Duration) time.Duration {
 	return rand.N(d + 1)
 }
 
-func isRateLimited(err error) bool {
+// classify is retryWait for channel.Retrier, which also counts 429s.
+func classify(err error, attempt int) (time.Duration, bool, bool) {
+	wait, again := retryWait(err, attempt)
 	var ae *apiError
-	return errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests
+	return wait, again, errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests
 }
 
 // statusOf is the HTTP status of a failed call, or 0.

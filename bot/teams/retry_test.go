@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licensebot/licensebot/bot/channel"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -36,7 +38,7 @@ func TestRetryWait(t *testing.T) {
 		min   time.Duration
 		max   time.Duration
 	}{
-		{&apiError{Status: 429, RetryAfter: 90 * time.Second}, true, maxRetryAfter, maxRetryAfter + time.Second},
+		{&apiError{Status: 429, RetryAfter: 90 * time.Second}, true, channel.MaxRetryAfter, channel.MaxRetryAfter + time.Second},
 		{&apiError{Status: 429}, true, backoff.Base, backoff.Base * 5 / 4},
 		{&apiError{Status: 503}, true, backoff.Base, backoff.Base * 5 / 4},
 		{&apiError{Status: 404}, false, 0, 0},
@@ -66,12 +68,12 @@ func TestPrometheusMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Activity("message")
-	again.Activity("message")
+	m.Event("message")
+	again.Event("message")
 	m.APIError("send")
 	m.RateLimited()
 	m.Dropped("unauthorized")
-	if n := testutil.ToFloat64(m.(*promMetrics).activities.WithLabelValues("message")); n != 2 {
+	if n := testutil.ToFloat64(m.(*channel.PromMetrics).Events.WithLabelValues("message")); n != 2 {
 		t.Fatalf("activities %v", n)
 	}
 	if n, err := testutil.GatherAndCount(reg, "teams_activities_total", "teams_api_errors_total", "teams_rate_limited_total", "teams_dropped_total"); err != nil || n != 4 {

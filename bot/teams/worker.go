@@ -2,44 +2,42 @@ package teams
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"html"
 	"log/slog"
 	"regexp"
-	"runtime/debug"
 	"strings"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/workflows"
 )
 
-// runJob runs one queued activity with a deadline; a panic is logged,
-// never fatal to the worker.
-func (a *Adapter) runJob(base context.Context, j job) {
-	ctx, cancel := context.WithTimeout(base, a.opt.JobTimeout)
-	defer cancel()
-	log := a.log.With("request_id", j.reqID, "activity_id", j.act.ID, "type", j.act.Type)
-	defer func() {
-		if v := recover(); v != nil {
-			log.ErrorContext(ctx, "teams turn panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+// job is the work for one queued activity.
+func (a *Adapter) job(reqID string, act *Activity) func(context.Context, *slog.Logger) error {
+	return func(ctx context.Context, log *slog.Logger) error {
+		log = log.With("activity_id", act.ID)
+		if act.Type == ActivityConversationUpdate {
+			return a.onConversationUpdate(ctx, log, reqID, act)
 		}
-	}()
-	var err error
-	switch j.act.Type {
-	case ActivityMessage:
-		err = a.onMessage(ctx, log, j.reqID, j.act)
-	case ActivityConversationUpdate:
-		err = a.onConversationUpdate(ctx, log, j.reqID, j.act)
-	}
-	if err != nil {
-		log.ErrorContext(ctx, "teams activity failed", "err", err)
+		return a.onMessage(ctx, log, reqID, act)
 	}
 }
 
-// onMessage identifies the person, keeps their conversation reference,
-// runs the turn and posts the answers.
+// inbound is the runner's view of an activity.
+func (a *Adapter) inbound(reqID string, act *Activity, log *slog.Logger, text string, press *bot.Press) *channel.Inbound {
+	return &channel.Inbound{
+		ReqID: reqID, Kind: act.Type, Conversation: "teams:" + act.Conversation.ID, EventID: act.ID,
+		Text: text, Press: press, Log: log,
+		Identify: func(ctx context.Context) (channel.Sender, error) { return a.sender(ctx, reqID, act) },
+		Reply: func(ctx context.Context, p workflows.Person, m bot.Message) error {
+			return a.answer(ctx, reqID, act, p.Email, m)
+		},
+	}
+}
+
+// onMessage runs the turn of a message; the person's conversation
+// reference is kept on the way, for proactive messages.
 func (a *Adapter) onMessage(ctx context.Context, log *slog.Logger, reqID string, act *Activity) error {
 	if act.Recipient != nil && act.From.ID == act.Recipient.ID {
 		return nil // our own message
@@ -51,91 +49,32 @@ func (a *Adapter) onMessage(ctx context.Context, log *slog.Logger, reqID string,
 		log.DebugContext(ctx, "teams message without text ignored")
 		return nil
 	}
-	u, err := a.identify(ctx, reqID, act)
-	if err != nil {
-		return err
-	}
-	p, known := a.person(u)
-	lang := langOf(p, act.Locale)
-	if !known {
-		// Not configured: one polite sentence and nothing else. The
-		// e-mail stays out of the logs; the object id is enough to look
-		// the person up.
-		log.InfoContext(ctx, "teams user not configured", "aad_object_id", act.From.AADObjectID, "has_email", u.Email != "")
-		return a.answer(ctx, reqID, act, "", bot.Message{Kind: bot.KindRefusal, Lang: lang, Text: phrase(lang, phNotSetUp)})
-	}
-	a.saveReference(ctx, reqID, p.Email, act)
-	if !act.personal() {
-		a.saveConversation(ctx, reqID, act)
-	}
-	h := a.currentHandler()
-	if h == nil {
-		return errHandlerMissing
-	}
-	msgs, herr := h.Handle(ctx, a.turn(p, act, text, nil))
-	if errors.Is(herr, bot.ErrDuplicateEvent) {
-		log.InfoContext(ctx, "teams activity already handled")
-		a.metrics.Dropped("duplicate")
-		return nil
-	}
-	if herr != nil {
-		// The engine still returns a sentence for the person; show it.
-		log.ErrorContext(ctx, "engine turn failed", "err", herr)
-	}
-	return a.reply(ctx, log, reqID, act, p, msgs)
-}
-
-// turn builds the engine's Turn for an activity.
-func (a *Adapter) turn(p workflows.Person, act *Activity, text string, press *bot.Press) bot.Turn {
-	return bot.Turn{
-		Person:       p,
-		Locale:       act.Locale,
-		Platform:     "teams",
-		Conversation: "teams:" + act.Conversation.ID,
-		EventID:      act.ID,
-		Text:         text,
-		Press:        press,
-	}
-}
-
-// reply shows a turn's answers: those for the person where they are
-// talking, those for someone else (an approver) through Deliver.
-func (a *Adapter) reply(ctx context.Context, log *slog.Logger, reqID string, act *Activity, p workflows.Person, msgs []bot.Message) error {
-	var errs []error
-	for _, m := range msgs {
-		if m.To != "" && !strings.EqualFold(m.To, p.Email) {
-			// Meant for someone else: deliver it to them, never here.
-			other, ok := a.opt.Directory.Lookup(m.To)
-			if !ok {
-				log.WarnContext(ctx, "teams reply for an unknown recipient dropped", "kind", string(m.Kind), "request", m.RequestID)
-				continue
+	_, err := a.run.Handle(ctx, a.inbound(reqID, act, log, text, nil), func(ctx context.Context, w channel.Who) (bool, error) {
+		if w.Known {
+			a.saveReference(ctx, reqID, w.Person.Email, act)
+			if !act.personal() {
+				a.saveConversation(ctx, reqID, act)
 			}
-			if err := a.deliver(ctx, reqID, other, m, true); err != nil {
-				errs = append(errs, err)
-			}
-			continue
 		}
-		if err := a.answer(ctx, reqID, act, p.Email, m); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+		return false, nil
+	})
+	return err
 }
 
 // answer shows one reply where the person is talking: their personal
 // chat, or the thread of the channel post that mentioned the bot (or
 // held the card they pressed). email "" (someone not configured) posts
-// without keeping a card reference.
+// without keeping a card record.
 func (a *Adapter) answer(ctx context.Context, reqID string, act *Activity, email string, m bot.Message) error {
-	t := target{serviceURL: act.ServiceURL, convID: act.Conversation.ID, userIDs: []string{act.From.ID}}
+	t := channel.Address{Service: act.ServiceURL, Conversation: act.Conversation.ID, Users: []string{act.From.ID}}
 	if act.Conversation.ConversationType == convChannel {
-		t.convID = baseConversation(act.Conversation.ID)
-		t.replyTo = threadRoot(act)
+		t.Conversation = baseConversation(act.Conversation.ID)
+		t.Thread = threadRoot(act)
 	}
 	if email == "" {
 		m.Key = ""
 	}
-	return a.place(ctx, reqID, t, cardRefID(m.Key, email), m)
+	return a.place(ctx, reqID, t, email, m)
 }
 
 // threadRoot is the channel post to answer under: the thread's root for
@@ -178,16 +117,15 @@ func (a *Adapter) onConversationUpdate(ctx context.Context, log *slog.Logger, re
 			"conversation", baseConversation(act.Conversation.ID), "conversation_type", act.Conversation.ConversationType)
 		return nil
 	}
-	u, err := a.identify(ctx, reqID, act)
+	w, err := a.run.Resolve(ctx, a.inbound(reqID, act, log, "", nil))
 	if err != nil {
 		return err
 	}
-	p, known := a.person(u)
-	if !known {
+	if !w.Known {
 		log.InfoContext(ctx, "teams bot installed by someone not configured", "aad_object_id", act.From.AADObjectID)
 		return nil
 	}
-	a.saveReference(ctx, reqID, p.Email, act)
+	a.saveReference(ctx, reqID, w.Person.Email, act)
 	log.InfoContext(ctx, "teams bot installed; conversation reference kept")
 	return nil
 }
@@ -197,12 +135,12 @@ func (a *Adapter) onConversationUpdate(ctx context.Context, log *slog.Logger, re
 // no longer readable then; the e-mail comes from the cache.
 func (a *Adapter) forget(ctx context.Context, log *slog.Logger, reqID string, act *Activity) {
 	var u teamsUser
-	if act.From.AADObjectID == "" || !a.cacheGet(ctx, cacheAAD+act.From.AADObjectID, &u) {
+	if act.From.AADObjectID == "" || !a.cache.Get(ctx, cacheAAD+act.From.AADObjectID, &u) {
 		log.InfoContext(ctx, "teams bot uninstalled by someone we cannot name", "aad_object_id", act.From.AADObjectID)
 		return
 	}
-	p, known := a.person(u)
-	if !known {
+	p, err := a.lookup(ctx, act, u)
+	if err != nil {
 		return
 	}
 	if _, err := store.Modify(ctx, a.opt.Store, personRef(p.Email), func([]byte) ([]byte, error) { return []byte("{}"), nil }); err != nil {

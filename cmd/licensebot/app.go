@@ -18,6 +18,7 @@ import (
 	"github.com/licensebot/licensebot/csp"
 	"github.com/licensebot/licensebot/csp/catalog"
 	"github.com/licensebot/licensebot/csp/cloudcockpit"
+	"github.com/licensebot/licensebot/csp/partnercenter"
 	"github.com/licensebot/licensebot/csp/sandbox"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/store/bolt"
@@ -29,16 +30,19 @@ import (
 // app is everything a command needs, wired from the flags and the
 // configuration.
 type app struct {
-	g        *globals
-	cfg      *config.Config
-	clock    clock.Setter
-	log      *slog.Logger
-	store    store.Store
-	sandbox  *sandbox.Sandbox
-	provider csp.Provider
-	svc      *workflows.Service
-	engine   *bot.Engine
-	outbox   *console.Outbox
+	g       *globals
+	cfg     *config.Config
+	clock   clock.Setter
+	log     *slog.Logger
+	store   store.Store
+	sandbox *sandbox.Sandbox
+	// partnerCenter is set with provider partnercenter (config check
+	// reports its credentials).
+	partnerCenter *partnercenter.Client
+	provider      csp.Provider
+	svc           *workflows.Service
+	engine        *bot.Engine
+	outbox        *console.Outbox
 	// reminders sends through engine when there is one (cmd_reminders.go).
 	reminders *reminders.Engine
 	// remindersByCron: serve ticks reminders with their own cron job, so
@@ -93,15 +97,17 @@ func openApp(ctx context.Context, g *globals, opt appOptions) (*app, error) {
 	if err := os.MkdirAll(g.data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	// The store first: with Redis, the sandbox portal keeps its state
+	// there so that every replica sees one portal.
+	if err := a.openStore(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.openProvider(); err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.provider = telemetry.InstrumentProvider(a.provider, opt.metrics, clk)
-	if err := a.openStore(ctx); err != nil {
-		a.Close()
-		return nil, err
-	}
 	a.svc, err = workflows.New(workflows.Options{
 		Store: a.store, Provider: a.provider, Directory: cfg.Directory(), Policy: cfg.Policy, Clock: clk, Logger: a.log,
 	})
@@ -147,23 +153,30 @@ func (a *app) startEngine(ctx context.Context, d bot.Deliverer) error {
 func (a *app) openProvider() error {
 	switch a.cfg.Provider {
 	case "", "sandbox":
-		window := 72 * time.Hour
-		if len(a.cfg.Customers) > 0 {
-			window = a.cfg.Policy(a.cfg.Customers[0].ID).RemovalWindow
-		}
+		// The demo customer's own window and time zone, as configured.
+		demo := a.customerSettings()[sandbox.DemoCustomerID]
 		cat, err := a.catalog()
 		if err != nil {
 			return err
 		}
-		sb, err := sandbox.Open(a.g.data, sandbox.Options{Clock: a.clock, RemovalWindow: window, Logger: a.log, Catalog: cat})
+		opts := sandbox.Options{Clock: a.clock, RemovalWindow: demo.RemovalWindow, Location: demo.Location, Logger: a.log, Catalog: cat,
+			AcceptDelay: a.cfg.Sandbox.Delay(), FailAfterWrite: a.cfg.Sandbox.FailAfterWrite}
+		if a.useRedis() {
+			// One simulated portal for every replica, changed atomically.
+			opts.State = storeSandboxState{docs: a.store}
+		}
+		sb, err := sandbox.Open(a.g.data, opts)
 		if err != nil {
 			return fmt.Errorf("open sandbox portal: %w", err)
 		}
 		a.sandbox, a.provider = sb, sb
 		return nil
 	}
-	if a.cfg.Provider == "cloudcockpit" {
+	switch a.cfg.Provider {
+	case "cloudcockpit":
 		return a.openCloudCockpit()
+	case "partnercenter":
+		return a.openPartnerCenter()
 	}
 	return fmt.Errorf("provider %q is not available in this version", a.cfg.Provider)
 }
@@ -195,22 +208,26 @@ func (a *app) openCloudCockpit() error {
 		sort.Strings(missing)
 		return fmt.Errorf("provider cloudcockpit needs %s", strings.Join(missing, ", "))
 	}
-	window := 72 * time.Hour
-	var loc *time.Location
-	if len(a.cfg.Customers) > 0 {
-		window = a.cfg.Policy(a.cfg.Customers[0].ID).RemovalWindow
-		loc = a.cfg.Customers[0].Location()
-	}
 	c, err := cloudcockpit.New(cloudcockpit.Options{
 		BaseURL: base, ClientID: os.Getenv("CLOUDCOCKPIT_CLIENT_ID"), ClientSecret: os.Getenv("CLOUDCOCKPIT_CLIENT_SECRET"),
 		Tenant: tenant, CustomerIDs: a.cfg.CustomerIDs(), Clock: a.clock, Logger: a.log, Catalog: cat,
-		Location: loc, RemovalWindow: window,
+		Customers: a.customerSettings(),
 	})
 	if err != nil {
 		return fmt.Errorf("cloudcockpit: %w", err)
 	}
 	a.provider = c
 	return nil
+}
+
+// customerSettings are each configured customer's time zone and removal
+// window, for the provider: never one customer's for another.
+func (a *app) customerSettings() map[string]csp.CustomerSettings {
+	out := map[string]csp.CustomerSettings{}
+	for _, c := range a.cfg.Customers {
+		out[c.ID] = csp.CustomerSettings{Location: c.Location(), RemovalWindow: a.cfg.Policy(c.ID).RemovalWindow}
+	}
+	return out
 }
 
 // catalog is the configured catalog file, or the embedded demo catalog.

@@ -45,6 +45,9 @@ func newConfigCmd(g *globals) *cobra.Command {
 				return fmt.Errorf("portal %s: not reachable: %w", a.provider.Name(), err)
 			}
 			fmt.Fprintf(g.out, "portal: %s — reachable\n", a.provider.Name())
+			if a.partnerCenter != nil {
+				printPartnerCenterAccess(g.out, a.partnerCenter)
+			}
 			for _, v := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APPROVALS_CHANNEL",
 				"TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID", "TEAMS_APPROVALS_CONVERSATION", "REDIS_URL"} {
 				state := "not set"

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/channel"
 	"github.com/licensebot/licensebot/bot/console"
 	"github.com/licensebot/licensebot/bot/slack"
 	"github.com/licensebot/licensebot/bot/teams"
@@ -145,14 +146,11 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 			BotToken: tok, AppToken: os.Getenv("SLACK_APP_TOKEN"), SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
 			// SLACK_API_URL points the Web API elsewhere (a proxy, or the
 			// fake Slack of the load test); it must end with "/".
-			APIURL:    os.Getenv("SLACK_API_URL"),
-			Directory: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: log, Metrics: sm,
+			APIURL:           os.Getenv("SLACK_API_URL"),
+			Config:           channel.Config{People: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: log, Metrics: sm},
 			ApprovalsChannel: os.Getenv("SLACK_APPROVALS_CHANNEL"),
 			Home: func(ctx context.Context, p workflows.Person, lang string) []bot.Message {
 				return a.engine.Home(ctx, p, lang)
-			},
-			CardPosted: func(ctx context.Context, m bot.Message, channel, ts string) {
-				recordCard(ctx, a, "slack", m, channel, ts)
 			},
 		})
 		if err != nil {
@@ -172,7 +170,7 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 		}
 		teamsAd, err = teams.New(teams.Options{
 			AppID: id, AppPassword: pw, TenantID: os.Getenv("TEAMS_TENANT_ID"),
-			Directory: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: log, Metrics: tm,
+			Config:                channel.Config{People: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: log, Metrics: tm},
 			ApprovalsConversation: os.Getenv("TEAMS_APPROVALS_CONVERSATION"),
 		})
 		if err != nil {
@@ -341,22 +339,8 @@ func (a *app) refreshRequestGauge(ctx context.Context, m *telemetry.Metrics) {
 		for _, r := range reqs {
 			counts[r.State]++
 		}
-		for _, s := range []workflows.State{workflows.StateSubmitted, workflows.StatePendingApproval, workflows.StateApproved,
-			workflows.StateExecuting, workflows.StateCompleted, workflows.StateRejected, workflows.StateWithdrawn,
-			workflows.StateExpired, workflows.StateFailed} {
+		for _, s := range workflows.States() {
 			m.Requests.WithLabelValues(c, string(s)).Set(float64(counts[s]))
 		}
-	}
-}
-
-// recordCard keeps, with the request, the id of a chat message that shows
-// it (DESIGN.md: the store is authoritative, the chat is a view).
-func recordCard(ctx context.Context, a *app, platform string, m bot.Message, conversation, id string) {
-	if m.RequestID == "" || m.CustomerID == "" {
-		return
-	}
-	ref := workflows.MessageRef{Platform: platform, Recipient: m.To, Conversation: conversation, MessageID: id}
-	if err := a.svc.AttachMessage(ctx, m.CustomerID, m.RequestID, ref); err != nil {
-		a.log.WarnContext(ctx, "record card", "request_id", m.RequestID, "customer_id", m.CustomerID, "err", err)
 	}
 }

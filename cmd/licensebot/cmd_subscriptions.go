@@ -48,10 +48,6 @@ func newSubscriptionsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			cat, err := a.provider.Catalog(cmd.Context())
-			if err != nil {
-				return err
-			}
 			var all []subscriptionJSON
 			now := a.clock.Now()
 			for _, c := range a.cfg.Customers {
@@ -63,6 +59,10 @@ func newSubscriptionsCmd(g *globals) *cobra.Command {
 					return fmt.Errorf("list subscriptions of %s: %w", c.ID, err)
 				}
 				loc := c.Location()
+				cat, err := a.provider.Catalog(cmd.Context(), c.ID)
+				if err != nil {
+					return err
+				}
 				for _, s := range subs {
 					all = append(all, toJSON(s, cat, loc, now))
 				}

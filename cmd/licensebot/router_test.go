@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licensebot/licensebot/bot/channel"
+
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/console"
 	"github.com/licensebot/licensebot/bot/slack"
@@ -56,11 +58,11 @@ func TestRouterSendsASlackOnlyApproverTheirCardOnSlack(t *testing.T) {
 	defer st.Close()
 	marc := workflows.Person{Email: "marc@erp-cloud.example", Role: rules.RoleAccountManager, Customers: []string{"contoso"}}
 	dir := workflows.NewDirectory([]workflows.Person{marc})
-	sl, err := slack.New(slack.Options{BotToken: "xoxb", APIURL: fake.URL + "/api/", Directory: dir, Store: st, Clock: clk})
+	sl, err := slack.New(slack.Options{BotToken: "xoxb", APIURL: fake.URL + "/api/", Config: channel.Config{People: dir, Store: st, Clock: clk}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm, err := teams.New(teams.Options{AppID: "app", AppPassword: "pw", TokenURL: fake.URL + "/token", Directory: dir, Store: st, Clock: clk,
+	tm, err := teams.New(teams.Options{AppID: "app", AppPassword: "pw", TokenURL: fake.URL + "/token", Config: channel.Config{People: dir, Store: st, Clock: clk},
 		ApprovalsConversation: "19:approvals@thread.tacv2", ApprovalsServiceURL: fake.URL + "/"})
 	if err != nil {
 		t.Fatal(err)

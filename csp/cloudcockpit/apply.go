@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/licensebot/licensebot/csp"
 )
@@ -21,18 +22,22 @@ func refuse(code, format string, args ...any) error {
 // there, refuses a quantity change decided on another quantity with a
 // wrapped csp.ErrConflict, and otherwise writes the absolute value:
 //
-//   - add_seats, remove_seats: PATCH {"quantity": Quantity}
-//   - auto_renew_on/off: PATCH {"autoRenewEnabled": AutoRenew}
-//   - align_end_date: PATCH {"autoRenewSettings": {term, billingFrequency
-//     (as read), customTermEndDate: the day before CustomTermEnd}}
-//   - cancel: DELETE
+//   - add_seats, remove_seats, auto_renew_on/off, align_end_date: PATCH
+//     with the documented whole body (name, quantity,
+//     nextBillingFrequency, autoRenewEnabled, autoRenewSettings) as just
+//     read, the one value changed
+//   - cancel: DELETE, sent once
 //   - upgrade: POST …/upgrade with the matching eligible transition and
-//     the quantity
+//     the quantity, sent once
 //   - set_renewal_quantity: refused, CodeNotSupported (no API field)
 //
-// The portal accepts writes asynchronously; Apply re-reads the
-// subscription until the target shows and returns Result.Pending (and no
-// error) when it has not shown within the poll timeout.
+// A send-once call carries the operation key (as a UUID) in
+// X-Correlation-Id, which the portal writes into its audit log; before
+// sending, Apply looks the key up there and does not send again what the
+// portal already has. The portal accepts writes asynchronously; Apply
+// re-reads the subscription until the target shows and returns
+// Result.Pending (and no error) when it has not shown within the poll
+// timeout. Every write sent returns the portal's Receipt.
 func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation) (csp.Result, error) {
 	switch op.Kind {
 	case csp.ChangeAddSeats, csp.ChangeRemoveSeats, csp.ChangeSetRenewalQuantity, csp.ChangeUpgrade:
@@ -130,8 +135,53 @@ func (a *applier) setQuantity(ctx context.Context) (csp.Result, error) {
 		return csp.Result{}, refuse(CodeNotADecrease, "subscription %s has %d seats; %d is an addition", a.sub.ID, a.sub.Quantity, a.op.Quantity)
 	}
 	want := a.op.Quantity
-	return a.write(ctx, request{method: http.MethodPatch, path: a.path(), body: map[string]any{"quantity": want}},
+	body := a.patch()
+	body.Quantity = want
+	return a.write(ctx, request{method: http.MethodPatch, path: a.path(), body: body},
 		func(s csp.Subscription) bool { return s.Quantity == want })
+}
+
+// patch is the whole PATCH body as just read: the caller changes one
+// value. The portal requires every top-level field and refuses others.
+func (a *applier) patch() patchBody {
+	w := a.wire
+	b := patchBody{
+		Quantity:             w.Quantity,
+		NextBillingFrequency: enumObj{Name: firstNonEmpty(w.NextBillingFrequency.Name, w.BillingFrequency.Name)},
+		AutoRenewEnabled:     a.sub.AutoRenew,
+	}
+	if name := firstNonEmpty(w.Name, w.SubscriptionName); name != "" {
+		b.Name = &name
+	}
+	term, billing := w.TermDuration.Name, w.BillingFrequency.Name
+	var end *string
+	if rs := w.AutoRenewSettings; rs != nil {
+		term = firstNonEmpty(rs.Term.Name, term)
+		billing = firstNonEmpty(rs.BillingFrequency.Name, billing)
+		if d, ok := dateTime(rs.CustomTermEndDate); ok {
+			end = &d
+		}
+	}
+	// term and billingFrequency are required inside the settings: with
+	// either unknown the settings are left out rather than invented.
+	if term != "" && billing != "" {
+		b.AutoRenewSettings = &patchSettings{Term: enumObj{term}, BillingFrequency: enumObj{billing}, CustomTermEndDate: end}
+	}
+	return b
+}
+
+// dateTime writes a calendar date the portal gave (a date or a
+// date-time) as the date-time the PATCH body documents, keeping the date
+// as written.
+func dateTime(v string) (string, bool) {
+	if len(v) < len(time.DateOnly) {
+		return "", false
+	}
+	d, err := time.Parse(time.DateOnly, v[:len(time.DateOnly)])
+	if err != nil {
+		return "", false
+	}
+	return d.Format(time.DateOnly) + "T00:00:00Z", true
 }
 
 func (a *applier) setAutoRenew(ctx context.Context) (csp.Result, error) {
@@ -142,7 +192,9 @@ func (a *applier) setAutoRenew(ctx context.Context) (csp.Result, error) {
 	if a.sub.AutoRenew == on {
 		return a.already(ctx)
 	}
-	return a.write(ctx, request{method: http.MethodPatch, path: a.path(), body: map[string]any{"autoRenewEnabled": on}},
+	body := a.patch()
+	body.AutoRenewEnabled = on
+	return a.write(ctx, request{method: http.MethodPatch, path: a.path(), body: body},
 		func(s csp.Subscription) bool { return s.AutoRenew == on })
 }
 
@@ -153,15 +205,18 @@ func (a *applier) cancel(ctx context.Context) (csp.Result, error) {
 	if err := a.requireActive(); err != nil {
 		return csp.Result{}, err
 	}
-	return a.write(ctx, request{method: http.MethodDelete, path: a.path()},
-		func(s csp.Subscription) bool { return s.Status == csp.StatusCancelled })
+	cancelled := func(s csp.Subscription) bool { return s.Status == csp.StatusCancelled }
+	if res, sent := a.sentBefore(ctx, cancelled); sent {
+		return res, nil
+	}
+	return a.write(ctx, request{method: http.MethodDelete, path: a.path(), once: true, cid: KeyCorrelationID(a.op.Key)}, cancelled)
 }
 
 func (a *applier) alignEndDate(ctx context.Context) (csp.Result, error) {
 	if err := a.requireActive(); err != nil {
 		return csp.Result{}, err
 	}
-	want := csp.StartOfDay(*a.op.CustomTermEnd, a.c.loc)
+	want := csp.StartOfDay(*a.op.CustomTermEnd, a.c.locOf(a.customerID))
 	sameEnd := func(s csp.Subscription) bool {
 		return s.Renewal != nil && s.Renewal.CustomTermEnd != nil && s.Renewal.CustomTermEnd.Equal(want)
 	}
@@ -171,25 +226,19 @@ func (a *applier) alignEndDate(ctx context.Context) (csp.Result, error) {
 	if !a.sub.AutoRenew {
 		return csp.Result{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to align its end date", a.sub.ID)
 	}
-	// The settings are sent whole, term and billing as read, so that the
-	// PATCH cannot clear them.
-	rs := renewSettings{Term: a.wire.TermDuration, BillingFrequency: a.wire.BillingFrequency}
-	if cur := a.wire.AutoRenewSettings; cur != nil {
-		if cur.Term.set() {
-			rs.Term = cur.Term
-		}
-		if cur.BillingFrequency.set() {
-			rs.BillingFrequency = cur.BillingFrequency
-		}
+	body := a.patch()
+	if body.AutoRenewSettings == nil {
+		return csp.Result{}, refuse(CodePortalRefused, "subscription %s: the portal gave no term and billing frequency to renew with", a.sub.ID)
 	}
-	rs.CustomTermEndDate = lastDay(want, a.c.loc)
-	return a.write(ctx, request{method: http.MethodPatch, path: a.path(), body: map[string]any{"autoRenewSettings": rs}}, sameEnd)
+	end := lastDay(want, a.c.locOf(a.customerID)) + "T00:00:00Z"
+	body.AutoRenewSettings.CustomTermEndDate = &end
+	return a.write(ctx, request{method: http.MethodPatch, path: a.path(), body: body}, sameEnd)
 }
 
 func (a *applier) upgrade(ctx context.Context) (csp.Result, error) {
 	op, src := a.op, a.sub
-	// CloudCockpit has no idempotency key, so a retry is recognised from
-	// the state: the source already has the seats the upgrade leaves it.
+	// The source already has the seats the upgrade leaves it: taken as
+	// done (see docs/CLOUDCOCKPIT.md for when that guess is wrong).
 	if op.FromQuantity > 0 && src.Quantity == op.FromQuantity-op.Quantity {
 		res, _ := a.already(ctx)
 		res.Target = a.readTarget(ctx)
@@ -205,16 +254,42 @@ func (a *applier) upgrade(ctx context.Context) (csp.Result, error) {
 	if op.Quantity > src.Quantity {
 		return csp.Result{}, refuse(CodeUpgradeQuantity, "subscription %s has %d seats, cannot upgrade %d", src.ID, src.Quantity, op.Quantity)
 	}
-	ts, err := a.c.transitions(ctx, a.customerID, src.ID)
+	pick, err := a.transition(ctx)
 	if err != nil {
-		return csp.Result{}, fmt.Errorf("eligible transitions: %w", err)
+		return csp.Result{}, err
 	}
-	var pick *transition
+	left := src.Quantity - op.Quantity
+	moved := func(s csp.Subscription) bool {
+		return s.Quantity == left || (left == 0 && s.Status != csp.StatusActive)
+	}
+	if res, sent := a.sentBefore(ctx, moved); sent {
+		return res, nil
+	}
+	body := make(map[string]json.RawMessage, len(pick.raw)+1)
+	for k, v := range pick.raw {
+		body[k] = v
+	}
+	body["quantity"] = json.RawMessage(fmt.Sprint(op.Quantity))
+	res, err := a.write(ctx, request{method: http.MethodPost, path: a.path() + "/upgrade", body: body, once: true,
+		cid: KeyCorrelationID(op.Key)}, moved)
+	if err != nil {
+		return res, err
+	}
+	res.Target = a.readTarget(ctx)
+	return res, nil
+}
+
+// transition finds the eligible transition the operation names.
+func (a *applier) transition(ctx context.Context) (*transition, error) {
+	op := a.op
+	ts, err := a.c.transitions(ctx, a.customerID, a.sub.ID)
+	if err != nil {
+		return nil, fmt.Errorf("eligible transitions: %w", err)
+	}
 	var eligible []string
 	for i, t := range ts {
 		if a.c.matchesOffer(op.TargetOfferID, t.OfferID, t.ProviderOfferID, t.OfferName) && t.DestinationSubscriptionID == op.TargetSubscriptionID {
-			pick = &ts[i]
-			break
+			return &ts[i], nil
 		}
 		into := "a new line"
 		if t.DestinationSubscriptionID != "" {
@@ -222,29 +297,33 @@ func (a *applier) upgrade(ctx context.Context) (csp.Result, error) {
 		}
 		eligible = append(eligible, fmt.Sprintf("%s into %s", firstNonEmpty(t.OfferName, t.OfferID), into))
 	}
-	if pick == nil {
-		into := "a new line"
-		if op.TargetSubscriptionID != "" {
-			into = "subscription " + op.TargetSubscriptionID
-		}
-		return csp.Result{}, refuse(CodeUpgradeNotEligible, "the portal offers no upgrade of %s to %q into %s (eligible: %s)",
-			src.ID, op.TargetOfferID, into, orNone(eligible))
+	into := "a new line"
+	if op.TargetSubscriptionID != "" {
+		into = "subscription " + op.TargetSubscriptionID
 	}
-	body := make(map[string]json.RawMessage, len(pick.raw)+1)
-	for k, v := range pick.raw {
-		body[k] = v
-	}
-	body["quantity"] = json.RawMessage(fmt.Sprint(op.Quantity))
-	left := src.Quantity - op.Quantity
-	res, err := a.write(ctx, request{method: http.MethodPost, path: a.path() + "/upgrade", body: body, once: true},
-		func(s csp.Subscription) bool {
-			return s.Quantity == left || (left == 0 && s.Status != csp.StatusActive)
-		})
+	return nil, refuse(CodeUpgradeNotEligible, "the portal offers no upgrade of %s to %q into %s (eligible: %s)",
+		a.sub.ID, op.TargetOfferID, into, orNone(eligible))
+}
+
+// sentBefore looks the operation's key up in the portal's audit log: a
+// send-once call that the portal already received (processing or
+// succeeded) is not sent again, whoever sent it. A failed lookup is
+// logged and the call goes ahead: the workflow sends each key once, so
+// this guards retries, not the normal path.
+func (a *applier) sentBefore(ctx context.Context, done func(csp.Subscription) bool) (csp.Result, bool) {
+	cid := KeyCorrelationID(a.op.Key)
+	e, found, err := a.c.auditFor(ctx, cid, a.c.clock.Now().Add(-auditLookback))
 	if err != nil {
-		return res, err
+		a.log.WarnContext(ctx, "audit log not read; sending", "err", err)
+		return csp.Result{}, false
 	}
-	res.Target = a.readTarget(ctx)
-	return res, nil
+	if !found || strings.EqualFold(e.Status.Name, auditFailed) {
+		return csp.Result{}, false
+	}
+	a.log.InfoContext(ctx, "the portal already has this operation; not sent again", "correlation_id", cid, "status", e.Status.Name)
+	res := csp.Result{Subscription: a.sub, Pending: !done(a.sub),
+		Receipt: csp.Receipt{Status: http.StatusAccepted, CorrelationID: cid, At: a.c.clock.Now()}}
+	return res, true
 }
 
 // readTarget reads the upgrade's merge target, if any, for the result.
@@ -270,15 +349,17 @@ func orNone(s []string) string {
 // write sends r and confirms it by re-reading the subscription until done
 // reports the target: at once, then every poll interval up to the poll
 // timeout. Once the portal has accepted the write, a failed or cancelled
-// confirmation is not an error: the result is Pending and the workflow's
-// reconciliation reads the portal again later.
+// confirmation is not an error: the result is Pending and the workflow
+// observes the portal again later.
 func (a *applier) write(ctx context.Context, r request, done func(csp.Subscription) bool) (csp.Result, error) {
 	r.log = a.log
-	status, err := a.c.do(ctx, r, nil)
+	resp, err := a.c.do(ctx, r, nil)
 	if err != nil {
 		return csp.Result{}, err
 	}
-	a.log.InfoContext(ctx, "cloudcockpit accepted the write", "status", status, "method", r.method)
+	receipt := a.c.receipt(resp)
+	a.log.InfoContext(ctx, "cloudcockpit accepted the write", "status", resp.status, "method", r.method,
+		"correlation_id", receipt.CorrelationID, "location", receipt.Location)
 	last := a.sub
 	for i := 0; i <= a.c.polls; i++ {
 		if i > 0 {
@@ -303,9 +384,27 @@ func (a *applier) write(ctx context.Context, r request, done func(csp.Subscripti
 		last = s
 		if done(s) {
 			a.log.InfoContext(ctx, "write confirmed", "reads", i+1)
-			return csp.Result{Subscription: s}, nil
+			return csp.Result{Subscription: s, Receipt: receipt}, nil
 		}
 	}
-	a.log.WarnContext(ctx, "write accepted but not visible yet; left pending for reconciliation")
-	return csp.Result{Subscription: last, Pending: true}, nil
+	a.log.WarnContext(ctx, "write accepted but not visible yet; left pending")
+	return csp.Result{Subscription: last, Pending: true, Receipt: receipt}, nil
+}
+
+// receipt records the portal's answer: status, the correlation id sent
+// (or the one the portal echoes), Location, and an order or operation id
+// if the body names one.
+func (c *Client) receipt(resp response) csp.Receipt {
+	r := csp.Receipt{Status: resp.status, CorrelationID: resp.cid, Location: resp.header.Get("Location"), At: c.clock.Now()}
+	var body struct {
+		ID            string `json:"id"`
+		OrderID       string `json:"orderId"`
+		OperationID   string `json:"operationId"`
+		CorrelationID string `json:"correlationId"`
+	}
+	if json.Unmarshal(resp.body, &body) == nil {
+		r.OrderID = firstNonEmpty(body.OrderID, body.OperationID, body.ID)
+		r.CorrelationID = firstNonEmpty(r.CorrelationID, body.CorrelationID)
+	}
+	return r
 }

@@ -41,7 +41,9 @@ import (
 
 // Defaults for Options, from the CloudCockpit API documentation.
 const (
-	DefaultBaseURL       = "https://api.cloudcockpit.com"
+	// DefaultBaseURL is the host every example of the public API
+	// reference calls (docs/CLOUDCOCKPIT.md says what else is known).
+	DefaultBaseURL       = "https://app-cloudcockpitapi-prod-01.azurewebsites.net"
 	DefaultTokenURL      = "https://login.microsoftonline.com/4e806121-ff28-4286-ab4e-3be0a08f9ce0/oauth2/v2.0/token"
 	DefaultScope         = "api://b92a36a4-feb8-4f47-a69c-29a180aa6d0a/.default"
 	DefaultTimeout       = 15 * time.Second
@@ -95,11 +97,15 @@ type Options struct {
 	// Subscriptions are matched to its offers by ProviderOfferID, then by
 	// name or alias.
 	Catalog *csp.Catalog
-	// Location is the customers' time zone; default Europe/Paris.
+	// Location is the default time zone of customers; default
+	// Europe/Paris.
 	Location *time.Location
-	// RemovalWindow approximates the removal window of a subscription's
-	// seats when the portal gives no cancellationAllowedUntil; default 72h.
+	// RemovalWindow approximates, by default, the removal window of a
+	// subscription's seats when the portal gives no
+	// cancellationAllowedUntil; default 72h.
 	RemovalWindow time.Duration
+	// Customers override Location and RemovalWindow per customer id.
+	Customers map[string]csp.CustomerSettings
 	// PollInterval and PollTimeout bound how long Apply re-reads a
 	// subscription to confirm an asynchronous (202) write; default 2 s
 	// and 60 s.
@@ -129,6 +135,7 @@ type Client struct {
 	cat       *csp.Catalog
 	loc       *time.Location
 	window    time.Duration
+	settings  map[string]csp.CustomerSettings
 	interval  time.Duration
 	polls     int
 	pageSize  int
@@ -153,7 +160,18 @@ func New(opts Options) (*Client, error) {
 	case opts.ClientID == "" || opts.ClientSecret == "":
 		return nil, errors.New("cloudcockpit: client id and client secret are required")
 	}
-	c := &Client{
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("cloudcockpit: invalid base URL %q", opts.BaseURL)
+	}
+	if tu, err := url.Parse(opts.TokenURL); err != nil || tu.Host == "" {
+		return nil, fmt.Errorf("cloudcockpit: invalid token URL %q", opts.TokenURL)
+	}
+	return &Client{
+		base:      u,
 		tokenURL:  opts.TokenURL,
 		scope:     opts.Scope,
 		clientID:  opts.ClientID,
@@ -162,78 +180,67 @@ func New(opts Options) (*Client, error) {
 		customers: append([]string(nil), opts.CustomerIDs...),
 		hc:        opts.HTTPClient,
 		clock:     opts.Clock,
-		log:       opts.Logger,
+		log:       opts.Logger.With("provider", Name),
 		cat:       opts.Catalog,
 		loc:       opts.Location,
 		window:    opts.RemovalWindow,
+		settings:  opts.Customers,
 		interval:  opts.PollInterval,
-		pageSize:  opts.PageSize,
-		currency:  opts.Currency,
-		sleep:     opts.Sleep,
+		// Polls are counted rather than timed so that a test clock that
+		// does not move cannot make Apply loop forever.
+		polls:    max(1, int((opts.PollTimeout+opts.PollInterval-1)/opts.PollInterval)),
+		pageSize: min(opts.PageSize, MaxPageSize),
+		currency: opts.Currency,
+		sleep:    opts.Sleep,
+	}, nil
+}
+
+// fill puts the defaults in the options left zero.
+func (o *Options) fill() error {
+	def := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
 	}
-	base := opts.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
+	def(&o.BaseURL, DefaultBaseURL)
+	def(&o.TokenURL, DefaultTokenURL)
+	def(&o.Scope, DefaultScope)
+	def(&o.Currency, DefaultCurrency)
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: DefaultTimeout}
 	}
-	u, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("cloudcockpit: invalid base URL %q", base)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	c.base = u
-	if c.tokenURL == "" {
-		c.tokenURL = DefaultTokenURL
-	}
-	if tu, err := url.Parse(c.tokenURL); err != nil || tu.Host == "" {
-		return nil, fmt.Errorf("cloudcockpit: invalid token URL %q", c.tokenURL)
-	}
-	if c.scope == "" {
-		c.scope = DefaultScope
-	}
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: DefaultTimeout}
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	c.log = c.log.With("provider", Name)
-	if c.cat == nil {
+	if o.Catalog == nil {
 		cat, err := catalog.Default()
 		if err != nil {
-			return nil, fmt.Errorf("cloudcockpit: %w", err)
+			return fmt.Errorf("cloudcockpit: %w", err)
 		}
-		c.cat = cat
+		o.Catalog = cat
 	}
-	if c.loc == nil {
+	if o.Location == nil {
 		loc, err := time.LoadLocation(DefaultLocation)
 		if err != nil {
-			return nil, fmt.Errorf("cloudcockpit: %w", err)
+			return fmt.Errorf("cloudcockpit: %w", err)
 		}
-		c.loc = loc
+		o.Location = loc
 	}
-	if c.window <= 0 {
-		c.window = DefaultRemovalWindow
+	positive := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
 	}
-	if c.interval <= 0 {
-		c.interval = DefaultPollInterval
+	positive(&o.RemovalWindow, DefaultRemovalWindow)
+	positive(&o.PollInterval, DefaultPollInterval)
+	positive(&o.PollTimeout, DefaultPollTimeout)
+	if o.PageSize <= 0 {
+		o.PageSize = DefaultPageSize
 	}
-	timeout := opts.PollTimeout
-	if timeout <= 0 {
-		timeout = DefaultPollTimeout
+	if o.Sleep == nil {
+		o.Sleep = sleepTimer
 	}
-	// Polls are counted rather than timed so that a test clock that does
-	// not move cannot make Apply loop forever.
-	c.polls = max(1, int((timeout+c.interval-1)/c.interval))
-	if c.pageSize <= 0 {
-		c.pageSize = DefaultPageSize
-	}
-	c.pageSize = min(c.pageSize, MaxPageSize)
-	if c.currency == "" {
-		c.currency = DefaultCurrency
-	}
-	if c.sleep == nil {
-		c.sleep = sleepTimer
-	}
-	return c, nil
+	return nil
 }
 
 // sleepTimer waits d unless ctx ends first.
@@ -248,53 +255,29 @@ func sleepTimer(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// locOf is the time zone of a customer's term dates.
+func (c *Client) locOf(customerID string) *time.Location {
+	if s, ok := c.settings[customerID]; ok && s.Location != nil {
+		return s.Location
+	}
+	return c.loc
+}
+
+// windowOf is a customer's removal window, when the portal does not say.
+func (c *Client) windowOf(customerID string) time.Duration {
+	if s, ok := c.settings[customerID]; ok && s.RemovalWindow > 0 {
+		return s.RemovalWindow
+	}
+	return c.window
+}
+
 // Name returns "cloudcockpit".
 func (c *Client) Name() string { return Name }
 
-// Capabilities implements csp.Provider. The CloudCockpit API has no
-// renewal quantity, so scheduling a smaller renewal is refused up front.
-// Quantity, auto-renew and end-date PATCHes are absolute; the upgrade POST
-// and the cancellation are sent once.
-func (c *Client) Capabilities() csp.Capabilities {
-	return csp.Capabilities{
-		Operations: map[csp.ChangeKind]csp.Delivery{
-			csp.ChangeAddSeats:     csp.DeliveryAbsolute,
-			csp.ChangeRemoveSeats:  csp.DeliveryAbsolute,
-			csp.ChangeAutoRenewOff: csp.DeliveryAbsolute,
-			csp.ChangeAutoRenewOn:  csp.DeliveryAbsolute,
-			csp.ChangeAlignEndDate: csp.DeliveryAbsolute,
-			csp.ChangeCancel:       csp.DeliverySendOnce,
-			csp.ChangeUpgrade:      csp.DeliverySendOnce,
-		},
-		SettleTime: 15 * time.Minute,
-	}
-}
-
-// Observe implements csp.Observer by reading the subscription: a change
-// whose target state shows is done. An upgrade cannot be proven from the
-// source line alone, so it stays unknown until its effect is seen.
-func (c *Client) Observe(ctx context.Context, customerID string, op csp.Operation, _ csp.Receipt) (csp.Observation, error) {
-	sub, err := c.Subscription(ctx, customerID, op.SubscriptionID)
-	if err != nil {
-		return csp.Observation{}, err
-	}
-	obs := csp.Observation{Outcome: csp.ObservedNotDone, Subscription: &sub}
-	switch {
-	case op.Kind == csp.ChangeUpgrade:
-		obs.Outcome = csp.ObservedUnknown
-		if sub.Quantity == op.FromQuantity-op.Quantity {
-			obs.Outcome = csp.ObservedDone
-		}
-	case op.SatisfiedBy(sub):
-		obs.Outcome = csp.ObservedDone
-	}
-	return obs, nil
-}
-
 // Catalog returns the configured catalog. CloudCockpit's own offer list
 // (GET /v1/Offers) is not read: the bot sells what the reseller's catalog
-// file describes, with its aliases and tiers.
-func (c *Client) Catalog(context.Context) (*csp.Catalog, error) { return c.cat, nil }
+// file describes, with its aliases and tiers, for every customer.
+func (c *Client) Catalog(context.Context, string) (*csp.Catalog, error) { return c.cat, nil }
 
 // Customers returns the configured customers, each read from
 // GET /v1/Customers/{id}.
@@ -310,7 +293,7 @@ func (c *Client) Customers(ctx context.Context) ([]csp.Customer, error) {
 			Name:     firstNonEmpty(w.CompanyName, w.Name),
 			Domain:   firstNonEmpty(w.Domain, w.DefaultDomain),
 			Currency: firstNonEmpty(w.Currency, w.CurrencyCode, c.currency),
-			TimeZone: c.loc.String(),
+			TimeZone: c.locOf(id).String(),
 		}
 		if w.Company != nil {
 			cu.Name = firstNonEmpty(w.Company.Name, cu.Name)

@@ -188,7 +188,7 @@ func TestNewValidates(t *testing.T) {
 		c.interval != 2*time.Second || c.polls != 30 || c.Name() != "cloudcockpit" {
 		t.Errorf("defaults: %+v", c)
 	}
-	if cat, _ := c.Catalog(context.Background()); cat == nil || len(cat.Offers) == 0 {
+	if cat, _ := c.Catalog(context.Background(), "contoso"); cat == nil || len(cat.Offers) == 0 {
 		t.Error("default catalog is empty")
 	}
 }
@@ -421,7 +421,6 @@ func TestEnumsAndDates(t *testing.T) {
 	}
 
 	loc := paris(t)
-	c := &Client{loc: loc}
 	for in, want := range map[string]time.Time{
 		"2027-06-14":                  at(loc, 2027, 6, 14),
 		"2027-06-14T00:00:00":         at(loc, 2027, 6, 14),
@@ -430,7 +429,7 @@ func TestEnumsAndDates(t *testing.T) {
 		"2027-06-14T00:00:00.1234567": at(loc, 2027, 6, 14),
 		"2027-06-14T00:00:00+02:00":   at(loc, 2027, 6, 14),
 	} {
-		if got, ok := c.localDay(in); !ok || !got.Equal(want) {
+		if got, ok := localDay(in, loc); !ok || !got.Equal(want) {
 			t.Errorf("localDay(%s) = %v, %t", in, got, ok)
 		}
 	}
@@ -485,7 +484,10 @@ func TestApplyAddSeats(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	patches := e.f.requests(http.MethodPatch, "/s1")
-	if len(patches) != 1 || strings.TrimSpace(patches[0].Body) != `{"quantity":12}` {
+	// The documented whole body, as read, quantity changed.
+	want := `{"name":"Microsoft 365 Business Standard","quantity":12,"nextBillingFrequency":{"name":"Monthly"},"autoRenewEnabled":true,` +
+		`"autoRenewSettings":{"term":{"name":"OneYear"},"billingFrequency":{"name":"Monthly"},"customTermEndDate":null}}`
+	if len(patches) != 1 || strings.TrimSpace(patches[0].Body) != want {
 		t.Fatalf("patches: %+v", patches)
 	}
 	if got := e.sl.got(); len(got) != 1 || got[0] != 2*time.Second {
@@ -579,7 +581,9 @@ func TestApplyAutoRenewOff(t *testing.T) {
 		t.Fatalf("%+v, %v", res, err)
 	}
 	p := e.f.requests(http.MethodPatch, "/s1")
-	if len(p) != 1 || strings.TrimSpace(p[0].Body) != `{"autoRenewEnabled":false}` {
+	want := `{"name":"Microsoft 365 Business Standard","quantity":10,"nextBillingFrequency":{"name":"Monthly"},"autoRenewEnabled":false,` +
+		`"autoRenewSettings":{"term":{"name":"OneYear"},"billingFrequency":{"name":"Monthly"},"customTermEndDate":null}}`
+	if len(p) != 1 || strings.TrimSpace(p[0].Body) != want {
 		t.Fatalf("patches %+v", p)
 	}
 	// Inconsistent operation: a plain error, nothing read.
@@ -602,7 +606,8 @@ func TestApplyAlignEndDate(t *testing.T) {
 		t.Fatalf("renewal %+v", res.Subscription.Renewal)
 	}
 	p := e.f.requests(http.MethodPatch, "/s1")
-	want := `{"autoRenewSettings":{"term":{"name":"OneYear"},"billingFrequency":{"name":"Monthly"},"customTermEndDate":"2028-06-14"}}`
+	want := `{"name":"Microsoft 365 Business Standard","quantity":10,"nextBillingFrequency":{"name":"Monthly"},"autoRenewEnabled":true,` +
+		`"autoRenewSettings":{"term":{"name":"OneYear"},"billingFrequency":{"name":"Monthly"},"customTermEndDate":"2028-06-14T00:00:00Z"}}`
 	if len(p) != 1 || strings.TrimSpace(p[0].Body) != want {
 		t.Fatalf("patches %+v\nwant %s", p, want)
 	}
@@ -843,4 +848,25 @@ func TestSecretOnlyInTokenCall(t *testing.T) {
 		t.Errorf("%d token calls, want 2", tokenCalls)
 	}
 	// checkNoLeak (cleanup) checks the logs.
+}
+
+// Each customer's dates and removal window are its own: a customer in
+// New York is not read in Paris time, nor given another's window.
+func TestCustomerSettingsArePerCustomer(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{loc: paris(t), window: 72 * time.Hour,
+		settings: map[string]csp.CustomerSettings{"ny": {Location: ny, RemovalWindow: 168 * time.Hour}}}
+	if c.locOf("ny") != ny || c.windowOf("ny") != 168*time.Hour {
+		t.Errorf("ny: %v %v", c.locOf("ny"), c.windowOf("ny"))
+	}
+	if c.locOf("contoso") != c.loc || c.windowOf("contoso") != 72*time.Hour {
+		t.Errorf("default: %v %v", c.locOf("contoso"), c.windowOf("contoso"))
+	}
+	start, _ := localDay("2027-06-14", c.locOf("ny"))
+	if start.Location() != ny {
+		t.Errorf("a New York customer's date is read in %v", start.Location())
+	}
 }

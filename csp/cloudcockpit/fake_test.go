@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,7 +38,14 @@ type fakeCC struct {
 	pending     []*pendingWrite
 	queued      map[string][]fakeResp // "METHOD path" → canned answers, in order
 	reqs        []recorded
-	rejectAll   bool // 401 to every API call
+	rejectAll   bool         // 401 to every API call
+	audit       []*fakeAudit // newest last
+}
+
+// fakeAudit is one audit-log entry, keyed by the X-Correlation-Id of the
+// write that caused it.
+type fakeAudit struct {
+	CorrelationID, Operation, Status string
 }
 
 const (
@@ -62,6 +70,7 @@ type pendingWrite struct {
 	sid   string
 	reads int
 	apply func()
+	entry *fakeAudit
 }
 
 // fakeSub is a subscription in portal terms.
@@ -141,6 +150,7 @@ func newFake(t *testing.T) *fakeCC {
 	mux.HandleFunc("DELETE /v1/customers/{cid}/subscriptions/{sid}", f.api(f.delete))
 	mux.HandleFunc("GET /v1/customers/{cid}/subscriptions/{sid}/eligible-transitions", f.api(f.eligible))
 	mux.HandleFunc("POST /v1/customers/{cid}/subscriptions/{sid}/upgrade", f.api(f.upgrade))
+	mux.HandleFunc("GET /v1/AuditLogs", f.api(f.auditLogs))
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
@@ -253,7 +263,7 @@ func redactForm(v url.Values) url.Values {
 	return c
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // api checks the headers of every API call, answers canned responses
 // first, then hands over to h.
@@ -263,7 +273,7 @@ func (f *fakeCC) api(h func(http.ResponseWriter, *http.Request)) http.HandlerFun
 			f.t.Errorf("%s %s: X-Tenant %q", r.Method, r.URL.Path, got)
 		}
 		if got := r.Header.Get("X-Correlation-Id"); !uuidRE.MatchString(got) {
-			f.t.Errorf("%s %s: X-Correlation-Id %q is not a v4 uuid", r.Method, r.URL.Path, got)
+			f.t.Errorf("%s %s: X-Correlation-Id %q is not a uuid", r.Method, r.URL.Path, got)
 		}
 		if got := r.Header.Get("Accept"); got != "application/json" {
 			f.t.Errorf("%s %s: Accept %q", r.Method, r.URL.Path, got)
@@ -358,17 +368,55 @@ func (f *fakeCC) tick(sid string) {
 	f.pending = kept
 }
 
-// later queues a write; callers hold f.mu.
-func (f *fakeCC) later(sid string, apply func()) {
-	if f.lag == 0 {
+// later queues a write, recorded in the audit log under the request's
+// X-Correlation-Id as Processing until it shows; callers hold f.mu.
+func (f *fakeCC) later(r *http.Request, operation, sid string, apply func()) {
+	e := &fakeAudit{CorrelationID: r.Header.Get("X-Correlation-Id"), Operation: operation, Status: "Processing"}
+	f.audit = append(f.audit, e)
+	done := func() {
 		apply()
+		e.Status = "Succeded" // sic: the documented value
+	}
+	if f.lag == 0 {
+		done()
 		return
 	}
 	reads := f.lag // reads that still show the old state; -1: never
 	if f.lag < 0 {
 		reads = -1
 	}
-	f.pending = append(f.pending, &pendingWrite{sid: sid, reads: reads, apply: apply})
+	f.pending = append(f.pending, &pendingWrite{sid: sid, reads: reads, apply: done, entry: e})
+}
+
+func (f *fakeCC) auditLogs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for _, k := range []string{"StartDate", "EndDate"} {
+		if _, err := time.Parse(time.RFC3339, q.Get(k)); err != nil {
+			writeJSON(w, 400, envelope(400, k+" is not a date-time"))
+			return
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	items := []any{}
+	for i := len(f.audit) - 1; i >= 0; i-- {
+		e := f.audit[i]
+		items = append(items, map[string]any{"correlationId": e.CorrelationID, "operation": enumOf(e.Operation), "status": enumOf(e.Status)})
+	}
+	writeJSON(w, 200, map[string]any{"items": items, "totalPages": 1, "totalCount": len(items), "hasNextPage": false})
+}
+
+// auditEntries returns the audit entries with this correlation id.
+func (f *fakeCC) auditEntries(cid string) []fakeAudit {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeAudit
+	for _, e := range f.audit {
+		if e.CorrelationID == cid {
+			out = append(out, *e)
+		}
+	}
+	return out
 }
 
 func (f *fakeCC) get(w http.ResponseWriter, r *http.Request) {
@@ -384,18 +432,125 @@ func (f *fakeCC) get(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, s.detail())
 }
 
-func (f *fakeCC) patch(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Quantity          *int  `json:"quantity"`
-		AutoRenewEnabled  *bool `json:"autoRenewEnabled"`
-		AutoRenewSettings *struct {
-			Term              json.RawMessage `json:"term"`
-			BillingFrequency  json.RawMessage `json:"billingFrequency"`
-			CustomTermEndDate string          `json:"customTermEndDate"`
-		} `json:"autoRenewSettings"`
+// patchBody is the PATCH body after strictPatch checked it.
+type patchRequest struct {
+	Quantity         int
+	AutoRenew        *bool
+	RenewTerm        string
+	RenewBilling     string
+	CustomEnd        string
+	HasRenewSettings bool
+	NextBilling      string
+}
+
+var (
+	fakeTerms    = []string{"NoTerm", "OneMonth", "OneYear", "ThreeYears", "FiveYears"}
+	fakeBillings = []string{"OneTime", "Monthly", "Annual", "Triennial", "None"}
+)
+
+// strictPatch checks a PATCH body as the API reference documents it:
+// name (string or null), quantity and nextBillingFrequency required;
+// autoRenewEnabled a boolean; autoRenewSettings with term and
+// billingFrequency required and customTermEndDate a date-time or null;
+// enums are {"name": …} objects with a documented value; no other
+// property anywhere.
+func strictPatch(raw []byte) (patchRequest, []string) {
+	var p patchRequest
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return p, []string{"body: not a JSON object"}
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		writeJSON(w, 400, envelope(400, "bad body"))
+	allowed(top, bad, "", "name", "quantity", "nextBillingFrequency", "autoRenewEnabled", "autoRenewSettings")
+	for _, k := range []string{"name", "quantity", "nextBillingFrequency"} {
+		if _, ok := top[k]; !ok {
+			bad("%s: required", k)
+		}
+	}
+	if v, ok := top["name"]; ok && string(v) != "null" {
+		var name string
+		if json.Unmarshal(v, &name) != nil || len(name) > 255 {
+			bad("name: a string of at most 255 characters or null")
+		}
+	}
+	if v, ok := top["quantity"]; ok && json.Unmarshal(v, &p.Quantity) != nil {
+		bad("quantity: an integer")
+	}
+	if v, ok := top["nextBillingFrequency"]; ok {
+		p.NextBilling = strictEnum(v, "nextBillingFrequency", fakeBillings, bad)
+	}
+	if v, ok := top["autoRenewEnabled"]; ok {
+		var b bool
+		if json.Unmarshal(v, &b) != nil {
+			bad("autoRenewEnabled: a boolean")
+		}
+		p.AutoRenew = &b
+	}
+	if v, ok := top["autoRenewSettings"]; ok && string(v) != "null" {
+		p.HasRenewSettings = true
+		var rs map[string]json.RawMessage
+		if json.Unmarshal(v, &rs) != nil {
+			bad("autoRenewSettings: an object")
+		}
+		allowed(rs, bad, "autoRenewSettings.", "term", "billingFrequency", "customTermEndDate")
+		if t, ok := rs["term"]; ok {
+			p.RenewTerm = strictEnum(t, "autoRenewSettings.term", fakeTerms, bad)
+		} else {
+			bad("autoRenewSettings.term: required")
+		}
+		if b, ok := rs["billingFrequency"]; ok {
+			p.RenewBilling = strictEnum(b, "autoRenewSettings.billingFrequency", fakeBillings, bad)
+		} else {
+			bad("autoRenewSettings.billingFrequency: required")
+		}
+		if d, ok := rs["customTermEndDate"]; ok && string(d) != "null" {
+			var ds string
+			_ = json.Unmarshal(d, &ds)
+			if _, err := time.Parse(time.RFC3339, ds); err != nil {
+				bad("autoRenewSettings.customTermEndDate: a date-time or null, got %s", d)
+			} else {
+				p.CustomEnd = ds[:len(time.DateOnly)]
+			}
+		}
+	}
+	return p, problems
+}
+
+func allowed(m map[string]json.RawMessage, bad func(string, ...any), prefix string, keys ...string) {
+	for k := range m {
+		if !slices.Contains(keys, k) {
+			bad("%s%s: additional properties are not allowed", prefix, k)
+		}
+	}
+}
+
+func strictEnum(v json.RawMessage, field string, values []string, bad func(string, ...any)) string {
+	var o map[string]json.RawMessage
+	if json.Unmarshal(v, &o) != nil {
+		bad("%s: an object {\"name\": …}, got %s", field, v)
+		return ""
+	}
+	allowed(o, bad, field+".", "name")
+	var name string
+	if json.Unmarshal(o["name"], &name) != nil || !slices.Contains(values, name) {
+		bad("%s: name must be one of %v, got %s", field, values, o["name"])
+	}
+	return name
+}
+
+func (f *fakeCC) patch(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	body, problems := strictPatch(raw)
+	if len(problems) > 0 {
+		env := envelope(400, "One or more validation errors occurred.")
+		var errs []any
+		for _, p := range problems {
+			name, desc, _ := strings.Cut(p, ": ")
+			errs = append(errs, map[string]any{"propertyName": name, "description": []string{desc}})
+		}
+		env["errors"] = errs
+		writeJSON(w, 400, env)
 		return
 	}
 	f.mu.Lock()
@@ -406,15 +561,13 @@ func (f *fakeCC) patch(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, envelope(404, "Subscription not found"))
 		return
 	}
-	f.later(sid, func() {
-		if body.Quantity != nil {
-			s.Qty = *body.Quantity
+	f.later(r, "UpdateSubscription", sid, func() {
+		s.Qty = body.Quantity
+		if body.AutoRenew != nil {
+			s.AutoRenew = *body.AutoRenew
 		}
-		if body.AutoRenewEnabled != nil {
-			s.AutoRenew = *body.AutoRenewEnabled
-		}
-		if rs := body.AutoRenewSettings; rs != nil {
-			s.CustomEnd = rs.CustomTermEndDate
+		if body.HasRenewSettings {
+			s.RenewTerm, s.RenewBilling, s.CustomEnd = body.RenewTerm, body.RenewBilling, body.CustomEnd
 		}
 	})
 	w.WriteHeader(http.StatusAccepted)
@@ -429,7 +582,7 @@ func (f *fakeCC) delete(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, envelope(404, "Subscription not found"))
 		return
 	}
-	f.later(sid, func() { s.Status, s.AutoRenew, s.CancelUntil = "Cancelled", false, "" })
+	f.later(r, "DeleteSubscription", sid, func() { s.Status, s.AutoRenew, s.CancelUntil = "Cancelled", false, "" })
 	w.WriteHeader(http.StatusAccepted)
 }
 
@@ -447,6 +600,8 @@ func (f *fakeCC) upgrade(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		DestinationSubscriptionID string `json:"destinationSubscriptionId"`
 		ProviderOfferID           string `json:"providerOfferId"`
+		OfferID                   string `json:"offerId"`
+		OfferName                 string `json:"offerName"`
 		Quantity                  int    `json:"quantity"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Quantity < 1 {
@@ -462,11 +617,19 @@ func (f *fakeCC) upgrade(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dst := f.subs[body.DestinationSubscriptionID]
-	f.later(sid, func() {
+	f.later(r, "UpgradeSubscription", sid, func() {
 		src.Qty -= body.Quantity
 		if dst != nil {
 			dst.Qty += body.Quantity
+			return
 		}
+		// A new line, with the source's term and dates.
+		n := *src
+		n.ID = fmt.Sprintf("%s-up-%d", src.ID, len(f.order)+1)
+		n.Name, n.OfferID, n.ProviderOfferID, n.OfferName = body.OfferName, body.OfferID, body.ProviderOfferID, body.OfferName
+		n.Qty, n.CancelUntil, n.Trial = body.Quantity, "", false
+		f.subs[n.ID] = &n
+		f.order = append(f.order, n.ID)
 	})
 	w.WriteHeader(http.StatusAccepted)
 }

@@ -49,137 +49,194 @@ type request struct {
 	path   string
 	query  url.Values
 	body   any
-	// once: the call is not absolute (POST upgrade moves seats), so it is
-	// retried only after a 429, when the portal did not process it.
+	// once: the call is not absolute (POST upgrade moves seats, DELETE
+	// is sent once by the workflow's rule), so it is retried only after
+	// a 429, when the portal did not process it.
 	once bool
+	// cid, when set, is the X-Correlation-Id of every try: the
+	// operation's key as a UUID, so the portal's audit log can be
+	// searched for this very call. Otherwise each try gets a new one.
+	cid string
 	// log, when set, carries the caller's attributes (operation key).
 	log *slog.Logger
 }
 
+// response is what the portal answered to a call that succeeded.
+type response struct {
+	status int
+	header http.Header
+	// cid is the X-Correlation-Id the answered try was sent with.
+	cid string
+	// body is the answer, for receipts (an order id).
+	body []byte
+}
+
+// verdict says what to do after one try.
+type verdict int
+
+const (
+	verdictDone    verdict = iota // 2xx: decode and return
+	verdictRefresh                // 401: fetch a new token, once
+	verdictRetry                  // 429, 5xx, network: maybe try again
+	verdictFail                   // any other status: return its error
+)
+
+// attempt is the outcome of one try.
+type attempt struct {
+	verdict    verdict
+	resp       response
+	err        error
+	retryAfter time.Duration
+	// unprocessed: the portal certainly did not act on it (429), so
+	// even a send-once call may be sent again.
+	unprocessed bool
+	tok         string
+}
+
 // do sends r with a bearer token, X-Tenant, X-Correlation-Id and Accept
 // headers, retries 429, 5xx and network errors (at most MaxTries sends,
-// honouring Retry-After), refreshes the token once on 401, decodes a 2xx
-// body into out (if not nil) and returns the status. Errors: 404 wraps
-// csp.ErrNotFound, 409 csp.ErrConflict, 400/422 are *csp.RefusedError,
-// exhausted retries wrap csp.ErrUnavailable, a done ctx wraps ctx.Err().
-func (c *Client) do(ctx context.Context, r request, out any) (int, error) {
+// honouring Retry-After; a send-once call only after 429), refreshes the
+// token once on 401, decodes a 2xx body into out (if not nil) and returns
+// the answer. Errors: 404 wraps csp.ErrNotFound, 409 csp.ErrConflict,
+// 400/422 are *csp.RefusedError, exhausted retries wrap
+// csp.ErrUnavailable, a done ctx wraps ctx.Err().
+func (c *Client) do(ctx context.Context, r request, out any) (response, error) {
 	u := *c.base
 	u.Path = strings.TrimRight(c.base.Path, "/") + r.path
 	u.RawQuery = r.query.Encode()
+	what := r.method + " " + r.path
 	var payload []byte
 	if r.body != nil {
 		var err error
 		if payload, err = json.Marshal(r.body); err != nil {
-			return 0, fmt.Errorf("%s %s: encode body: %w", r.method, r.path, err)
+			return response{}, fmt.Errorf("%s: encode body: %w", what, err)
 		}
 	}
-	what := r.method + " " + r.path
 	refreshed := false
 	var last error
 	sent := 0
-loop:
 	for try := 1; try <= MaxTries; try++ {
-		tok, err := c.token(ctx)
-		if err != nil {
-			return 0, err
-		}
-		cid := newUUID()
-		base := c.log
-		if r.log != nil {
-			base = r.log
-		}
-		log := base.With("method", r.method, "path", r.path, "correlation_id", cid, "try", try)
-		req, err := http.NewRequestWithContext(ctx, r.method, u.String(), bytes.NewReader(payload))
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", what, err)
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("X-Tenant", c.tenant)
-		req.Header.Set("X-Correlation-Id", cid)
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", "licensebot")
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
 		sent++
-		resp, err := c.hc.Do(req)
+		a, err := c.attempt(ctx, r, u.String(), payload, try)
 		if err != nil {
-			if ctx.Err() != nil {
-				return 0, fmt.Errorf("%s: %w", what, ctx.Err())
-			}
-			last = fmt.Errorf("%s: %w", what, redactURL(err))
-			log.WarnContext(ctx, "cloudcockpit call failed", "err", last)
-			if r.once {
-				// The request may have reached the portal: sending a
-				// relative write again could apply it twice.
-				break loop
-			}
-			if err := c.wait(ctx, try, 0); err != nil {
-				return 0, fmt.Errorf("%s: %w", what, err)
-			}
-			continue
+			return response{}, err
 		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-		resp.Body.Close()
-		if err != nil {
-			if ctx.Err() != nil {
-				return 0, fmt.Errorf("%s: %w", what, ctx.Err())
+		switch a.verdict {
+		case verdictDone:
+			return a.resp, decode(what, a.resp, out)
+		case verdictRefresh:
+			if !refreshed {
+				// The token was revoked or expired early: fetch a new
+				// one, once, without using up a try.
+				refreshed = true
+				c.dropToken(a.tok)
+				try--
+				continue
 			}
-			last = fmt.Errorf("%s: read answer: %w", what, err)
-			if r.once {
-				break loop
-			}
-			if err := c.wait(ctx, try, 0); err != nil {
-				return 0, fmt.Errorf("%s: %w", what, err)
-			}
-			continue
+			return a.resp, a.err
+		case verdictFail:
+			return a.resp, a.err
 		}
-		level := slog.LevelDebug
-		if r.method != http.MethodGet {
-			level = slog.LevelInfo // writes are worth a line with their correlation id
+		last = a.err
+		if a.retryAfter > MaxRetryAfter {
+			return response{}, fmt.Errorf("%w (retry after %s): %w", last, a.retryAfter, csp.ErrUnavailable)
 		}
-		log.Log(ctx, level, "cloudcockpit call", "status", resp.StatusCode)
-		st := resp.StatusCode
-		switch {
-		case st >= 200 && st < 300:
-			if out != nil && st != http.StatusNoContent && len(bytes.TrimSpace(body)) > 0 {
-				if err := json.Unmarshal(body, out); err != nil {
-					return st, fmt.Errorf("%s: decode answer: %w", what, err)
-				}
-			}
-			return st, nil
-		case st == http.StatusUnauthorized && !refreshed:
-			// The token was revoked or expired early: fetch a new one,
-			// once, without using up a try.
-			refreshed = true
-			c.dropToken(tok)
-			log.InfoContext(ctx, "token refused, refreshing")
-			try--
-			continue
-		case st >= 500 && r.once:
-			// Whether the portal processed it is unknown: no second send.
-			last = fmt.Errorf("%s: %s%s", what, resp.Status, envelopeSuffix(body))
-			log.WarnContext(ctx, "cloudcockpit call failed, not retried", "status", st)
-			break loop
-		case st == http.StatusTooManyRequests || st >= 500:
-			last = fmt.Errorf("%s: %s%s", what, resp.Status, envelopeSuffix(body))
-			retryAfter, ok := c.retryAfter(resp.Header.Get("Retry-After"))
-			if ok && retryAfter > MaxRetryAfter {
-				log.WarnContext(ctx, "portal asks to wait too long", "status", st, "retry_after", retryAfter)
-				return 0, fmt.Errorf("%s (retry after %s): %w", last, retryAfter, csp.ErrUnavailable)
-			}
-			log.WarnContext(ctx, "cloudcockpit call will be retried", "status", st, "retry_after", retryAfter)
-			if try == MaxTries {
-				break loop
-			}
-			if err := c.wait(ctx, try, retryAfter); err != nil {
-				return 0, fmt.Errorf("%s: %w", what, err)
-			}
-			continue
+		if r.once && !a.unprocessed {
+			// Whether the portal processed it is unknown: a second send
+			// could apply it twice. The caller observes instead.
+			break
 		}
-		return st, c.statusError(ctx, what, resp.Status, st, body)
+		if try < MaxTries {
+			if err := c.wait(ctx, try, a.retryAfter); err != nil {
+				return response{}, fmt.Errorf("%s: %w", what, err)
+			}
+		}
 	}
-	return 0, fmt.Errorf("%w (sent %d times): %w", last, sent, csp.ErrUnavailable)
+	return response{}, fmt.Errorf("%w (sent %d times): %w", last, sent, csp.ErrUnavailable)
+}
+
+func decode(what string, resp response, out any) error {
+	if out == nil || resp.status == http.StatusNoContent || len(bytes.TrimSpace(resp.body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(resp.body, out); err != nil {
+		return fmt.Errorf("%s: decode answer: %w", what, err)
+	}
+	return nil
+}
+
+// attempt sends one try and classifies the answer. Its error is for
+// what ends the call at once (no token, a done context).
+func (c *Client) attempt(ctx context.Context, r request, u string, payload []byte, try int) (attempt, error) {
+	what := r.method + " " + r.path
+	tok, err := c.token(ctx)
+	if err != nil {
+		return attempt{}, err
+	}
+	cid := r.cid
+	if cid == "" {
+		cid = newUUID()
+	}
+	base := c.log
+	if r.log != nil {
+		base = r.log
+	}
+	log := base.With("method", r.method, "path", r.path, "correlation_id", cid, "try", try)
+	req, err := http.NewRequestWithContext(ctx, r.method, u, bytes.NewReader(payload))
+	if err != nil {
+		return attempt{}, fmt.Errorf("%s: %w", what, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("X-Tenant", c.tenant)
+	req.Header.Set("X-Correlation-Id", cid)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "licensebot")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err == nil {
+		var body []byte
+		body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		resp.Body.Close()
+		if err == nil {
+			return c.classify(ctx, log, what, r, response{status: resp.StatusCode, header: resp.Header, cid: cid, body: body}, resp.Status, tok), nil
+		}
+		err = fmt.Errorf("read answer: %w", err)
+	}
+	if ctx.Err() != nil {
+		return attempt{}, fmt.Errorf("%s: %w", what, ctx.Err())
+	}
+	a := attempt{verdict: verdictRetry, err: fmt.Errorf("%s: %w", what, redactURL(err))}
+	log.WarnContext(ctx, "cloudcockpit call failed", "err", a.err)
+	return a, nil
+}
+
+// classify turns an answer into a verdict.
+func (c *Client) classify(ctx context.Context, log *slog.Logger, what string, r request, resp response, status, tok string) attempt {
+	level := slog.LevelDebug
+	if r.method != http.MethodGet {
+		level = slog.LevelInfo // writes are worth a line with their correlation id
+	}
+	st := resp.status
+	log.Log(ctx, level, "cloudcockpit call", "status", st)
+	a := attempt{resp: resp, tok: tok}
+	switch {
+	case st >= 200 && st < 300:
+		a.verdict = verdictDone
+	case st == http.StatusUnauthorized:
+		log.InfoContext(ctx, "token refused")
+		a.verdict, a.err = verdictRefresh, c.statusError(ctx, what, status, st, resp.body)
+	case st == http.StatusTooManyRequests || st >= 500:
+		a.verdict = verdictRetry
+		a.err = fmt.Errorf("%s: %s%s", what, status, envelopeSuffix(resp.body))
+		a.unprocessed = st == http.StatusTooManyRequests
+		a.retryAfter, _ = c.retryAfter(resp.header.Get("Retry-After"))
+		log.WarnContext(ctx, "cloudcockpit call failed", "status", st, "retry_after", a.retryAfter, "send_once", r.once)
+	default:
+		a.verdict, a.err = verdictFail, c.statusError(ctx, what, status, st, resp.body)
+	}
+	return a
 }
 
 // wait sleeps before try+1: Retry-After when given, else backoff.

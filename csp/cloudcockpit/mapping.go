@@ -51,20 +51,21 @@ func (c *Client) toSubscription(ctx context.Context, customerID string, w subscr
 	// Dates are calendar dates as the portal writes them: the term starts
 	// at local midnight of startDate's day and ends (exclusive) at local
 	// midnight after endDate's day, like the sandbox.
-	if d, ok := c.localDay(w.StartDate); ok {
+	loc := c.locOf(customerID)
+	if d, ok := localDay(w.StartDate, loc); ok {
 		s.TermStart = d
 	} else if w.StartDate != "" {
 		log.WarnContext(ctx, "unreadable startDate", "start_date", w.StartDate)
 	}
-	if d, ok := c.localDay(w.EndDate); ok {
+	if d, ok := localDay(w.EndDate, loc); ok {
 		s.TermEnd = d.AddDate(0, 0, 1)
 	} else if w.EndDate != "" {
 		log.WarnContext(ctx, "unreadable endDate", "end_date", w.EndDate)
 	}
-	s.AnchorDay = anchorDay(s.TermStart, s.TermEnd, c.loc)
+	s.AnchorDay = anchorDay(s.TermStart, s.TermEnd, loc)
 
 	if t, ok := parseInstant(w.CancellationAllowed); ok {
-		t = t.In(c.loc)
+		t = t.In(loc)
 		s.CancellationAllowedUntil = &t
 	} else if w.CancellationAllowed != "" {
 		log.WarnContext(ctx, "unreadable cancellationAllowedUntil", "value", w.CancellationAllowed)
@@ -94,7 +95,7 @@ func (c *Client) toSubscription(ctx context.Context, customerID string, w subscr
 	// removable until the cancellation window ends (or the configured
 	// window after the start date when the portal does not say).
 	if !s.TermStart.IsZero() && s.Quantity > 0 {
-		until := s.TermStart.Add(c.window)
+		until := s.TermStart.Add(c.windowOf(customerID))
 		if s.CancellationAllowedUntil != nil {
 			until = *s.CancellationAllowedUntil
 		}
@@ -121,7 +122,7 @@ func (c *Client) renewal(ctx context.Context, log *slog.Logger, w subscription, 
 		r.Billing = b
 	}
 	if rs.CustomTermEndDate != "" {
-		if d, ok := c.localDay(rs.CustomTermEndDate); ok {
+		if d, ok := localDay(rs.CustomTermEndDate, c.locOf(s.CustomerID)); ok {
 			end := d.AddDate(0, 0, 1)
 			r.CustomTermEnd = &end
 		} else {
@@ -260,20 +261,20 @@ func localLayouts() [3]string {
 }
 
 // localDay reads a calendar date (the date part as written, whatever the
-// zone) and returns local midnight of that day in c.loc.
-func (c *Client) localDay(s string) (time.Time, bool) {
+// zone) and returns local midnight of that day in loc.
+func localDay(s string, loc *time.Location) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, false
 	}
 	if t, err := time.Parse(zonedLayout, s); err == nil {
 		y, m, d := t.Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, c.loc), true
+		return time.Date(y, m, d, 0, 0, 0, 0, loc), true
 	}
 	for _, l := range localLayouts() {
 		if t, err := time.Parse(l, s); err == nil {
 			y, m, d := t.Date()
-			return time.Date(y, m, d, 0, 0, 0, 0, c.loc), true
+			return time.Date(y, m, d, 0, 0, 0, 0, loc), true
 		}
 	}
 	return time.Time{}, false

@@ -196,6 +196,7 @@ type subscription struct {
 	Quantity               int            `json:"quantity"`
 	TermDuration           enum           `json:"termDuration"`
 	BillingFrequency       enum           `json:"billingFrequency"`
+	NextBillingFrequency   enum           `json:"nextBillingFrequency"`
 	AutoRenewEnabled       *bool          `json:"autoRenewEnabled"`
 	AutoRenewSettings      *renewSettings `json:"autoRenewSettings"`
 	OfferPrice             amount         `json:"offerPrice"`
@@ -233,6 +234,45 @@ func (s *subscription) fillFrom(item subscription) {
 	if s.AutoRenewEnabled == nil {
 		s.AutoRenewEnabled = item.AutoRenewEnabled
 	}
+}
+
+// patchBody is the documented body of PATCH …/subscriptions/{id}, sent
+// whole (the portal allows no other properties and requires name,
+// quantity and nextBillingFrequency), built from a fresh read with only
+// the changed value replaced.
+type patchBody struct {
+	Name                 *string        `json:"name"`
+	Quantity             int            `json:"quantity"`
+	NextBillingFrequency enumObj        `json:"nextBillingFrequency"`
+	AutoRenewEnabled     bool           `json:"autoRenewEnabled"`
+	AutoRenewSettings    *patchSettings `json:"autoRenewSettings,omitempty"`
+}
+
+// patchSettings is the PATCH body's autoRenewSettings: term and
+// billingFrequency required, customTermEndDate a date-time or null.
+type patchSettings struct {
+	Term              enumObj `json:"term"`
+	BillingFrequency  enumObj `json:"billingFrequency"`
+	CustomTermEndDate *string `json:"customTermEndDate"`
+}
+
+// enumObj is an enum as the portal documents it for writes: always an
+// object, never a bare string.
+type enumObj struct {
+	Name string `json:"name"`
+}
+
+// auditLog is one item of GET /v1/AuditLogs, as far as it is read here:
+// the X-Correlation-Id of the call that caused it and its status
+// (Processing, Succeded — sic, as documented — or Failed). The item's
+// field names are not in the public reference; they are read
+// tolerantly.
+type auditLog struct {
+	CorrelationID string `json:"correlationId"`
+	Status        enum   `json:"status"`
+	Operation     enum   `json:"operation"`
+	Description   string `json:"description"`
+	Timestamp     string `json:"timestamp"`
 }
 
 // transition is one item of GET …/eligible-transitions. The typed fields

@@ -59,41 +59,90 @@ func (s *Sandbox) Apply(ctx context.Context, customerID string, op csp.Operation
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now, err := s.sync(ctx)
+	var res csp.Result
+	now, wrote, err := s.update(ctx, func(next *state, now time.Time) ([]Event, bool, error) {
+		res = csp.Result{}
+		if _, ok := next.pending(customerID, op.Key); ok {
+			// Sent again while accepted and not yet visible: the
+			// portal knows this key, nothing more is written.
+			sub, err := next.subscription(customerID, op.SubscriptionID)
+			if err != nil {
+				return nil, false, err
+			}
+			res = csp.Result{Subscription: sub.Clone(), Pending: true}
+			return nil, false, nil
+		}
+		if s.delay <= 0 {
+			r, events, err := s.applyOp(next, customerID, op, now)
+			res = r
+			return events, err == nil && !r.AlreadyApplied, err
+		}
+		// Judge the write now, as a portal does when it accepts it, but
+		// let it show only after the delay.
+		r, _, err := s.applyOp(next.clone(), customerID, op, now)
+		if err != nil || r.AlreadyApplied {
+			res = r
+			return nil, false, err
+		}
+		sub, _ := next.subscription(customerID, op.SubscriptionID)
+		res = csp.Result{Subscription: sub.Clone(), Pending: true}
+		visible := now.Add(s.delay)
+		next.Pending = append(next.Pending, pendingWrite{Key: op.Key, CustomerID: customerID, Op: op, AcceptedAt: now, VisibleAt: visible})
+		return []Event{{At: now, Kind: EventAccepted, CustomerID: customerID, SubscriptionID: op.SubscriptionID,
+			Operation: op.Kind, Key: op.Key, Detail: "visible at " + visible.Format(time.RFC3339)}}, true, nil
+	})
 	if err != nil {
 		return csp.Result{}, err
 	}
-	// Work on a copy: a refusal or a failed write leaves s.st untouched.
-	next := s.st.clone()
-	next.Revision++
-	cs, err := next.customer(customerID)
-	if err != nil {
-		return csp.Result{}, err
+	res.Receipt = s.receipt(now, op, res.Pending)
+	if wrote && s.failP > 0 && s.rand() < s.failP {
+		s.log.Info("sandbox: write made, answer dropped (fail_after_write)", "customer_id", customerID, "key", op.Key)
+		return csp.Result{}, fmt.Errorf("sandbox: %s on %s: the change was made but its answer was lost: %w",
+			op.Kind, op.SubscriptionID, csp.ErrUnavailable)
 	}
-	sub, err := next.subscription(customerID, op.SubscriptionID)
-	if err != nil {
-		return csp.Result{}, err
-	}
+	return res, nil
+}
 
-	a := applier{s: s, st: next, cs: cs, sub: sub, op: op, now: now}
+// receipt is the sandbox's answer to a write: 202 when accepted for
+// later, 200 otherwise, with a correlation id unique to the state it
+// answered from.
+func (s *Sandbox) receipt(now time.Time, op csp.Operation, pending bool) csp.Receipt {
+	r := csp.Receipt{Status: 200, CorrelationID: fmt.Sprintf("sandbox-%d-%s", s.st.Revision, op.Key), At: now}
+	if pending {
+		r.Status = 202
+		r.OrderID = "sandbox-order-" + op.Key
+	}
+	return r
+}
+
+// applyOp applies op to st (a copy the caller may discard) at now and
+// returns the result and the event to record. An error or an
+// AlreadyApplied result means st should not be saved.
+func (s *Sandbox) applyOp(st *state, customerID string, op csp.Operation, now time.Time) (csp.Result, []Event, error) {
+	cs, err := st.customer(customerID)
+	if err != nil {
+		return csp.Result{}, nil, err
+	}
+	sub, err := st.subscription(customerID, op.SubscriptionID)
+	if err != nil {
+		return csp.Result{}, nil, err
+	}
+	a := applier{s: s, st: st, cs: cs, sub: sub, op: op, now: now}
 	res, err := a.apply()
 	if err != nil || res.AlreadyApplied {
-		return res, err
+		return res, nil, err
 	}
 	for _, t := range a.touched {
-		next.touch(t)
+		st.touch(t)
 	}
 	ev := Event{At: now, Kind: EventApplied, CustomerID: customerID, SubscriptionID: sub.ID,
 		Operation: op.Kind, Key: op.Key, Detail: a.detail}
-	if err := s.commit(next, []Event{ev}); err != nil {
-		return csp.Result{}, err
-	}
 	res.Subscription = sub.Clone()
 	if a.target != nil {
 		t := a.target.Clone()
 		res.Target = &t
 	}
-	return res, nil
+	return res, []Event{ev}, nil
 }
 
 // applier applies one operation to a copy of the state.

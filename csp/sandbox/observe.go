@@ -23,13 +23,17 @@ func (s *Sandbox) Capabilities() csp.Capabilities {
 			csp.ChangeCancel:             csp.DeliverySendOnce,
 			csp.ChangeUpgrade:            csp.DeliverySendOnce,
 		},
-		SettleTime: 5 * time.Minute,
+		// An accepted write shows after AcceptDelay: give it that long
+		// before anyone is asked to look.
+		SettleTime: 5*time.Minute + s.delay,
 	}
 }
 
-// Observe implements csp.Observer: an upgrade is found by its key among
-// the upgrades the sandbox applied; any other change by reading the
-// subscription.
+// Observe implements csp.Observer. The sandbox knows everything it was
+// sent, so it never answers unknown: a write accepted and not yet visible
+// is pending; one that failed when it was due to show is not done; an
+// upgrade is done when its key is among the upgrades made; any other
+// change is done when the subscription shows its target state.
 func (s *Sandbox) Observe(ctx context.Context, customerID string, op csp.Operation, _ csp.Receipt) (csp.Observation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -42,6 +46,15 @@ func (s *Sandbox) Observe(ctx context.Context, customerID string, op csp.Operati
 	}
 	src := sub.Clone()
 	obs := csp.Observation{Outcome: csp.ObservedNotDone, Subscription: &src}
+	if p, ok := s.st.pending(customerID, op.Key); ok {
+		obs.Outcome = csp.ObservedPending
+		obs.Detail = "accepted by the portal, visible from " + p.VisibleAt.Format(time.RFC3339)
+		return obs, nil
+	}
+	if r, ok := s.st.rejected(customerID, op.Key); ok {
+		obs.Detail = "accepted, then refused by the portal: " + r.Reason
+		return obs, nil
+	}
 	if op.Kind == csp.ChangeUpgrade {
 		if u, ok := s.st.upgradeApplied(customerID, op.SubscriptionID, op.Key); ok {
 			obs.Outcome = csp.ObservedDone

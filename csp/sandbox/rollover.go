@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
@@ -10,6 +11,11 @@ import (
 // due reports whether any subscription needs rolling over at now, so that
 // most calls need neither a copy of the state nor a write.
 func (st *state) due(now time.Time) bool {
+	for _, p := range st.Pending {
+		if !now.Before(p.VisibleAt) {
+			return true
+		}
+	}
 	for _, cs := range st.Customers {
 		for _, sub := range cs.Subscriptions {
 			if sub.Status == csp.StatusActive && !now.Before(sub.TermEnd) {
@@ -18,6 +24,40 @@ func (st *state) due(now time.Time) bool {
 		}
 	}
 	return false
+}
+
+// settle brings st to now in time order: each accepted write that is due
+// shows at its VisibleAt, after the rollovers before it; then everything
+// rolls over to now. A write that can no longer be made then is recorded
+// as rejected. It returns the new state and what happened.
+func (s *Sandbox) settle(st *state, now time.Time) (*state, []Event) {
+	var due, rest []pendingWrite
+	for _, p := range st.Pending {
+		if now.Before(p.VisibleAt) {
+			rest = append(rest, p)
+		} else {
+			due = append(due, p)
+		}
+	}
+	slices.SortStableFunc(due, func(a, b pendingWrite) int { return a.VisibleAt.Compare(b.VisibleAt) })
+	var events []Event
+	for _, p := range due {
+		events = append(events, s.advance(st, p.VisibleAt)...)
+		trial := st.clone()
+		res, evs, err := s.applyOp(trial, p.CustomerID, p.Op, p.VisibleAt)
+		switch {
+		case err != nil:
+			st.Rejected = append(st.Rejected, rejectedWrite{Key: p.Key, CustomerID: p.CustomerID, At: p.VisibleAt, Reason: err.Error()})
+			events = append(events, Event{At: p.VisibleAt, Kind: EventRejected, CustomerID: p.CustomerID,
+				SubscriptionID: p.Op.SubscriptionID, Operation: p.Op.Kind, Key: p.Key, Detail: err.Error()})
+		case !res.AlreadyApplied:
+			st = trial
+			events = append(events, evs...)
+		}
+	}
+	st.Pending = rest
+	events = append(events, s.advance(st, now)...)
+	return st, events
 }
 
 // advance rolls every active subscription of st whose term has ended by

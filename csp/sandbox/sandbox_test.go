@@ -813,13 +813,13 @@ func TestCatalogIsACopy(t *testing.T) {
 	if s.Name() != "sandbox" {
 		t.Errorf("name %q", s.Name())
 	}
-	c, err := s.Catalog(context.Background())
+	c, err := s.Catalog(context.Background(), "contoso")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Offers[0].Prices[0].Unit.Minor = 1
 	c.Offers[0].Aliases[0] = "changed"
-	c2, _ := s.Catalog(context.Background())
+	c2, _ := s.Catalog(context.Background(), "contoso")
 	if c2.Offers[0].Prices[0].Unit.Minor == 1 || c2.Offers[0].Aliases[0] == "changed" {
 		t.Error("catalog shared with the caller")
 	}

@@ -7,7 +7,10 @@ import (
 	"github.com/licensebot/licensebot/csp"
 )
 
-const demoCustomerID = "contoso"
+// DemoCustomerID is the id of the demo customer the sandbox seeds.
+const DemoCustomerID = "contoso"
+
+const demoCustomerID = DemoCustomerID
 
 // seedSub describes one demo subscription. Dates are in days from T0,
 // local midnight of the seeding day: either the term starts at startDay,

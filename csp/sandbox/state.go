@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -27,6 +25,11 @@ const (
 	EventTrialConverted EventKind = "trial_converted"
 	EventExpired        EventKind = "expired"
 	EventApplied        EventKind = "applied"
+	// EventAccepted: a write accepted, to show later (AcceptDelay).
+	EventAccepted EventKind = "accepted"
+	// EventRejected: an accepted write that could not be made when it
+	// was due to show (the subscription had changed meanwhile).
+	EventRejected EventKind = "rejected"
 )
 
 // Event is one thing the sandbox did: a rollover at a term end, or an
@@ -55,7 +58,29 @@ type state struct {
 	// Upgrades remembers applied upgrade keys so a retried upgrade is
 	// recognised even though its effect (seats moved) is relative.
 	Upgrades []appliedUpgrade `json:"upgrades,omitempty"`
-	Events   []Event          `json:"events,omitempty"`
+	// Pending are writes accepted but not visible yet (AcceptDelay).
+	Pending []pendingWrite `json:"pending,omitempty"`
+	// Rejected are accepted writes that failed when they were due to
+	// show, so Observe can say they did not take effect.
+	Rejected []rejectedWrite `json:"rejected,omitempty"`
+	Events   []Event         `json:"events,omitempty"`
+}
+
+// pendingWrite is a write the portal accepted (HTTP 202) that shows at
+// VisibleAt.
+type pendingWrite struct {
+	Key        string        `json:"key"`
+	CustomerID string        `json:"customer_id"`
+	Op         csp.Operation `json:"op"`
+	AcceptedAt time.Time     `json:"accepted_at"`
+	VisibleAt  time.Time     `json:"visible_at"`
+}
+
+type rejectedWrite struct {
+	Key        string    `json:"key"`
+	CustomerID string    `json:"customer_id"`
+	At         time.Time `json:"at"`
+	Reason     string    `json:"reason"`
 }
 
 type customerData struct {
@@ -83,6 +108,8 @@ func (st *state) clone() *state {
 		c.Customers[i] = cc
 	}
 	c.Upgrades = append([]appliedUpgrade(nil), st.Upgrades...)
+	c.Pending = append([]pendingWrite(nil), st.Pending...)
+	c.Rejected = append([]rejectedWrite(nil), st.Rejected...)
 	c.Events = append([]Event(nil), st.Events...)
 	return &c
 }
@@ -125,6 +152,27 @@ func (st *state) addEvents(evs []Event) {
 	if n := len(st.Events) - maxEvents; n > 0 {
 		st.Events = append([]Event(nil), st.Events[n:]...)
 	}
+	if n := len(st.Rejected) - maxEvents; n > 0 {
+		st.Rejected = append([]rejectedWrite(nil), st.Rejected[n:]...)
+	}
+}
+
+func (st *state) pending(customerID, key string) (pendingWrite, bool) {
+	for _, p := range st.Pending {
+		if p.CustomerID == customerID && p.Key == key {
+			return p, true
+		}
+	}
+	return pendingWrite{}, false
+}
+
+func (st *state) rejected(customerID, key string) (rejectedWrite, bool) {
+	for _, r := range st.Rejected {
+		if r.CustomerID == customerID && r.Key == key {
+			return r, true
+		}
+	}
+	return rejectedWrite{}, false
 }
 
 func (st *state) upgradeApplied(customerID, sourceID, key string) (appliedUpgrade, bool) {
@@ -136,23 +184,26 @@ func (st *state) upgradeApplied(customerID, sourceID, key string) (appliedUpgrad
 	return appliedUpgrade{}, false
 }
 
-// readState loads the state file. A missing file is reported with
-// os.ErrNotExist so that Open seeds; anything unreadable is an error that
-// says how to start over.
-func readState(path string, loc *time.Location) (*state, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read state: %w", err)
-	}
+// decodeState reads an encoded state; where names the store for the
+// error, which says how to start over.
+func decodeState(data []byte, where string, loc *time.Location) (*state, error) {
 	var st state
 	if err := json.Unmarshal(data, &st); err != nil {
-		return nil, fmt.Errorf("state file %s is corrupted (delete it to re-seed the demo): %w", path, err)
+		return nil, fmt.Errorf("state %s is corrupted (delete it to re-seed the demo): %w", where, err)
 	}
 	if err := st.check(); err != nil {
-		return nil, fmt.Errorf("state file %s is invalid (delete it to re-seed the demo): %w", path, err)
+		return nil, fmt.Errorf("state %s is invalid (delete it to re-seed the demo): %w", where, err)
 	}
 	st.normalize(loc)
 	return &st, nil
+}
+
+func encodeState(st *state) ([]byte, error) {
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode state: %w", err)
+	}
+	return append(data, '\n'), nil
 }
 
 func (st *state) check() error {
@@ -220,33 +271,14 @@ func (st *state) normalize(loc *time.Location) {
 	for i := range st.Events {
 		in(&st.Events[i].At)
 	}
-}
-
-// writeState replaces the state file atomically: a crash leaves either
-// the old file or the new one, never half of one.
-func writeState(path string, st *state) error {
-	data, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
+	for i := range st.Pending {
+		in(&st.Pending[i].AcceptedAt)
+		in(&st.Pending[i].VisibleAt)
+		if t := st.Pending[i].Op.CustomTermEnd; t != nil {
+			in(t)
+		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".sandbox-*.json.tmp")
-	if err != nil {
-		return fmt.Errorf("write state: %w", err)
+	for i := range st.Rejected {
+		in(&st.Rejected[i].At)
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	return nil
 }

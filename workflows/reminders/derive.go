@@ -1,6 +1,7 @@
 package reminders
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -108,10 +109,10 @@ func deriveSubscription(s csp.Subscription, pol Policy, to []workflows.Person) [
 // Licence admins have no backups of their own: an escalated request they
 // route is brought to the account managers (who may decide anything for
 // the customers they serve), primary and backup.
-func approvalRecipients(dir *workflows.Directory, r workflows.Request, escalated bool) []workflows.Person {
-	all := dir.Approvers(r.ApproverRole, r.CustomerID)
+func approvalRecipients(ro roster, r workflows.Request, escalated bool) []workflows.Person {
+	all := ro.approvers(r.ApproverRole)
 	if r.ApproverRole == rules.RoleLicenceAdmin && (len(all) == 0 || escalated) {
-		all = append(all, dir.Approvers(rules.RoleAccountManager, r.CustomerID)...)
+		all = append(all, ro.accountManagers...)
 	}
 	var primary, backup []workflows.Person
 	for _, p := range all {
@@ -144,7 +145,7 @@ func pendingSince(r workflows.Request) time.Time {
 // nudge to its approvers after ApprovalWaiting, and, when it has a
 // deadline, the escalation ApprovalLead before it (to every approver,
 // backups included, and to the requester).
-func deriveRequest(dir *workflows.Directory, r workflows.Request, pol Policy) []want {
+func deriveRequest(ro roster, r workflows.Request, pol Policy) []want {
 	if r.State != workflows.StatePendingApproval || r.ApproverRole == "" {
 		return nil
 	}
@@ -166,7 +167,7 @@ func deriveRequest(dir *workflows.Directory, r workflows.Request, pol Policy) []
 		if due.Before(until) {
 			// The nudge goes to the primary approvers; the backups hear
 			// about the request when it escalates.
-			for _, p := range approvalRecipients(dir, r, false) {
+			for _, p := range approvalRecipients(ro, r, false) {
 				out = append(out, want{
 					id: "approval-waiting:" + r.ID + ":" + p.Email, due: due.UTC(),
 					p: payload{Kind: KindApprovalWaiting, Req: r.ID, Sub: r.Change.SubscriptionID, To: p.Email,
@@ -177,7 +178,7 @@ func deriveRequest(dir *workflows.Directory, r workflows.Request, pol Policy) []
 	}
 	if !escDue.IsZero() {
 		pl := payload{Kind: KindApprovalEscalated, Req: r.ID, Sub: r.Change.SubscriptionID, Until: r.Deadline.UTC()}
-		for _, p := range approvalRecipients(dir, r, true) {
+		for _, p := range approvalRecipients(ro, r, true) {
 			pl.To, pl.Aud = p.Email, AudienceApprover
 			out = append(out, want{id: "approval-escalated:" + r.ID + ":" + p.Email, due: escDue.UTC(), p: pl})
 		}
@@ -191,15 +192,47 @@ func deriveRequest(dir *workflows.Directory, r workflows.Request, pol Policy) []
 
 // subscriptionRecipients are the customer's licence admins or, without
 // any, the account managers who look after it.
-func subscriptionRecipients(dir *workflows.Directory, customerID string) []workflows.Person {
-	if admins := dir.LicenceAdmins(customerID); len(admins) > 0 {
-		return admins
+func subscriptionRecipients(ro roster) []workflows.Person {
+	if len(ro.licenceAdmins) > 0 {
+		return ro.licenceAdmins
 	}
 	var out []workflows.Person
-	for _, p := range dir.Approvers(rules.RoleAccountManager, customerID) {
+	for _, p := range ro.accountManagers {
 		if !p.Backup {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// roster is who a customer's reminders go to, read from the directory
+// once per pass so that deriving stays a pure function.
+type roster struct {
+	licenceAdmins []workflows.Person
+	// accountManagers serve the customer: primary ones first, backups
+	// after.
+	accountManagers []workflows.Person
+}
+
+func readRoster(ctx context.Context, dir workflows.People, customerID string) (roster, error) {
+	admins, err := dir.ApproversFor(ctx, rules.RoleLicenceAdmin, customerID)
+	if err != nil {
+		return roster{}, fmt.Errorf("reminders: read licence admins of %s: %w", customerID, err)
+	}
+	ams, err := dir.ApproversFor(ctx, rules.RoleAccountManager, customerID)
+	if err != nil {
+		return roster{}, fmt.Errorf("reminders: read account managers of %s: %w", customerID, err)
+	}
+	return roster{licenceAdmins: admins, accountManagers: ams}, nil
+}
+
+// approvers returns who approves for role.
+func (ro roster) approvers(role rules.Role) []workflows.Person {
+	switch role {
+	case rules.RoleLicenceAdmin:
+		return ro.licenceAdmins
+	case rules.RoleAccountManager:
+		return ro.accountManagers
+	}
+	return nil
 }

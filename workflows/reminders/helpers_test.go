@@ -67,9 +67,9 @@ func (p *fakeProvider) set(subs ...csp.Subscription) {
 	}
 }
 
-func (p *fakeProvider) Name() string                                      { return "fake" }
-func (p *fakeProvider) Catalog(context.Context) (*csp.Catalog, error)     { return p.cat, nil }
-func (p *fakeProvider) Customers(context.Context) ([]csp.Customer, error) { return nil, nil }
+func (p *fakeProvider) Name() string                                          { return "fake" }
+func (p *fakeProvider) Catalog(context.Context, string) (*csp.Catalog, error) { return p.cat, nil }
+func (p *fakeProvider) Customers(context.Context) ([]csp.Customer, error)     { return nil, nil }
 func (p *fakeProvider) Subscriptions(_ context.Context, _ string) ([]csp.Subscription, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

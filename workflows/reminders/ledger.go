@@ -85,13 +85,12 @@ func ledgerHas(ctx context.Context, st store.Documents, customerID, owner, key s
 
 // ledgerPut records what happened to a send.
 func ledgerPut(ctx context.Context, st store.Documents, customerID, owner, key string, e ledgerEntry) error {
-	_, err := store.Modify(ctx, st, ledgerRef(customerID, owner), func(old []byte) ([]byte, error) {
-		d, err := decodeLedger(old)
-		if err != nil {
-			return nil, err
+	_, err := store.UpdateJSON(ctx, st, ledgerRef(customerID, owner), func(d *ledgerDoc, _ bool) ([]store.AuditEntry, error) {
+		if d.Entries == nil {
+			d.Entries = map[string]ledgerEntry{}
 		}
 		d.Entries[key] = e
-		return json.Marshal(d)
+		return nil, nil
 	})
 	if err != nil {
 		return fmt.Errorf("write reminder ledger: %w", err)
@@ -135,17 +134,13 @@ func ledgerPrune(ctx context.Context, st store.Documents, customerID string, doc
 		if !stale {
 			continue
 		}
-		_, err = store.Modify(ctx, st, doc.Ref, func(old []byte) ([]byte, error) {
-			d, err := decodeLedger(old)
-			if err != nil {
-				return nil, err
-			}
+		_, err = store.UpdateJSON(ctx, st, doc.Ref, func(d *ledgerDoc, _ bool) ([]store.AuditEntry, error) {
 			for k, e := range d.Entries {
 				if now.Sub(e.Until) > prunedAfter {
 					delete(d.Entries, k)
 				}
 			}
-			return json.Marshal(d)
+			return nil, nil
 		})
 		if err != nil {
 			return fmt.Errorf("prune reminder ledger: %w", err)

@@ -2,7 +2,6 @@ package reminders
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -34,32 +33,22 @@ func prefsRef(customerID, email, subscriptionID string) store.Ref {
 // GetPrefs returns a person's choices about a subscription (zero when
 // none were made).
 func GetPrefs(ctx context.Context, st store.Documents, customerID, email, subscriptionID string) (Prefs, error) {
-	doc, err := st.Get(ctx, prefsRef(customerID, email, subscriptionID))
+	p, _, err := store.GetJSON[Prefs](ctx, st, prefsRef(customerID, email, subscriptionID))
 	if errors.Is(err, store.ErrNotFound) {
 		return Prefs{}, nil
 	}
 	if err != nil {
 		return Prefs{}, fmt.Errorf("read reminder preferences: %w", err)
 	}
-	var p Prefs
-	if err := json.Unmarshal(doc.Data, &p); err != nil {
-		return Prefs{}, fmt.Errorf("decode reminder preferences: %w", err)
-	}
 	return p, nil
 }
 
 func updatePrefs(ctx context.Context, st store.Documents, customerID, email, subscriptionID, action string, at time.Time, f func(*Prefs)) error {
 	audit := store.AuditEntry{Scope: customerID, At: at, Actor: strings.ToLower(email), Action: action, Subject: subscriptionID}
-	_, err := store.Modify(ctx, st, prefsRef(customerID, email, subscriptionID), func(old []byte) ([]byte, error) {
-		var p Prefs
-		if len(old) > 0 {
-			if err := json.Unmarshal(old, &p); err != nil {
-				return nil, fmt.Errorf("decode reminder preferences: %w", err)
-			}
-		}
-		f(&p)
-		return json.Marshal(p)
-	}, audit)
+	_, err := store.UpdateJSON(ctx, st, prefsRef(customerID, email, subscriptionID), func(p *Prefs, _ bool) ([]store.AuditEntry, error) {
+		f(p)
+		return []store.AuditEntry{audit}, nil
+	})
 	if err != nil {
 		return fmt.Errorf("save reminder preferences: %w", err)
 	}

@@ -234,9 +234,12 @@ func (r *run) resolve(ctx context.Context, it store.ScheduledItem, p payload, pe
 		RemovalWindow: r.pol.RemovalWindow,
 		Personal:      personal,
 	}
-	to, ok := dir.Lookup(p.To)
-	if !ok {
+	to, err := dir.ByEmail(ctx, p.To)
+	if errors.Is(err, workflows.ErrUnknownPerson) {
 		return item, stale, "recipient " + p.To + " is no longer configured", nil
+	}
+	if err != nil {
+		return item, send, "", err
 	}
 	item.To = to
 	if !p.Until.IsZero() && !r.now.Before(p.Until) {
@@ -274,7 +277,7 @@ func (r *run) resolve(ctx context.Context, it store.ScheduledItem, p payload, pe
 	item.Subscription = s
 	item.CommitmentEnd = r.pol.CommitmentEnd(s)
 	var cat *csp.Catalog
-	if c, err := r.e.opt.Provider.Catalog(ctx); err == nil {
+	if c, err := r.e.opt.Provider.Catalog(ctx, r.customer); err == nil {
 		cat = c // without it, the current price stands in
 	}
 	item.NextTermLength, item.NextBilling, item.NextTermCost = NextTerm(s, cat)

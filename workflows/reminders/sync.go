@@ -93,14 +93,17 @@ func (e *Engine) derive(ctx context.Context, customerID string, pol Policy) ([]w
 	if err != nil {
 		return nil, fmt.Errorf("reminders: read requests of %s: %w", customerID, err)
 	}
-	dir := e.opt.Service.Directory()
-	to := subscriptionRecipients(dir, customerID)
+	ro, err := readRoster(ctx, e.opt.Service.Directory(), customerID)
+	if err != nil {
+		return nil, err
+	}
+	to := subscriptionRecipients(ro)
 	var out []want
 	for _, s := range subs {
 		out = append(out, deriveSubscription(s, pol, to)...)
 	}
 	for _, r := range reqs {
-		out = append(out, deriveRequest(dir, r, pol)...)
+		out = append(out, deriveRequest(ro, r, pol)...)
 	}
 	return out, nil
 }
@@ -123,9 +126,13 @@ func (e *Engine) RequestChanged(ctx context.Context, req workflows.Request, pend
 
 func (e *Engine) requestMoved(ctx context.Context, req workflows.Request, tr workflows.Transition) error {
 	st := e.opt.Store
+	ro, err := readRoster(ctx, e.opt.Service.Directory(), req.CustomerID)
+	if err != nil {
+		return err
+	}
 	switch {
 	case tr.To == workflows.StatePendingApproval && req.State == workflows.StatePendingApproval:
-		for _, w := range deriveRequest(e.opt.Service.Directory(), req, e.policy(req.CustomerID)) {
+		for _, w := range deriveRequest(ro, req, e.policy(req.CustomerID)) {
 			if err := st.Schedule(ctx, req.CustomerID, Queue, store.ScheduledItem{ID: w.id, Due: w.due, Payload: w.p.encode()}); err != nil {
 				return fmt.Errorf("schedule approval reminder: %w", err)
 			}
@@ -136,7 +143,7 @@ func (e *Engine) requestMoved(ctx context.Context, req workflows.Request, tr wor
 		pending.State = workflows.StatePendingApproval
 		pol := e.policy(req.CustomerID)
 		pol.Off = nil
-		for _, w := range deriveRequest(e.opt.Service.Directory(), pending, pol) {
+		for _, w := range deriveRequest(ro, pending, pol) {
 			if err := st.Unschedule(ctx, req.CustomerID, Queue, w.id); err != nil {
 				return fmt.Errorf("unschedule approval reminder: %w", err)
 			}

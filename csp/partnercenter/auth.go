@@ -1,0 +1,187 @@
+package partnercenter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/licensebot/licensebot/clock"
+	"github.com/licensebot/licensebot/csp"
+)
+
+// authMode is what an operation accepts, as Microsoft documents it under
+// each operation's prerequisites.
+type authMode int
+
+const (
+	// authApp: app-only or App+User. App-only is used when configured:
+	// it does not depend on a person's refresh token.
+	authApp authMode = iota
+	// authUser: App+User only (the secure application model).
+	authUser
+)
+
+// credKind is the kind of token a call was sent with.
+type credKind int
+
+const (
+	credApp credKind = iota + 1
+	credUser
+)
+
+func (k credKind) String() string {
+	switch k {
+	case credApp:
+		return "app"
+	case credUser:
+		return "app+user"
+	}
+	return "none"
+}
+
+// tokenMargin: a cached token is renewed this long before it expires, so
+// that a call never starts with a token about to lapse.
+const tokenMargin = 5 * time.Minute
+
+// authenticator fetches and caches the two kinds of token. Secrets are
+// only sent to the token endpoint and never logged.
+type authenticator struct {
+	tokenURL     string
+	clientID     string
+	clientSecret string
+	appScope     string
+	userScope    string
+	hc           *http.Client
+	clock        clock.Clock
+	log          *slog.Logger
+	sleep        func(context.Context, time.Duration) error
+	// onRefresh receives a rotated refresh token, so the host can store
+	// it; the identity platform may rotate it on every use.
+	onRefresh func(string)
+
+	mu      sync.Mutex
+	refresh string // the App+User refresh token (rotates)
+	cache   map[credKind]cached
+}
+
+type cached struct {
+	tok   string
+	until time.Time
+}
+
+// has reports whether credentials of kind k are configured.
+func (a *authenticator) has(k credKind) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch k {
+	case credApp:
+		return a.clientID != "" && a.clientSecret != ""
+	case credUser:
+		return a.clientID != "" && a.refresh != ""
+	}
+	return false
+}
+
+// token returns a token good for mode: app-only when accepted and
+// configured, else App+User.
+func (a *authenticator) token(ctx context.Context, mode authMode) (credKind, string, error) {
+	kind := credUser
+	if mode == authApp && a.has(credApp) {
+		kind = credApp
+	}
+	if !a.has(kind) {
+		if mode == authUser {
+			return 0, "", &csp.RefusedError{Code: CodePermissionDenied,
+				Detail: "this Partner Center operation needs App+User credentials (the secure application model): set " + EnvRefreshToken}
+		}
+		return 0, "", fmt.Errorf("partnercenter: no credentials configured")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.clock.Now()
+	if c, ok := a.cache[kind]; ok && now.Before(c.until) {
+		return kind, c.tok, nil
+	}
+	form := url.Values{}
+	form.Set("client_id", a.clientID)
+	if a.clientSecret != "" {
+		form.Set("client_secret", a.clientSecret)
+	}
+	if kind == credApp {
+		form.Set("grant_type", "client_credentials")
+		form.Set("scope", a.appScope)
+	} else {
+		form.Set("grant_type", "refresh_token")
+		form.Set("refresh_token", a.refresh)
+		form.Set("scope", a.userScope)
+	}
+	enc := form.Encode()
+	var last error
+	for try := 1; try <= MaxTries; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.tokenURL, strings.NewReader(enc))
+		if err != nil {
+			return kind, "", fmt.Errorf("token: %w", err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		resp, err := a.hc.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return kind, "", fmt.Errorf("token: %w", ctx.Err())
+			}
+			last = fmt.Errorf("token (%s): %w", kind, redactURL(err))
+		} else {
+			body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+			resp.Body.Close()
+			var t token
+			_ = json.Unmarshal(body, &t)
+			switch {
+			case rerr != nil:
+				last = fmt.Errorf("token (%s): read answer: %w", kind, rerr)
+			case resp.StatusCode == http.StatusOK && t.AccessToken != "":
+				life := time.Duration(t.ExpiresIn) * time.Second
+				margin := min(tokenMargin, life/2)
+				a.cache[kind] = cached{tok: t.AccessToken, until: now.Add(life - margin)}
+				if kind == credUser && t.RefreshToken != "" && t.RefreshToken != a.refresh {
+					a.refresh = t.RefreshToken
+					a.log.InfoContext(ctx, "partner center refresh token rotated")
+					if a.onRefresh != nil {
+						a.onRefresh(t.RefreshToken)
+					}
+				}
+				a.log.DebugContext(ctx, "token obtained", "credentials", kind.String(), "expires_in_s", t.ExpiresIn)
+				return kind, t.AccessToken, nil
+			case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+				last = fmt.Errorf("token (%s): %s", kind, resp.Status)
+			default:
+				// Wrong secret, expired refresh token (90 days unused),
+				// missing consent: retrying will not help. The identity
+				// platform's text never echoes the secret.
+				return kind, "", fmt.Errorf("token (%s): %s: %s %s", kind, resp.Status, t.Error, firstLine(t.ErrorDesc))
+			}
+		}
+		a.log.WarnContext(ctx, "token request failed", "err", last, "try", try)
+		if try < MaxTries {
+			if err := a.sleep(ctx, backoff(try)); err != nil {
+				return kind, "", fmt.Errorf("token: %w", err)
+			}
+		}
+	}
+	return kind, "", fmt.Errorf("%w (after %d tries): %w", last, MaxTries, csp.ErrUnavailable)
+}
+
+// drop forgets tok if it is still cached.
+func (a *authenticator) drop(kind credKind, tok string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if c, ok := a.cache[kind]; ok && c.tok == tok {
+		delete(a.cache, kind)
+	}
+}

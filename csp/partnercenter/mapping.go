@@ -1,0 +1,301 @@
+package partnercenter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/licensebot/licensebot/csp"
+)
+
+func decodeSubscription(raw map[string]any) (subscription, error) {
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return subscription{}, fmt.Errorf("decode subscription: %w", err)
+	}
+	var w subscription
+	if err := json.Unmarshal(b, &w); err != nil {
+		return subscription{}, fmt.Errorf("decode subscription: %w", err)
+	}
+	return w, nil
+}
+
+// toSubscription maps a Partner Center subscription onto csp.Subscription.
+//
+// Dates: Partner Center's new-commerce dates are calendar days (the
+// commitment end date is inclusive: the term ends at the end of that day).
+// Like the other providers, the bot reads them as days in the customer's
+// zone: TermEnd is local midnight after the commitment end date.
+// Removal deadlines (allowedUntilDateTime, cancellationAllowedUntilDate)
+// are instants and kept as such.
+func (c *Client) toSubscription(ctx context.Context, customerID string, w subscription) csp.Subscription {
+	log := c.log.With("customer_id", customerID, "subscription_id", w.ID)
+	id, name := c.offerFor(w.OfferID, w.OfferName)
+	s := csp.Subscription{
+		ID: w.ID, CustomerID: customerID, OfferID: id, Name: firstNonEmpty(w.FriendlyName, name, w.OfferName),
+		Quantity: w.Quantity, AutoRenew: w.AutoRenewEnabled, Trial: w.IsTrial, ETag: w.Attributes.Etag,
+	}
+	st, ok := mapStatus(w.Status)
+	if !ok {
+		log.WarnContext(ctx, "unknown subscription status, shown as pending", "status", w.Status)
+	}
+	s.Status = st
+	if s.Term, ok = mapTerm(w.TermDuration); !ok {
+		log.WarnContext(ctx, "term not representable", "term", w.TermDuration)
+	}
+	if s.Billing, ok = mapBilling(w.BillingCycle); !ok {
+		log.WarnContext(ctx, "billing cycle not representable", "billing", w.BillingCycle)
+	}
+	if d, ok := c.localDay(w.EffectiveStartDate); ok {
+		s.TermStart = d
+	}
+	if d, ok := c.localDay(w.CommitmentEndDate); ok {
+		s.TermEnd = d.AddDate(0, 0, 1)
+	}
+	s.AnchorDay = anchorDay(s.TermStart, s.TermEnd, c.loc)
+	if t, ok := parseInstant(w.CancellationAllowedUntilDate); ok {
+		t = t.In(c.loc)
+		s.CancellationAllowedUntil = &t
+	}
+	if o, ok := c.cat.Offer(s.OfferID); ok {
+		if p, ok := o.Price(s.Term, s.Billing); ok {
+			s.UnitPrice = p.Unit
+		}
+	}
+	if s.Trial {
+		s.UnitPrice = csp.Money{Currency: c.currency}
+	}
+	s.Lots = c.lots(ctx, log, w, s)
+	s.Renewal = c.renewal(ctx, log, w, s)
+	return s
+}
+
+// lots maps refundableQuantity.details: one lot per purchase still inside
+// its removal window, each with its own deadline. The seats outside every
+// detail are one lot whose window has closed. Partner Center gives the
+// deadline, not the purchase time: the purchase is dated one window
+// before its deadline, never before the term start nor after now.
+func (c *Client) lots(ctx context.Context, log interface {
+	WarnContext(context.Context, string, ...any)
+}, w subscription, s csp.Subscription) []csp.SeatLot {
+	if s.Quantity <= 0 {
+		return nil
+	}
+	now := c.clock.Now()
+	var open []csp.SeatLot
+	n := 0
+	if rq := w.RefundableQuantity; rq != nil {
+		for _, d := range rq.Details {
+			until, ok := parseInstant(d.AllowedUntilDateTime)
+			if !ok || d.Quantity <= 0 {
+				log.WarnContext(ctx, "unreadable refundable lot", "allowed_until", d.AllowedUntilDateTime, "quantity", d.Quantity)
+				continue
+			}
+			bought := until.Add(-c.window)
+			if !s.TermStart.IsZero() && bought.Before(s.TermStart) {
+				bought = s.TermStart
+			}
+			if bought.After(now) {
+				bought = now
+			}
+			open = append(open, csp.SeatLot{Quantity: d.Quantity, PurchasedAt: bought.In(c.loc), RemovableUntil: until.In(c.loc)})
+			n += d.Quantity
+		}
+	}
+	sort.SliceStable(open, func(i, j int) bool { return open[i].RemovableUntil.Before(open[j].RemovableUntil) })
+	if n > s.Quantity {
+		log.WarnContext(ctx, "more refundable seats than seats; capped", "refundable", n, "quantity", s.Quantity)
+	}
+	var out []csp.SeatLot
+	if rest := s.Quantity - n; rest > 0 {
+		out = append(out, csp.SeatLot{Quantity: rest, PurchasedAt: s.TermStart, RemovableUntil: s.TermStart})
+	}
+	return append(out, open...)
+}
+
+// renewal maps scheduledNextTermInstructions. Values equal to the
+// current term's are not changes, except the quantity, which is what was
+// scheduled.
+func (c *Client) renewal(ctx context.Context, log interface {
+	WarnContext(context.Context, string, ...any)
+}, w subscription, s csp.Subscription) *csp.RenewalInstructions {
+	in := w.ScheduledNextTermInstructions
+	if in == nil {
+		return nil
+	}
+	var r csp.RenewalInstructions
+	r.Quantity = in.Quantity
+	if t, ok := mapTerm(in.Product.TermDuration); ok && t != s.Term {
+		r.Term = t
+	}
+	if b, ok := mapBilling(in.Product.BillingCycle); ok && b != s.Billing {
+		r.Billing = b
+	}
+	if in.Product.ProductID != "" {
+		pid := in.Product.ProductID + ":" + in.Product.SkuID
+		if !sameProviderOffer(pid, w.OfferID) {
+			r.OfferID, _ = c.offerFor(pid+":"+in.Product.AvailabilityID, "")
+		}
+	}
+	if in.CustomTermEndDate != "" {
+		if d, ok := c.localDay(in.CustomTermEndDate); ok {
+			end := d.AddDate(0, 0, 1)
+			r.CustomTermEnd = &end
+		} else {
+			log.WarnContext(ctx, "unreadable customTermEndDate", "value", in.CustomTermEndDate)
+		}
+	}
+	if r == (csp.RenewalInstructions{}) {
+		return nil
+	}
+	return &r
+}
+
+func mapStatus(s string) (csp.Status, bool) {
+	switch strings.ToLower(s) {
+	case "active":
+		return csp.StatusActive, true
+	case "suspended":
+		return csp.StatusSuspended, true
+	case "deleted":
+		return csp.StatusCancelled, true
+	case "expired", "disabled":
+		return csp.StatusExpired, true
+	case "pending":
+		return csp.StatusPending, true
+	}
+	return csp.StatusPending, false
+}
+
+func mapTerm(s string) (csp.Term, bool) {
+	switch strings.ToUpper(s) {
+	case "":
+		return "", true
+	case "P1M":
+		return csp.TermMonthly, true
+	case "P1Y":
+		return csp.TermAnnual, true
+	case "P3Y":
+		return csp.TermTriennial, true
+	}
+	return "", false
+}
+
+func mapBilling(s string) (csp.BillingCycle, bool) {
+	switch strings.ToLower(s) {
+	case "":
+		return "", true
+	case "monthly":
+		return csp.BillingMonthly, true
+	case "annual":
+		return csp.BillingAnnual, true
+	case "triennial":
+		return csp.BillingTriennial, true
+	}
+	return "", false
+}
+
+// offerFor finds the catalog offer of a Partner Center offer id
+// (productId:skuId[:availabilityId]), then by name or alias; otherwise it
+// returns "pc:<offerId>" and the portal's name.
+func (c *Client) offerFor(offerID, name string) (string, string) {
+	for _, o := range c.cat.Offers {
+		if sameProviderOffer(o.ProviderOfferID, offerID) {
+			return o.ID, o.Name
+		}
+	}
+	if n := strings.ToLower(strings.TrimSpace(name)); n != "" {
+		for _, o := range c.cat.Offers {
+			if strings.ToLower(o.Name) == n || contains(o.Aliases, n) || contains(o.AliasesFR, n) {
+				return o.ID, o.Name
+			}
+		}
+	}
+	return unmatchedPrefix + offerID, name
+}
+
+// providerOffer returns the Partner Center offer id of a catalog id or a
+// "pc:" id.
+func (c *Client) providerOffer(offerID string) string {
+	if rest, ok := strings.CutPrefix(offerID, unmatchedPrefix); ok {
+		return rest
+	}
+	if o, ok := c.cat.Offer(offerID); ok {
+		return o.ProviderOfferID
+	}
+	return ""
+}
+
+// sameProviderOffer compares ids on productId:skuId, ignoring the
+// availability and case.
+func sameProviderOffer(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	if strings.EqualFold(a, b) {
+		return true
+	}
+	pa, pb := strings.Split(a, ":"), strings.Split(b, ":")
+	return len(pa) >= 2 && len(pb) >= 2 && strings.EqualFold(pa[0], pb[0]) && strings.EqualFold(pa[1], pb[1])
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if strings.ToLower(v) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseInstant reads an instant; one without a zone is UTC.
+func parseInstant(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	for _, l := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04", time.DateOnly} {
+		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// localDay reads the calendar date as written and returns local midnight
+// of that day.
+func (c *Client) localDay(s string) (time.Time, bool) {
+	t, ok := parseInstant(s)
+	if !ok {
+		return time.Time{}, false
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, c.loc), true
+}
+
+// wireLastDay formats the inclusive last day of a term whose exclusive
+// end is end (local midnight), as Partner Center writes dates.
+func (c *Client) wireLastDay(end time.Time) string {
+	d := csp.StartOfDay(end, c.loc).AddDate(0, 0, -1)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
+}
+
+// anchorDay: see the CloudCockpit client; a term started on the 31st
+// keeps returning to the 31st.
+func anchorDay(start, end time.Time, loc *time.Location) int {
+	if start.IsZero() || end.IsZero() {
+		return 0
+	}
+	sd, e := start.In(loc).Day(), end.In(loc)
+	lastOfMonth := time.Date(e.Year(), e.Month()+1, 0, 0, 0, 0, 0, loc).Day()
+	if e.Day() < sd && e.Day() == lastOfMonth {
+		return sd
+	}
+	return 0
+}
