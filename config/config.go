@@ -82,6 +82,22 @@ type Redis struct {
 	MasterName    string   `yaml:"master_name"`
 	SentinelAddrs []string `yaml:"sentinel_addrs"`
 	ClusterAddrs  []string `yaml:"cluster_addrs"`
+	// WaitReplicas is how many replicas the writes that decide money
+	// wait for (Redis WAIT): 0 (default) one when the master has a
+	// replica, none otherwise; -1 never waits.
+	WaitReplicas int `yaml:"wait_replicas"`
+	// WaitTimeout bounds that wait, like "500ms" (the default).
+	WaitTimeout string `yaml:"wait_timeout"`
+}
+
+// WaitTimeoutDuration is WaitTimeout parsed (0 when unset or invalid;
+// Validate reports an invalid one).
+func (r Redis) WaitTimeoutDuration() time.Duration {
+	d, err := time.ParseDuration(r.WaitTimeout)
+	if err != nil || d <= 0 {
+		return 0
+	}
+	return d
 }
 
 // CloudCockpit is the reseller portal's non-secret settings.
@@ -198,6 +214,14 @@ func (c *Config) Validate() error {
 		if d, err := time.ParseDuration(c.Reminders.Tick); err != nil || d < time.Second {
 			add("reminders.tick: %q is not a duration of at least 1s, like 1m", c.Reminders.Tick)
 		}
+	}
+	if c.Redis.WaitTimeout != "" {
+		if d, err := time.ParseDuration(c.Redis.WaitTimeout); err != nil || d < time.Millisecond {
+			add("redis.wait_timeout: %q is not a duration of at least 1ms, like 500ms", c.Redis.WaitTimeout)
+		}
+	}
+	if c.Redis.WaitReplicas < -1 {
+		add("redis.wait_replicas: %d is not -1 (never wait), 0 (one when the master has a replica) or a number of replicas", c.Redis.WaitReplicas)
 	}
 	errs = append(errs, c.validateSandbox()...)
 	return errors.Join(errs...)

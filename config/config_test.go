@@ -95,6 +95,31 @@ func TestMicrosoftWindowIsAccepted(t *testing.T) {
 	}
 }
 
+func TestRedisWaitSettings(t *testing.T) {
+	c, err := Load(write(t, `
+customers: [{id: acme}]
+redis: {wait_replicas: 2, wait_timeout: 250ms}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Redis.WaitReplicas != 2 || c.Redis.WaitTimeoutDuration() != 250*time.Millisecond {
+		t.Fatalf("redis settings %+v", c.Redis)
+	}
+	_, err = Load(write(t, `
+customers: [{id: acme}]
+redis: {wait_replicas: -2, wait_timeout: soon}
+`))
+	if err == nil {
+		t.Fatal("invalid redis wait settings accepted")
+	}
+	for _, want := range []string{`redis.wait_timeout: "soon"`, `redis.wait_replicas: -2`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
 func TestSandboxSettings(t *testing.T) {
 	base := func() *Config {
 		c, err := Load("")

@@ -2,43 +2,25 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/licensebot/licensebot/config"
 	"github.com/licensebot/licensebot/store/redis"
 )
 
 // openRedis opens the Redis store from REDIS_URL (or redis.url in the
-// configuration), with Sentinel or Cluster settings from the
-// configuration. The URL may hold a password: it is never logged.
+// configuration), with Sentinel or Cluster settings and the replica wait
+// of durable writes from the configuration. The URL may hold a password:
+// it is never logged.
 func (a *app) openRedis(ctx context.Context) error {
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = a.cfg.Redis.URL
-	}
-	var opts redis.Options
-	if url != "" {
-		o, err := redis.ParseURL(url)
-		if err != nil {
-			return fmt.Errorf("REDIS_URL: %w", err)
-		}
-		opts = o
-	}
-	if len(a.cfg.Redis.ClusterAddrs) > 0 {
-		opts.Addrs, opts.Cluster = a.cfg.Redis.ClusterAddrs, true
-	}
-	if a.cfg.Redis.MasterName != "" {
-		opts.MasterName, opts.SentinelAddrs = a.cfg.Redis.MasterName, a.cfg.Redis.SentinelAddrs
-	}
-	if len(opts.Addrs) == 0 && len(opts.SentinelAddrs) == 0 {
-		return errors.New("store is redis but neither REDIS_URL nor redis.url, redis.cluster_addrs or redis.sentinel_addrs is set")
-	}
-	if a.cfg.Redis.Prefix != "" {
-		opts.Prefix = a.cfg.Redis.Prefix
+	set := redisSettings(a.cfg.Redis, os.Getenv("REDIS_URL"))
+	opts, err := redis.OptionsFrom(set)
+	if err != nil {
+		return fmt.Errorf("store is redis: %w", err)
 	}
 	// go-redis logs through a process-wide logger: set it here, in main,
 	// the one place allowed to touch process-wide state.
@@ -49,6 +31,25 @@ func (a *app) openRedis(ctx context.Context) error {
 	}
 	a.store = s
 	return nil
+}
+
+// redisSettings reads the configuration's redis section; REDIS_URL, when
+// set, wins over redis.url (it may hold a password, which the file must
+// not).
+func redisSettings(c config.Redis, envURL string) redis.Settings {
+	url := envURL
+	if url == "" {
+		url = c.URL
+	}
+	return redis.Settings{
+		URL:           url,
+		Prefix:        c.Prefix,
+		MasterName:    c.MasterName,
+		SentinelAddrs: c.SentinelAddrs,
+		ClusterAddrs:  c.ClusterAddrs,
+		WaitReplicas:  c.WaitReplicas,
+		WaitTimeout:   c.WaitTimeoutDuration(),
+	}
 }
 
 // redisLog routes go-redis's own messages (dial failures during an

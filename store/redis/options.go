@@ -20,6 +20,11 @@ const (
 	DefaultReadTimeout  = time.Second
 	DefaultWriteTimeout = time.Second
 	DefaultOpTimeout    = 5 * time.Second
+	// DefaultWaitTimeout bounds how long a durable write waits for a
+	// replica: long enough for a healthy replica on the same network
+	// (well under a millisecond), short enough to stay inside a chat
+	// turn when the replica is gone.
+	DefaultWaitTimeout = 500 * time.Millisecond
 )
 
 // Options configure New. The zero value plus Addrs is a working single
@@ -64,6 +69,16 @@ type Options struct {
 	PoolSize int
 	// ClientName is shown by CLIENT LIST (default "licensebot").
 	ClientName string
+
+	// WaitReplicas is how many replicas a durable write
+	// (store.UpdateDurable) waits for with WAIT. 0, the default, means
+	// one when the master reports a connected replica and none
+	// otherwise; a negative value never waits.
+	WaitReplicas int
+	// WaitTimeout bounds that wait (default DefaultWaitTimeout, or half
+	// of a ReadTimeout shorter than twice that). It must be shorter than
+	// ReadTimeout, which bounds reading WAIT's reply.
+	WaitTimeout time.Duration
 }
 
 // ParseURL reads a REDIS_URL: redis://[user:password@]host[:port][/db] or
@@ -126,4 +141,55 @@ func (o Options) universal() *goredis.UniversalOptions {
 		u.Addrs = o.SentinelAddrs
 	}
 	return u
+}
+
+// Settings are the bot's Redis settings as an operator writes them: the
+// URL (REDIS_URL or redis.url), and the configuration's redis section.
+type Settings struct {
+	// URL carries the credentials, TLS, database and client options;
+	// with Sentinel or Cluster it may be empty or name no useful host.
+	URL    string
+	Prefix string
+	// MasterName with SentinelAddrs selects Sentinel.
+	MasterName    string
+	SentinelAddrs []string
+	// ClusterAddrs selects Cluster.
+	ClusterAddrs []string
+	// WaitReplicas and WaitTimeout: see Options.
+	WaitReplicas int
+	WaitTimeout  time.Duration
+}
+
+// ErrNoAddress: the settings name no Redis to connect to.
+var ErrNoAddress = errors.New("no Redis address: set REDIS_URL, redis.url, redis.cluster_addrs or redis.master_name with redis.sentinel_addrs")
+
+// OptionsFrom turns settings into Options: the URL first, then Cluster
+// or Sentinel addresses on top of it. The bot's commands and the tests
+// that connect the way it does both go through it. Errors never echo the
+// URL.
+func OptionsFrom(s Settings) (Options, error) {
+	var opts Options
+	if s.URL != "" {
+		o, err := ParseURL(s.URL)
+		if err != nil {
+			return Options{}, err
+		}
+		opts = o
+	}
+	if len(s.ClusterAddrs) > 0 {
+		opts.Addrs, opts.Cluster = s.ClusterAddrs, true
+	}
+	if s.MasterName != "" {
+		if len(s.SentinelAddrs) == 0 {
+			return Options{}, fmt.Errorf("redis: master name %q without sentinel addresses", s.MasterName)
+		}
+		opts.MasterName, opts.SentinelAddrs = s.MasterName, s.SentinelAddrs
+	}
+	if len(opts.Addrs) == 0 && len(opts.SentinelAddrs) == 0 {
+		return Options{}, ErrNoAddress
+	}
+	opts.Prefix = cmp.Or(s.Prefix, opts.Prefix)
+	opts.WaitReplicas = s.WaitReplicas
+	opts.WaitTimeout = s.WaitTimeout
+	return opts, nil
 }

@@ -29,6 +29,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -65,9 +66,19 @@ type Store struct {
 	opTimeout time.Duration
 	scripts   scripts
 	stats     counter
+
+	// waitReplicas and waitTimeout configure UpdateReplicated (see
+	// Options); onlineReplicas is the master's count of online replicas
+	// as last seen by ROLE (auto mode only).
+	waitReplicas   int
+	waitTimeout    time.Duration
+	onlineReplicas atomic.Int64
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store      = (*Store)(nil)
+	_ store.Replicated = (*Store)(nil)
+)
 
 // New creates the client. It does not connect: the first command (or
 // Ping, for readiness) does.
@@ -82,11 +93,26 @@ func New(opts Options) (*Store, error) {
 	if len(opts.Addrs) == 0 && len(opts.SentinelAddrs) == 0 {
 		return nil, errors.New("redis: no address")
 	}
+	// WAIT's reply is read under the read timeout: an explicit wait
+	// timeout must fit in it, and the default shrinks to half of a short
+	// one (read_timeout=100ms in REDIS_URL must not stop the bot).
+	waitTimeout := opts.WaitTimeout
+	readTimeout := cmp.Or(opts.ReadTimeout, DefaultReadTimeout)
+	switch {
+	case waitTimeout == 0 && readTimeout > 0:
+		waitTimeout = min(DefaultWaitTimeout, readTimeout/2)
+	case waitTimeout == 0:
+		waitTimeout = DefaultWaitTimeout
+	case opts.WaitReplicas >= 0 && readTimeout > 0 && waitTimeout >= readTimeout:
+		return nil, fmt.Errorf("redis: wait timeout %s must be shorter than the read timeout %s", waitTimeout, readTimeout)
+	}
 	s := &Store{
-		c:         goredis.NewUniversalClient(opts.universal()),
-		prefix:    prefix,
-		opTimeout: opts.OpTimeout,
-		scripts:   newScripts(),
+		c:            goredis.NewUniversalClient(opts.universal()),
+		prefix:       prefix,
+		opTimeout:    opts.OpTimeout,
+		scripts:      newScripts(),
+		waitReplicas: opts.WaitReplicas,
+		waitTimeout:  waitTimeout,
 	}
 	if s.opTimeout <= 0 {
 		s.opTimeout = DefaultOpTimeout
@@ -479,22 +505,36 @@ func (s *Store) write(ctx context.Context, op, mode string, ref store.Ref, versi
 		return store.Document{}, err
 	}
 	defer cancel()
+	keys, args, err := s.writeArgs(op, mode, ref, version, data, audit)
+	if err != nil {
+		return store.Document{}, err
+	}
+	res, err := s.scripts.write.Run(ctx, s.c, keys, args...).Slice()
+	if err != nil {
+		return store.Document{}, s.wrap(op, err)
+	}
+	return decodeWrite(op, ref, data, res)
+}
+
+// writeArgs builds the keys and arguments of luaWrite, with a fresh write
+// token (keys[3] is its done key).
+func (s *Store) writeArgs(op, mode string, ref store.Ref, version int64, data []byte, audit []store.AuditEntry) ([]string, []any, error) {
 	if ref.ID == "" {
-		return store.Document{}, fmt.Errorf("redis: %s: %w", op, errEmptyKey)
+		return nil, nil, fmt.Errorf("redis: %s: %w", op, errEmptyKey)
 	}
 	args := []any{mode, version, data, ref.ID, doneTTL.Milliseconds(), len(audit)}
 	for _, e := range audit {
 		if e.Scope != "" && e.Scope != ref.Scope {
-			return store.Document{}, fmt.Errorf("redis: %s: %w: %q, document in %q", op, errAuditScope, e.Scope, ref.Scope)
+			return nil, nil, fmt.Errorf("redis: %s: %w: %q, document in %q", op, errAuditScope, e.Scope, ref.Scope)
 		}
 		args = append(args, auditArgs(e)...)
 	}
 	token := rand.Text()
 	keys := []string{s.docKey(ref), s.idxKey(ref.Scope, ref.Collection), s.auditKey(ref.Scope), s.doneKey(ref.Scope, token)}
-	res, err := s.scripts.write.Run(ctx, s.c, keys, args...).Slice()
-	if err != nil {
-		return store.Document{}, s.wrap(op, err)
-	}
+	return keys, args, nil
+}
+
+func decodeWrite(op string, ref store.Ref, data []byte, res []any) (store.Document, error) {
 	status, _ := res[0].(string)
 	switch status {
 	case "ok":
@@ -509,6 +549,176 @@ func (s *Store) write(ctx context.Context, op, mode string, ref store.Ref, versi
 		return store.Document{}, fmt.Errorf("redis: %s: %w", op, store.ErrVersionMismatch)
 	}
 	return store.Document{}, fmt.Errorf("redis: %s: %w: %v", op, errReply, res)
+}
+
+// --- durable writes ----------------------------------------------------------
+
+// pipeliner is a client whose pipelines run on one connection: a
+// *goredis.Client (single node or Sentinel) or one Cluster node's client.
+type pipeliner interface {
+	Pipeline() goredis.Pipeliner
+}
+
+// UpdateReplicated is Update followed by WAIT for the configured number
+// of replicas (Options.WaitReplicas), in one pipeline.
+//
+// WAIT only counts the replication offset of the writes made on its own
+// connection, so the script and WAIT must share one. A go-redis pipeline
+// does: each attempt takes one connection from the pool, writes every
+// command on it and reads every reply from it (baseClient.
+// generalProcessPipeline → withPipelineConn → pipelineProcessCmds), and a
+// retry re-sends the whole pipeline on its next connection. A retried
+// script that finds its write token done refreshes the token's TTL, which
+// is itself replicated, so the WAIT of the retry still covers the write.
+// On Cluster the pipeline goes to the client of the key's master, since
+// a ClusterClient would send the keyless WAIT to any node.
+//
+// In auto mode (WaitReplicas 0) the pipeline also asks ROLE how many
+// replicas are online: the next write waits for one if there are, and a
+// replica that appeared since the last write is waited for at once with
+// a second, replicated touch of the token followed by WAIT (the
+// replication stream is ordered, so acknowledging the touch acknowledges
+// the write before it).
+func (s *Store) UpdateReplicated(ctx context.Context, ref store.Ref, version int64, data []byte, audit ...store.AuditEntry) (store.Document, error) {
+	const op = "update"
+	if s.waitReplicas < 0 {
+		return s.Update(ctx, ref, version, data, audit...)
+	}
+	ctx, cancel, err := s.begin(ctx, op)
+	if err != nil {
+		return store.Document{}, err
+	}
+	defer cancel()
+	keys, args, err := s.writeArgs(op, "u", ref, version, data, audit)
+	if err != nil {
+		return store.Document{}, err
+	}
+	node := pipeliner(s.c)
+	if cc, ok := s.c.(*goredis.ClusterClient); ok {
+		n, err := cc.MasterForKey(ctx, keys[0])
+		if err != nil {
+			return store.Document{}, s.wrap(op, err)
+		}
+		node = n
+	}
+	auto := s.waitReplicas == 0
+	want := s.waitReplicas
+	if auto && s.onlineReplicas.Load() > 0 {
+		want = 1
+	}
+	res, acked, online, err := s.writeAndWait(ctx, node, keys, args, want, auto)
+	if err != nil {
+		return store.Document{}, s.wrap(op, err)
+	}
+	doc, err := decodeWrite(op, ref, data, res)
+	if err != nil {
+		return store.Document{}, err
+	}
+	if auto {
+		s.onlineReplicas.Store(online)
+		switch {
+		case want == 0 && online > 0:
+			want = 1
+			if acked, err = s.waitAgain(ctx, node, keys[3], want); err != nil {
+				return doc, fmt.Errorf("redis: %s: %w: %w", op, store.ErrNotReplicated, err)
+			}
+		case want > 0 && online == 0:
+			// The master has no replica left to wait for (it lost it
+			// during the wait, or it was promoted without one).
+			want = 0
+		}
+	}
+	if acked < int64(want) {
+		return doc, fmt.Errorf("redis: %s: %w: %d of %d replicas within %s", op, store.ErrNotReplicated, acked, want, s.waitTimeout)
+	}
+	return doc, nil
+}
+
+// writeAndWait sends the write script, WAIT and (when role) ROLE in one
+// pipeline; a server that lost its script cache (a restart, a promoted
+// replica) gets the source once.
+func (s *Store) writeAndWait(ctx context.Context, node pipeliner, keys []string, args []any, want int, role bool) (res []any, acked, online int64, err error) {
+	for _, sha := range []bool{true, false} {
+		pipe := node.Pipeline()
+		var script *goredis.Cmd
+		if sha {
+			script = s.scripts.write.EvalSha(ctx, pipe, keys, args...)
+		} else {
+			script = s.scripts.write.Eval(ctx, pipe, keys, args...)
+		}
+		wait := s.waitCmd(ctx, pipe, want)
+		var roleCmd *goredis.SliceCmd
+		if role {
+			roleCmd = goredis.NewSliceCmd(ctx, "role")
+			_ = pipe.Process(ctx, roleCmd)
+		}
+		_, _ = pipe.Exec(ctx)
+		if err := script.Err(); err != nil {
+			if sha && goredis.HasErrorPrefix(err, "NOSCRIPT") {
+				continue
+			}
+			return nil, 0, 0, err
+		}
+		if res, err = script.Slice(); err != nil {
+			return nil, 0, 0, err
+		}
+		if acked, err = wait.Result(); err != nil {
+			return nil, 0, 0, err
+		}
+		if role {
+			var rerr goredis.Error
+			online, err = onlineReplicas(roleCmd)
+			switch {
+			case errors.As(err, &rerr):
+				// A server that refuses ROLE (some managed services,
+				// miniredis) tells nothing of replicas: treat it as
+				// having none; set WaitReplicas there to wait anyway.
+				online = 0
+			case err != nil:
+				return nil, 0, 0, err
+			}
+		}
+		return res, acked, online, nil
+	}
+	return nil, 0, 0, fmt.Errorf("%w: script missing after loading it", errReply)
+}
+
+// waitCmd queues WAIT (go-redis has it on *Client only, where it could
+// run on another connection than the write).
+func (s *Store) waitCmd(ctx context.Context, pipe goredis.Pipeliner, want int) *goredis.IntCmd {
+	cmd := goredis.NewIntCmd(ctx, "wait", want, s.waitTimeout.Milliseconds())
+	_ = pipe.Process(ctx, cmd)
+	return cmd
+}
+
+// waitAgain makes a replicated write after the original one (a refresh
+// of its token's TTL) and waits for it on one connection.
+func (s *Store) waitAgain(ctx context.Context, node pipeliner, doneKey string, want int) (int64, error) {
+	pipe := node.Pipeline()
+	touch := pipe.PExpire(ctx, doneKey, doneTTL)
+	wait := s.waitCmd(ctx, pipe, want)
+	_, _ = pipe.Exec(ctx)
+	if err := touch.Err(); err != nil {
+		return 0, err
+	}
+	return wait.Result()
+}
+
+// onlineReplicas reads a master's ROLE reply: "master", offset, then one
+// entry per online replica.
+func onlineReplicas(cmd *goredis.SliceCmd) (int64, error) {
+	v, err := cmd.Result()
+	if err != nil {
+		return 0, err
+	}
+	if len(v) < 3 {
+		return 0, fmt.Errorf("%w: role %v", errReply, v)
+	}
+	if r, _ := v[0].(string); r != "master" {
+		return 0, fmt.Errorf("%w: role %q, not master", errReply, r)
+	}
+	replicas, _ := v[2].([]any)
+	return int64(len(replicas)), nil
 }
 
 // listBatch bounds one pipeline of List, so a large collection is read in

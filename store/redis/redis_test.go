@@ -28,6 +28,11 @@ func newStore(t testing.TB, rawURL, prefix string, tweak ...func(*redis.Options)
 		t.Fatalf("ParseURL: %v", err)
 	}
 	opts.Prefix = prefix
+	return newStoreOpts(t, opts, tweak...)
+}
+
+func newStoreOpts(t testing.TB, opts redis.Options, tweak ...func(*redis.Options)) *redis.Store {
+	t.Helper()
 	for _, f := range tweak {
 		f(&opts)
 	}
@@ -49,7 +54,7 @@ func patient(o *redis.Options) {
 func harness(tg *redistest.Target) func(t testing.TB) storetest.Harness {
 	return func(t testing.TB) storetest.Harness {
 		in := tg.Instance(t)
-		return storetest.Harness{Store: newStore(t, in.URL, in.Prefix, patient), Advance: in.Advance}
+		return storetest.Harness{Store: newStoreOpts(t, in.Options, patient), Advance: in.Advance}
 	}
 }
 
@@ -76,7 +81,7 @@ func BenchmarkStore(b *testing.B) {
 // two licensebot replicas would.
 func TestTwoReplicas(t *testing.T) {
 	in := redistest.Start(t).Instance(t)
-	replicas := []*redis.Store{newStore(t, in.URL, in.Prefix, patient), newStore(t, in.URL, in.Prefix, patient)}
+	replicas := []*redis.Store{newStoreOpts(t, in.Options, patient), newStoreOpts(t, in.Options, patient)}
 	ctx := t.Context()
 	ref := store.Ref{Scope: "acme", Collection: "requests", ID: "r1"}
 	if _, err := replicas[0].Create(ctx, ref, []byte("submitted")); err != nil {

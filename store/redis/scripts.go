@@ -55,7 +55,12 @@ end
 //	reply: {"ok", version} | {"exists"} | {"notfound"} | {"mismatch"}
 const luaWrite = luaAppendAudit + `
 local done = redis.call('GET', KEYS[4])
-if done then return {'ok', tonumber(done)} end
+if done then
+  -- A retry of a write that was done: refresh the token, a replicated
+  -- write, so that a WAIT on the retry's connection covers the original.
+  redis.call('PEXPIRE', KEYS[4], ARGV[5])
+  return {'ok', tonumber(done)}
+end
 local cur = redis.call('HGET', KEYS[1], 'v')
 local v
 if ARGV[1] == 'c' then

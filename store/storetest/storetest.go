@@ -88,6 +88,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"Conversation/ClaimAndGet", testClaimAndGetConversation},
 		{"Document/CreateGet", testDocumentCreateGet},
 		{"Document/UpdateCAS", testDocumentUpdate},
+		{"Document/UpdateDurable", testDocumentUpdateDurable},
 		{"Document/List", testDocumentList},
 		{"Document/ScopeIsolation", testDocumentScopes},
 		{"Document/AuditWithWrite", testDocumentAudit},
@@ -291,6 +292,29 @@ func testDocumentUpdate(t *testing.T, h Harness) {
 		}
 	}
 	wantDoc(t, mustGet(t, s, ref), ref, 4, "v4")
+}
+
+// testDocumentUpdateDurable: UpdateDurable is a compare-and-swap with its
+// audit lines like Update. The suite's stores have no replicas, so it must
+// not report ErrNotReplicated (a backend waits only for replicas it has).
+func testDocumentUpdateDurable(t *testing.T, h Harness) {
+	ctx, s := t.Context(), h.Store
+	ref := store.Ref{Scope: "acme", Collection: "requests", ID: "r1"}
+	if _, err := store.UpdateDurable(ctx, s, ref, 1, []byte("x")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("UpdateDurable absent: err = %v, want ErrNotFound", err)
+	}
+	mustCreate(t, s, ref, "v1")
+	d, err := store.UpdateDurable(ctx, s, ref, 1, []byte("v2"), store.AuditEntry{At: t0, Actor: "bot", Action: "request.executing", Subject: "r1"})
+	if err != nil {
+		t.Fatalf("UpdateDurable: %v", err)
+	}
+	wantDoc(t, d, ref, 2, "v2")
+	wantDoc(t, mustGet(t, s, ref), ref, 2, "v2")
+	if _, err := store.UpdateDurable(ctx, s, ref, 1, []byte("stale"), store.AuditEntry{At: t0, Action: "lost"}); !errors.Is(err, store.ErrVersionMismatch) {
+		t.Fatalf("UpdateDurable from a stale version: err = %v, want ErrVersionMismatch", err)
+	}
+	wantDoc(t, mustGet(t, s, ref), ref, 2, "v2")
+	wantActions(t, s, "acme", "request.executing")
 }
 
 func testDocumentList(t *testing.T, h Harness) {
