@@ -153,6 +153,7 @@ type Parser struct {
 	lex    *lexicon
 	offers *offerIndex
 	nums   map[string]numberWord
+	rules  []rule
 }
 
 // NewParser indexes the catalog's names and aliases and builds the
@@ -164,6 +165,7 @@ func NewParser(cat *csp.Catalog) *Parser {
 		lex:    lex,
 		offers: buildOfferIndex(cat, lex),
 		nums:   numberWords(),
+		rules:  classifierRules(),
 	}
 }
 
