@@ -56,7 +56,7 @@ func normalize(text string) normalized {
 		if r < utf8.RuneSelf {
 			// The common case, kept out of foldRune.
 			if c, ok := foldASCII(r); ok {
-				f.emit(c, off, off+1, false)
+				f.emitASCII(byte(c), off)
 			}
 			continue
 		}
@@ -71,6 +71,12 @@ func normalize(text string) normalized {
 type folder struct {
 	buf   []byte
 	runes []nrune
+}
+
+// emitASCII is emit for the common case, small enough to be inlined.
+func (f *folder) emitASCII(c byte, off int) {
+	f.runes = append(f.runes, nrune{r: rune(c), b: int32(len(f.buf)), off: int32(off), end: int32(off + 1)})
+	f.buf = append(f.buf, c)
 }
 
 func (f *folder) emit(r rune, off, end int, acc bool) {
@@ -225,9 +231,23 @@ func tokenize(nt normalized) (toks []token, question bool) {
 			t, i = numberToken(nt, i)
 			toks = append(toks, t)
 		case isWordRune(r):
-			var t token
-			t, i = wordToken(nt, i)
+			// Inline, not a function returning a token: words are most
+			// of the text, and the copy shows in the benchmark.
+			j := i
+			acc := false
+			for j < len(rs) && isWordRune(rs[j].r) {
+				acc = acc || rs[j].accnt
+				j++
+			}
+			t := token{text: nt.s[bytePos(nt, i):bytePos(nt, j)], start: int(rs[i].off), end: int(rs[j-1].end), accent: acc}
+			if t.text == "a" && acc {
+				t.text = "à" // the French preposition, not the article
+			}
+			if v, ok := multiplier(t.text); ok {
+				t.num, t.val = true, v
+			}
 			toks = append(toks, t)
+			i = j
 		case r == '?':
 			question = true
 			i++
@@ -277,28 +297,16 @@ func numberToken(nt normalized, i int) (token, int) {
 	return t, j
 }
 
-// wordToken reads the word at rune i and returns the index after it.
-func wordToken(nt normalized, i int) (token, int) {
-	rs := nt.runes
-	j := i
-	acc := false
-	for j < len(rs) && isWordRune(rs[j].r) {
-		acc = acc || rs[j].accnt
-		j++
+// multiplier reads "x5" as the number 5.
+func multiplier(w string) (int64, bool) {
+	if len(w) <= 1 || len(w) > 7 || w[0] != 'x' || !isNumberText(w[1:]) {
+		return 0, false
 	}
-	t := token{text: nt.s[bytePos(nt, i):bytePos(nt, j)], start: int(rs[i].off), end: int(rs[j-1].end), accent: acc}
-	if t.text == "a" && acc {
-		t.text = "à" // the French preposition, not the article
+	var v int64
+	for _, d := range w[1:] {
+		v = v*10 + int64(d-'0')
 	}
-	if len(t.text) > 1 && len(t.text) <= 7 && t.text[0] == 'x' && isNumberText(t.text[1:]) {
-		// "x5": a multiplier, read as the number 5.
-		var v int64
-		for _, d := range t.text[1:] {
-			v = v*10 + int64(d-'0')
-		}
-		t.num, t.val = true, v
-	}
-	return t, j
+	return v, true
 }
 
 // maxGroups bounds the digit groups remembered for one number; more
