@@ -145,86 +145,120 @@ func Load(path string) (*Config, error) {
 
 // Validate reports every problem at once, one per line.
 func (c *Config) Validate() error {
-	var errs []error
-	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	var pr problems
+	c.validateBackends(&pr)
+	ids := c.validateCustomers(&pr)
+	c.validatePeople(&pr, ids)
+	if c.Reminders.Tick != "" {
+		if d, err := time.ParseDuration(c.Reminders.Tick); err != nil || d < time.Second {
+			pr.add("reminders.tick: %q is not a duration of at least 1s, like 1m", c.Reminders.Tick)
+		}
+	}
+	c.validateRedis(&pr)
+	pr = append(pr, c.validateSandbox()...)
+	return errors.Join(pr...)
+}
+
+// validateRedis checks the replica-wait settings.
+func (c *Config) validateRedis(pr *problems) {
+	if c.Redis.WaitTimeout != "" {
+		if d, err := time.ParseDuration(c.Redis.WaitTimeout); err != nil || d < time.Millisecond {
+			pr.add("redis.wait_timeout: %q is not a duration of at least 1ms, like 500ms", c.Redis.WaitTimeout)
+		}
+	}
+	if c.Redis.WaitReplicas < -1 {
+		pr.add("redis.wait_replicas: %d is not -1 (never wait), 0 (one when the master has a replica) or a number of replicas", c.Redis.WaitReplicas)
+	}
+}
+
+// problems collects what Validate finds, in file order.
+type problems []error
+
+func (pr *problems) add(format string, args ...any) { *pr = append(*pr, fmt.Errorf(format, args...)) }
+
+// validLanguage: the languages the bot speaks ("" takes the default).
+func validLanguage(l string) bool { return l == "" || l == "en" || l == "fr" }
+
+// validateBackends checks the provider and store names.
+func (c *Config) validateBackends(pr *problems) {
 	switch c.Provider {
 	case "", "sandbox", "cloudcockpit", "partnercenter":
 	default:
-		add("provider: unknown %q (want sandbox, cloudcockpit or partnercenter)", c.Provider)
+		pr.add("provider: unknown %q (want sandbox, cloudcockpit or partnercenter)", c.Provider)
 	}
-	c.validatePartnerCenter(add)
+	c.validatePartnerCenter(pr.add)
 	switch c.Store {
 	case "", "bolt", "redis":
 	default:
-		add("store: unknown %q (want bolt or redis)", c.Store)
+		pr.add("store: unknown %q (want bolt or redis)", c.Store)
 	}
+}
+
+// validateCustomers checks each customer and returns the ids configured.
+func (c *Config) validateCustomers(pr *problems) map[string]bool {
 	if len(c.Customers) == 0 {
-		add("customers: at least one customer is required")
+		pr.add("customers: at least one customer is required")
 	}
 	ids := map[string]bool{}
 	for i, cu := range c.Customers {
 		if cu.ID == "" {
-			add("customers[%d]: id is required", i)
+			pr.add("customers[%d]: id is required", i)
 		}
 		if ids[cu.ID] {
-			add("customers[%d]: duplicate id %q", i, cu.ID)
+			pr.add("customers[%d]: duplicate id %q", i, cu.ID)
 		}
 		ids[cu.ID] = true
 		if cu.TimeZone != "" {
 			if _, err := time.LoadLocation(cu.TimeZone); err != nil {
-				add("customers[%d] (%s): time_zone %q is not a known IANA zone", i, cu.ID, cu.TimeZone)
+				pr.add("customers[%d] (%s): time_zone %q is not a known IANA zone", i, cu.ID, cu.TimeZone)
 			}
 		}
-		if cu.Language != "" && cu.Language != "en" && cu.Language != "fr" {
-			add("customers[%d] (%s): language %q is not supported (en or fr)", i, cu.ID, cu.Language)
+		if !validLanguage(cu.Language) {
+			pr.add("customers[%d] (%s): language %q is not supported (en or fr)", i, cu.ID, cu.Language)
 		}
 		if _, err := cu.policy(); err != nil {
-			add("customers[%d] (%s): %v", i, cu.ID, err)
+			pr.add("customers[%d] (%s): %v", i, cu.ID, err)
 		}
 	}
+	return ids
+}
+
+// validatePeople checks each person: a unique email, a language, a role,
+// and customers among ids.
+func (c *Config) validatePeople(pr *problems, ids map[string]bool) {
 	emails := map[string]bool{}
 	for i, p := range c.People {
 		e := strings.ToLower(strings.TrimSpace(p.Email))
 		if e == "" || !strings.Contains(e, "@") {
-			add("people[%d]: a valid email is required (got %q)", i, p.Email)
+			pr.add("people[%d]: a valid email is required (got %q)", i, p.Email)
 		}
 		if emails[e] {
-			add("people[%d]: duplicate email %q", i, p.Email)
+			pr.add("people[%d]: duplicate email %q", i, p.Email)
 		}
 		emails[e] = true
-		if p.Language != "" && p.Language != "en" && p.Language != "fr" {
-			add("people[%d] (%s): language %q is not supported (en or fr)", i, p.Email, p.Language)
+		if !validLanguage(p.Language) {
+			pr.add("people[%d] (%s): language %q is not supported (en or fr)", i, p.Email, p.Language)
 		}
-		switch rules.Role(p.Role) {
-		case rules.RoleMember, rules.RoleLicenceAdmin:
-			if !ids[p.Customer] {
-				add("people[%d] (%s): customer %q is not a configured customer", i, p.Email, p.Customer)
+		p.validateRole(pr, i, ids)
+	}
+}
+
+// validateRole checks the person's role and the customers it names.
+func (p Person) validateRole(pr *problems, i int, ids map[string]bool) {
+	switch rules.Role(p.Role) {
+	case rules.RoleMember, rules.RoleLicenceAdmin:
+		if !ids[p.Customer] {
+			pr.add("people[%d] (%s): customer %q is not a configured customer", i, p.Email, p.Customer)
+		}
+	case rules.RoleAccountManager:
+		for _, cu := range p.Customers {
+			if !ids[cu] {
+				pr.add("people[%d] (%s): customers: %q is not a configured customer", i, p.Email, cu)
 			}
-		case rules.RoleAccountManager:
-			for _, cu := range p.Customers {
-				if !ids[cu] {
-					add("people[%d] (%s): customers: %q is not a configured customer", i, p.Email, cu)
-				}
-			}
-		default:
-			add("people[%d] (%s): role %q is unknown (member, licence_admin or account_manager)", i, p.Email, p.Role)
 		}
+	default:
+		pr.add("people[%d] (%s): role %q is unknown (member, licence_admin or account_manager)", i, p.Email, p.Role)
 	}
-	if c.Reminders.Tick != "" {
-		if d, err := time.ParseDuration(c.Reminders.Tick); err != nil || d < time.Second {
-			add("reminders.tick: %q is not a duration of at least 1s, like 1m", c.Reminders.Tick)
-		}
-	}
-	if c.Redis.WaitTimeout != "" {
-		if d, err := time.ParseDuration(c.Redis.WaitTimeout); err != nil || d < time.Millisecond {
-			add("redis.wait_timeout: %q is not a duration of at least 1ms, like 500ms", c.Redis.WaitTimeout)
-		}
-	}
-	if c.Redis.WaitReplicas < -1 {
-		add("redis.wait_replicas: %d is not -1 (never wait), 0 (one when the master has a replica) or a number of replicas", c.Redis.WaitReplicas)
-	}
-	errs = append(errs, c.validateSandbox()...)
-	return errors.Join(errs...)
 }
 
 // Location returns the customer's time zone (Europe/Paris by default).

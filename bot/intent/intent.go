@@ -153,6 +153,7 @@ type Parser struct {
 	lex    *lexicon
 	offers *offerIndex
 	nums   map[string]numberWord
+	rules  []rule
 }
 
 // NewParser indexes the catalog's names and aliases and builds the
@@ -164,6 +165,7 @@ func NewParser(cat *csp.Catalog) *Parser {
 		lex:    lex,
 		offers: buildOfferIndex(cat, lex),
 		nums:   numberWords(),
+		rules:  classifierRules(),
 	}
 }
 
@@ -312,64 +314,90 @@ func (p *Parser) fuzzyEligible(t token) bool {
 
 // findRequestID finds "R-12", "r12", "req-12", "REQ 12", "#12",
 // "request 12", "demande n° 12" and blocks the tokens it used so that the
-// number is not read as a quantity.
+// number is not read as a quantity. The first id named wins; every one
+// is blocked.
 func findRequestID(toks []token, blocked []bool) string {
 	id := ""
-	set := func(n int64) {
+	for i := range toks {
+		n, from, ok := requestNumberAt(toks, i)
+		if !ok {
+			continue
+		}
 		if id == "" {
 			id = "R-" + strconv.FormatInt(n, 10)
 		}
-	}
-	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		// Letters glued to digits: r12, req12.
-		if w := t.text; len(w) > 1 && (w[0] == 'r') {
-			rest := strings.TrimPrefix(strings.TrimPrefix(w, "req"), "r")
-			if rest != "" && isNumberText(rest) && len(rest) <= 9 {
-				n, _ := strconv.ParseInt(rest, 10, 64)
-				set(n)
-				blocked[i] = true
-				continue
-			}
-		}
-		if t.num && t.hash && !t.big && !t.frac && !t.date {
-			set(t.val)
-			blocked[i] = true
-			continue
-		}
-		if !t.num || t.big || t.frac || t.date || t.neg || i == 0 {
-			continue
-		}
-		prev := toks[i-1]
-		switch prev.text {
-		case "r", "req":
-			set(t.val)
-			blocked[i], blocked[i-1] = true, true
-			continue
-		}
-		// "request 12", "demande n° 12": the word, an optional "n°"/"no"/
-		// "number", then the number — unless seats or a product follow
-		// ("je demande 2 licences").
-		j := i - 1
-		if j > 0 && (prev.text == "n" || prev.text == "no" || prev.text == "number" || prev.text == "numero" || prev.text == "num") {
-			j--
-		}
-		switch toks[j].text {
-		case "request", "demande", "requete", "ticket", "id":
-			if i+1 < len(toks) {
-				switch toks[i+1].text {
-				case "seat", "seats", "licence", "licences", "license", "licenses", "user", "users", "poste", "postes", "siege", "sieges", "utilisateurs":
-					continue
-				}
-			}
-			set(t.val)
-			blocked[i] = true
-			for k := j + 1; k < i; k++ {
-				blocked[k] = true
-			}
+		for k := from; k <= i; k++ {
+			blocked[k] = true
 		}
 	}
 	return id
+}
+
+// requestNumberAt reads a request number ending at token i, and returns
+// the first token that belongs to it (the "r" of "r 12", the "n°" of
+// "demande n° 12"; the noun itself stays a word).
+func requestNumberAt(toks []token, i int) (n int64, from int, ok bool) {
+	t := toks[i]
+	if n, ok := gluedRequestNumber(t.text); ok {
+		return n, i, true // r12, req12
+	}
+	if t.num && t.hash && !t.big && !t.frac && !t.date {
+		return t.val, i, true // #12
+	}
+	if !t.num || t.big || t.frac || t.date || t.neg || i == 0 {
+		return 0, 0, false
+	}
+	switch toks[i-1].text {
+	case "r", "req":
+		return t.val, i - 1, true
+	}
+	if j, ok := requestNounBefore(toks, i); ok && !isSeatWord(toks, i+1) {
+		return t.val, j + 1, true
+	}
+	return 0, 0, false
+}
+
+// gluedRequestNumber reads letters glued to digits: "r12", "req12".
+func gluedRequestNumber(w string) (int64, bool) {
+	if len(w) <= 1 || w[0] != 'r' {
+		return 0, false
+	}
+	rest := strings.TrimPrefix(strings.TrimPrefix(w, "req"), "r")
+	if rest == "" || !isNumberText(rest) || len(rest) > 9 {
+		return 0, false
+	}
+	n, _ := strconv.ParseInt(rest, 10, 64)
+	return n, true
+}
+
+// requestNounBefore finds "request", "demande", "ticket"… before the
+// number at i, possibly through "n°"/"no"/"number", and returns its index.
+func requestNounBefore(toks []token, i int) (int, bool) {
+	j := i - 1
+	switch toks[j].text {
+	case "n", "no", "number", "numero", "num":
+		if j > 0 {
+			j--
+		}
+	}
+	switch toks[j].text {
+	case "request", "demande", "requete", "ticket", "id":
+		return j, true
+	}
+	return 0, false
+}
+
+// isSeatWord: a number followed by seats counts them ("je demande 2
+// licences"), it does not name a request.
+func isSeatWord(toks []token, i int) bool {
+	if i >= len(toks) {
+		return false
+	}
+	switch toks[i].text {
+	case "seat", "seats", "licence", "licences", "license", "licenses", "user", "users", "poste", "postes", "siege", "sieges", "utilisateurs":
+		return true
+	}
+	return false
 }
 
 // brandBefore: a number right after these words is part of a product
@@ -383,6 +411,8 @@ func brandBefore(w string) bool {
 	return false
 }
 
+// buildItems reads the tokens into items: products where findOffers
+// matched, then the longest lexicon phrase, a number, or an unknown word.
 func (p *Parser) buildItems(a *analysis, blocked []bool) {
 	toks := a.toks
 	a.items = make([]item, 0, len(toks))
@@ -399,52 +429,71 @@ func (p *Parser) buildItems(a *analysis, blocked []bool) {
 			i++
 			continue
 		}
-		limit := len(toks)
+		limit := len(toks) // phrases and numbers stop at the next product
 		if mi < len(a.mentions) {
 			limit = a.mentions[mi].start
 		}
-		n, ln := p.lex.longest(toks, i, limit, blocked)
-		if n >= 2 {
-			a.items = append(a.items, item{kind: itConcept, start: i, end: i + n, c: ln.c, lang: ln.lang})
-			i += n
-			continue
-		}
-		t := toks[i]
-		if t.num {
-			it := item{kind: itNumber, start: i, end: i + 1, val: t.val, plus: t.plus, neg: t.neg}
-			switch {
-			case t.date:
-				it.excl = true
-			case t.big:
-				it.numErr = QuantityTooLarge
-			case t.frac:
-				it.numErr = QuantityNotANumber
-			}
-			if i > 0 && brandBefore(toks[i-1].text) && !t.plus && !t.neg {
-				it.excl = true
-			}
-			a.items = append(a.items, it)
-			i++
-			continue
-		}
-		if v, k, nw := p.numberWordAt(toks, i, limit); k > 0 {
-			it := item{kind: itNumber, start: i, end: i + k, val: int64(v), spelled: true, article: nw.article, lang: nw.lang, one: t.text == "one" && k == 1}
-			if n == 1 {
-				it.c = ln.c
-			}
-			a.items = append(a.items, it)
-			i += k
-			continue
-		}
-		if n == 1 {
-			a.items = append(a.items, item{kind: itConcept, start: i, end: i + 1, c: ln.c, lang: ln.lang})
-			i++
-			continue
-		}
-		a.items = append(a.items, item{kind: itWord, start: i, end: i + 1})
-		a.unknown++
-		i++
+		i += p.appendWordItem(a, blocked, i, limit)
 	}
+	a.foldConcepts()
+	a.readNeQue()
+	a.readLangCode()
+}
+
+// appendWordItem appends the item that starts at token i and returns the
+// number of tokens it covers. A phrase of two words or more wins over a
+// number ("one drive"); a number wins over a one-word concept.
+func (p *Parser) appendWordItem(a *analysis, blocked []bool, i, limit int) int {
+	toks := a.toks
+	n, ln := p.lex.longest(toks, i, limit, blocked)
+	if n >= 2 {
+		a.items = append(a.items, item{kind: itConcept, start: i, end: i + n, c: ln.c, lang: ln.lang})
+		return n
+	}
+	if toks[i].num {
+		a.items = append(a.items, digitItem(toks, i))
+		return 1
+	}
+	if v, k, nw := p.numberWordAt(toks, i, limit); k > 0 {
+		it := item{kind: itNumber, start: i, end: i + k, val: int64(v), spelled: true, article: nw.article, lang: nw.lang, one: toks[i].text == "one" && k == 1}
+		if n == 1 {
+			it.c = ln.c
+		}
+		a.items = append(a.items, it)
+		return k
+	}
+	if n == 1 {
+		a.items = append(a.items, item{kind: itConcept, start: i, end: i + 1, c: ln.c, lang: ln.lang})
+		return 1
+	}
+	a.items = append(a.items, item{kind: itWord, start: i, end: i + 1})
+	a.unknown++
+	return 1
+}
+
+// digitItem is the number item of digits token i: a date or a number
+// after a brand word ("Office 365") is never a quantity; too large or
+// fractional numbers carry their error.
+func digitItem(toks []token, i int) item {
+	t := toks[i]
+	it := item{kind: itNumber, start: i, end: i + 1, val: t.val, plus: t.plus, neg: t.neg}
+	switch {
+	case t.date:
+		it.excl = true
+	case t.big:
+		it.numErr = QuantityTooLarge
+	case t.frac:
+		it.numErr = QuantityNotANumber
+	}
+	if i > 0 && brandBefore(toks[i-1].text) && !t.plus && !t.neg {
+		it.excl = true
+	}
+	return it
+}
+
+// foldConcepts sets the message's concept mask and the last language
+// named.
+func (a *analysis) foldConcepts() {
 	for i := range a.items {
 		it := &a.items[i]
 		a.mask |= it.c
@@ -452,30 +501,44 @@ func (p *Parser) buildItems(a *analysis, blocked []bool) {
 			a.lastLang = it.c & (cEnglish | cFrench)
 		}
 	}
-	// French "ne … que" is "only", not a negation: "ne renouveler que 6".
-	if a.mask&cNot != 0 {
-		seenNe := false
-		for _, t := range toks {
-			switch t.text {
-			case "ne", "n":
-				seenNe = true
-			case "que", "qu":
-				if seenNe {
-					a.mask = a.mask&^cNot | cOnly
-				}
+}
+
+// readNeQue: French "ne … que" is "only", not a negation: "ne renouveler
+// que 6".
+func (a *analysis) readNeQue() {
+	if a.mask&cNot == 0 {
+		return
+	}
+	seenNe := false
+	for _, t := range a.toks {
+		switch t.text {
+		case "ne", "n":
+			seenNe = true
+		case "que", "qu":
+			if seenNe {
+				a.mask = a.mask&^cNot | cOnly
 			}
 		}
 	}
-	// "lang fr", "language: en"
-	if n := len(a.items); n > 0 && a.items[n-1].kind == itWord {
-		switch toks[a.items[n-1].start].text {
+}
+
+// readLangCode reads a language code typed last: "lang fr",
+// "language: en".
+func (a *analysis) readLangCode() {
+	n := len(a.items)
+	if n == 0 {
+		return
+	}
+	last := a.items[n-1]
+	if last.kind == itWord {
+		switch a.toks[last.start].text {
 		case "fr", "fra", "fre":
 			a.langCode = "fr"
 		case "eng":
 			a.langCode = "en"
 		}
 	}
-	if n := len(a.items); n > 0 && a.items[n-1].kind == itConcept && toks[a.items[n-1].start].text == "en" && a.items[n-1].end-a.items[n-1].start == 1 {
+	if last.kind == itConcept && a.toks[last.start].text == "en" && last.end-last.start == 1 {
 		a.langCode = "en"
 	}
 }
@@ -514,10 +577,21 @@ func (p *Parser) numberWordAt(toks []token, i, limit int) (int, int, numberWord)
 	return nw.val, 1, nw
 }
 
-// pickQuantity chooses the seat count among the numbers of the message.
+// quantityPick collects, over the numbers of a message, the candidates
+// for its seat count.
+type quantityPick struct {
+	first        *item // the first number that may be a quantity
+	firstArticle *item // the first "a"/"une" that counts as one
+	lastTarget   *item // the last number after "to"/"à": a total
+	best         *item // the number that most looks like a seat count
+	bestScore    int
+}
+
+// pickQuantity chooses the seat count among the numbers of the message:
+// a target ("to 8") first, then the number that counts something, then
+// the first number, then an article ("a new E3 licence").
 func (p *Parser) pickQuantity(a *analysis) {
-	var first, firstArticle, lastTarget, best *item
-	bestScore := 0
+	var q quantityPick
 	for k := range a.items {
 		it := &a.items[k]
 		if it.kind != itNumber || it.excl {
@@ -528,24 +602,8 @@ func (p *Parser) pickQuantity(a *analysis) {
 			prev = &a.items[k-1]
 		}
 		if it.article {
-			// "a"/"an"/"une" count as one only before a seat noun or a
-			// product, possibly through "new"/"more" ("a new E3 licence").
-			// A bare "a" after a product or a number is "à" typed without
-			// its accent ("de E1 a E3", "de 10 a 8").
-			if prev != nil && (prev.kind == itOffer || prev.kind == itNumber) && a.toks[it.start].text == "a" {
-				continue
-			}
-			j := k + 1
-			for j < len(a.items) && a.items[j].kind == itConcept && a.items[j].c != 0 && a.items[j].c&^(cMore|cNew|cFiller) == 0 {
-				j++
-			}
-			if j < len(a.items) {
-				nx := a.items[j]
-				if nx.kind == itOffer || (nx.kind == itConcept && nx.c&cSeatNoun != 0) {
-					if firstArticle == nil {
-						firstArticle = it
-					}
-				}
+			if q.firstArticle == nil && a.articleCounts(k, prev) {
+				q.firstArticle = it
 			}
 			continue
 		}
@@ -555,34 +613,71 @@ func (p *Parser) pickQuantity(a *analysis) {
 		if prev != nil && prev.kind == itConcept && prev.c&cMinus != 0 {
 			it.neg = true
 		}
-		target := prev != nil && ((prev.kind == itConcept && prev.c&cTo != 0 && prev.c&cFrom == 0) ||
-			(prev.kind == itNumber && prev.article && a.toks[prev.start].text == "a" && !it.spelled))
-		if first == nil {
-			first = it
-		}
-		if target {
-			lastTarget = it
-		}
-		// Prefer the number that counts something: before seats or a
-		// product ("2 E3", "3 more licences"), or right after a change verb
-		// ("add 2"). Stray digits (a link, "alert(1)") only count when
-		// nothing better is there.
-		if sc := a.countScore(k); sc > bestScore {
-			best, bestScore = it, sc
-		}
+		q.consider(it, a.introducesTotal(prev, it), a.countScore(k))
 	}
+	q.decide(a)
+}
+
+// articleCounts: "a"/"an"/"une" count as one only before a seat noun or
+// a product, possibly through "new"/"more" ("a new E3 licence"). A bare
+// "a" after a product or a number is "à" typed without its accent ("de
+// E1 a E3", "de 10 a 8").
+func (a *analysis) articleCounts(k int, prev *item) bool {
+	if prev != nil && (prev.kind == itOffer || prev.kind == itNumber) && a.toks[a.items[k].start].text == "a" {
+		return false
+	}
+	j := k + 1
+	for j < len(a.items) && a.items[j].kind == itConcept && a.items[j].c != 0 && a.items[j].c&^(cMore|cNew|cFiller) == 0 {
+		j++
+	}
+	if j >= len(a.items) {
+		return false
+	}
+	nx := a.items[j]
+	return nx.kind == itOffer || (nx.kind == itConcept && nx.c&cSeatNoun != 0)
+}
+
+// introducesTotal: the number follows "to"/"à" (not "from … to" in one
+// word), or a bare "a" that is "à" without its accent ("de 10 a 8").
+func (a *analysis) introducesTotal(prev, it *item) bool {
+	if prev == nil {
+		return false
+	}
+	if prev.kind == itConcept {
+		return prev.c&cTo != 0 && prev.c&cFrom == 0
+	}
+	return prev.kind == itNumber && prev.article && a.toks[prev.start].text == "a" && !it.spelled
+}
+
+// consider notes a number that may be the quantity. Stray digits (a
+// link, "alert(1)") only count when nothing better is there: the best is
+// the number before seats or a product ("2 E3", "3 more licences"), or
+// right after a change verb ("add 2").
+func (q *quantityPick) consider(it *item, total bool, score int) {
+	if q.first == nil {
+		q.first = it
+	}
+	if total {
+		q.lastTarget = it
+	}
+	if score > q.bestScore {
+		q.best, q.bestScore = it, score
+	}
+}
+
+func (q *quantityPick) decide(a *analysis) {
 	switch {
-	case lastTarget != nil:
-		a.qty, a.qtyTarget = lastTarget, true
-		if first != nil && first != lastTarget && first.numErr == "" && !first.neg {
-			a.qtyFrom = first // "from 10 to 8"
+	case q.lastTarget != nil:
+		a.qty, a.qtyTarget = q.lastTarget, true
+		if q.first != nil && q.first != q.lastTarget && q.first.numErr == "" && !q.first.neg {
+			a.qtyFrom = q.first // "from 10 to 8"
 		}
-	case bestScore > 0:
-		a.qty = best
-	case first != nil:
-		a.qty = first
-	case firstArticle != nil:
-		a.qty = firstArticle
+	case q.bestScore > 0:
+		a.qty = q.best
+	case q.first != nil:
+		a.qty = q.first
+	case q.firstArticle != nil:
+		a.qty = q.firstArticle
 	}
 }
 

@@ -179,103 +179,125 @@ func phraseWords(s string) []string {
 	return out
 }
 
+// buildOfferIndex indexes every offer of the catalog under its explicit
+// names, the phrases derived from its name, and its distinctive keywords.
 func buildOfferIndex(cat *csp.Catalog, lex *lexicon) *offerIndex {
 	ix := &offerIndex{root: &onode{}}
 	wc := wordClass{lex: lex}
 	if cat == nil {
 		return ix
 	}
-	add := func(ws []string, offer, class int, fr bool) {
-		if len(ws) == 0 || len(ws) > maxPhraseTokens {
-			return
-		}
-		n := ix.root
-		for _, w := range ws {
-			n = n.child(w)
-		}
-		switch class {
-		case classExplicit:
-			n.explicit = addUnique(n.explicit, offer)
-			n.fr = n.fr || fr
-		case classDerived:
-			n.derived = addUnique(n.derived, offer)
-		case classKeyword:
-			n.keyword = addUnique(n.keyword, offer)
-		}
-	}
-	nameHits := map[string][]int{}
-	segHits := map[string][]int{}
-	var kwOrder []string
+	kw := keywordHits{name: map[string][]int{}, seg: map[string][]int{}}
 	for i, o := range cat.Offers {
 		ix.ids = append(ix.ids, o.ID)
-		explicit := func(s string, fr bool) {
-			ws := phraseWords(s)
-			if wc.nameable(ws) {
-				add(ws, i, classExplicit, fr)
-			}
-		}
-		explicit(o.Name, false)
-		explicit(o.ID, false)
-		for _, a := range o.Aliases {
-			explicit(a, false)
-		}
-		for _, a := range o.AliasesFR {
-			explicit(a, true)
-		}
-
+		ix.addExplicit(wc, o, i)
 		name := phraseWords(o.Name)
-		for _, v := range nameVariants(name) {
-			for k := 0; k+2 <= len(v); k++ {
-				tail := v[k:]
-				if wc.function(tail[0]) || !wc.nameable(tail) {
-					continue
-				}
-				add(tail, i, classDerived, false)
-			}
-		}
+		ix.addDerived(wc, name, i)
 		for _, w := range name {
 			if wc.distinctive(w) {
-				if _, seen := nameHits[w]; !seen {
-					if _, seen2 := segHits[w]; !seen2 {
-						kwOrder = append(kwOrder, w)
-					}
-				}
-				nameHits[w] = addUnique(nameHits[w], i)
+				kw.note(kw.name, w, i)
 			}
 		}
 		for _, w := range phraseWords(o.Segment) {
 			if wc.distinctive(w) {
-				if _, seen := nameHits[w]; !seen {
-					if _, seen2 := segHits[w]; !seen2 {
-						kwOrder = append(kwOrder, w)
-					}
-				}
-				segHits[w] = addUnique(segHits[w], i)
+				kw.note(kw.seg, w, i)
 			}
 		}
 	}
-	// A keyword that names a segment and also appears in the names of that
-	// segment's offers ("business") means those offers; other offers that
-	// merely contain the word ("Apps for business") are left out.
-	for _, w := range kwOrder {
-		var both []int
-		for _, i := range nameHits[w] {
-			for _, j := range segHits[w] {
-				if i == j {
-					both = append(both, i)
-				}
-			}
-		}
-		cands := both
-		if len(cands) == 0 {
-			cands = append(append(cands, nameHits[w]...), segHits[w]...)
-		}
-		for _, i := range cands {
-			add([]string{w}, i, classKeyword, false)
+	for _, w := range kw.order {
+		for _, i := range kw.offers(w) {
+			ix.add([]string{w}, i, classKeyword, false)
 		}
 	}
 	sortKeys(ix.root)
 	return ix
+}
+
+// add puts a phrase in the trie for an offer, in a class.
+func (ix *offerIndex) add(ws []string, offer, class int, fr bool) {
+	if len(ws) == 0 || len(ws) > maxPhraseTokens {
+		return
+	}
+	n := ix.root
+	for _, w := range ws {
+		n = n.child(w)
+	}
+	switch class {
+	case classExplicit:
+		n.explicit = addUnique(n.explicit, offer)
+		n.fr = n.fr || fr
+	case classDerived:
+		n.derived = addUnique(n.derived, offer)
+	case classKeyword:
+		n.keyword = addUnique(n.keyword, offer)
+	}
+}
+
+// addExplicit indexes the offer's name, id and aliases, the French ones
+// marked as a language signal.
+func (ix *offerIndex) addExplicit(wc wordClass, o csp.Offer, offer int) {
+	explicit := func(s string, fr bool) {
+		if ws := phraseWords(s); wc.nameable(ws) {
+			ix.add(ws, offer, classExplicit, fr)
+		}
+	}
+	explicit(o.Name, false)
+	explicit(o.ID, false)
+	for _, a := range o.Aliases {
+		explicit(a, false)
+	}
+	for _, a := range o.AliasesFR {
+		explicit(a, true)
+	}
+}
+
+// addDerived indexes the tails of the name's variants that can still
+// name the offer ("business standard", "exchange plan 1").
+func (ix *offerIndex) addDerived(wc wordClass, name []string, offer int) {
+	for _, v := range nameVariants(name) {
+		for k := 0; k+2 <= len(v); k++ {
+			tail := v[k:]
+			if wc.function(tail[0]) || !wc.nameable(tail) {
+				continue
+			}
+			ix.add(tail, offer, classDerived, false)
+		}
+	}
+}
+
+// keywordHits collects the offers each distinctive word appears in, by
+// name and by segment, in the order the words were first seen.
+type keywordHits struct {
+	name, seg map[string][]int
+	order     []string
+}
+
+func (kh *keywordHits) note(hits map[string][]int, w string, offer int) {
+	_, inName := kh.name[w]
+	_, inSeg := kh.seg[w]
+	if !inName && !inSeg {
+		kh.order = append(kh.order, w)
+	}
+	hits[w] = addUnique(hits[w], offer)
+}
+
+// offers returns the offers keyword w names. A keyword that names a
+// segment and also appears in the names of that segment's offers
+// ("business") means those offers; other offers that merely contain the
+// word ("Apps for business") are left out.
+func (kh *keywordHits) offers(w string) []int {
+	var both []int
+	for _, i := range kh.name[w] {
+		for _, j := range kh.seg[w] {
+			if i == j {
+				both = append(both, i)
+			}
+		}
+	}
+	if len(both) > 0 {
+		return both
+	}
+	return append(append([]int(nil), kh.name[w]...), kh.seg[w]...)
 }
 
 func sortKeys(n *onode) {

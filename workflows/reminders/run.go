@@ -227,14 +227,13 @@ func (r *run) removedSince(ctx context.Context, subID string, t time.Time) (bool
 // still open, a trial not converted, an approval still pending; and no
 // later reminder of the same series due already).
 func (r *run) resolve(ctx context.Context, it store.ScheduledItem, p payload, personal *Personal) (Item, verdict, string, error) {
-	dir := r.e.opt.Service.Directory()
 	item := Item{
 		ID: it.ID, Key: itemKey(it.ID, it.Due), Kind: p.Kind, CustomerID: r.customer, Due: it.Due, Now: r.now,
 		Late: r.now.Sub(it.Due) > r.e.opt.LateAfter, Audience: p.Aud, Location: r.pol.loc(), LeadDays: p.Lead,
 		RemovalWindow: r.pol.RemovalWindow,
 		Personal:      personal,
 	}
-	to, err := dir.ByEmail(ctx, p.To)
+	to, err := r.e.opt.Service.Directory().ByEmail(ctx, p.To)
 	if errors.Is(err, workflows.ErrUnknownPerson) {
 		return item, stale, "recipient " + p.To + " is no longer configured", nil
 	}
@@ -242,31 +241,13 @@ func (r *run) resolve(ctx context.Context, it store.ScheduledItem, p payload, pe
 		return item, send, "", err
 	}
 	item.To = to
-	if !p.Until.IsZero() && !r.now.Before(p.Until) {
-		return item, stale, "too late to be useful", nil
+	if why := r.seriesOver(p); why != "" {
+		return item, stale, why, nil
 	}
-	if !p.Next.IsZero() && !r.now.Before(p.Next) {
-		return item, stale, "superseded by a later reminder", nil
+	if p.Kind == KindApprovalWaiting || p.Kind == KindApprovalEscalated {
+		v, why, err := r.resolveApproval(ctx, &item, p)
+		return item, v, why, err
 	}
-	switch p.Kind {
-	case KindApprovalWaiting, KindApprovalEscalated:
-		req, err := r.e.opt.Service.Get(ctx, r.customer, p.Req)
-		if errors.Is(err, workflows.ErrNotFound) {
-			return item, stale, "request not found", nil
-		}
-		if err != nil {
-			return item, send, "", err
-		}
-		item.Request = req
-		if req.State != workflows.StatePendingApproval {
-			return item, stale, "request " + string(req.State), nil
-		}
-		if !req.Deadline.IsZero() && !r.now.Before(req.Deadline) {
-			return item, stale, "approval deadline passed", nil
-		}
-		return item, send, "", nil
-	}
-
 	s, found, err := r.subscription(ctx, p.Sub)
 	if err != nil {
 		return item, send, "", err
@@ -274,6 +255,56 @@ func (r *run) resolve(ctx context.Context, it store.ScheduledItem, p payload, pe
 	if !found {
 		return item, stale, "subscription not found", nil
 	}
+	r.describeSubscription(ctx, &item, s)
+	if s.Status != csp.StatusActive {
+		return item, stale, "subscription " + string(s.Status), nil
+	}
+	if p.Kind == KindPersonal {
+		return r.resolvePersonal(item, it, s)
+	}
+	if v, why, err := r.checkTerm(ctx, &item, p, s); v != send || err != nil {
+		return item, v, why, err
+	}
+	v, why, err := r.checkPrefs(ctx, to.Email, p, s)
+	return item, v, why, err
+}
+
+// seriesOver says why a reminder is too late for its series: past its
+// usefulness, or a later reminder of the series is due already. "" when
+// it is not.
+func (r *run) seriesOver(p payload) string {
+	if !p.Until.IsZero() && !r.now.Before(p.Until) {
+		return "too late to be useful"
+	}
+	if !p.Next.IsZero() && !r.now.Before(p.Next) {
+		return "superseded by a later reminder"
+	}
+	return ""
+}
+
+// resolveApproval: an approval reminder is useful while its request
+// waits for approval, before its deadline.
+func (r *run) resolveApproval(ctx context.Context, item *Item, p payload) (verdict, string, error) {
+	req, err := r.e.opt.Service.Get(ctx, r.customer, p.Req)
+	if errors.Is(err, workflows.ErrNotFound) {
+		return stale, "request not found", nil
+	}
+	if err != nil {
+		return send, "", err
+	}
+	item.Request = req
+	if req.State != workflows.StatePendingApproval {
+		return stale, "request " + string(req.State), nil
+	}
+	if !req.Deadline.IsZero() && !r.now.Before(req.Deadline) {
+		return stale, "approval deadline passed", nil
+	}
+	return send, "", nil
+}
+
+// describeSubscription fills what the message says about the
+// subscription and its next term.
+func (r *run) describeSubscription(ctx context.Context, item *Item, s csp.Subscription) {
 	item.Subscription = s
 	item.CommitmentEnd = r.pol.CommitmentEnd(s)
 	var cat *csp.Catalog
@@ -281,61 +312,75 @@ func (r *run) resolve(ctx context.Context, it store.ScheduledItem, p payload, pe
 		cat = c // without it, the current price stands in
 	}
 	item.NextTermLength, item.NextBilling, item.NextTermCost = NextTerm(s, cat)
-	if s.Status != csp.StatusActive {
-		return item, stale, "subscription " + string(s.Status), nil
-	}
-	if p.Kind == KindPersonal {
-		return r.resolvePersonal(item, it, s)
-	}
+}
+
+// checkTerm: a renewal or trial reminder is about the term it was
+// scheduled for; a window reminder about a window still open. It returns
+// send when nothing stops the reminder.
+func (r *run) checkTerm(ctx context.Context, item *Item, p payload, s csp.Subscription) (verdict, string, error) {
 	switch p.Kind {
 	case KindRenewal, KindTrial:
 		switch {
 		case !s.TermEnd.Equal(p.Term):
-			return item, stale, "the term changed", nil
+			return stale, "the term changed", nil
 		case !s.AutoRenew:
-			return item, stale, "auto-renew is off", nil
+			return stale, "auto-renew is off", nil
 		case s.Trial != (p.Kind == KindTrial):
-			return item, stale, "trial status changed", nil
+			return stale, "trial status changed", nil
 		}
+		return send, "", nil
 	case KindWindowOpen, KindWindowClosing:
-		if !s.TermStart.Equal(p.Term) {
-			if s.TermEnd.Equal(p.Term) && s.AutoRenew && r.now.Before(p.Term.Add(r.e.opt.RenewalGrace)) {
-				return item, later, "the portal does not show the new term yet", nil
-			}
-			return item, stale, "the term changed", nil
-		}
-		lot, ok := termLot(s)
-		if !ok {
-			return item, stale, "no seats left from the term start", nil
-		}
-		item.WindowCloses = r.pol.lotCloses(lot)
-		item.RemovableSeats = lot.Quantity
-		if !r.now.Before(item.WindowCloses) {
-			return item, stale, "the removal window closed", nil
-		}
-		if p.Kind == KindWindowClosing {
-			removed, err := r.removedSince(ctx, s.ID, s.TermStart)
-			if err != nil {
-				return item, send, "", err
-			}
-			if removed {
-				return item, stale, "seats were already removed in this window", nil
-			}
-		}
-	default:
-		return item, stale, "unknown kind " + string(p.Kind), nil
+		return r.checkWindow(ctx, item, p, s)
 	}
-	prefs, err := GetPrefs(ctx, r.e.opt.Store, r.customer, to.Email, s.ID)
+	return stale, "unknown kind " + string(p.Kind), nil
+}
+
+// checkWindow: the removal window of the term the reminder was scheduled
+// for is still open, and (for the closing reminder) nobody removed seats
+// in it yet.
+func (r *run) checkWindow(ctx context.Context, item *Item, p payload, s csp.Subscription) (verdict, string, error) {
+	if !s.TermStart.Equal(p.Term) {
+		if s.TermEnd.Equal(p.Term) && s.AutoRenew && r.now.Before(p.Term.Add(r.e.opt.RenewalGrace)) {
+			return later, "the portal does not show the new term yet", nil
+		}
+		return stale, "the term changed", nil
+	}
+	lot, ok := termLot(s)
+	if !ok {
+		return stale, "no seats left from the term start", nil
+	}
+	item.WindowCloses = r.pol.lotCloses(lot)
+	item.RemovableSeats = lot.Quantity
+	if !r.now.Before(item.WindowCloses) {
+		return stale, "the removal window closed", nil
+	}
+	if p.Kind != KindWindowClosing {
+		return send, "", nil
+	}
+	removed, err := r.removedSince(ctx, s.ID, s.TermStart)
 	if err != nil {
-		return item, send, "", err
+		return send, "", err
+	}
+	if removed {
+		return stale, "seats were already removed in this window", nil
+	}
+	return send, "", nil
+}
+
+// checkPrefs applies the recipient's choices: reminders stopped for the
+// subscription, or the term kept as is.
+func (r *run) checkPrefs(ctx context.Context, email string, p payload, s csp.Subscription) (verdict, string, error) {
+	prefs, err := GetPrefs(ctx, r.e.opt.Store, r.customer, email, s.ID)
+	if err != nil {
+		return send, "", err
 	}
 	if prefs.Muted {
-		return item, muted, "reminders stopped for this subscription", nil
+		return muted, "reminders stopped for this subscription", nil
 	}
 	if (p.Kind == KindRenewal || p.Kind == KindTrial) && prefs.KeptTermEnd.Equal(s.TermEnd) {
-		return item, muted, "kept as is for this term", nil
+		return muted, "kept as is for this term", nil
 	}
-	return item, send, "", nil
+	return send, "", nil
 }
 
 // resolvePersonal: a "remind me when the window opens" is useful while
