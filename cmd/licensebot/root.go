@@ -62,6 +62,9 @@ func newRootCmd(in io.Reader, out, errOut io.Writer) *cobra.Command {
 		newServeCmd(g),
 		newRemindersCmd(g),
 		newTeamsCmd(g),
+		newHealthcheckCmd(g),
+		newBackupCmd(g),
+		newRestoreCmd(g),
 	)
 	return root
 }
