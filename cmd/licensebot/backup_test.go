@@ -31,7 +31,7 @@ func requestStates(t *testing.T, dir string) map[string]string {
 	}
 	var reqs []struct {
 		ID    string `json:"id"`
-		State string `json:"state"`
+		State string `json:"status"`
 	}
 	if err := json.Unmarshal([]byte(out), &reqs); err != nil {
 		t.Fatalf("requests --json: %v\n%s", err, out)
@@ -50,8 +50,8 @@ func TestBackupAndRestoreRoundTrip(t *testing.T) {
 	src := t.TempDir()
 	makeRequest(t, src)
 	want := requestStates(t, src)
-	if len(want) != 1 {
-		t.Fatalf("setup: %d requests, want 1: %v", len(want), want)
+	if len(want) != 1 || want[firstKey(want)] != "pending_approval" {
+		t.Fatalf("setup: requests %v, want one pending_approval", want)
 	}
 	file := filepath.Join(t.TempDir(), "snap.db")
 	out, stderr, err := run(t, "", "backup", "--data", src, "--out", file)
