@@ -25,6 +25,17 @@ type Metrics struct {
 	ProviderSecs  *prometheus.HistogramVec
 	Requests      *prometheus.GaugeVec
 	Reminders     *prometheus.CounterVec
+	// RequestsOpen and RequestsOldest are the requests not yet final, by
+	// state, over every customer: how many, and how long the oldest has
+	// been in that state. The needs_attention and "stuck waiting for
+	// approval" alerts read them.
+	RequestsOpen   *prometheus.GaugeVec
+	RequestsOldest *prometheus.GaugeVec
+	// RemindersLate is how far past its time the oldest reminder still
+	// waiting to be sent is (0 when none is late).
+	RemindersLate prometheus.Gauge
+	// StoreUp is 1 while the store answers a ping, else 0.
+	StoreUp *prometheus.GaugeVec
 }
 
 // New registers the collectors (and the Go and process collectors).
@@ -52,8 +63,21 @@ func New() *Metrics {
 		Reminders: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "licensebot_reminders_total", Help: "Reminders sent, dropped or failed, by kind.",
 		}, []string{"kind", "result"}),
+		RequestsOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "licensebot_requests_open", Help: "Requests not yet final, by state, over every customer (refreshed periodically).",
+		}, []string{"state"}),
+		RequestsOldest: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "licensebot_requests_oldest_seconds", Help: "Time the oldest request not yet final has spent in its state, by state.",
+		}, []string{"state"}),
+		RemindersLate: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "licensebot_reminders_late_seconds", Help: "How long past its due time the oldest unsent reminder is (0: none late).",
+		}),
+		StoreUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "licensebot_store_up", Help: "1 while the store (bolt or redis) answers a ping, else 0.",
+		}, []string{"store"}),
 	}
 	r.MustRegister(m.Turns, m.TurnSeconds, m.ProviderCalls, m.ProviderSecs, m.Requests, m.Reminders,
+		m.RequestsOpen, m.RequestsOldest, m.RemindersLate, m.StoreUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -65,6 +89,51 @@ func (m *Metrics) ObserveTurn(channel string, d time.Duration, err error) {
 	}
 	m.TurnSeconds.WithLabelValues(channel).Observe(d.Seconds())
 	m.Turns.WithLabelValues(channel, result(err)).Inc()
+}
+
+// OpenRequests is one refresh of the open-request gauges: per state, the
+// count and the time the oldest has spent in it.
+type OpenRequests map[string]OpenState
+
+// OpenState is one state's figures in OpenRequests.
+type OpenState struct {
+	Count  int
+	Oldest time.Duration
+}
+
+// SetOpenRequests replaces the open-request gauges with o, so a state
+// that emptied reads 0 rather than its last value. States the caller
+// always wants reported (zero included) are simply present in o.
+func (m *Metrics) SetOpenRequests(o OpenRequests) {
+	if m == nil {
+		return
+	}
+	m.RequestsOpen.Reset()
+	m.RequestsOldest.Reset()
+	for state, v := range o {
+		m.RequestsOpen.WithLabelValues(state).Set(float64(v.Count))
+		m.RequestsOldest.WithLabelValues(state).Set(v.Oldest.Seconds())
+	}
+}
+
+// SetRemindersLate records how late the oldest unsent reminder is.
+func (m *Metrics) SetRemindersLate(d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.RemindersLate.Set(max(d, 0).Seconds())
+}
+
+// SetStoreUp records whether the store answered.
+func (m *Metrics) SetStoreUp(store string, up bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.StoreUp.WithLabelValues(store).Set(v)
 }
 
 func result(err error) string {

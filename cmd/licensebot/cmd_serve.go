@@ -22,11 +22,11 @@ import (
 	"github.com/licensebot/licensebot/bot/teams"
 	"github.com/licensebot/licensebot/telemetry"
 	"github.com/licensebot/licensebot/workflows"
+	"github.com/licensebot/licensebot/workflows/reminders"
 )
 
 func newServeCmd(g *globals) *cobra.Command {
-	var addr string
-	var tick time.Duration
+	opt := defaultServeOptions()
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the bot: Slack and Teams channels, reminders, health and metrics endpoints",
@@ -35,20 +35,27 @@ func newServeCmd(g *globals) *cobra.Command {
          or SLACK_SIGNING_SECRET (HTTP: /slack/events, /slack/interactions, /slack/commands)
   Teams  TEAMS_APP_ID and TEAMS_APP_PASSWORD (+ TEAMS_TENANT_ID for a single-tenant
          bot): the Bot Framework endpoint /api/messages
-and an HTTP server with /healthz, /readyz and /metrics. With REDIS_URL the
-state lives in Redis and any number of replicas can run.`,
+and two HTTP listeners: the public one (--addr) with the platforms' endpoints,
+/healthz and /readyz; the admin one (--admin-addr, loopback by default) with
+/metrics, /healthz, /readyz and /backup. With REDIS_URL the state lives in
+Redis and any number of replicas can run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Precedence: --addr, then LICENSEBOT_ADDR, then serve.addr in
 			// the configuration, then :8080.
 			if !cmd.Flags().Changed("addr") && os.Getenv("LICENSEBOT_ADDR") == "" {
-				addr = ""
+				opt.addr = ""
 			}
-			return serve(cmd.Context(), g, addr, tick)
+			return serveWith(cmd.Context(), g, opt)
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", envOr("LICENSEBOT_ADDR", ":8080"), "HTTP listen address (LICENSEBOT_ADDR, else serve.addr in the configuration)")
-	cmd.Flags().DurationVar(&tick, "tick", time.Minute, "how often due work runs (approval expiry, reminders)")
+	f := cmd.Flags()
+	f.StringVar(&opt.addr, "addr", envOr("LICENSEBOT_ADDR", ":8080"), "public HTTP listen address (LICENSEBOT_ADDR, else serve.addr in the configuration)")
+	f.StringVar(&opt.adminAddr, "admin-addr", envOr("LICENSEBOT_ADMIN_ADDR", defaultAdminAddr),
+		"admin HTTP listen address for /metrics and /backup (LICENSEBOT_ADMIN_ADDR); keep it off the Internet")
+	f.DurationVar(&opt.tick, "tick", time.Minute, "how often due work runs (approval expiry, reminders)")
+	f.IntVar(&opt.limits.maxConns, "max-conns", opt.limits.maxConns, "most connections the public listener holds at once; more wait in the kernel's backlog")
+	f.DurationVar(&opt.shutdownGrace, "shutdown-timeout", opt.shutdownGrace, "how long turns in flight may run on after SIGTERM")
 	return cmd
 }
 
@@ -118,74 +125,85 @@ func (r *router) Deliver(ctx context.Context, p workflows.Person, m bot.Message)
 	return r.outbox.Deliver(ctx, p, m)
 }
 
+const defaultAdminAddr = "127.0.0.1:9090"
+
+// serveOptions are serve's flags.
+type serveOptions struct {
+	addr      string // public listener; "" means serve.addr, then :8080
+	adminAddr string // admin listener (/metrics, /backup)
+	tick      time.Duration
+	limits    httpLimits
+	// shutdownGrace bounds how long turns in flight run on after a stop.
+	shutdownGrace time.Duration
+	// listening, when set, is told the listeners' addresses (tests bind
+	// port 0).
+	listening func(public, admin string)
+}
+
+// httpLimits keep a slow or hostile client from holding the public
+// listener: every phase of a request has a deadline, headers are capped,
+// and past maxConns new connections wait in the kernel's accept backlog
+// instead of taking file descriptors.
+type httpLimits struct {
+	readHeader time.Duration
+	read       time.Duration
+	// write must outlast the slowest handler: a Teams invoke waits for its
+	// turn (bounded by the adapter's own timeout).
+	write          time.Duration
+	idle           time.Duration
+	maxHeaderBytes int
+	maxConns       int
+}
+
+func defaultServeOptions() serveOptions {
+	return serveOptions{
+		adminAddr: defaultAdminAddr,
+		tick:      time.Minute,
+		limits: httpLimits{
+			readHeader: 5 * time.Second, read: 15 * time.Second, write: 30 * time.Second,
+			idle: 60 * time.Second, maxHeaderBytes: 32 << 10, maxConns: 1024,
+		},
+		shutdownGrace: 20 * time.Second,
+	}
+}
+
+// serve runs with the default limits and an admin listener on a free
+// loopback port (tests and benchmarks run several).
 func serve(ctx context.Context, g *globals, addr string, tick time.Duration) error {
-	// A fatal error (Slack refusing the token, the listener failing) must
+	opt := defaultServeOptions()
+	opt.addr, opt.adminAddr, opt.tick = addr, "127.0.0.1:0", tick
+	return serveWith(ctx, g, opt)
+}
+
+// server is one running serve: the app, its channels and its listeners.
+type server struct {
+	g         *globals
+	opt       serveOptions
+	log       *slog.Logger
+	metrics   *telemetry.Metrics
+	a         *app
+	slack     *slack.Adapter
+	slackMode string // "", "http" or "socket"
+	teams     *teams.Adapter
+}
+
+func serveWith(ctx context.Context, g *globals, opt serveOptions) error {
+	// A fatal error (Slack refusing the token, a listener failing) must
 	// stop every goroutine, not only the one that saw it.
 	ctx, stopAll := context.WithCancel(ctx)
 	defer stopAll()
-	log := serveLogger(g)
 	if err := channelProblems(); err != nil {
 		return fmt.Errorf("chat platforms are half configured (see licensebot config check):\n%w", err)
 	}
-	metrics := telemetry.New()
-	a, err := openApp(ctx, g, appOptions{withEngine: false, metrics: metrics, logger: log})
+	s := &server{g: g, opt: opt, log: serveLogger(g), metrics: telemetry.New()}
+	a, err := openApp(ctx, g, appOptions{withEngine: false, metrics: s.metrics, logger: s.log})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-
-	rt := &router{outbox: &console.Outbox{Store: a.store}, log: log}
-	var slackAd *slack.Adapter
-	slackMode := ""
-	if tok := os.Getenv("SLACK_BOT_TOKEN"); tok != "" {
-		sm, err := slack.PrometheusMetrics(metrics.Registry)
-		if err != nil {
-			return fmt.Errorf("slack metrics: %w", err)
-		}
-		slackAd, err = slack.New(slack.Options{
-			BotToken: tok, AppToken: os.Getenv("SLACK_APP_TOKEN"), SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
-			// SLACK_API_URL points the Web API elsewhere (a proxy, or the
-			// fake Slack of the load test); it must end with "/".
-			APIURL:           os.Getenv("SLACK_API_URL"),
-			Config:           channel.Config{People: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: log, Metrics: sm},
-			ApprovalsChannel: os.Getenv("SLACK_APPROVALS_CHANNEL"),
-			Home: func(ctx context.Context, p workflows.Person, lang string) []bot.Message {
-				return a.engine.Home(ctx, p, lang)
-			},
-		})
-		if err != nil {
-			return fmt.Errorf("slack: %w", err)
-		}
-		rt.slack = slackAd
-		slackMode = "http"
-		if os.Getenv("SLACK_APP_TOKEN") != "" {
-			slackMode = "socket"
-		}
-	}
-	var teamsAd *teams.Adapter
-	if id, pw := os.Getenv("TEAMS_APP_ID"), os.Getenv("TEAMS_APP_PASSWORD"); id != "" && pw != "" {
-		tm, err := teams.PrometheusMetrics(metrics.Registry)
-		if err != nil {
-			return fmt.Errorf("teams metrics: %w", err)
-		}
-		teamsAd, err = teams.New(teams.Options{
-			AppID: id, AppPassword: pw, TenantID: os.Getenv("TEAMS_TENANT_ID"),
-			Config:                channel.Config{People: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: log, Metrics: tm},
-			ApprovalsConversation: os.Getenv("TEAMS_APPROVALS_CONVERSATION"),
-		})
-		if err != nil {
-			return fmt.Errorf("teams: %w", err)
-		}
-		rt.teams = teamsAd
-	}
-	if err := a.startEngine(ctx, rt); err != nil {
+	s.a = a
+	if err := s.openChannels(ctx); err != nil {
 		return err
-	}
-	if slackAd != nil {
-		slackAd.SetHandler(instrumented{a.engine, metrics, "slack", a})
-	}
-	if teamsAd != nil {
-		teamsAd.SetHandler(instrumented{a.engine, metrics, "teams", a})
 	}
 	// Reminders tick on their own cron job (Recover, SkipIfStillRunning);
 	// what is due comes from the store, claimed so replicas send once.
@@ -194,121 +212,331 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 		return err
 	}
 	defer a.reminders.Stop()
+	if s.opt.addr == "" {
+		s.opt.addr = cmpOr(a.cfg.Serve.Addr, ":8080")
+	}
+	pub, err := s.listen(s.opt.addr, s.publicMux(), s.opt.limits)
+	if err != nil {
+		return err
+	}
+	adm, err := s.listen(s.opt.adminAddr, s.adminMux(), adminLimits(s.opt.limits))
+	if err != nil {
+		pub.close()
+		return err
+	}
+	s.log.Info("licensebot serving", "addr", pub.addr, "admin_addr", adm.addr, "store", a.store.Name(),
+		"provider", a.provider.Name(), "slack", s.slackMode, "teams", s.teams != nil, "version", version)
+	if s.opt.listening != nil {
+		s.opt.listening(pub.addr, adm.addr)
+	}
+	return s.run(ctx, stopAll, pub, adm)
+}
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		checks := map[string]string{"store": "ok", "provider": "ok"}
-		ok := true
-		if err := a.store.Ping(ctx); err != nil {
-			checks["store"], ok = "unreachable", false
+func cmpOr(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// openChannels builds the Slack and Teams adapters the environment asks
+// for and starts the engine that answers them.
+func (s *server) openChannels(ctx context.Context) error {
+	rt := &router{outbox: &console.Outbox{Store: s.a.store}, log: s.log}
+	if tok := os.Getenv("SLACK_BOT_TOKEN"); tok != "" {
+		if err := s.openSlack(tok); err != nil {
+			return err
 		}
-		if _, err := a.provider.Customers(ctx); err != nil {
-			checks["provider"], ok = "unreachable", false
+		rt.slack = s.slack
+	}
+	if id, pw := os.Getenv("TEAMS_APP_ID"), os.Getenv("TEAMS_APP_PASSWORD"); id != "" && pw != "" {
+		if err := s.openTeams(id, pw); err != nil {
+			return err
 		}
-		if teamsAd != nil {
-			checks["teams"] = "http"
-		}
-		if slackMode != "" {
-			checks["slack"] = slackMode
-			if slackMode == "socket" && !slackAd.Connected() {
-				checks["slack"], ok = "disconnected", false
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		if !ok {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-		_ = json.NewEncoder(w).Encode(checks)
+		rt.teams = s.teams
+	}
+	if err := s.a.startEngine(ctx, rt); err != nil {
+		return err
+	}
+	if s.slack != nil {
+		s.slack.SetHandler(instrumented{s.a.engine, s.metrics, "slack", s.a})
+	}
+	if s.teams != nil {
+		s.teams.SetHandler(instrumented{s.a.engine, s.metrics, "teams", s.a})
+	}
+	return nil
+}
+
+func (s *server) openSlack(tok string) error {
+	a := s.a
+	sm, err := slack.PrometheusMetrics(s.metrics.Registry)
+	if err != nil {
+		return fmt.Errorf("slack metrics: %w", err)
+	}
+	s.slack, err = slack.New(slack.Options{
+		BotToken: tok, AppToken: os.Getenv("SLACK_APP_TOKEN"), SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
+		// SLACK_API_URL points the Web API elsewhere (a proxy, or the
+		// fake Slack of the load test); it must end with "/".
+		APIURL:           os.Getenv("SLACK_API_URL"),
+		Config:           channel.Config{People: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: s.log, Metrics: sm},
+		ApprovalsChannel: os.Getenv("SLACK_APPROVALS_CHANNEL"),
+		Home: func(ctx context.Context, p workflows.Person, lang string) []bot.Message {
+			return a.engine.Home(ctx, p, lang)
+		},
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
-	if slackMode == "http" {
-		if os.Getenv("SLACK_SIGNING_SECRET") == "" {
-			return errors.New("slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
-		}
-		slackAd.Routes(mux)
+	if err != nil {
+		return fmt.Errorf("slack: %w", err)
 	}
-	if teamsAd != nil {
-		teamsAd.Routes(mux) // POST /api/messages
+	s.slackMode = "http"
+	if os.Getenv("SLACK_APP_TOKEN") != "" {
+		s.slackMode = "socket"
+	} else if os.Getenv("SLACK_SIGNING_SECRET") == "" {
+		return errors.New("slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
 	}
+	return nil
+}
 
-	if addr == "" {
-		addr = a.cfg.Serve.Addr
+func (s *server) openTeams(id, pw string) error {
+	tm, err := teams.PrometheusMetrics(s.metrics.Registry)
+	if err != nil {
+		return fmt.Errorf("teams metrics: %w", err)
 	}
-	if addr == "" {
-		addr = ":8080"
+	s.teams, err = teams.New(teams.Options{
+		AppID: id, AppPassword: pw, TenantID: os.Getenv("TEAMS_TENANT_ID"),
+		Config:                channel.Config{People: s.a.svc.Directory(), Store: s.a.store, Clock: s.a.clock, Logger: s.log, Metrics: tm},
+		ApprovalsConversation: os.Getenv("TEAMS_APPROVALS_CONVERSATION"),
+	})
+	if err != nil {
+		return fmt.Errorf("teams: %w", err)
 	}
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
+	return nil
+}
+
+// publicMux is what the platforms reach: their endpoints and the probes.
+// Metrics show customer ids and request counts, so they are admin only.
+func (s *server) publicMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	s.probes(mux)
+	if s.slackMode == "http" {
+		s.slack.Routes(mux)
+	}
+	if s.teams != nil {
+		s.teams.Routes(mux) // POST /api/messages
+	}
+	return mux
+}
+
+// adminMux is for the operator: probes, metrics and a consistent copy of
+// the embedded store.
+func (s *server) adminMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	s.probes(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /backup", s.serveBackup)
+	return mux
+}
+
+func (s *server) probes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", s.serveReady)
+}
+
+func (s *server) serveReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"store": "ok", "provider": "ok"}
+	ok := true
+	if err := s.a.store.Ping(ctx); err != nil {
+		checks["store"], ok = "unreachable", false
+	}
+	if _, err := s.a.provider.Customers(ctx); err != nil {
+		checks["provider"], ok = "unreachable", false
+	}
+	if s.teams != nil {
+		checks["teams"] = "http"
+	}
+	if s.slackMode != "" {
+		checks["slack"] = s.slackMode
+		if s.slackMode == "socket" && !s.slack.Connected() {
+			checks["slack"], ok = "disconnected", false
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(checks)
+}
+
+// listener is one HTTP server on its bound socket.
+type listener struct {
+	srv  *http.Server
+	ln   net.Listener
+	addr string
+}
+
+func (l *listener) close() { _ = l.ln.Close() }
+
+func (s *server) listen(addr string, h http.Handler, lim httpLimits) (*listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	log.Info("licensebot serving", "addr", ln.Addr().String(), "store", a.store.Name(), "provider", a.provider.Name(),
-		"slack", slackMode, "teams", teamsAd != nil, "version", version)
+	l := &listener{ln: ln, addr: ln.Addr().String()}
+	if lim.maxConns > 0 {
+		l.ln = newLimitListener(ln, lim.maxConns)
+	}
+	l.srv = &http.Server{
+		Handler: h, ReadHeaderTimeout: lim.readHeader, ReadTimeout: lim.read, WriteTimeout: lim.write,
+		IdleTimeout: lim.idle, MaxHeaderBytes: lim.maxHeaderBytes,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		// No BaseContext from serve's ctx: a handler in flight when the
+		// stop signal comes finishes (bounded by shutdownGrace) rather
+		// than failing half done.
+	}
+	return l, nil
+}
 
+// adminLimits: the admin listener is loopback or cluster-internal and
+// streams backups, so it has no write deadline and a small connection cap.
+func adminLimits(l httpLimits) httpLimits {
+	l.write, l.maxConns = 0, 64
+	return l
+}
+
+// run serves until ctx ends or something fatal happens, then shuts down
+// in order: stop taking new events (listeners, Socket Mode), let the
+// turns in flight finish, then stop the background work.
+func (s *server) run(ctx context.Context, stopAll context.CancelFunc, pub, adm *listener) error {
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("http server: %w", err)
-		}
-	}()
-	if slackMode == "socket" {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := slackAd.RunSocketMode(ctx); err != nil {
+	errc := make(chan error, 4)
+	for _, l := range []*listener{pub, adm} {
+		wg.Go(func() {
+			if err := l.srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("http server on %s: %w", l.addr, err)
+			}
+		})
+	}
+	if s.slackMode == "socket" {
+		wg.Go(func() {
+			if err := s.slack.RunSocketMode(ctx); err != nil {
 				errc <- fmt.Errorf("slack socket mode: %w", err)
 			}
-		}()
+		})
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(tick)
-		defer t.Stop()
-		for {
-			if err := a.tick(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("due work", "err", err)
-			}
-			a.refreshRequestGauge(ctx, metrics)
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	wg.Go(func() { s.dueWork(ctx) })
 
 	var runErr error
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down")
+		s.log.Info("shutting down", "grace", s.opt.shutdownGrace)
 	case runErr = <-errc:
-		log.Error("stopping", "err", runErr)
+		s.log.Error("stopping", "err", runErr)
 	}
+	// Cancelling ctx closes the Socket Mode connection, so Slack sends
+	// the next events to another replica, and stops the due-work loop.
 	stopAll()
-	// Stop taking events, then let turns in flight finish (bounded).
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), s.opt.shutdownGrace)
 	defer cancel()
-	_ = srv.Shutdown(shutdown)
-	if slackAd != nil {
-		if err := slackAd.Close(shutdown); err != nil {
-			log.Warn("slack: turns still running at shutdown", "err", err)
+	shutdownServer(shutdown, pub.srv)
+	if s.slack != nil {
+		if err := s.slack.Close(shutdown); err != nil {
+			s.log.Warn("slack: turns still running at shutdown", "err", err)
 		}
 	}
-	if teamsAd != nil {
-		if err := teamsAd.Close(shutdown); err != nil {
-			log.Warn("teams: turns still running at shutdown", "err", err)
+	if s.teams != nil {
+		if err := s.teams.Close(shutdown); err != nil {
+			s.log.Warn("teams: turns still running at shutdown", "err", err)
 		}
 	}
+	// The admin listener goes last so probes and metrics answer while
+	// the turns drain.
+	shutdownServer(shutdown, adm.srv)
 	wg.Wait()
 	return runErr
+}
+
+// shutdownServer closes the listener and waits for requests in flight;
+// past the deadline it drops the connections left.
+func shutdownServer(ctx context.Context, srv *http.Server) {
+	if err := srv.Shutdown(ctx); err != nil {
+		_ = srv.Close()
+	}
+}
+
+// dueWork runs what falls due (approval expiry, reconciliation) every
+// tick and refreshes the gauges that come from the store.
+func (s *server) dueWork(ctx context.Context) {
+	t := time.NewTicker(s.opt.tick)
+	defer t.Stop()
+	for {
+		if err := s.a.tick(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("due work", "err", err)
+		}
+		s.a.refreshRequestGauge(ctx, s.metrics)
+		s.refreshStoreUp(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// refreshStoreUp feeds licensebot_store_up, which the "store unreachable"
+// alert reads: a replica that cannot reach Redis may not be able to say
+// so anywhere else.
+func (s *server) refreshStoreUp(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	s.metrics.SetStoreUp(s.a.store.Name(), s.a.store.Ping(ctx) == nil)
+}
+
+// limitListener caps the connections accepted at once. Accept blocks at
+// the cap, so the excess waits in the kernel's backlog and costs no file
+// descriptor here (golang.org/x/net/netutil does the same; this saves a
+// module for twenty lines).
+type limitListener struct {
+	net.Listener
+	sem       chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func newLimitListener(l net.Listener, n int) *limitListener {
+	return &limitListener{Listener: l, sem: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitConn{Conn: c, release: sync.OnceFunc(func() { <-l.sem })}, nil
+}
+
+// Close also wakes an Accept waiting for a free slot.
+func (l *limitListener) Close() error {
+	err := l.Listener.Close()
+	l.closeOnce.Do(func() { close(l.done) })
+	return err
+}
+
+type limitConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.release()
+	return err
 }
 
 // instrumented times every turn for the metrics.
@@ -330,6 +558,15 @@ func (i instrumented) Handle(ctx context.Context, t bot.Turn) ([]bot.Message, er
 }
 
 func (a *app) refreshRequestGauge(ctx context.Context, m *telemetry.Metrics) {
+	now := a.clock.Now()
+	// The open states are always reported, zero included, so an alert on
+	// one of them has a series to read.
+	open := telemetry.OpenRequests{}
+	for _, s := range workflows.States() {
+		if !s.Final() {
+			open[string(s)] = telemetry.OpenState{}
+		}
+	}
 	for _, c := range a.cfg.CustomerIDs() {
 		reqs, err := a.svc.List(ctx, c)
 		if err != nil {
@@ -338,9 +575,36 @@ func (a *app) refreshRequestGauge(ctx context.Context, m *telemetry.Metrics) {
 		counts := map[workflows.State]int{}
 		for _, r := range reqs {
 			counts[r.State]++
+			if r.State.Final() {
+				continue
+			}
+			o := open[string(r.State)]
+			o.Count++
+			o.Oldest = max(o.Oldest, now.Sub(r.UpdatedAt))
+			open[string(r.State)] = o
 		}
 		for _, s := range workflows.States() {
 			m.Requests.WithLabelValues(c, string(s)).Set(float64(counts[s]))
 		}
 	}
+	m.SetOpenRequests(open)
+	a.refreshRemindersLate(ctx, m, now)
+}
+
+// refreshRemindersLate: sent reminders leave the schedule, so the oldest
+// item due before now is the one waiting longest.
+func (a *app) refreshRemindersLate(ctx context.Context, m *telemetry.Metrics, now time.Time) {
+	var late time.Duration
+	for _, c := range a.cfg.CustomerIDs() {
+		for _, q := range []string{reminders.Queue, reminders.QueuePersonal} {
+			items, err := a.store.Due(ctx, c, q, now, 1)
+			if err != nil {
+				return
+			}
+			for _, it := range items {
+				late = max(late, now.Sub(it.Due))
+			}
+		}
+	}
+	m.SetRemindersLate(late)
 }

@@ -9,8 +9,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
-var version = "dev"
+// version and commit are set at build time:
+// -ldflags "-X main.version=v1.2.3 -X main.commit=0123abc" (the Dockerfile
+// does).
+var (
+	version = "dev"
+	commit  = ""
+)
 
 // globals are the flags every command shares.
 type globals struct {
@@ -62,6 +67,9 @@ func newRootCmd(in io.Reader, out, errOut io.Writer) *cobra.Command {
 		newServeCmd(g),
 		newRemindersCmd(g),
 		newTeamsCmd(g),
+		newHealthcheckCmd(g),
+		newBackupCmd(g),
+		newRestoreCmd(g),
 	)
 	return root
 }
@@ -72,6 +80,10 @@ func newVersionCmd(g *globals) *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if commit != "" {
+				fmt.Fprintf(g.out, "licensebot %s (commit %s)\n", version, commit)
+				return nil
+			}
 			fmt.Fprintf(g.out, "licensebot %s\n", version)
 			return nil
 		},
