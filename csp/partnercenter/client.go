@@ -166,7 +166,7 @@ func New(opts Options) (*Client, error) {
 		tokenURL: tokenURL, clientID: opts.ClientID, clientSecret: opts.ClientSecret,
 		appScope: AppScope, userScope: UserScope, hc: c.hc, clock: c.clock, log: c.log,
 		sleep: c.sleep, onRefresh: opts.OnRefreshToken, refresh: opts.RefreshToken,
-		cache: map[credKind]cached{},
+		cache: map[credKind]cached{}, inflight: map[credKind]*flight{},
 	}
 	return c, nil
 }

@@ -53,6 +53,7 @@ type fakePC struct {
 	opLag       int // status reads before a transition or an order completes
 	failOps     bool
 	beforePatch func(s *fakeSub) // runs after the If-Match check would pass
+	tokenGate   func()           // runs as a token request arrives, before it is answered
 }
 
 const (
@@ -199,6 +200,12 @@ func pcError(w http.ResponseWriter, status int, code, desc string) {
 }
 
 func (f *fakePC) token(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	gate := f.tokenGate
+	f.mu.Unlock()
+	if gate != nil {
+		gate()
+	}
 	if err := r.ParseForm(); err != nil {
 		writeJSON(w, 400, map[string]string{"error": "invalid_request"})
 		return
