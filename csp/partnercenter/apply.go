@@ -312,7 +312,7 @@ func (a *applier) roundRequestID(round int) string {
 	if round == 1 {
 		return requestID(a.op.Key)
 	}
-	return requestID(fmt.Sprintf("%s/after-412/%d", a.op.Key, round))
+	return callRequestID(a.op.Key, fmt.Sprintf("after-412/%d", round))
 }
 
 // upgrade sends one transition and follows its operation.

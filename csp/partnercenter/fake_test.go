@@ -26,8 +26,9 @@ import (
 // cancellation only until cancellationAllowedUntilDate, next-term
 // instructions only with auto-renew on); a repeated MS-RequestId on a
 // write replays the first answer, success or business failure, without
-// applying it again. Throttling
-// and faults are queued per route on demand.
+// applying it again, and an answered MS-RequestId sent on another route
+// is a test failure (Microsoft resets the id after each answer).
+// Throttling and faults are queued per route on demand.
 type fakePC struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -304,6 +305,12 @@ func (f *fakePC) api(name string, h func(http.ResponseWriter, *http.Request)) ht
 			}
 			pcError(w, fl.status, fmt.Sprint(fl.status), "injected fault")
 			return
+		}
+		if r.Method != http.MethodGet && replayed && rep.route != name {
+			// Microsoft resets the id after an answer: another call
+			// under an answered id is a client bug, whatever the
+			// portal would make of it.
+			f.t.Errorf("%s %s: MS-RequestId %s was already answered on %s", r.Method, r.URL.Path, rid, rep.route)
 		}
 		if r.Method != http.MethodGet && replayed && rep.route == name {
 			w.Header().Set("Content-Type", "application/json")
