@@ -28,7 +28,8 @@ const maxRounds = 3
 //   - cancel: status "deleted", inside cancellationAllowedUntilDate; sent
 //     once (Capabilities says send-once): after a 5xx or a lost answer
 //     it is observed, not sent again
-//   - upgrade: POST …/transitions, then its operation is followed
+//   - upgrade: POST …/transitions, then its operation is followed; not
+//     sent when the history shows the same transition still under way
 //
 // A 412 means the subscription changed since it was read: Apply reads it
 // again and decides again (done, conflict, or the same write on the new
@@ -312,7 +313,7 @@ func (a *applier) roundRequestID(round int) string {
 	if round == 1 {
 		return requestID(a.op.Key)
 	}
-	return requestID(fmt.Sprintf("%s/after-412/%d", a.op.Key, round))
+	return callRequestID(a.op.Key, fmt.Sprintf("after-412/%d", round))
 }
 
 // upgrade sends one transition and follows its operation.
@@ -327,6 +328,12 @@ func (a *applier) upgrade(ctx context.Context) (csp.Result, error) {
 	}
 	if err := a.checkUpgradeSource(src); err != nil {
 		return csp.Result{}, err
+	}
+	if rec, t, ok, err := a.inFlight(ctx); err != nil {
+		return csp.Result{Subscription: src}, err
+	} else if ok {
+		a.log.WarnContext(ctx, "the same transition is already under way; not sent again", "operation_id", rec.OrderID)
+		return a.upgradeResult(ctx, src, rec, a.followTransition(ctx, rec.OrderID, transitionOutcome(t.Status)))
 	}
 	pick, err := a.pickTransition(ctx, src)
 	if err != nil {
@@ -360,6 +367,37 @@ func (a *applier) checkUpgradeSource(src csp.Subscription) error {
 		return refuse(CodeUpgradeQuantity, "subscription %s has %d seats, cannot upgrade %d", src.ID, src.Quantity, op.Quantity)
 	}
 	return nil
+}
+
+// inFlight looks in the source's transition history for this upgrade,
+// accepted and not finished: the same upgrade sent before, its answer
+// lost or the workflow retrying with its key, whose seats have not moved
+// yet. Sending it again would queue a second transition: Microsoft says
+// to reset MS-RequestId once a call is answered and does not document
+// that Partner Center recognises an answered one. The receipt is the
+// history read's, naming the transition for Observe.
+func (a *applier) inFlight(ctx context.Context) (csp.Receipt, transition, bool, error) {
+	var col collection[transition]
+	resp, err := a.c.do(ctx, request{method: http.MethodGet, path: a.path() + "/transitions", log: a.log}, &col)
+	if err != nil {
+		return csp.Receipt{}, transition{}, false, fmt.Errorf("transition history: %w", err)
+	}
+	for _, t := range col.Items {
+		if transitionOutcome(t.Status) == csp.ObservedPending && a.c.sameUpgrade(a.op, t) {
+			rec := resp.receipt(a.c.clock.Now())
+			rec.OrderID = t.opID()
+			rec.Location = a.path() + "/transitions?operationId=" + url.QueryEscape(rec.OrderID)
+			return rec, t, true, nil
+		}
+	}
+	return csp.Receipt{}, transition{}, false, nil
+}
+
+// sameUpgrade: t moves op's quantity to op's target offer (and line, when
+// op names one).
+func (c *Client) sameUpgrade(op csp.Operation, t transition) bool {
+	return sameProviderOffer(c.providerOffer(op.TargetOfferID), t.ToCatalogItemID) && t.Quantity == op.Quantity &&
+		(t.ToSubscriptionID == op.TargetSubscriptionID || op.TargetSubscriptionID == "")
 }
 
 // pickTransition finds the eligible transition to the target offer (and
@@ -539,12 +577,9 @@ func (c *Client) observeUpgrade(ctx context.Context, customerID string, op csp.O
 		if _, err := c.do(ctx, request{method: http.MethodGet, path: subscriptionPath(customerID, op.SubscriptionID) + "/transitions"}, &col); err != nil {
 			return csp.Observation{}, err
 		}
-		want := c.providerOffer(op.TargetOfferID)
 		for _, h := range col.Items {
 			created, ok := parseInstant(h.CreationDate)
-			if sameProviderOffer(want, h.ToCatalogItemID) && h.Quantity == op.Quantity &&
-				(h.ToSubscriptionID == op.TargetSubscriptionID || op.TargetSubscriptionID == "") &&
-				(!ok || receipt.At.IsZero() || !created.Before(receipt.At.Add(-5*time.Minute))) {
+			if c.sameUpgrade(op, h) && (!ok || receipt.At.IsZero() || !created.Before(receipt.At.Add(-5*time.Minute))) {
 				t, found = h, true
 				break
 			}

@@ -50,6 +50,12 @@ func (k credKind) String() string {
 // that a call never starts with a token about to lapse.
 const tokenMargin = 5 * time.Minute
 
+// TokenTimeout bounds one token fetch, its retries included. The fetch
+// does not run under the caller's context: the identity platform may
+// rotate the refresh token in its answer, and an answer dropped because
+// the caller gave up would lose the only valid refresh token.
+const TokenTimeout = 90 * time.Second
+
 // authenticator fetches and caches the two kinds of token. Secrets are
 // only sent to the token endpoint and never logged.
 type authenticator struct {
@@ -69,6 +75,16 @@ type authenticator struct {
 	mu      sync.Mutex
 	refresh string // the App+User refresh token (rotates)
 	cache   map[credKind]cached
+	// inflight is the fetch under way per kind: callers that need the
+	// same kind of token wait for it instead of sending their own.
+	inflight map[credKind]*flight
+}
+
+// flight is one token fetch; done is closed once tok or err is set.
+type flight struct {
+	done chan struct{}
+	tok  string
+	err  error
 }
 
 type cached struct {
@@ -104,17 +120,43 @@ func (a *authenticator) token(ctx context.Context, mode authMode) (credKind, str
 		return 0, "", fmt.Errorf("partnercenter: no credentials configured")
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := a.clock.Now()
-	if c, ok := a.cache[kind]; ok && now.Before(c.until) {
+	if c, ok := a.cache[kind]; ok && a.clock.Now().Before(c.until) {
+		a.mu.Unlock()
 		return kind, c.tok, nil
 	}
-	t, err := a.fetch(ctx, kind, a.form(kind))
-	if err != nil {
-		return kind, "", err
+	f := a.inflight[kind]
+	if f == nil {
+		f = &flight{done: make(chan struct{})}
+		a.inflight[kind] = f
+		go a.run(context.WithoutCancel(ctx), kind, a.form(kind), f)
 	}
-	a.keep(ctx, kind, now, t)
-	return kind, t.AccessToken, nil
+	a.mu.Unlock()
+	select {
+	case <-f.done:
+		return kind, f.tok, f.err
+	case <-ctx.Done():
+		// The fetch goes on without this caller and its answer (a
+		// rotated refresh token above all) is kept for the next one.
+		return kind, "", fmt.Errorf("token: %w", ctx.Err())
+	}
+}
+
+// run fetches a token of kind with its own deadline, detached from the
+// caller that started it, keeps it and wakes every caller waiting on f.
+func (a *authenticator) run(ctx context.Context, kind credKind, form string, f *flight) {
+	ctx, cancel := context.WithTimeout(ctx, TokenTimeout)
+	defer cancel()
+	now := a.clock.Now()
+	t, err := a.fetch(ctx, kind, form)
+	a.mu.Lock()
+	if err == nil {
+		a.keep(ctx, kind, now, t)
+		f.tok = t.AccessToken
+	}
+	f.err = err
+	delete(a.inflight, kind)
+	a.mu.Unlock()
+	close(f.done)
 }
 
 // form is the token request of kind; callers hold a.mu (the refresh

@@ -7,8 +7,10 @@
 // application model) where one requires it or app-only is refused. Tokens
 // are cached and renewed before they expire. Every call carries
 // MS-Contract-Version, a new MS-CorrelationId (logged) and an
-// MS-RequestId that stays the same on every retry of one logical call; a
-// write's MS-RequestId is its operation key.
+// MS-RequestId that stays the same on every retry of one logical call. A
+// write's MS-RequestId comes from its operation key; when one operation
+// makes several calls (a cart and its checkout), each has its own id,
+// derived from the key, since Microsoft resets the id after an answer.
 //
 // Partner Center exposes more than CloudCockpit, and the client uses it:
 // per-purchase removal windows (refundableQuantity.details), the renewal
@@ -166,7 +168,7 @@ func New(opts Options) (*Client, error) {
 		tokenURL: tokenURL, clientID: opts.ClientID, clientSecret: opts.ClientSecret,
 		appScope: AppScope, userScope: UserScope, hc: c.hc, clock: c.clock, log: c.log,
 		sleep: c.sleep, onRefresh: opts.OnRefreshToken, refresh: opts.RefreshToken,
-		cache: map[credKind]cached{},
+		cache: map[credKind]cached{}, inflight: map[credKind]*flight{},
 	}
 	return c, nil
 }

@@ -26,8 +26,9 @@ import (
 // cancellation only until cancellationAllowedUntilDate, next-term
 // instructions only with auto-renew on); a repeated MS-RequestId on a
 // write replays the first answer, success or business failure, without
-// applying it again. Throttling
-// and faults are queued per route on demand.
+// applying it again, and an answered MS-RequestId sent on another route
+// is a test failure (Microsoft resets the id after each answer).
+// Throttling and faults are queued per route on demand.
 type fakePC struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -51,8 +52,17 @@ type fakePC struct {
 	reqs        []recorded
 	etagN       int
 	opLag       int // status reads before a transition or an order completes
+	// opDelay > 0: a transition moves its seats only when it completes,
+	// opDelay after it was accepted on the fake's clock (opLag is then
+	// not used for transitions).
+	opDelay time.Duration
+	// forgetful: a repeated MS-RequestId is not recognised once answered
+	// (Microsoft documents the id for retries after a timeout, and says to
+	// reset it after an answer; it does not say the portal remembers).
+	forgetful   bool
 	failOps     bool
 	beforePatch func(s *fakeSub) // runs after the If-Match check would pass
+	tokenGate   func()           // runs as a token request arrives, before it is answered
 }
 
 const (
@@ -199,6 +209,12 @@ func pcError(w http.ResponseWriter, status int, code, desc string) {
 }
 
 func (f *fakePC) token(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	gate := f.tokenGate
+	f.mu.Unlock()
+	if gate != nil {
+		gate()
+	}
 	if err := r.ParseForm(); err != nil {
 		writeJSON(w, 400, map[string]string{"error": "invalid_request"})
 		return
@@ -298,7 +314,13 @@ func (f *fakePC) api(name string, h func(http.ResponseWriter, *http.Request)) ht
 			pcError(w, fl.status, fmt.Sprint(fl.status), "injected fault")
 			return
 		}
-		if r.Method != http.MethodGet && replayed && rep.route == name {
+		if r.Method != http.MethodGet && replayed && rep.route != name {
+			// Microsoft resets the id after an answer: another call
+			// under an answered id is a client bug, whatever the
+			// portal would make of it.
+			f.t.Errorf("%s %s: MS-RequestId %s was already answered on %s", r.Method, r.URL.Path, rid, rep.route)
+		}
+		if r.Method != http.MethodGet && replayed && rep.route == name && !f.forgetful {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(rep.status)
 			_, _ = w.Write(rep.body)
@@ -308,6 +330,9 @@ func (f *fakePC) api(name string, h func(http.ResponseWriter, *http.Request)) ht
 			pcError(w, 404, "800002", "Customer not found")
 			return
 		}
+		f.mu.Lock()
+		f.settleTransitions()
+		f.mu.Unlock()
 		rec := httptest.NewRecorder()
 		h(rec, r)
 		if r.Method != http.MethodGet {
@@ -603,24 +628,60 @@ func (f *fakePC) transition(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op := fmt.Sprintf("op-%d", len(f.transitions)+1)
-	dst := body.ToSubscriptionID
-	if d, ok := f.subs[dst]; ok {
-		d.Qty += body.Quantity
-		f.bump(d)
-	} else {
-		dst = "new-" + op
-		n := *src
-		n.ID, n.OfferID, n.Qty, n.Lots, n.Next = dst, body.ToCatalogItemID, body.Quantity, nil, nil
-		f.subs[dst] = &n
-		f.order = append(f.order, dst)
-		f.bump(&n)
+	t := &fakeTransition{ID: op, From: sid, To: body.ToSubscriptionID, ToCatalogItem: body.ToCatalogItemID, Qty: body.Quantity,
+		Status: "pending", Created: f.clk.Now()}
+	if f.opDelay <= 0 {
+		f.moveSeats(t)
 	}
-	src.Qty -= body.Quantity
-	src.Next = nil
-	f.bump(src)
-	t := &fakeTransition{ID: op, From: sid, To: dst, ToCatalogItem: body.ToCatalogItemID, Qty: body.Quantity, Status: "pending", Created: f.clk.Now()}
 	f.transitions[op] = t
 	writeJSON(w, 200, f.transitionJSON(t))
+}
+
+// moveSeats carries out t: its seats leave the source for the target line
+// or a new one; callers hold f.mu.
+func (f *fakePC) moveSeats(t *fakeTransition) {
+	src := f.subs[t.From]
+	if d, ok := f.subs[t.To]; ok {
+		d.Qty += t.Qty
+		f.bump(d)
+	} else {
+		t.To = "new-" + t.ID
+		n := *src
+		n.ID, n.OfferID, n.Qty, n.Lots, n.Next = t.To, t.ToCatalogItem, t.Qty, nil, nil
+		f.subs[t.To] = &n
+		f.order = append(f.order, t.To)
+		f.bump(&n)
+	}
+	src.Qty -= t.Qty
+	src.Next = nil
+	f.bump(src)
+}
+
+// settleTransitions, when opDelay is set, carries out every pending
+// transition accepted at least opDelay ago on the fake's clock, whatever
+// is being read; callers hold f.mu.
+func (f *fakePC) settleTransitions() {
+	if f.opDelay <= 0 {
+		return
+	}
+	now := f.clk.Now()
+	var ids []string
+	for id := range f.transitions {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		t := f.transitions[id]
+		if t.Status != "pending" || now.Before(t.Created.Add(f.opDelay)) {
+			continue
+		}
+		if f.failOps || f.subs[t.From].Qty < t.Qty {
+			t.Status = "failed"
+			continue
+		}
+		f.moveSeats(t)
+		t.Status = "completed"
+	}
 }
 
 func (f *fakePC) transitionJSON(t *fakeTransition) map[string]any {
@@ -643,7 +704,7 @@ func (f *fakePC) transitionList(w http.ResponseWriter, r *http.Request) {
 		if t.From != r.PathValue("sid") || (opID != "" && id != opID) {
 			continue
 		}
-		if opID != "" && t.Status == "pending" {
+		if opID != "" && t.Status == "pending" && f.opDelay <= 0 {
 			t.reads++
 			if t.reads >= f.opLag {
 				t.Status = "completed"

@@ -506,6 +506,13 @@ func requestID(key string) string {
 	return formatUUID(b)
 }
 
+// callRequestID is the MS-RequestId of one of the several calls a logical
+// operation makes (a purchase's checkout, a PATCH decided again after a
+// 412). Microsoft resets the id after every answer, so each call needs
+// its own; it is derived from the key and the call's name, so a retry of
+// the operation with the same key sends each call with the id it had.
+func callRequestID(key, name string) string { return requestID(key + "/" + name) }
+
 func isUUID(s string) bool {
 	if len(s) != 36 {
 		return false

@@ -736,14 +736,55 @@ func TestPurchaseWithEndDateAlignment(t *testing.T) {
 	if !strings.Contains(cart.Body, `"customTermEndDate":"2027-08-03T00:00:00Z"`) || !strings.Contains(cart.Body, e3Product+":0001:AV01") {
 		t.Errorf("cart %s", cart.Body)
 	}
+	// The cart and the checkout are two calls: Microsoft resets
+	// MS-RequestId after each answer, so the checkout must not reuse the
+	// cart's (the portal could take it for a retry of the cart and replay
+	// the cart's answer). Its id is derived from the key, not random, so
+	// that the purchase retried with its key sends the same checkout id.
 	checkout := e.f.requests(http.MethodPost, "/checkout")
-	if len(checkout) != 1 || checkout[0].Header.Get("MS-RequestId") != k || cart.Header.Get("MS-RequestId") != k {
-		t.Errorf("MS-RequestId of cart and checkout must be the key")
+	cartID, checkoutID := cart.Header.Get("MS-RequestId"), ""
+	if len(checkout) == 1 {
+		checkoutID = checkout[0].Header.Get("MS-RequestId")
+	}
+	if len(checkout) != 1 || cartID != k || checkoutID == cartID || !uuidRE.MatchString(checkoutID) {
+		t.Errorf("%d checkouts; MS-RequestId of the cart %q, of the checkout %q: want the key, then another GUID", len(checkout), cartID, checkoutID)
 	}
 	obs, err := e.c.ObservePurchase(context.Background(), custID, res.Receipt)
 	if err != nil || obs.Outcome != csp.ObservedDone || obs.Subscription == nil {
 		t.Errorf("observe %+v %v", obs, err)
 	}
+
+	// The same purchase sent again with its key (its answer was lost
+	// upstream): both calls carry the ids they had, Partner Center
+	// replays its answers, and nothing more is bought.
+	again, err := e.c.Purchase(context.Background(), custID, PurchaseOrder{Key: k, OfferID: "o365-e3", Quantity: 3,
+		Term: csp.TermAnnual, Billing: csp.BillingAnnual, AlignWith: "s3"})
+	if err != nil || again.Receipt.OrderID != res.Receipt.OrderID {
+		t.Fatalf("again: %+v %v; want order %s", again, err, res.Receipt.OrderID)
+	}
+	carts, checkouts := e.f.requests(http.MethodPost, "/carts"), e.f.requests(http.MethodPost, "/checkout")
+	if len(carts) != 2 || len(checkouts) != 2 || carts[1].Header.Get("MS-RequestId") != cartID ||
+		checkouts[1].Header.Get("MS-RequestId") != checkoutID {
+		t.Errorf("the retried purchase did not repeat its ids: %d carts, %d checkouts", len(carts), len(checkouts))
+	}
+	bought := 0
+	for _, s := range subs(t, e) {
+		if s.OfferID == "o365-e3" && s.ID != "s3" {
+			bought++
+		}
+	}
+	if bought != 1 {
+		t.Errorf("%d new E3 lines after one purchase sent twice with its key, want 1", bought)
+	}
+}
+
+func subs(t *testing.T, e *env) []csp.Subscription {
+	t.Helper()
+	ss, err := e.c.Subscriptions(context.Background(), custID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss
 }
 
 func TestPurchaseRefusals(t *testing.T) {

@@ -16,8 +16,9 @@ import (
 // PurchaseOrder is a new subscription to buy through a cart and its
 // checkout.
 type PurchaseOrder struct {
-	// Key identifies the logical purchase; it is the MS-RequestId of the
-	// cart and of the checkout.
+	// Key identifies the logical purchase. The cart's MS-RequestId comes
+	// from it as a write's does; the checkout has its own, derived from
+	// it too (see Purchase).
 	Key string
 	// OfferID is a catalog offer id (its ProviderOfferID names the
 	// Partner Center product and SKU) or "pc:productId:skuId[:availabilityId]".
@@ -49,11 +50,14 @@ func (po PurchaseOrder) validate() error {
 // Purchase buys a new subscription: it resolves the catalog item for the
 // customer's market, picks the aligned end date when asked, creates a
 // cart and checks it out, then follows the order until it completes or
-// the poll timeout passes (Result.Pending). The cart and checkout carry
-// MS-RequestId = Key; the checkout is sent once in this call (Microsoft
-// documents a repeated checkout of the same cart as returning the first
-// result, but a purchase is the costliest write there is). The receipt
-// holds the order id and the cart's location for ObservePurchase.
+// the poll timeout passes (Result.Pending). The cart and the checkout are
+// two calls, and Microsoft resets MS-RequestId after each answer: the
+// cart's id comes from Key, the checkout's from Key and "checkout", both
+// the same whenever the purchase is retried with its key. The checkout
+// is sent once in this call (Microsoft documents a repeated checkout of
+// the same cart as returning the first result, but a purchase is the
+// costliest write there is). The receipt holds the order id and the
+// cart's location for ObservePurchase.
 func (c *Client) Purchase(ctx context.Context, customerID string, po PurchaseOrder) (csp.Result, error) {
 	if po.Quantity < 1 {
 		return csp.Result{}, refuse(CodeQuantityMin, "quantity must be at least 1, got %d", po.Quantity)
@@ -148,7 +152,7 @@ func (c *Client) createCart(ctx context.Context, customerID string, li cartLineI
 func (c *Client) checkout(ctx context.Context, customerID, cartID, key string, log *slog.Logger) (order, csp.Receipt, error) {
 	var out checkoutResult
 	resp, err := c.do(ctx, request{method: http.MethodPost, path: cartsPath(customerID) + "/" + url.PathEscape(cartID) + "/checkout",
-		requestID: requestID(key), once: true, log: log}, &out)
+		requestID: callRequestID(key, "checkout"), once: true, log: log}, &out)
 	rec := resp.receipt(c.clock.Now())
 	rec.Location = cartsPath(customerID) + "/" + cartID
 	if err != nil {

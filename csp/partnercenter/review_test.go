@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licensebot/licensebot/csp"
 )
@@ -202,5 +203,36 @@ func TestAcceptedWriteWithUnreadableAnswerIsNotAFailure(t *testing.T) {
 	})
 	if _, err := e2.c.Subscription(context.Background(), custID, "s1"); err == nil || errors.Is(err, csp.ErrUnavailable) {
 		t.Errorf("unreadable read: %v", err)
+	}
+}
+
+// An upgrade sent again with its key while Partner Center is still
+// carrying it out (its seats have not moved) is found in the transition
+// history and followed, not POSTed again: a portal that does not
+// recognise an answered MS-RequestId would otherwise queue a second one.
+func TestUpgradeResentWhilePendingIsNotSentAgain(t *testing.T) {
+	e := setup(t)
+	e.f.opDelay = 10 * time.Minute
+	e.f.forgetful = true
+	op := csp.Operation{Key: key(), Kind: csp.ChangeUpgrade, SubscriptionID: "s2", FromQuantity: 25, Quantity: 5,
+		TargetOfferID: "o365-e3", TargetSubscriptionID: "s3"}
+	first, err := e.c.Apply(context.Background(), custID, op)
+	if err != nil || !first.Pending || first.Receipt.OrderID == "" {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	again, err := e.c.Apply(context.Background(), custID, op)
+	if err != nil || !again.Pending || again.Receipt.OrderID != first.Receipt.OrderID {
+		t.Fatalf("again: %+v %v; want pending on %s", again, err, first.Receipt.OrderID)
+	}
+	if n := len(e.f.requests(http.MethodPost, "/transitions")); n != 1 {
+		t.Fatalf("the transition was POSTed %d times", n)
+	}
+	e.clk.Advance(10 * time.Minute)
+	obs, err := e.c.Observe(context.Background(), custID, op, again.Receipt)
+	if err != nil || obs.Outcome != csp.ObservedDone {
+		t.Fatalf("observe: %+v %v", obs, err)
+	}
+	if s2, s3 := e.f.sub("s2").Qty, e.f.sub("s3").Qty; s2 != 20 || s3 != 10 {
+		t.Errorf("E1 %d, E3 %d; want 20 and 10", s2, s3)
 	}
 }
