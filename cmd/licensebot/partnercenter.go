@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/licensebot/licensebot/csp/partnercenter"
 )
@@ -36,20 +35,14 @@ func (a *app) openPartnerCenter() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("provider partnercenter needs %s", strings.Join(missing, ", "))
 	}
-	window := 168 * time.Hour
-	var loc *time.Location
-	if len(a.cfg.Customers) > 0 {
-		window = a.cfg.Policy(a.cfg.Customers[0].ID).RemovalWindow
-		loc = a.cfg.Customers[0].Location()
-	}
 	c, err := partnercenter.New(partnercenter.Options{
 		BaseURL: cfg.BaseURL, TenantID: tenant, ClientID: id, ClientSecret: secret, RefreshToken: refresh,
 		OnRefreshToken: func(string) {
 			a.log.Warn("Partner Center rotated the refresh token; the new one is kept in memory only — " +
 				"renew " + partnercenter.EnvRefreshToken + " before 90 days of disuse")
 		},
-		CustomerIDs: a.cfg.CustomerIDs(), Clock: a.clock, Logger: a.log, Catalog: cat, Location: loc,
-		RemovalWindow: window, Currency: cfg.Currency,
+		CustomerIDs: a.cfg.CustomerIDs(), Clock: a.clock, Logger: a.log, Catalog: cat,
+		Customers: a.customerSettings(), Currency: cfg.Currency,
 	})
 	if err != nil {
 		return fmt.Errorf("partnercenter: %w", err)

@@ -193,7 +193,7 @@ func (a *applier) decideEndDate(w subscription, s csp.Subscription) (decision, e
 	if err := requireActive(s); err != nil {
 		return decision{}, err
 	}
-	want := csp.StartOfDay(*a.op.CustomTermEnd, a.c.loc)
+	want := csp.StartOfDay(*a.op.CustomTermEnd, a.c.locOf(a.customerID))
 	if r := s.Renewal; r != nil && r.CustomTermEnd != nil && r.CustomTermEnd.Equal(want) {
 		return decision{done: true}, nil
 	}
@@ -201,7 +201,7 @@ func (a *applier) decideEndDate(w subscription, s csp.Subscription) (decision, e
 		return decision{}, refuse(CodeAutoRenewOff, "subscription %s does not renew; turn auto-renew on to align its end date", s.ID)
 	}
 	in := a.instructions(w, s)
-	in.CustomTermEndDate = a.c.wireLastDay(want)
+	in.CustomTermEndDate = wireLastDay(want, a.c.locOf(a.customerID))
 	return decision{mutate: func(raw map[string]any) { raw["scheduledNextTermInstructions"] = in }}, nil
 }
 

@@ -106,8 +106,12 @@ type Options struct {
 	// Catalog is the reseller's catalog; its ProviderOfferID is Partner
 	// Center's productId:skuId[:availabilityId].
 	Catalog       *csp.Catalog
+	// Location and RemovalWindow are the defaults for customers that
+	// Customers does not name.
 	Location      *time.Location
 	RemovalWindow time.Duration
+	// Customers are each customer's own time zone and removal window.
+	Customers map[string]csp.CustomerSettings
 	// PollInterval and PollTimeout bound how long an upgrade or an order
 	// is followed before it is left pending.
 	PollInterval time.Duration
@@ -127,6 +131,7 @@ type Client struct {
 	cat       *csp.Catalog
 	loc       *time.Location
 	window    time.Duration
+	settings  map[string]csp.CustomerSettings
 	interval  time.Duration
 	polls     int
 	currency  string
@@ -157,6 +162,7 @@ func New(opts Options) (*Client, error) {
 		cat:       opts.Catalog,
 		loc:       opts.Location,
 		window:    opts.RemovalWindow,
+		settings:  opts.Customers,
 		interval:  opts.PollInterval,
 		currency:  opts.Currency,
 		sleep:     opts.Sleep,
@@ -299,6 +305,22 @@ func (c *Client) Capabilities() csp.Capabilities {
 // from it too (see docs/PARTNERCENTER.md: the price sheet is not read).
 func (c *Client) Catalog(context.Context, string) (*csp.Catalog, error) { return c.cat, nil }
 
+// locOf is the time zone of a customer's term dates.
+func (c *Client) locOf(customerID string) *time.Location {
+	if s, ok := c.settings[customerID]; ok && s.Location != nil {
+		return s.Location
+	}
+	return c.loc
+}
+
+// windowOf is a customer's removal window.
+func (c *Client) windowOf(customerID string) time.Duration {
+	if s, ok := c.settings[customerID]; ok && s.RemovalWindow > 0 {
+		return s.RemovalWindow
+	}
+	return c.window
+}
+
 // Customers reads each configured customer (GET /v1/customers/{id}).
 func (c *Client) Customers(ctx context.Context) ([]csp.Customer, error) {
 	out := make([]csp.Customer, 0, len(c.customers))
@@ -308,7 +330,7 @@ func (c *Client) Customers(ctx context.Context) ([]csp.Customer, error) {
 			return nil, err
 		}
 		cu := csp.Customer{ID: id, Name: firstNonEmpty(w.CompanyProfile.CompanyName, w.BillingProfile.CompanyName, id),
-			Domain: w.CompanyProfile.Domain, Currency: c.currency, TimeZone: c.loc.String()}
+			Domain: w.CompanyProfile.Domain, Currency: c.currency, TimeZone: c.locOf(id).String()}
 		out = append(out, cu)
 	}
 	return out, nil
@@ -509,7 +531,7 @@ func (c *Client) CustomTermEndDates(ctx context.Context, customerID string, term
 	}
 	var out []EndDate
 	for _, d := range col.Items {
-		day, ok := c.localDay(d.AllowedCustomTermEndDate)
+		day, ok := localDay(d.AllowedCustomTermEndDate, c.locOf(customerID))
 		if !ok {
 			continue
 		}

@@ -49,15 +49,16 @@ func (c *Client) toSubscription(ctx context.Context, customerID string, w subscr
 	if s.Billing, ok = mapBilling(w.BillingCycle); !ok {
 		log.WarnContext(ctx, "billing cycle not representable", "billing", w.BillingCycle)
 	}
-	if d, ok := c.localDay(w.EffectiveStartDate); ok {
+	loc := c.locOf(customerID)
+	if d, ok := localDay(w.EffectiveStartDate, loc); ok {
 		s.TermStart = d
 	}
-	if d, ok := c.localDay(w.CommitmentEndDate); ok {
+	if d, ok := localDay(w.CommitmentEndDate, loc); ok {
 		s.TermEnd = d.AddDate(0, 0, 1)
 	}
-	s.AnchorDay = anchorDay(s.TermStart, s.TermEnd, c.loc)
+	s.AnchorDay = anchorDay(s.TermStart, s.TermEnd, loc)
 	if t, ok := parseInstant(w.CancellationAllowedUntilDate); ok {
-		t = t.In(c.loc)
+		t = t.In(loc)
 		s.CancellationAllowedUntil = &t
 	}
 	if o, ok := c.cat.Offer(s.OfferID); ok {
@@ -94,14 +95,15 @@ func (c *Client) lots(ctx context.Context, log interface {
 				log.WarnContext(ctx, "unreadable refundable lot", "allowed_until", d.AllowedUntilDateTime, "quantity", d.Quantity)
 				continue
 			}
-			bought := until.Add(-c.window)
+			bought := until.Add(-c.windowOf(s.CustomerID))
 			if !s.TermStart.IsZero() && bought.Before(s.TermStart) {
 				bought = s.TermStart
 			}
 			if bought.After(now) {
 				bought = now
 			}
-			open = append(open, csp.SeatLot{Quantity: d.Quantity, PurchasedAt: bought.In(c.loc), RemovableUntil: until.In(c.loc)})
+			loc := c.locOf(s.CustomerID)
+			open = append(open, csp.SeatLot{Quantity: d.Quantity, PurchasedAt: bought.In(loc), RemovableUntil: until.In(loc)})
 			n += d.Quantity
 		}
 	}
@@ -141,7 +143,7 @@ func (c *Client) renewal(ctx context.Context, log interface {
 		}
 	}
 	if in.CustomTermEndDate != "" {
-		if d, ok := c.localDay(in.CustomTermEndDate); ok {
+		if d, ok := localDay(in.CustomTermEndDate, c.locOf(s.CustomerID)); ok {
 			end := d.AddDate(0, 0, 1)
 			r.CustomTermEnd = &end
 		} else {
@@ -269,20 +271,20 @@ func parseInstant(s string) (time.Time, bool) {
 }
 
 // localDay reads the calendar date as written and returns local midnight
-// of that day.
-func (c *Client) localDay(s string) (time.Time, bool) {
+// of that day in loc.
+func localDay(s string, loc *time.Location) (time.Time, bool) {
 	t, ok := parseInstant(s)
 	if !ok {
 		return time.Time{}, false
 	}
 	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, c.loc), true
+	return time.Date(y, m, d, 0, 0, 0, 0, loc), true
 }
 
 // wireLastDay formats the inclusive last day of a term whose exclusive
-// end is end (local midnight), as Partner Center writes dates.
-func (c *Client) wireLastDay(end time.Time) string {
-	d := csp.StartOfDay(end, c.loc).AddDate(0, 0, -1)
+// end is end (local midnight in loc), as Partner Center writes dates.
+func wireLastDay(end time.Time, loc *time.Location) string {
+	d := csp.StartOfDay(end, loc).AddDate(0, 0, -1)
 	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
 }
 

@@ -109,7 +109,7 @@ func (c *Client) purchaseEnd(ctx context.Context, customerID string, po Purchase
 		if po.CustomTermEnd == nil {
 			return "", nil
 		}
-		return c.wireLastDay(*po.CustomTermEnd), nil
+		return wireLastDay(*po.CustomTermEnd, c.locOf(customerID)), nil
 	}
 	ds, err := c.CustomTermEndDates(ctx, customerID, po.Term, po.AlignWith)
 	if err != nil {
@@ -124,7 +124,7 @@ func (c *Client) purchaseEnd(ctx context.Context, customerID string, po Purchase
 	if pick == nil {
 		return "", refuse(CodeNoAlignmentDate, "Partner Center allows no end date for a %s term that co-terms with subscription %s", po.Term, po.AlignWith)
 	}
-	return c.wireLastDay(pick.End), nil
+	return wireLastDay(pick.End, c.locOf(customerID)), nil
 }
 
 // createCart creates the cart and returns its id; a line Partner Center
