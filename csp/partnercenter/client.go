@@ -105,7 +105,7 @@ type Options struct {
 	Logger      *slog.Logger
 	// Catalog is the reseller's catalog; its ProviderOfferID is Partner
 	// Center's productId:skuId[:availabilityId].
-	Catalog       *csp.Catalog
+	Catalog *csp.Catalog
 	// Location and RemovalWindow are the defaults for customers that
 	// Customers does not name.
 	Location      *time.Location
