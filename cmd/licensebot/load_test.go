@@ -147,27 +147,8 @@ func BenchmarkSlackEventToReply(b *testing.B) {
 	api := &fakeSlackAPI{waiters: map[string]chan struct{}{}}
 	fake := httptest.NewServer(api)
 	defer fake.Close()
-	b.Setenv("SLACK_BOT_TOKEN", "xoxb-load")
-	b.Setenv("SLACK_APP_TOKEN", "")
-	b.Setenv("SLACK_SIGNING_SECRET", loadSecret)
-	b.Setenv("SLACK_API_URL", fake.URL+"/api/")
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	g := &globals{data: b.TempDir(), logLevel: "error", errOut: io.Discard, out: io.Discard}
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, g, addr, time.Hour) }()
-	for i := 0; ; i++ {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i > 200 {
-			b.Fatal("serve did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	addr, stop := startSlackServe(b, fake.URL)
+	defer stop()
 	b.ResetTimer()
 	res := drive(b, "http://"+addr+"/slack/events", b.N, func(user string) func() {
 		ch := api.expect("D" + user)
@@ -181,8 +162,6 @@ func BenchmarkSlackEventToReply(b *testing.B) {
 	})
 	b.StopTimer()
 	res.report(b)
-	cancel()
-	<-done
 }
 
 // The ceiling: a handler that verifies the signature and answers 200.
