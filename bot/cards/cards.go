@@ -31,7 +31,9 @@ type Customer struct {
 	Location *time.Location
 }
 
-// Options configure a Renderer.
+// Options configure a Renderer. Only the Translator is needed for the
+// request and approval cards; help, refusals and subscription cards also
+// need the Clock, the Catalogs and the Policy.
 type Options struct {
 	Translator *i18n.Translator
 	// Clock says what "now" is for removal windows shown on cards.
