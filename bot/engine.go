@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licensebot/licensebot/bot/cards"
 	"github.com/licensebot/licensebot/bot/intent"
 	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/csp"
@@ -25,13 +26,9 @@ const IdleTimeout = 30 * time.Minute
 // maxInput bounds what is read of one message; the rest is ignored.
 const maxInput = 4000
 
-// Customer is what the bot needs to know of a customer beyond the portal.
-type Customer struct {
-	ID       string
-	Name     string
-	Lang     string // default language
-	Location *time.Location
-}
+// Customer is what the bot needs to know of a customer beyond the portal
+// (see package cards).
+type Customer = cards.Customer
 
 // Deliverer sends a message to someone outside the current turn: an
 // approval card to an account manager, a status change to a requester, a
@@ -56,9 +53,11 @@ type Options struct {
 // Engine is the conversation engine. It keeps no state of its own between
 // turns; dialogue state lives in the store.
 type Engine struct {
-	opt       Options
-	log       *slog.Logger
+	opt Options
+	log *slog.Logger
+	// tr says the dialogue's own sentences; cards renders the cards.
 	tr        *Translator
+	cards     *cards.Renderer
 	customers map[string]Customer
 	// catalogs are per customer ("" is the default); parsers per
 	// catalog. Both are immutable after New.
@@ -127,6 +126,10 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 			e.parsers[cat] = intent.NewParser(cat)
 		}
 	}
+	e.cards = cards.New(cards.Options{
+		Translator: opt.Translator, Clock: opt.Clock, Customers: opt.Customers, Catalogs: e.catalogs,
+		Policy: opt.Service.Policy, SettleTime: opt.Provider.Capabilities().SettleTime,
+	})
 	opt.Service.SetNotifier(e)
 	return e, nil
 }

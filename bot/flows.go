@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licensebot/licensebot/bot/cards"
 	"github.com/licensebot/licensebot/bot/intent"
 	"github.com/licensebot/licensebot/csp"
 	"github.com/licensebot/licensebot/rules"
@@ -100,7 +101,7 @@ func (e *Engine) dispatch(ctx context.Context, tc *turnCtx, in intent.Intent) er
 	}
 	switch in.Kind {
 	case intent.KindHelp:
-		tc.say(e.helpMessage(tc))
+		tc.say(e.cards.Help(tc.lang, tc.turn.Person, tc.customer.ID))
 	case intent.KindList:
 		return e.listSubscriptions(ctx, tc)
 	case intent.KindShow:
@@ -530,7 +531,7 @@ func (e *Engine) askMerge(tc *turnCtx, st *slotState) bool {
 			style = StylePrimary
 		}
 		m.Actions = append(m.Actions, Action{ID: ActChoose, Style: style, Value: dr.ID + ":" + l.ID,
-			Label: e.tr.T(tc.lang, "merge.into", map[string]any{"Name": l.Name, "End": e.endDate(tc, l), "Quantity": l.Quantity})})
+			Label: e.tr.T(tc.lang, "merge.into", map[string]any{"Name": l.Name, "End": e.cards.EndDate(tc.lang, l), "Quantity": l.Quantity})})
 	}
 	m.Actions = append(m.Actions, Action{ID: ActChoose, Value: dr.ID + ":new", Label: e.tr.T(tc.lang, "merge.new", nil)})
 	tc.say(m)
@@ -608,14 +609,25 @@ func (e *Engine) preview(ctx context.Context, tc *turnCtx) error {
 		return err
 	}
 	if ev.Decision.Outcome == rules.Refused {
-		tc.say(e.refusalMessage(tc, dr, ev))
+		tc.say(e.refusal(tc, dr, ev))
 		dr.Previewed = false
 		return nil
 	}
 	dr.Previewed = true
 	dr.Alternatives = nil
-	tc.say(e.previewMessage(tc, dr, ev))
+	tc.say(e.cards.Preview(tc.lang, cards.Draft{ID: dr.ID, CustomerID: dr.CustomerID}, ev))
 	return nil
+}
+
+// refusal shows why the draft cannot be, and keeps the alternatives its
+// buttons offer, so a press knows what it means.
+func (e *Engine) refusal(tc *turnCtx, dr *draft, ev workflows.Evaluation) Message {
+	m, offered := e.cards.Refusal(tc.lang, cards.Draft{ID: dr.ID, CustomerID: dr.CustomerID}, ev)
+	dr.Alternatives = nil
+	for _, a := range offered {
+		dr.Alternatives = append(dr.Alternatives, altChoice{Change: a.Change, Remind: a.At})
+	}
+	return m
 }
 
 // confirm submits the previewed draft.
@@ -635,7 +647,7 @@ func (e *Engine) confirm(ctx context.Context, tc *turnCtx, draftID string) error
 	case errors.As(err, &refused):
 		// The rules changed their mind with fresh data (a window closed
 		// between the preview and the click).
-		tc.say(e.refusalMessage(tc, dr, refused.Evaluation))
+		tc.say(e.refusal(tc, dr, refused.Evaluation))
 		dr.Previewed = false
 		return nil
 	case errors.Is(err, workflows.ErrDuplicate):
@@ -646,14 +658,7 @@ func (e *Engine) confirm(ctx context.Context, tc *turnCtx, draftID string) error
 		var open *workflows.OpenRequestError
 		errors.As(err, &open)
 		tc.d.Draft = nil
-		m := Message{Kind: KindRefusal, RequestID: open.Request.ID, Text: e.tr.T(tc.lang, "open_request", map[string]any{
-			"ID": open.Request.ID, "Summary": e.changeSummary(tc.lang, open.Request.Change, open.Request),
-			"State": e.tr.T(tc.lang, "state."+string(open.Request.State), nil)})}
-		if strings.EqualFold(open.Request.Requester, tc.turn.Person.Email) && open.Request.State == workflows.StatePendingApproval {
-			m.Actions = []Action{{ID: ActWithdraw, Label: e.tr.T(tc.lang, "btn.withdraw_id", map[string]any{"ID": open.Request.ID}),
-				Value: open.Request.CustomerID + ":" + open.Request.ID}}
-		}
-		tc.say(m)
+		tc.say(e.cards.OpenRequest(tc.lang, open.Request, tc.turn.Person))
 		return nil
 	case err != nil && !errors.As(err, new(*workflows.NotRecordedError)):
 		return err

@@ -2,9 +2,9 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
+	"github.com/licensebot/licensebot/bot/cards"
 	"github.com/licensebot/licensebot/workflows"
 )
 
@@ -17,11 +17,15 @@ func (e *Engine) Home(ctx context.Context, p workflows.Person, lang string) []Me
 		lang = e.langOf(ctx, p)
 	}
 	tc := &turnCtx{turn: Turn{Person: p, Platform: "home"}, lang: lang, customer: e.customerOf(p), d: &dialog{}}
-	if err := e.listSubscriptions(ctx, tc); err != nil {
-		e.log.WarnContext(ctx, "home: subscriptions", "person", p.Email, "err", err)
-		return []Message{{To: p.Email, Lang: lang, Kind: KindError, Text: e.tr.T(lang, "error.portal", nil)}}
+	view := cards.HomeView{Viewer: p, Customer: tc.customer}
+	if tc.customer.ID != "" {
+		subs, err := e.opt.Provider.Subscriptions(ctx, tc.customer.ID)
+		if err != nil {
+			e.log.WarnContext(ctx, "home: subscriptions", "person", p.Email, "err", err)
+			return []Message{{To: p.Email, Lang: lang, Kind: KindError, Text: e.tr.T(lang, "error.portal", nil)}}
+		}
+		view.Subscriptions = subs
 	}
-	var mine []string
 	for _, c := range e.customersOf(p) {
 		reqs, err := e.opt.Service.List(ctx, c)
 		if err != nil {
@@ -30,17 +34,15 @@ func (e *Engine) Home(ctx context.Context, p workflows.Person, lang string) []Me
 		}
 		for _, r := range reqs {
 			if strings.EqualFold(r.Requester, p.Email) && r.State == workflows.StatePendingApproval {
-				mine = append(mine, fmt.Sprintf("• *%s* — %s", r.ID, e.changeSummary(lang, r.Change, r)))
+				view.Waiting = append(view.Waiting, r)
 			}
 		}
 	}
-	if len(mine) > 0 {
-		tc.say(Message{Kind: KindList, Title: e.tr.T(lang, "requests.title", nil), Text: strings.Join(mine, "\n")})
-	}
 	if reqs, err := e.opt.Service.Pending(ctx, p, e.customersOf(p)); err == nil {
-		for _, r := range reqs {
-			tc.say(e.approvalCard(lang, r, p))
-		}
+		view.Approvals = reqs
+	}
+	for _, m := range e.cards.Home(lang, view) {
+		tc.say(m)
 	}
 	return tc.out
 }

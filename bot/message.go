@@ -1,111 +1,76 @@
-// Package bot is the conversation engine: it turns a neutral Turn (who
-// said what, or pressed which button) into neutral Messages, keeping the
-// dialogue state in the store. It parses intents in English and French,
-// fills missing slots by asking, previews every change with its cost and
-// warnings, explains refusals with the legal alternative as a button, and
-// tells people about their requests as the workflow moves them.
+// Package bot is the conversation engine, the dialogue: it turns a
+// neutral Turn (who said what, or pressed which button) into neutral
+// Messages, keeping the dialogue state in the store. It parses intents in
+// English and French, fills missing slots by asking, keeps drafts,
+// handles presses, calls the workflow, and chooses which card to show and
+// to whom; it tells people about their requests as the workflow moves
+// them, and hands reminders to the Deliverer.
 //
-// Nothing here knows Slack or Teams: the adapters in bot/slack, bot/teams
-// and bot/console render Messages and turn platform events into Turns.
+// What a card looks like is bot/cards (pure rendering, no I/O); the
+// message model the two share is bot/chat, re-exported here so adapters
+// need import only this package. Nothing here knows Slack or Teams: the
+// adapters in bot/slack, bot/teams and bot/console render Messages and
+// turn platform events into Turns.
 package bot
 
 import (
-	"github.com/licensebot/licensebot/workflows"
+	"github.com/licensebot/licensebot/bot/chat"
 )
 
-// Style of an action button.
-type Style string
+// The neutral message model is package chat; these names keep the
+// adapters' bot.Message, bot.Turn and friends.
+type (
+	// Style of an action button.
+	Style = chat.Style
+	// Kind says what a message is.
+	Kind = chat.Kind
+	// Field is a label/value pair.
+	Field = chat.Field
+	// Action is a button.
+	Action = chat.Action
+	// Message is one neutral bot message.
+	Message = chat.Message
+	// Press is a pressed button.
+	Press = chat.Press
+	// Turn is what an adapter hands in.
+	Turn = chat.Turn
+)
 
 // Button styles.
 const (
-	StyleDefault Style = ""
-	StylePrimary Style = "primary"
-	StyleDanger  Style = "danger"
+	StyleDefault = chat.StyleDefault
+	StylePrimary = chat.StylePrimary
+	StyleDanger  = chat.StyleDanger
 )
-
-// Kind says what a message is, so renderers can lay it out well (a
-// request card, a list, a plain answer).
-type Kind string
 
 // Message kinds.
 const (
-	KindText     Kind = "text"
-	KindHelp     Kind = "help"
-	KindList     Kind = "list"
-	KindPreview  Kind = "preview"
-	KindRefusal  Kind = "refusal"
-	KindQuestion Kind = "question"
-	KindRequest  Kind = "request"  // the requester's view of a request
-	KindApproval Kind = "approval" // the approver's card
-	KindReminder Kind = "reminder"
-	KindError    Kind = "error"
+	KindText     = chat.KindText
+	KindHelp     = chat.KindHelp
+	KindList     = chat.KindList
+	KindPreview  = chat.KindPreview
+	KindRefusal  = chat.KindRefusal
+	KindQuestion = chat.KindQuestion
+	KindRequest  = chat.KindRequest
+	KindApproval = chat.KindApproval
+	KindReminder = chat.KindReminder
+	KindError    = chat.KindError
 )
 
-// Field is a label/value pair, such as "Monthly cost: €84.00 → €100.80".
-type Field struct {
-	Label string `json:"label"`
-	Value string `json:"value"`
-}
-
-// Action is a button. Value carries only ids; the server decides the rest
-// from stored state when it is pressed.
-type Action struct {
-	ID    string `json:"id"`
-	Label string `json:"label"`
-	Style Style  `json:"style,omitempty"`
-	// Confirm, when set, asks "are you sure?" with this text before the
-	// press is sent (irreversible actions).
-	Confirm string `json:"confirm,omitempty"`
-	Value   string `json:"value,omitempty"`
-}
-
-// Message is one neutral bot message.
-type Message struct {
-	// To is the recipient's e-mail.
-	To   string `json:"to"`
-	Kind Kind   `json:"kind"`
-	// Lang is the language it is written in ("en", "fr").
-	Lang string `json:"lang"`
-	// Title is an optional heading.
-	Title string `json:"title,omitempty"`
-	// Text uses a small markdown subset: *bold*, _italic_, line breaks,
-	// and "• " bullets. Adapters escape it for their platform.
-	Text    string   `json:"text"`
-	Fields  []Field  `json:"fields,omitempty"`
-	Actions []Action `json:"actions,omitempty"`
-	// Context is a small grey line (who decided, when).
-	Context string `json:"context,omitempty"`
-	// Key lets a later message replace this one: the card of a request
-	// is updated in place as the request changes ("request:R-3").
-	Key string `json:"key,omitempty"`
-	// RequestID is the request the message shows, if any.
-	RequestID  string `json:"request_id,omitempty"`
-	CustomerID string `json:"customer_id,omitempty"`
-}
-
-// Press is a pressed button.
-type Press struct {
-	ID    string `json:"id"`
-	Value string `json:"value"`
-	// Text is free text entered with the press (a rejection reason
-	// typed on a Teams card or a Slack modal).
-	Text string `json:"text,omitempty"`
-}
-
-// Turn is what an adapter hands in.
-type Turn struct {
-	Person workflows.Person
-	// Locale is the platform's locale for the person ("fr-FR"), if known.
-	Locale string
-	// Platform is "console", "slack" or "teams".
-	Platform string
-	// Org is the workspace or tenant the turn comes from (see
-	// workflows.Org); the terminal's is {Platform: "console"}.
-	Org workflows.Org
-	// Conversation identifies where the person is talking.
-	Conversation string
-	// EventID is the platform's id for de-duplication.
-	EventID string
-	Text    string
-	Press   *Press
-}
+// Action ids (see package chat for what their values carry).
+const (
+	ActConfirm    = chat.ActConfirm
+	ActCancel     = chat.ActCancel
+	ActChoose     = chat.ActChoose
+	ActAlt        = chat.ActAlt
+	ActApprove    = chat.ActApprove
+	ActReject     = chat.ActReject
+	ActWithdraw   = chat.ActWithdraw
+	ActStart      = chat.ActStart
+	ActCheckAgain = chat.ActCheckAgain
+	ActMarkDone   = chat.ActMarkDone
+	ActSendAgain  = chat.ActSendAgain
+	ActKeep       = chat.ActKeep
+	ActMute       = chat.ActMute
+	ActUnmute     = chat.ActUnmute
+)

@@ -9,11 +9,13 @@ import (
 	"github.com/licensebot/licensebot/workflows"
 )
 
+// card chooses the view of r a recipient gets: the approver's card or the
+// requester's.
 func (e *Engine) card(lang string, r workflows.Request, rc workflows.Recipient) Message {
 	if rc.View == workflows.ViewApprover {
-		return e.approvalCard(lang, r, rc.Person)
+		return e.cards.Approval(lang, r, rc.Person)
 	}
-	return e.requestCard(lang, r)
+	return e.cards.Request(lang, r)
 }
 
 // RequestChanged implements workflows.Notifier; the workflow's outbox

@@ -6,20 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/licensebot/licensebot/bot/chat"
 	"github.com/licensebot/licensebot/csp"
 	"github.com/licensebot/licensebot/workflows"
-)
-
-// Action ids. A button carries one of these and, in Value, only ids.
-const (
-	ActConfirm  = "confirm"  // value: draft id
-	ActCancel   = "cancel"   // value: draft id
-	ActChoose   = "choose"   // value: draft id ":" choice id
-	ActAlt      = "alt"      // value: draft id ":" index
-	ActApprove  = "approve"  // value: customer ":" request id
-	ActReject   = "reject"   // value: customer ":" request id
-	ActWithdraw = "withdraw" // value: customer ":" request id
-	ActStart    = "start"    // value: startValue (kind, customer, subscription, quantity)
 )
 
 func (e *Engine) handlePress(ctx context.Context, tc *turnCtx, p Press) error {
@@ -115,7 +104,7 @@ func (e *Engine) askRejectReason(ctx context.Context, tc *turnCtx, ref reqRef) e
 // pressStart begins a change from a subscription's or a reminder's
 // button, for a customer the person may act for.
 func (e *Engine) pressStart(ctx context.Context, tc *turnCtx, value string) error {
-	ck, cust, sub, qty, ok := parseStart(value)
+	ck, cust, sub, qty, ok := chat.ParseStart(value)
 	if !ok {
 		tc.say(Message{Text: e.tr.T(tc.lang, "stale_preview", nil)})
 		return nil
@@ -192,37 +181,4 @@ func (e *Engine) stateSentence(tc *turnCtx, r workflows.Request) string {
 	}
 	return e.tr.T(tc.lang, "already."+string(r.State), map[string]any{"ID": r.ID, "By": by,
 		"At": e.tr.DateTime(tc.lang, at, e.locOf(r.CustomerID))})
-}
-
-// startValue is the value of a button that starts a change on a
-// subscription: "kind:customer:subscription[:quantity]". It names the
-// customer because an account manager's buttons may concern any of the
-// customers they serve.
-func startValue(kind csp.ChangeKind, s csp.Subscription, quantity int) string {
-	v := string(kind) + ":" + s.CustomerID + ":" + s.ID
-	if quantity > 0 {
-		v += ":" + strconv.Itoa(quantity)
-	}
-	return v
-}
-
-// parseStart reads startValue, and the older "kind:subscription".
-func parseStart(v string) (kind csp.ChangeKind, customer, sub string, quantity int, ok bool) {
-	parts := strings.Split(v, ":")
-	switch len(parts) {
-	case 2:
-		kind, sub = csp.ChangeKind(parts[0]), parts[1]
-	case 3, 4:
-		kind, customer, sub = csp.ChangeKind(parts[0]), parts[1], parts[2]
-		if len(parts) == 4 {
-			n, err := strconv.Atoi(parts[3])
-			if err != nil || n < 1 {
-				return "", "", "", 0, false
-			}
-			quantity = n
-		}
-	default:
-		return "", "", "", 0, false
-	}
-	return kind, customer, sub, quantity, kind.Valid() && sub != ""
 }
