@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +25,9 @@ type rollSlack struct {
 	mu    sync.Mutex
 	posts map[string][]string // channel → texts, in order
 	ids   map[string]string   // e-mail → user id
+	// slow delays every post, so that a send is still in flight when the
+	// other replica ticks.
+	slow time.Duration
 }
 
 func (f *rollSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +52,7 @@ func (f *rollSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "conversations.open":
 		fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, form.Get("users"))
 	case "chat.postMessage":
+		time.Sleep(f.slow)
 		ch := form.Get("channel")
 		f.mu.Lock()
 		f.posts[ch] = append(f.posts[ch], form.Get("text"))
@@ -203,4 +209,80 @@ func TestRollingUpdateTwoServesOnOneRedis(t *testing.T) {
 
 func run2(t *testing.T, args ...string) (string, string, error) {
 	return run(t, "", append(args, "--data", t.TempDir())...)
+}
+
+// Two replicas on one Redis, both ticking reminders every second for
+// several seconds over the same due reminders (one deployment's replica
+// next to the other's during a rolling update): each reminder reaches
+// its person once.
+func TestTwoServesSendEachReminderOnce(t *testing.T) {
+	srv := redistest.StartServer(t)
+	slackAPI := &rollSlack{posts: map[string][]string{}, ids: map[string]string{
+		"alice@contoso.example": "UALICE", "marc@erp-cloud.example": "UMARC", "nina@erp-cloud.example": "UNINA",
+		"claire@contoso.example": "UCLAIRE",
+	}, slow: 2500 * time.Millisecond}
+	fake := httptest.NewServer(slackAPI)
+	defer fake.Close()
+	t.Setenv("REDIS_URL", srv.URL+"/0")
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-roll")
+	t.Setenv("SLACK_APP_TOKEN", "")
+	t.Setenv("SLACK_SIGNING_SECRET", loadSecret)
+	t.Setenv("SLACK_API_URL", fake.URL+"/api/")
+	t.Setenv("TEAMS_APP_ID", "")
+
+	demo, _, err := run(t, "", "config", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "licensebot.yaml")
+	if err := os.WriteFile(cfg, []byte(demo+"\nreminders:\n  tick: 1s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The portal is seeded on 26 Nov; Business Standard's seats bought
+	// the day before may be removed until 28 Nov 00:00, and the reminder
+	// that the window closes fell due on 27 Nov at 12:00.
+	if _, stderr, err := run(t, "", "subscriptions", "--config", cfg, "--now", "2026-11-26T10:00:00+01:00", "--data", t.TempDir()); err != nil {
+		t.Fatalf("seed: %v\n%s", err, stderr)
+	}
+	now := "2026-11-27T18:00:00+01:00"
+	for range 2 {
+		g := testGlobals(t)
+		g.config, g.now = cfg, now
+		opt := defaultServeOptions()
+		opt.addr, opt.adminAddr, opt.tick = "127.0.0.1:0", "127.0.0.1:0", time.Hour
+		ready := make(chan string, 1)
+		opt.listening = func(p, _ string) { ready <- p }
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- serveWith(ctx, g, opt) }()
+		select {
+		case <-ready:
+		case err := <-done:
+			t.Fatalf("serve: %v", err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not start")
+		}
+		t.Cleanup(func() { cancel(); <-done })
+	}
+	slackAPI.waitFor(t, "DUCLAIRE", 1)
+	// Each post takes 2.5 s, so every reminder is still being sent when
+	// the other replica ticks (every second); then both tick again.
+	time.Sleep(6 * time.Second)
+	slackAPI.mu.Lock()
+	posts := append([]string(nil), slackAPI.posts["DUCLAIRE"]...)
+	slackAPI.mu.Unlock()
+	seen := map[string]int{}
+	for _, p := range posts {
+		seen[p]++
+	}
+	window := false
+	for text, n := range seen {
+		if n > 1 {
+			t.Errorf("sent %d times: %.160q", n, text)
+		}
+		window = window || strings.Contains(text, "Business Standard")
+	}
+	if !window {
+		t.Errorf("no reminder about Business Standard's closing window among %q", posts)
+	}
 }
