@@ -94,19 +94,19 @@ type Options struct {
 // Adapter is the Slack channel adapter. Create it with New; it is safe
 // for concurrent use.
 type Adapter struct {
-	opt     Options
-	log     *slog.Logger
+	opt Options
+	log *slog.Logger
 	// api is the single-workspace token's client; nil when the app runs
 	// only from OAuth installations.
 	api      *slackapi.Client
 	installs *Installations
 	clients  clientCache
 	metrics  Metrics
-	words   channel.Words
-	run     *channel.Runner
-	cards   *channel.Cards
-	retry   *channel.Retrier
-	cache   *channel.Cache
+	words    channel.Words
+	run      *channel.Runner
+	cards    *channel.Cards
+	retry    *channel.Retrier
+	cache    *channel.Cache
 	// connected: Socket Mode holds a live connection (readiness).
 	connected atomic.Bool
 }
