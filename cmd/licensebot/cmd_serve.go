@@ -20,6 +20,7 @@ import (
 	"github.com/licensebot/licensebot/bot/console"
 	"github.com/licensebot/licensebot/bot/slack"
 	"github.com/licensebot/licensebot/bot/teams"
+	"github.com/licensebot/licensebot/internal/secretbox"
 	"github.com/licensebot/licensebot/telemetry"
 	"github.com/licensebot/licensebot/workflows"
 )
@@ -137,13 +138,24 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 	rt := &router{outbox: &console.Outbox{Store: a.store}, log: log}
 	var slackAd *slack.Adapter
 	slackMode := ""
-	if tok := os.Getenv("SLACK_BOT_TOKEN"); tok != "" {
+	if tok, distributed := os.Getenv("SLACK_BOT_TOKEN"), os.Getenv("SLACK_CLIENT_ID") != ""; tok != "" || distributed {
 		sm, err := slack.PrometheusMetrics(metrics.Registry)
 		if err != nil {
 			return fmt.Errorf("slack metrics: %w", err)
 		}
+		// A distributed app (SLACK_CLIENT_ID) keeps each workspace's
+		// token in the store, sealed with LICENSEBOT_SECRET_KEY.
+		var box *secretbox.Box
+		if distributed {
+			if box, err = secretbox.FromEnv(os.Getenv("LICENSEBOT_SECRET_KEY"), os.Getenv("LICENSEBOT_SECRET_KEY_OLD")); err != nil {
+				return fmt.Errorf("slack: %w", err)
+			}
+		}
 		slackAd, err = slack.New(slack.Options{
 			BotToken: tok, AppToken: os.Getenv("SLACK_APP_TOKEN"), SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
+			Secrets: box, ApprovalsTeam: os.Getenv("SLACK_APPROVALS_TEAM"),
+			OAuth: slack.OAuthOptions{ClientID: os.Getenv("SLACK_CLIENT_ID"), ClientSecret: os.Getenv("SLACK_CLIENT_SECRET"),
+				PublicURL: os.Getenv("LICENSEBOT_PUBLIC_URL")},
 			// SLACK_API_URL points the Web API elsewhere (a proxy, or the
 			// fake Slack of the load test); it must end with "/".
 			APIURL:           os.Getenv("SLACK_API_URL"),
@@ -155,6 +167,12 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 		})
 		if err != nil {
 			return fmt.Errorf("slack: %w", err)
+		}
+		if distributed && os.Getenv("LICENSEBOT_SECRET_KEY_OLD") != "" {
+			// After a key change: seal every stored token with the new key,
+			// so the old one can be dropped (docs/SLACK.md).
+			n, err := slackAd.Installations().Rotate(ctx)
+			log.Info("slack tokens re-encrypted with the current key", "count", n, "err", err)
 		}
 		rt.slack = slackAd
 		slackMode = "http"
@@ -229,6 +247,8 @@ func serve(ctx context.Context, g *globals, addr string, tick time.Duration) err
 			return errors.New("slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
 		}
 		slackAd.Routes(mux)
+	} else if slackAd != nil {
+		slackAd.InstallRoutes(mux) // the OAuth install pages, in Socket Mode too
 	}
 	if teamsAd != nil {
 		teamsAd.Routes(mux) // POST /api/messages
