@@ -52,6 +52,10 @@ type Place struct {
 	Hash         string `json:"hash,omitempty"`
 	// Service is the Teams service URL the conversation lives on.
 	Service string `json:"service,omitempty"`
+	// Org is the Slack installation (team or Enterprise Grid id) the
+	// message was posted through, so its update uses the same
+	// workspace's token; empty for the single-workspace token.
+	Org string `json:"org,omitempty"`
 	// Users are the Teams users whose clients refresh the card.
 	Users []string `json:"users,omitempty"`
 	// Reserved and ReservedAt mark a post in flight (no MessageID yet).
@@ -65,7 +69,9 @@ type Address struct {
 	// Thread: Slack thread ts, or the Teams channel post to answer under.
 	Thread  string
 	Service string
-	Users   []string
+	// Org: see Place.Org.
+	Org   string
+	Users []string
 }
 
 // Poster creates and updates messages on one platform.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/bot/channel"
+	"github.com/licensebot/licensebot/internal/secretbox"
 	"github.com/licensebot/licensebot/workflows"
 	slackapi "github.com/slack-go/slack"
 )
@@ -53,8 +54,19 @@ const (
 // logged and counted (slack_dropped_total{reason="queue_full"}) and its
 // button stays.
 type Options struct {
-	// BotToken is the xoxb- token (SLACK_BOT_TOKEN). Required.
+	// BotToken is the xoxb- token of a single workspace (SLACK_BOT_TOKEN).
+	// Required unless Secrets is set (the app is distributed and each
+	// workspace's token comes from its OAuth installation); with both,
+	// it serves its own workspace and is the fallback for deliveries.
 	BotToken string
+	// Secrets seals the installations' bot tokens in the store
+	// (LICENSEBOT_SECRET_KEY). Setting it turns on distribution:
+	// events are routed by team or enterprise to that installation's
+	// token, and workspaces with no installation are refused.
+	Secrets *secretbox.Box
+	// OAuth is the app's OAuth v2 install flow (GET /slack/install,
+	// GET /slack/oauth/callback); it needs Secrets.
+	OAuth OAuthOptions
 	// SigningSecret verifies HTTP requests (SLACK_SIGNING_SECRET);
 	// required to serve Routes.
 	SigningSecret string
@@ -67,6 +79,10 @@ type Options struct {
 	// ApprovalsChannel, if set, is a channel id where approval cards are
 	// also posted and kept up to date.
 	ApprovalsChannel string
+	// ApprovalsTeam is the workspace (team or enterprise id) of
+	// ApprovalsChannel when the app is distributed; empty: the
+	// single-workspace token's.
+	ApprovalsTeam string
 	// Home builds the App Home tab; nil shows a short how-to.
 	Home HomeFunc
 	// HTTPClient for the Web API (default: 15 s timeout, and a connection
@@ -78,15 +94,19 @@ type Options struct {
 // Adapter is the Slack channel adapter. Create it with New; it is safe
 // for concurrent use.
 type Adapter struct {
-	opt     Options
-	log     *slog.Logger
-	api     *slackapi.Client
-	metrics Metrics
-	words   channel.Words
-	run     *channel.Runner
-	cards   *channel.Cards
-	retry   *channel.Retrier
-	cache   *channel.Cache
+	opt Options
+	log *slog.Logger
+	// api is the single-workspace token's client; nil when the app runs
+	// only from OAuth installations.
+	api      *slackapi.Client
+	installs *Installations
+	clients  clientCache
+	metrics  Metrics
+	words    channel.Words
+	run      *channel.Runner
+	cards    *channel.Cards
+	retry    *channel.Retrier
+	cache    *channel.Cache
 	// connected: Socket Mode holds a live connection (readiness).
 	connected atomic.Bool
 }
@@ -95,7 +115,7 @@ type Adapter struct {
 // it.
 func New(opt Options) (*Adapter, error) {
 	missing := opt.Missing()
-	if opt.BotToken == "" {
+	if opt.BotToken == "" && opt.Secrets == nil {
 		missing = append([]string{"BotToken"}, missing...)
 	}
 	if len(missing) > 0 {
@@ -111,7 +131,15 @@ func New(opt Options) (*Adapter, error) {
 	}
 	a.opt, a.log, a.metrics, a.words = opt, k.Log, k.Metrics, k.Words
 	a.run, a.cards, a.retry, a.cache = k.Run, k.Cards, k.Retry, k.Cache
-	a.api = newClient(opt, opt.BotToken)
+	if opt.BotToken != "" {
+		a.api = newClient(opt, opt.BotToken)
+	}
+	if opt.Secrets != nil {
+		a.installs = &Installations{Store: opt.Store, Box: opt.Secrets, Clock: opt.Clock, Log: a.log}
+	}
+	if err := a.checkOAuth(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -159,18 +187,21 @@ func (a *Adapter) Connected() bool { return a.connected.Load() }
 // then cancels what is still running.
 func (a *Adapter) Close(ctx context.Context) error { return a.run.Close(ctx) }
 
-// Routes mounts the three Slack endpoints on mux.
+// Routes mounts the three Slack request endpoints on mux, and the
+// install endpoints when OAuth is configured.
 func (a *Adapter) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /slack/events", a.endpoint("events", a.serveEvents))
 	mux.Handle("POST /slack/interactions", a.endpoint("interactions", a.serveInteractions))
 	mux.Handle("POST /slack/commands", a.endpoint("commands", a.serveCommands))
+	a.InstallRoutes(mux)
 }
+
+// Installations is the store of OAuth installations, or nil when the app
+// is not distributed (no Secrets).
+func (a *Adapter) Installations() *Installations { return a.installs }
 
 // orgOf is the Slack organization a request comes from: the workspace,
 // or the Enterprise Grid org for an org-wide install.
 func orgOf(team, enterprise string, enterpriseInstall bool) workflows.Org {
-	if enterpriseInstall && enterprise != "" {
-		return workflows.Org{Platform: "slack", ID: enterprise}
-	}
-	return workflows.Org{Platform: "slack", ID: team}
+	return workflows.Org{Platform: "slack", ID: installID(team, enterprise, enterpriseInstall)}
 }

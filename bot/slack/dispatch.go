@@ -89,6 +89,16 @@ func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte,
 	if !ok {
 		return eventResult{}
 	}
+	if gone, ok := a.uninstallOf(ev.InnerEvent); ok {
+		org := orgOf(cb.TeamID, cb.EnterpriseID, enterpriseInstall(cb.Authorizations))
+		a.metrics.Event(gone)
+		if err := a.onUninstall(ctx, reqID, org.ID, gone); err != nil {
+			// Slack retries: the token must not outlive the uninstall.
+			log.ErrorContext(ctx, "slack uninstall not recorded", "installation", org.ID, "err", err)
+			return eventResult{busy: true}
+		}
+		return eventResult{}
+	}
 	in, ok := a.inboundFromEvent(ev.InnerEvent)
 	if !ok {
 		log.DebugContext(ctx, "slack event skipped", "type", ev.InnerEvent.Type, "event_id", cb.EventID)
@@ -107,6 +117,38 @@ func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte,
 		log.InfoContext(ctx, "slack event retried", "event_id", cb.EventID, "retry", retryNum)
 	}
 	return eventResult{}
+}
+
+// uninstallOf says whether the event ends an installation:
+// app_uninstalled, or tokens_revoked naming a bot token (user tokens,
+// which the bot never holds, do not matter).
+func (a *Adapter) uninstallOf(ie slackevents.EventsAPIInnerEvent) (string, bool) {
+	switch e := ie.Data.(type) {
+	case *slackevents.AppUninstalledEvent:
+		return "app_uninstalled", true
+	case *slackevents.TokensRevokedEvent:
+		return "tokens_revoked", len(e.Tokens.Bot) > 0
+	}
+	return "", false
+}
+
+// onUninstall deletes the workspace's token and marks the installation
+// uninstalled (audited). Without distribution there is nothing stored:
+// the single-workspace token is dead, which only the operator can fix.
+func (a *Adapter) onUninstall(ctx context.Context, reqID, id, reason string) error {
+	if a.installs == nil {
+		a.log.ErrorContext(ctx, "slack app removed from the workspace: SLACK_BOT_TOKEN no longer works", "request_id", reqID, "reason", reason)
+		return nil
+	}
+	changed, err := a.installs.Uninstall(ctx, id, reason)
+	if err != nil {
+		return err
+	}
+	a.clients.drop(strings.ToUpper(id))
+	if !changed {
+		a.log.InfoContext(ctx, "slack uninstall of a workspace with no live installation", "request_id", reqID, "installation", id, "reason", reason)
+	}
+	return nil
 }
 
 // enterpriseInstall: the app is installed org-wide on an Enterprise

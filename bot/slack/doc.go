@@ -30,4 +30,12 @@
 // URL and is the default for a first install. Adapter also implements
 // bot.Deliverer for messages sent outside a turn (approval cards,
 // reminders, status changes).
+//
+// A distributed app (Options.Secrets, Options.OAuth) is installed in
+// many workspaces through OAuth v2 (InstallRoutes); each installation's
+// bot token is stored sealed (internal/secretbox) and every request is
+// answered through the client of the workspace it names, so one
+// workspace's token never touches another's messages. A workspace with no
+// live installation is refused; app_uninstalled and tokens_revoked
+// delete its token.
 package slack

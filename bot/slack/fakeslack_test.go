@@ -26,11 +26,20 @@ type fakeSlack struct {
 	// script: per method, answers to give before the normal one
 	// (status code, headers, body).
 	script map[string][]scripted
+	// Workspaces of a distributed app: token → team, and the codes
+	// oauth.v2.access exchanges. A token not listed sees every user (the
+	// single-workspace tests); a listed one only its team's, and a
+	// revoked one gets invalid_auth.
+	tokens  map[string]string
+	revoked map[string]bool
+	codes   map[string]map[string]any
 }
 
 type fakeUser struct {
 	Email, Locale string
 	Bot           bool
+	// Team: "" is every workspace's.
+	Team string
 }
 
 type scripted struct {
@@ -42,12 +51,15 @@ type scripted struct {
 // apiCall is one recorded call: form values or a JSON body.
 type apiCall struct {
 	Method string
-	Form   url.Values
-	JSON   map[string]any
+	// Token is the token the call was made with.
+	Token string
+	Form  url.Values
+	JSON  map[string]any
 }
 
 func newFakeSlack(t testing.TB) *fakeSlack {
-	f := &fakeSlack{t: t, users: map[string]fakeUser{}, script: map[string][]scripted{}}
+	f := &fakeSlack{t: t, users: map[string]fakeUser{}, script: map[string][]scripted{},
+		tokens: map[string]string{}, revoked: map[string]bool{}, codes: map[string]map[string]any{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -60,6 +72,30 @@ func (f *fakeSlack) addUser(id, email, locale string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.users[id] = fakeUser{Email: email, Locale: locale}
+}
+
+// addTeamUser adds a user of one workspace.
+func (f *fakeSlack) addTeamUser(team, id, email, locale string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.users[id] = fakeUser{Email: email, Locale: locale, Team: team}
+}
+
+// install makes code exchange for token in team (oauth.v2.access).
+func (f *fakeSlack) install(code, team, teamName, token string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tokens[token] = team
+	f.codes[code] = map[string]any{"ok": true, "access_token": token, "token_type": "bot", "scope": "chat:write",
+		"bot_user_id": "UBOT" + team, "app_id": "A1", "team": map[string]any{"id": team, "name": teamName},
+		"enterprise": nil, "is_enterprise_install": false, "authed_user": map[string]any{"id": "UADMIN" + team}}
+}
+
+// revoke makes token refused from now on.
+func (f *fakeSlack) revoke(token string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.revoked[token] = true
 }
 
 // then makes the next call of method answer this way first.
@@ -97,6 +133,10 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	} else {
 		c.Form, _ = url.ParseQuery(string(body))
 	}
+	c.Token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if c.Token == "" && c.Form != nil {
+		c.Token = c.Form.Get("token")
+	}
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
 	if s := f.script[method]; len(s) > 0 {
@@ -110,14 +150,30 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, s[0].body)
 		return
 	}
+	team, listed := f.tokens[c.Token]
+	revoked := f.revoked[c.Token]
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
+	if revoked {
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
 	var resp any
 	switch method {
+	case "oauth.v2.access":
+		f.mu.Lock()
+		resp = f.codes[c.Form.Get("code")]
+		delete(f.codes, c.Form.Get("code"))
+		f.mu.Unlock()
+		if resp == nil || c.Form.Get("client_secret") != "csecret" {
+			resp = map[string]any{"ok": false, "error": "invalid_code"}
+		}
+	case "auth.test":
+		resp = map[string]any{"ok": true, "team_id": team, "user_id": "UBOT"}
 	case "users.info":
-		resp = f.userInfo(c.Form.Get("user"))
+		resp = f.userInfo(c.Form.Get("user"), team, listed)
 	case "users.lookupByEmail":
-		resp = f.lookup(c.Form.Get("email"))
+		resp = f.lookup(c.Form.Get("email"), team, listed)
 	case "conversations.open":
 		resp = map[string]any{"ok": true, "channel": map[string]any{"id": "D" + c.Form.Get("users")}}
 	case "chat.postMessage":
@@ -141,11 +197,11 @@ func (f *fakeSlack) nextTS() string {
 	return fmt.Sprintf("1772445600.%06d", f.ts)
 }
 
-func (f *fakeSlack) userInfo(id string) any {
+func (f *fakeSlack) userInfo(id, team string, listed bool) any {
 	f.mu.Lock()
 	u, ok := f.users[id]
 	f.mu.Unlock()
-	if !ok {
+	if !ok || listed && u.Team != "" && u.Team != team {
 		return map[string]any{"ok": false, "error": "user_not_found"}
 	}
 	return map[string]any{"ok": true, "user": map[string]any{
@@ -153,10 +209,13 @@ func (f *fakeSlack) userInfo(id string) any {
 	}}
 }
 
-func (f *fakeSlack) lookup(email string) any {
+func (f *fakeSlack) lookup(email, team string, listed bool) any {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for id, u := range f.users {
+		if listed && u.Team != "" && u.Team != team {
+			continue
+		}
 		if strings.EqualFold(u.Email, email) {
 			return map[string]any{"ok": true, "user": map[string]any{"id": id, "profile": map[string]any{"email": u.Email}}}
 		}

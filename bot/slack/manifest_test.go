@@ -34,7 +34,8 @@ func TestManifestMatchesAdapter(t *testing.T) {
 			} `yaml:"slash_commands"`
 		} `yaml:"features"`
 		OAuth struct {
-			Scopes struct {
+			Redirects []string `yaml:"redirect_urls"`
+			Scopes    struct {
 				Bot []string `yaml:"bot"`
 			} `yaml:"scopes"`
 		} `yaml:"oauth_config"`
@@ -61,7 +62,15 @@ func TestManifestMatchesAdapter(t *testing.T) {
 			t.Errorf("scope %s missing", s)
 		}
 	}
-	for _, e := range []string{"message.im", "app_mention", "app_home_opened"} {
+	// The install link asks for exactly the manifest's scopes.
+	got, want := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot)), slices.Sorted(slices.Values(BotScopes))
+	if !slices.Equal(got, want) {
+		t.Errorf("manifest scopes %v, install link scopes %v", got, want)
+	}
+	if !slices.Equal(m.OAuth.Redirects, []string{"https://YOUR-HOST" + CallbackPath}) {
+		t.Errorf("redirect urls %v", m.OAuth.Redirects)
+	}
+	for _, e := range []string{"message.im", "app_mention", "app_home_opened", "app_uninstalled", "tokens_revoked"} {
 		if !slices.Contains(m.Settings.Events.Events, e) {
 			t.Errorf("event %s missing", e)
 		}

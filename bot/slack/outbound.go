@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/licensebot/licensebot/bot"
@@ -31,41 +32,76 @@ func (a *Adapter) Deliver(ctx context.Context, to workflows.Person, msg bot.Mess
 
 var _ bot.Deliverer = (*Adapter)(nil)
 
+// deliver reaches the person through the installation of the Slack
+// organization they talk from (workflows.Person.Orgs), then the
+// single-workspace token: the first workspace where their e-mail is a
+// Slack user gets the message.
 func (a *Adapter) deliver(ctx context.Context, reqID string, to workflows.Person, msg bot.Message) error {
-	userID, err := a.userIDByEmail(ctx, reqID, to.Email)
+	spaces, err := a.workspacesOf(ctx, reqID, to)
 	if err != nil {
-		// The approvals channel still gets its copy.
-		if cerr := a.approvalsCopy(ctx, reqID, msg); cerr != nil {
-			err = errors.Join(err, cerr)
+		return errors.Join(err, a.approvalsCopy(ctx, reqID, msg))
+	}
+	var errs []error
+	for _, ws := range spaces {
+		userID, err := a.userIDByEmail(ctx, ws, reqID, to.Email)
+		if errors.Is(err, ErrNotOnSlack) {
+			errs = append(errs, err)
+			continue
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		dm, err := a.dmChannel(ctx, ws, reqID, userID)
+		if err != nil {
+			return err
+		}
+		return a.place(ctx, ws, reqID, dm, "", to.Email, msg)
 	}
-	dm, err := a.dmChannel(ctx, reqID, userID)
-	if err != nil {
-		return err
+	if len(errs) == 0 {
+		errs = append(errs, fmt.Errorf("%w: no Slack workspace to reach %s through", ErrNotOnSlack, to.Email))
 	}
-	return a.place(ctx, reqID, dm, "", to.Email, msg)
+	// The approvals channel still gets its copy.
+	return errors.Join(append(errs, a.approvalsCopy(ctx, reqID, msg))...)
 }
 
-// place shows m in channel (thread) for owner, then the approvals
+// place shows m in channel (thread) of ws for owner, then the approvals
 // channel copy.
-func (a *Adapter) place(ctx context.Context, reqID, channelID, thread, owner string, m bot.Message) error {
-	err := a.cards.Show(ctx, reqID, poster{a}, owner, channel.Address{Conversation: channelID, Thread: thread}, m)
+func (a *Adapter) place(ctx context.Context, ws workspace, reqID, channelID, thread, owner string, m bot.Message) error {
+	err := a.cards.Show(ctx, reqID, poster{a, ws}, owner, channel.Address{Conversation: channelID, Thread: thread, Org: ws.id}, m)
 	if channelID != a.opt.ApprovalsChannel {
 		err = errors.Join(err, a.approvalsCopy(ctx, reqID, m))
 	}
 	return err
 }
 
+// approvalsCopy shows an approval card in Options.ApprovalsChannel, of
+// the workspace Options.ApprovalsTeam (the single-workspace token's
+// when empty).
 func (a *Adapter) approvalsCopy(ctx context.Context, reqID string, m bot.Message) error {
 	if a.opt.ApprovalsChannel == "" || m.Kind != bot.KindApproval || m.Key == "" {
 		return nil
 	}
-	return a.cards.Show(ctx, reqID, poster{a}, "#"+a.opt.ApprovalsChannel, channel.Address{Conversation: a.opt.ApprovalsChannel}, m)
+	ws, err := a.workspaceFor(ctx, a.opt.ApprovalsTeam)
+	if err != nil {
+		return fmt.Errorf("slack approvals channel: %w", err)
+	}
+	return a.cards.Show(ctx, reqID, poster{a, ws}, "#"+a.opt.ApprovalsChannel, channel.Address{Conversation: a.opt.ApprovalsChannel, Org: ws.id}, m)
 }
 
-// poster is the adapter as a channel.Poster: Block Kit over the Web API.
-type poster struct{ a *Adapter }
+// poster is the adapter as a channel.Poster: Block Kit over the Web API
+// of one workspace (a card recorded in another is updated through that
+// one's client).
+type poster struct {
+	a  *Adapter
+	ws workspace
+}
+
+func (p poster) on(ctx context.Context, org string) (workspace, error) {
+	if org == p.ws.id {
+		return p.ws, nil
+	}
+	return p.a.workspaceFor(ctx, org)
+}
 
 func (p poster) Hash(m bot.Message, _ channel.Address) string {
 	return contentHash(Render(p.a.words, m), FallbackText(m))
@@ -76,15 +112,26 @@ func (p poster) Post(ctx context.Context, reqID string, at channel.Address, m bo
 	if len(blocks) == 0 && text == "" {
 		return channel.Place{}, nil
 	}
-	ch, ts, err := p.a.post(ctx, reqID, at.Conversation, at.Thread, blocks, text)
-	return channel.Place{Conversation: ch, MessageID: ts}, err
+	ws, err := p.on(ctx, at.Org)
+	if err != nil {
+		return channel.Place{}, err
+	}
+	ch, ts, err := p.a.post(ctx, ws, reqID, at.Conversation, at.Thread, blocks, text)
+	return channel.Place{Conversation: ch, MessageID: ts, Org: ws.id}, err
 }
 
 func (p poster) Update(ctx context.Context, reqID string, at channel.Place, m bot.Message) error {
-	return p.a.update(ctx, reqID, at.Conversation, at.MessageID, Render(p.a.words, m), FallbackText(m))
+	ws, err := p.on(ctx, at.Org)
+	if err != nil {
+		return err
+	}
+	return p.a.update(ctx, ws, reqID, at.Conversation, at.MessageID, Render(p.a.words, m), FallbackText(m))
 }
 
-func (poster) Gone(err error) bool { return cardGone(err) }
+// Gone: the message cannot be updated any more — deleted, or its
+// workspace uninstalled the app (then a new copy goes where the person
+// is reachable now).
+func (poster) Gone(err error) bool { return cardGone(err) || errors.Is(err, ErrNotInstalled) }
 
 // contentHash identifies what a message shows.
 func contentHash(blocks []slackapi.Block, text string) string {
@@ -117,28 +164,28 @@ func msgOptions(blocks []slackapi.Block, text, thread string) []slackapi.MsgOpti
 // post sends a new message. A retry after a timeout may post twice:
 // Slack has no idempotency key for chat.postMessage, and a duplicate is
 // better than a lost answer.
-func (a *Adapter) post(ctx context.Context, reqID, channelID, thread string, blocks []slackapi.Block, text string) (string, string, error) {
+func (a *Adapter) post(ctx context.Context, ws workspace, reqID, channelID, thread string, blocks []slackapi.Block, text string) (string, string, error) {
 	var ch, ts string
 	err := a.retry.Do(ctx, reqID, "chat.postMessage", func(ctx context.Context) error {
 		var err error
-		ch, ts, err = a.api.PostMessageContext(ctx, channelID, msgOptions(blocks, text, thread)...)
+		ch, ts, err = ws.api.PostMessageContext(ctx, channelID, msgOptions(blocks, text, thread)...)
 		return err
 	})
 	return ch, ts, err
 }
 
-func (a *Adapter) update(ctx context.Context, reqID, channelID, ts string, blocks []slackapi.Block, text string) error {
+func (a *Adapter) update(ctx context.Context, ws workspace, reqID, channelID, ts string, blocks []slackapi.Block, text string) error {
 	return a.retry.Do(ctx, reqID, "chat.update", func(ctx context.Context) error {
-		_, _, _, err := a.api.UpdateMessageContext(ctx, channelID, ts, msgOptions(blocks, text, "")...)
+		_, _, _, err := ws.api.UpdateMessageContext(ctx, channelID, ts, msgOptions(blocks, text, "")...)
 		return err
 	})
 }
 
 // postEphemeral answers one person in a shared channel.
-func (a *Adapter) postEphemeral(ctx context.Context, reqID, channelID, userID string, m bot.Message) error {
+func (a *Adapter) postEphemeral(ctx context.Context, ws workspace, reqID, channelID, userID string, m bot.Message) error {
 	blocks, text := Render(a.words, m), FallbackText(m)
 	return a.retry.Do(ctx, reqID, "chat.postEphemeral", func(ctx context.Context) error {
-		_, err := a.api.PostEphemeralContext(ctx, channelID, userID, msgOptions(blocks, text, "")...)
+		_, err := ws.api.PostEphemeralContext(ctx, channelID, userID, msgOptions(blocks, text, "")...)
 		return err
 	})
 }

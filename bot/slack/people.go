@@ -29,15 +29,15 @@ type slackUser struct {
 
 // slackUser returns the Slack user's e-mail and locale, from the cache
 // or users.info (scopes users:read and users:read.email).
-func (a *Adapter) slackUser(ctx context.Context, reqID, userID string) (slackUser, error) {
+func (a *Adapter) slackUser(ctx context.Context, ws workspace, reqID, userID string) (slackUser, error) {
 	var u slackUser
-	if a.cache.Get(ctx, cacheUser+userID, &u) && u.ID == userID {
+	if a.cache.Get(ctx, cacheUser+ws.key(userID), &u) && u.ID == userID {
 		return u, nil
 	}
 	var info *slackapi.User
 	err := a.retry.Do(ctx, reqID, "users.info", func(ctx context.Context) error {
 		var err error
-		info, err = a.api.GetUserInfoContext(ctx, userID, slackapi.GetUserInfoOptionIncludeLocale(true))
+		info, err = ws.api.GetUserInfoContext(ctx, userID, slackapi.GetUserInfoOptionIncludeLocale(true))
 		return err
 	})
 	if err != nil {
@@ -49,24 +49,24 @@ func (a *Adapter) slackUser(ctx context.Context, reqID, userID string) (slackUse
 		a.log.WarnContext(ctx, "slack user has no visible e-mail: is the users:read.email scope granted?",
 			"request_id", reqID, "slack_user", userID)
 	}
-	a.cache.Put(ctx, cacheUser+userID, u, userTTL)
+	a.cache.Put(ctx, cacheUser+ws.key(userID), u, userTTL)
 	if u.Email != "" {
-		a.cache.Put(ctx, cacheEmail+u.Email, userID, userTTL)
+		a.cache.Put(ctx, cacheEmail+ws.key(u.Email), userID, userTTL)
 	}
 	return u, nil
 }
 
 // userIDByEmail finds the Slack user with that e-mail (users.lookupByEmail).
-func (a *Adapter) userIDByEmail(ctx context.Context, reqID, email string) (string, error) {
+func (a *Adapter) userIDByEmail(ctx context.Context, ws workspace, reqID, email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	var id string
-	if a.cache.Get(ctx, cacheEmail+email, &id) && id != "" {
+	if a.cache.Get(ctx, cacheEmail+ws.key(email), &id) && id != "" {
 		return id, nil
 	}
 	var u *slackapi.User
 	err := a.retry.Do(ctx, reqID, "users.lookupByEmail", func(ctx context.Context) error {
 		var err error
-		u, err = a.api.GetUserByEmailContext(ctx, email)
+		u, err = ws.api.GetUserByEmailContext(ctx, email)
 		return err
 	})
 	if slackError(err) == "users_not_found" {
@@ -75,21 +75,21 @@ func (a *Adapter) userIDByEmail(ctx context.Context, reqID, email string) (strin
 	if err != nil {
 		return "", err
 	}
-	a.cache.Put(ctx, cacheEmail+email, u.ID, userTTL)
+	a.cache.Put(ctx, cacheEmail+ws.key(email), u.ID, userTTL)
 	return u.ID, nil
 }
 
 // dmChannel opens (or finds) the direct message between the bot and a
 // user (conversations.open, scope im:write).
-func (a *Adapter) dmChannel(ctx context.Context, reqID, userID string) (string, error) {
+func (a *Adapter) dmChannel(ctx context.Context, ws workspace, reqID, userID string) (string, error) {
 	var id string
-	if a.cache.Get(ctx, cacheDM+userID, &id) && id != "" {
+	if a.cache.Get(ctx, cacheDM+ws.key(userID), &id) && id != "" {
 		return id, nil
 	}
 	var ch *slackapi.Channel
 	err := a.retry.Do(ctx, reqID, "conversations.open", func(ctx context.Context) error {
 		var err error
-		ch, _, _, err = a.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}, ReturnIM: true})
+		ch, _, _, err = ws.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}, ReturnIM: true})
 		return err
 	})
 	if err != nil {
@@ -98,6 +98,6 @@ func (a *Adapter) dmChannel(ctx context.Context, reqID, userID string) (string, 
 	if ch == nil || ch.ID == "" {
 		return "", errors.New("slack conversations.open: no channel in the answer")
 	}
-	a.cache.Put(ctx, cacheDM+userID, ch.ID, userTTL)
+	a.cache.Put(ctx, cacheDM+ws.key(userID), ch.ID, userTTL)
 	return ch.ID, nil
 }

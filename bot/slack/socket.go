@@ -26,7 +26,14 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 	if a.opt.AppToken == "" {
 		return errors.New("slack: socket mode needs an app-level token (SLACK_APP_TOKEN, xapp-…)")
 	}
-	sm := socketmode.New(a.api, socketmode.OptionDebug(false), socketmode.OptionLog(slogOutput{a}))
+	api := a.api
+	if api == nil {
+		// Distributed without a single-workspace token: the connection
+		// needs only the app-level token; each request is then answered
+		// with its installation's bot token.
+		api = newClient(a.opt, "")
+	}
+	sm := socketmode.New(api, socketmode.OptionDebug(false), socketmode.OptionLog(slogOutput{a}))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1)

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 
@@ -18,35 +19,50 @@ func (a *Adapter) job(reqID string, in inbound) func(context.Context, *slog.Logg
 		if in.eventID != "" {
 			log = log.With("event_id", in.eventID)
 		}
+		ws, err := a.workspaceFor(ctx, in.org.ID)
+		if errors.Is(err, ErrNotInstalled) {
+			// Signed by Slack, but from a workspace that has no live
+			// installation (never installed, or uninstalled since): there
+			// is no token to answer with, and nobody there may act.
+			log.WarnContext(ctx, "slack request from a workspace where the app is not installed: refused", "org", in.org.ID)
+			a.metrics.Dropped("not_installed")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if ws.id != "" {
+			log = log.With("installation", ws.id)
+		}
 		turn := &channel.Inbound{
 			ReqID: reqID, Kind: in.kind, Conversation: conversationOf(in), EventID: in.eventID,
 			Text: in.text, Press: in.press, Log: log,
 			Identify: func(ctx context.Context) (channel.Sender, error) {
-				u, err := a.slackUser(ctx, reqID, in.userID)
+				u, err := a.slackUser(ctx, ws, reqID, in.userID)
 				if err != nil {
 					return channel.Sender{}, err
 				}
 				return channel.Sender{Emails: []string{u.Email}, Locale: u.Locale, Org: in.org, Bot: u.Bot}, nil
 			},
 			Reply: func(ctx context.Context, p workflows.Person, m bot.Message) error {
-				return a.answer(ctx, reqID, in, p.Email, m)
+				return a.answer(ctx, ws, reqID, in, p.Email, m)
 			},
 		}
-		return a.process(ctx, turn, in)
+		return a.process(ctx, ws, turn, in)
 	}
 }
 
 // process runs the turn, with Slack's two detours (the App Home tab,
 // the reject modal), then retires the pressed buttons.
-func (a *Adapter) process(ctx context.Context, turn *channel.Inbound, in inbound) error {
+func (a *Adapter) process(ctx context.Context, ws workspace, turn *channel.Inbound, in inbound) error {
 	var who channel.Who
 	before := func(ctx context.Context, w channel.Who) (bool, error) {
 		who = w
 		if in.home {
-			return true, a.publishHome(ctx, turn.ReqID, in.userID, w)
+			return true, a.publishHome(ctx, ws, turn.ReqID, in.userID, w)
 		}
 		if w.Known && in.press != nil && in.press.ID == bot.ActReject && !in.fromModal && in.triggerID != "" {
-			err := a.openRejectModal(ctx, turn.ReqID, in, w.Lang)
+			err := a.openRejectModal(ctx, ws, turn.ReqID, in, w.Lang)
 			if err == nil {
 				return true, nil
 			}
@@ -57,7 +73,7 @@ func (a *Adapter) process(ctx context.Context, turn *channel.Inbound, in inbound
 	}
 	shown, err := a.run.Handle(ctx, turn, before)
 	if who.Known && in.pressed != nil && in.press != nil && in.press.ID != bot.ActReject && !in.home {
-		if rerr := a.retirePressed(ctx, turn.ReqID, in.pressed, shown); rerr != nil {
+		if rerr := a.retirePressed(ctx, ws, turn.ReqID, in.pressed, shown); rerr != nil {
 			return rerr
 		}
 	}
@@ -66,15 +82,15 @@ func (a *Adapter) process(ctx context.Context, turn *channel.Inbound, in inbound
 
 // publishHome sets the App Home tab: the person's subscriptions, or one
 // sentence for someone not configured.
-func (a *Adapter) publishHome(ctx context.Context, reqID, userID string, w channel.Who) error {
+func (a *Adapter) publishHome(ctx context.Context, ws workspace, reqID, userID string, w channel.Who) error {
 	if !w.Known {
-		return a.publish(ctx, reqID, userID, notSetUpHome(a.words, w.Lang))
+		return a.publish(ctx, ws, reqID, userID, notSetUpHome(a.words, w.Lang))
 	}
 	var msgs []bot.Message
 	if a.opt.Home != nil {
 		msgs = a.opt.Home(ctx, w.Person, w.Lang)
 	}
-	return a.publish(ctx, reqID, userID, RenderHome(a.words, w.Lang, msgs))
+	return a.publish(ctx, ws, reqID, userID, RenderHome(a.words, w.Lang, msgs))
 }
 
 // retirePressed takes the buttons off a message once one of them has
@@ -82,7 +98,7 @@ func (a *Adapter) publishHome(ctx context.Context, reqID, userID string, w chann
 // reminder after Approve), leaving a line that says what was chosen, so
 // no stale button stays live. A card the turn itself updated in place
 // (an approval card after Approve) is left as the update made it.
-func (a *Adapter) retirePressed(ctx context.Context, reqID string, pm *pressedMessage, shown []bot.Message) error {
+func (a *Adapter) retirePressed(ctx context.Context, ws workspace, reqID string, pm *pressedMessage, shown []bot.Message) error {
 	for _, m := range shown {
 		if a.cards.Shows(ctx, m, pm.channel, pm.ts) {
 			return nil
@@ -100,7 +116,7 @@ func (a *Adapter) retirePressed(ctx context.Context, reqID string, pm *pressedMe
 	if pm.label != "" {
 		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn("→ *"+escapeMrkdwn(pm.label)+"*")))
 	}
-	if err := a.update(ctx, reqID, pm.channel, pm.ts, blocks, pm.text); err != nil && !cardGone(err) {
+	if err := a.update(ctx, ws, reqID, pm.channel, pm.ts, blocks, pm.text); err != nil && !cardGone(err) {
 		return err
 	}
 	return nil
@@ -122,16 +138,16 @@ func conversationOf(in inbound) string {
 // the mention's thread, or — for a press on a card in a shared channel —
 // privately (plain answers) or in their DM (cards). email "" (someone
 // not configured) records no card.
-func (a *Adapter) answer(ctx context.Context, reqID string, in inbound, email string, m bot.Message) error {
+func (a *Adapter) answer(ctx context.Context, ws workspace, reqID string, in inbound, email string, m bot.Message) error {
 	channelID, thread := in.channel, in.thread
 	if in.ephemeral {
 		if m.Key == "" {
-			return a.postEphemeral(ctx, reqID, in.channel, in.userID, m)
+			return a.postEphemeral(ctx, ws, reqID, in.channel, in.userID, m)
 		}
 		channelID, thread = "", ""
 	}
 	if channelID == "" {
-		dm, err := a.dmChannel(ctx, reqID, in.userID)
+		dm, err := a.dmChannel(ctx, ws, reqID, in.userID)
 		if err != nil {
 			return err
 		}
@@ -140,27 +156,27 @@ func (a *Adapter) answer(ctx context.Context, reqID string, in inbound, email st
 	if email == "" {
 		m.Key = ""
 	}
-	return a.place(ctx, reqID, channelID, thread, email, m)
+	return a.place(ctx, ws, reqID, channelID, thread, email, m)
 }
 
 // openRejectModal asks for the rejection reason in a modal. It is tried
 // once: the trigger expires three seconds after the press.
-func (a *Adapter) openRejectModal(ctx context.Context, reqID string, in inbound, lang string) error {
+func (a *Adapter) openRejectModal(ctx context.Context, ws workspace, reqID string, in inbound, lang string) error {
 	meta := modalMeta{Value: in.press.Value, Channel: in.channel, Thread: in.thread, Lang: lang, Ephemeral: in.ephemeral}
 	view, err := rejectModal(a.words, lang, requestIDOf(in.press.Value), meta)
 	if err != nil {
 		return err
 	}
 	return a.retry.Try(ctx, reqID, "views.open", 0, func(ctx context.Context) error {
-		_, err := a.api.OpenViewContext(ctx, in.triggerID, view)
+		_, err := ws.api.OpenViewContext(ctx, in.triggerID, view)
 		return err
 	})
 }
 
 // publish sets someone's App Home tab.
-func (a *Adapter) publish(ctx context.Context, reqID, userID string, view slackapi.HomeTabViewRequest) error {
+func (a *Adapter) publish(ctx context.Context, ws workspace, reqID, userID string, view slackapi.HomeTabViewRequest) error {
 	return a.retry.Do(ctx, reqID, "views.publish", func(ctx context.Context) error {
-		_, err := a.api.PublishViewContext(ctx, slackapi.PublishViewContextRequest{UserID: userID, View: view})
+		_, err := ws.api.PublishViewContext(ctx, slackapi.PublishViewContextRequest{UserID: userID, View: view})
 		return err
 	})
 }

@@ -61,10 +61,12 @@ type Options struct {
 	// client secret (TEAMS_APP_ID, TEAMS_APP_PASSWORD). Required.
 	AppID       string
 	AppPassword string
-	// TenantID is the tenant of a single-tenant bot (TEAMS_TENANT_ID):
-	// tokens come from that tenant's authority, and activities from
-	// other tenants, or naming none, are refused (403). Empty means a
-	// multi-tenant bot.
+	// TenantID is the home tenant of a single-tenant bot
+	// (TEAMS_TENANT_ID): its outbound token comes from that tenant's
+	// authority, whichever tenant it writes to. Activities from other
+	// tenants are accepted when the directory links them to a customer
+	// (channel.OrgLinker), and refused (403) otherwise, as are
+	// activities naming no tenant. Empty means a multi-tenant bot.
 	TenantID string
 	// OpenIDMetadataURL locates the keys that sign inbound requests
 	// (default DefaultOpenIDMetadataURL; tests point it at their own).
@@ -103,6 +105,8 @@ type Adapter struct {
 	cache   *channel.Cache
 	// invokes bounds the card presses answered at once.
 	invokes chan struct{}
+	// linker: the directory says which tenants are linked.
+	linker bool
 }
 
 // New checks the options and starts the worker pool. Call Close to stop
@@ -146,6 +150,7 @@ func New(opt Options) (*Adapter, error) {
 	a.opt, a.log, a.metrics, a.words = opt, k.Log, k.Metrics, k.Words
 	a.run, a.cards, a.cache = k.Run, k.Cards, k.Cache
 	a.invokes = make(chan struct{}, opt.Workers)
+	_, a.linker = opt.People.(channel.OrgLinker)
 	a.auth = newTokenValidator(opt.OpenIDMetadataURL, opt.AppID, opt.HTTPClient, opt.Clock, a.log)
 	a.conn = &connector{
 		http: opt.HTTPClient, tokenURL: opt.TokenURL, appID: opt.AppID, password: opt.AppPassword,

@@ -71,8 +71,8 @@ func TestPersonalMessageAnswered(t *testing.T) {
 	if n := len(e.bf.callsOf("member")); n != 1 {
 		t.Fatalf("roster read %d times", n)
 	}
-	// The conversation reference is kept, under the e-mail.
-	doc, err := e.store.Get(context.Background(), store.Ref{Collection: "teams-refs", ID: "alice@contoso.example"})
+	// The conversation reference is kept, under the tenant and the e-mail.
+	doc, err := e.store.Get(context.Background(), store.Ref{Collection: "teams-refs", ID: strings.ToLower(testTenant) + "|alice@contoso.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,14 +144,14 @@ func TestChannelMentionAnsweredInThread(t *testing.T) {
 		t.Fatalf("roster calls %+v", m)
 	}
 	// A channel reference does not count as a personal chat...
-	ref, found, _ := e.a.loadRef(context.Background(), personRef("alice@contoso.example"))
+	ref, found, _ := e.a.loadRef(context.Background(), personRef(testTenant, "alice@contoso.example"))
 	if !found || ref.Personal {
 		t.Fatalf("ref %+v", ref)
 	}
 	// ...and never replaces one.
 	e.post(e.message(alice, "m2", "hi"), "")
 	e.post(act, "") // duplicate: ignored by the engine, reference untouched
-	ref, _, _ = e.a.loadRef(context.Background(), personRef("alice@contoso.example"))
+	ref, _, _ = e.a.loadRef(context.Background(), personRef(testTenant, "alice@contoso.example"))
 	if !ref.Personal || ref.Ref.Conversation.ID != personalConv(alice) {
 		t.Fatalf("ref %+v", ref)
 	}
@@ -203,7 +203,7 @@ func TestConversationUpdateKeepsReference(t *testing.T) {
 	if w := e.post(act, ""); w.Code != http.StatusOK {
 		t.Fatalf("answered %d", w.Code)
 	}
-	ref, found, err := e.a.loadRef(context.Background(), personRef("marc@reseller.example"))
+	ref, found, err := e.a.loadRef(context.Background(), personRef(testTenant, "marc@reseller.example"))
 	if err != nil || !found || !ref.Personal || ref.Ref.Conversation.ID != personalConv(marc) {
 		t.Fatalf("ref %+v found=%v err=%v", ref, found, err)
 	}
@@ -378,7 +378,7 @@ func TestDeliverOpensPersonalChat(t *testing.T) {
 	if len(posts) != before+1 || posts[len(posts)-1].Conv != "a:personal-"+marc.id {
 		t.Fatalf("posts %+v", posts)
 	}
-	ref, _, _ := e.a.loadRef(context.Background(), personRef("marc@reseller.example"))
+	ref, _, _ := e.a.loadRef(context.Background(), personRef(testTenant, "marc@reseller.example"))
 	if !ref.Personal || ref.Ref.Conversation.ID != "a:personal-"+marc.id {
 		t.Fatalf("ref %+v", ref)
 	}

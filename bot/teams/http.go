@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/licensebot/licensebot/bot/channel"
+	"github.com/licensebot/licensebot/workflows"
 )
 
 // serveHTTP is the messaging endpoint. Every request is authenticated
@@ -46,11 +47,18 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	if t := act.tenantID(); a.opt.TenantID != "" && !strings.EqualFold(t, a.opt.TenantID) {
-		// The bot is single-tenant; another tenant that uploaded the app
-		// package must not talk to it, nor an activity that does not say
-		// its tenant (every Teams activity does).
-		log.WarnContext(r.Context(), "teams activity from another tenant refused", "tenant", t)
+	if ok, err := a.tenantAllowed(r.Context(), act.tenantID()); err != nil {
+		// Whether the tenant is linked cannot be told (the store is
+		// down): neither accepted on faith nor refused for good.
+		log.WarnContext(r.Context(), "teams activity deferred: tenant links unreadable", "tenant", act.tenantID(), "err", err)
+		a.metrics.Dropped("store_unavailable")
+		http.Error(w, "try again later", http.StatusServiceUnavailable)
+		return
+	} else if !ok {
+		// A tenant that uploaded the app package but is linked to no
+		// customer must not talk to the bot, nor an activity that does
+		// not say its tenant (every Teams activity does).
+		log.WarnContext(r.Context(), "teams activity from a tenant not linked refused", "tenant", act.tenantID())
 		a.metrics.Dropped("other_tenant")
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
@@ -73,6 +81,29 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		log.DebugContext(r.Context(), "teams activity ignored")
 		w.WriteHeader(http.StatusOK)
 	}
+}
+
+// tenantAllowed says whether activities from tenant are accepted: the
+// bot's home tenant always; with a directory that links organizations
+// (channel.OrgLinker), the tenants linked to a customer or the
+// reseller; without one, every tenant for a bot with no TenantID, else
+// only the home tenant (a single-tenant deployment, as before). Who may
+// act inside an accepted tenant is then decided person by person.
+func (a *Adapter) tenantAllowed(ctx context.Context, tenant string) (bool, error) {
+	if tenant == "" {
+		return a.opt.TenantID == "" && !a.linker, nil
+	}
+	if a.opt.TenantID != "" && strings.EqualFold(tenant, a.opt.TenantID) {
+		return true, nil
+	}
+	linked, known, err := channel.OrgLinked(ctx, a.opt.People, workflows.Org{Platform: "teams", ID: tenant})
+	if err != nil {
+		return false, err
+	}
+	if known {
+		return linked, nil
+	}
+	return a.opt.TenantID == "", nil
 }
 
 func (a *Adapter) unauthorized(w http.ResponseWriter, r *http.Request, reqID string, err error) {

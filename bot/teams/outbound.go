@@ -46,9 +46,16 @@ var _ bot.Deliverer = (*Adapter)(nil)
 
 func (a *Adapter) deliver(ctx context.Context, reqID string, to workflows.Person, msg bot.Message, shared bool) error {
 	email := strings.ToLower(strings.TrimSpace(to.Email))
-	ref, found, err := a.loadRef(ctx, personRef(email))
-	if err != nil {
-		return fmt.Errorf("teams deliver: read conversation reference: %w", err)
+	var ref storedRef
+	var found bool
+	var err error
+	for _, at := range a.refCandidates(ctx, to) {
+		if ref, found, err = a.loadRef(ctx, at); err != nil {
+			return fmt.Errorf("teams deliver: read conversation reference: %w", err)
+		}
+		if found {
+			break
+		}
 	}
 	if found && !ref.Personal {
 		ref, err = a.openPersonal(ctx, reqID, email, ref)
@@ -125,7 +132,7 @@ func (a *Adapter) openPersonal(ctx context.Context, reqID, email string, ref sto
 		next.Ref.ServiceURL = res.ServiceURL
 	}
 	next.Ref.Conversation = &ConversationAccount{ID: res.ID, ConversationType: convPersonal, TenantID: tenant}
-	a.writeRef(ctx, reqID, personRef(email), next)
+	a.writeRef(ctx, reqID, personRef(tenant, email), next)
 	return next, nil
 }
 

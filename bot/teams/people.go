@@ -21,9 +21,12 @@ const (
 	cacheCard = "teams-cache:card:" // conversation|activity id → shownCard
 )
 
-// refsCollection holds one conversation reference per person (global
-// scope, id: lower-cased e-mail), and per shared conversation the bot
-// was added to (id: "conversation:" + id; ":" cannot start an e-mail).
+// refsCollection holds one conversation reference per person and
+// tenant (global scope, id: lower-cased tenant "|" lower-cased e-mail:
+// someone writing from another tenant with the same address cannot
+// replace the reference Alice's cards go to), the tenant a person last
+// wrote from ("last-tenant:" + e-mail), and one reference per shared
+// conversation the bot was added to (id: "conversation:" + id).
 const refsCollection = "teams-refs"
 
 // teamsUser is what we need of a Teams user, read from the roster.
@@ -36,10 +39,7 @@ type teamsUser struct {
 // cache (by Entra object id), else from the roster of the conversation
 // (GET …/members/{id}), which is then cached.
 func (a *Adapter) identify(ctx context.Context, reqID string, act *Activity) (teamsUser, error) {
-	key := cacheAAD + act.From.AADObjectID
-	if act.From.AADObjectID == "" {
-		key = cacheUser + act.From.ID
-	}
+	key := userCacheKey(act)
 	var u teamsUser
 	if a.cache.Get(ctx, key, &u) && (u.Email != "" || u.UPN != "") {
 		return u, nil
@@ -92,8 +92,67 @@ type storedRef struct {
 	Personal bool `json:"personal,omitempty"`
 }
 
-func personRef(email string) store.Ref {
-	return store.Ref{Collection: refsCollection, ID: strings.ToLower(strings.TrimSpace(email))}
+// userCacheKey names a sender's cached e-mail, per tenant.
+func userCacheKey(act *Activity) string {
+	t := strings.ToLower(act.tenantID())
+	if act.From.AADObjectID == "" {
+		return cacheUser + t + ":" + act.From.ID
+	}
+	return cacheAAD + t + ":" + act.From.AADObjectID
+}
+
+// personRef names a person's reference in a tenant ("" for references
+// kept before tenants were told apart).
+func personRef(tenant, email string) store.Ref {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if tenant == "" {
+		return store.Ref{Collection: refsCollection, ID: email}
+	}
+	return store.Ref{Collection: refsCollection, ID: strings.ToLower(tenant) + "|" + email}
+}
+
+func lastTenantRef(email string) store.Ref {
+	return store.Ref{Collection: refsCollection, ID: "last-tenant:" + strings.ToLower(strings.TrimSpace(email))}
+}
+
+// refCandidates are where a person's reference may be, best first: the
+// Teams tenants the directory says they talk from; for a person the
+// directory binds to no tenant, the tenant they last wrote from, the
+// home tenant, then the reference kept before tenants were told apart.
+func (a *Adapter) refCandidates(ctx context.Context, p workflows.Person) []store.Ref {
+	var out []store.Ref
+	for _, o := range p.Orgs {
+		if strings.EqualFold(o.Platform, "teams") && o.ID != "" {
+			out = append(out, personRef(o.ID, p.Email))
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	if doc, err := a.opt.Store.Get(ctx, lastTenantRef(p.Email)); err == nil {
+		var lt struct {
+			Tenant string `json:"tenant"`
+		}
+		if json.Unmarshal(doc.Data, &lt) == nil && lt.Tenant != "" {
+			out = append(out, personRef(lt.Tenant, p.Email))
+		}
+	}
+	if a.opt.TenantID != "" {
+		out = append(out, personRef(a.opt.TenantID, p.Email))
+	}
+	return append(out, personRef("", p.Email))
+}
+
+// rememberTenant keeps the tenant a person last wrote from, for people
+// the directory binds to no tenant. Written only on change.
+func (a *Adapter) rememberTenant(ctx context.Context, reqID, email, tenant string) {
+	data, _ := json.Marshal(map[string]string{"tenant": strings.ToLower(tenant)})
+	if doc, err := a.opt.Store.Get(ctx, lastTenantRef(email)); err == nil && string(doc.Data) == string(data) {
+		return
+	}
+	if _, err := store.Modify(ctx, a.opt.Store, lastTenantRef(email), func([]byte) ([]byte, error) { return data, nil }); err != nil {
+		a.log.ErrorContext(ctx, "teams last tenant not saved", "request_id", reqID, "err", err)
+	}
 }
 
 func conversationRef(convID string) store.Ref {
@@ -113,7 +172,10 @@ func (a *Adapter) saveReference(ctx context.Context, reqID, email string, act *A
 		ref.Conversation = &c
 	}
 	next := storedRef{Ref: ref, Personal: act.personal()}
-	a.writeRef(ctx, reqID, personRef(email), next)
+	a.writeRef(ctx, reqID, personRef(act.tenantID(), email), next)
+	if act.tenantID() != "" {
+		a.rememberTenant(ctx, reqID, email, act.tenantID())
+	}
 }
 
 // saveConversation keeps the reference of a shared conversation (a team

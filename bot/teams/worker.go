@@ -135,7 +135,7 @@ func (a *Adapter) onConversationUpdate(ctx context.Context, log *slog.Logger, re
 // no longer readable then; the e-mail comes from the cache.
 func (a *Adapter) forget(ctx context.Context, log *slog.Logger, reqID string, act *Activity) {
 	var u teamsUser
-	if act.From.AADObjectID == "" || !a.cache.Get(ctx, cacheAAD+act.From.AADObjectID, &u) {
+	if act.From.AADObjectID == "" || !a.cache.Get(ctx, userCacheKey(act), &u) {
 		log.InfoContext(ctx, "teams bot uninstalled by someone we cannot name", "aad_object_id", act.From.AADObjectID)
 		return
 	}
@@ -143,7 +143,7 @@ func (a *Adapter) forget(ctx context.Context, log *slog.Logger, reqID string, ac
 	if err != nil {
 		return
 	}
-	if _, err := store.Modify(ctx, a.opt.Store, personRef(p.Email), func([]byte) ([]byte, error) { return []byte("{}"), nil }); err != nil {
+	if _, err := store.Modify(ctx, a.opt.Store, personRef(act.tenantID(), p.Email), func([]byte) ([]byte, error) { return []byte("{}"), nil }); err != nil {
 		log.ErrorContext(ctx, "teams conversation reference not dropped", "request_id", reqID, "err", err)
 		return
 	}

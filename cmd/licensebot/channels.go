@@ -3,8 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
+
+	"github.com/licensebot/licensebot/internal/secretbox"
 )
 
 // channelProblems checks the chat platforms' environment variables
@@ -14,11 +17,24 @@ import (
 func channelProblems() error {
 	var errs []error
 	bot, app, secret := os.Getenv("SLACK_BOT_TOKEN"), os.Getenv("SLACK_APP_TOKEN"), os.Getenv("SLACK_SIGNING_SECRET")
+	clientID, clientSecret := os.Getenv("SLACK_CLIENT_ID"), os.Getenv("SLACK_CLIENT_SECRET")
+	distributed := clientID != "" || clientSecret != ""
 	switch {
-	case bot == "" && (app != "" || secret != ""):
+	case bot == "" && !distributed && (app != "" || secret != ""):
 		errs = append(errs, errors.New("Slack: SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN (xoxb-…) is not"))
-	case bot != "" && app == "" && secret == "":
-		errs = append(errs, errors.New("Slack: SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP) is"))
+	case (bot != "" || distributed) && app == "" && secret == "":
+		errs = append(errs, errors.New("Slack: neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP) is set, so no event can arrive"))
+	}
+	if distributed {
+		if clientID == "" || clientSecret == "" {
+			errs = append(errs, errors.New("Slack: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (the app's OAuth credentials)"))
+		}
+		if _, err := secretbox.FromEnv(os.Getenv("LICENSEBOT_SECRET_KEY"), os.Getenv("LICENSEBOT_SECRET_KEY_OLD")); err != nil {
+			errs = append(errs, fmt.Errorf("Slack: a distributed app stores each workspace's token encrypted: %w (make one with: openssl rand -base64 32)", err))
+		}
+		if u, err := url.Parse(os.Getenv("LICENSEBOT_PUBLIC_URL")); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			errs = append(errs, errors.New("Slack: a distributed app needs LICENSEBOT_PUBLIC_URL, the https:// address the install link and OAuth redirect use"))
+		}
 	}
 	if bot != "" && !strings.HasPrefix(bot, "xoxb-") {
 		errs = append(errs, errors.New("Slack: SLACK_BOT_TOKEN should be a bot token starting with xoxb-"))

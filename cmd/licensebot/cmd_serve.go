@@ -20,6 +20,7 @@ import (
 	"github.com/licensebot/licensebot/bot/console"
 	"github.com/licensebot/licensebot/bot/slack"
 	"github.com/licensebot/licensebot/bot/teams"
+	"github.com/licensebot/licensebot/internal/secretbox"
 	"github.com/licensebot/licensebot/telemetry"
 	"github.com/licensebot/licensebot/workflows"
 	"github.com/licensebot/licensebot/workflows/reminders"
@@ -243,8 +244,8 @@ func cmpOr(v, def string) string {
 // for and starts the engine that answers them.
 func (s *server) openChannels(ctx context.Context) error {
 	rt := &router{outbox: &console.Outbox{Store: s.a.store}, log: s.log}
-	if tok := os.Getenv("SLACK_BOT_TOKEN"); tok != "" {
-		if err := s.openSlack(tok); err != nil {
+	if tok, distributed := os.Getenv("SLACK_BOT_TOKEN"), os.Getenv("SLACK_CLIENT_ID") != ""; tok != "" || distributed {
+		if err := s.openSlack(ctx, tok, distributed); err != nil {
 			return err
 		}
 		rt.slack = s.slack
@@ -267,14 +268,25 @@ func (s *server) openChannels(ctx context.Context) error {
 	return nil
 }
 
-func (s *server) openSlack(tok string) error {
+func (s *server) openSlack(ctx context.Context, tok string, distributed bool) error {
 	a := s.a
 	sm, err := slack.PrometheusMetrics(s.metrics.Registry)
 	if err != nil {
 		return fmt.Errorf("slack metrics: %w", err)
 	}
+	// A distributed app (SLACK_CLIENT_ID) keeps each workspace's token in
+	// the store, sealed with LICENSEBOT_SECRET_KEY.
+	var box *secretbox.Box
+	if distributed {
+		if box, err = secretbox.FromEnv(os.Getenv("LICENSEBOT_SECRET_KEY"), os.Getenv("LICENSEBOT_SECRET_KEY_OLD")); err != nil {
+			return fmt.Errorf("slack: %w", err)
+		}
+	}
 	s.slack, err = slack.New(slack.Options{
 		BotToken: tok, AppToken: os.Getenv("SLACK_APP_TOKEN"), SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
+		Secrets: box, ApprovalsTeam: os.Getenv("SLACK_APPROVALS_TEAM"),
+		OAuth: slack.OAuthOptions{ClientID: os.Getenv("SLACK_CLIENT_ID"), ClientSecret: os.Getenv("SLACK_CLIENT_SECRET"),
+			PublicURL: os.Getenv("LICENSEBOT_PUBLIC_URL")},
 		// SLACK_API_URL points the Web API elsewhere (a proxy, or the
 		// fake Slack of the load test); it must end with "/".
 		APIURL:           os.Getenv("SLACK_API_URL"),
@@ -286,6 +298,12 @@ func (s *server) openSlack(tok string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("slack: %w", err)
+	}
+	if distributed && os.Getenv("LICENSEBOT_SECRET_KEY_OLD") != "" {
+		// After a key change: seal every stored token with the new key,
+		// so the old one can be dropped (docs/SLACK.md).
+		n, err := s.slack.Installations().Rotate(ctx)
+		s.log.Info("slack tokens re-encrypted with the current key", "count", n, "err", err)
 	}
 	s.slackMode = "http"
 	if os.Getenv("SLACK_APP_TOKEN") != "" {
@@ -319,6 +337,8 @@ func (s *server) publicMux() *http.ServeMux {
 	s.probes(mux)
 	if s.slackMode == "http" {
 		s.slack.Routes(mux)
+	} else if s.slack != nil {
+		s.slack.InstallRoutes(mux) // the OAuth install pages, in Socket Mode too
 	}
 	if s.teams != nil {
 		s.teams.Routes(mux) // POST /api/messages
