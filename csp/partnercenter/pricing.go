@@ -2,6 +2,7 @@ package partnercenter
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -306,7 +307,15 @@ var sheetColumns = []string{"productid", "skuid", "termduration", "billingplan",
 // catalog's prices) of the first tier, in force at now, for the
 // commercial segment when the sheet has a Segment column.
 func parsePriceSheet(r io.Reader, market string, now time.Time) (map[priceKey]csp.Money, error) {
-	cr := csv.NewReader(r)
+	// Microsoft's sample closes "ERP Price with a curly quote, which no
+	// CSV reader takes for a quote: the header line is straightened first.
+	br := bufio.NewReader(r)
+	first, err := br.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read header: %w", err)
+	}
+	first = strings.NewReplacer("“", `"`, "”", `"`).Replace(first)
+	cr := csv.NewReader(io.MultiReader(strings.NewReader(first), br))
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
@@ -377,13 +386,13 @@ func parsePriceSheet(r io.Reader, market string, now time.Time) (map[priceKey]cs
 	return out, nil
 }
 
-// headerName normalises a header cell: Microsoft's sample mixes straight
-// and curly quotes, and "ERP Price" has a space.
+// headerName normalises a header cell: "ERP Price" has a space, and a
+// byte-order mark may open the file.
 func headerName(h string) string {
 	h = strings.TrimPrefix(h, "\ufeff")
 	h = strings.Map(func(r rune) rune {
 		switch r {
-		case '"', '“', '”', ' ', '\t':
+		case '"', ' ', '\t':
 			return -1
 		}
 		return r
