@@ -19,8 +19,8 @@ type OperationAccess struct {
 }
 
 // operations is what the bot calls and what Microsoft documents for each
-// (checked on learn.microsoft.com; see docs/PARTNERCENTER.md). Every one
-// of them is documented as accepting app-only tokens today; an answer of
+// (checked on learn.microsoft.com; see docs/PARTNERCENTER.md). All but the
+// price list are documented as accepting app-only tokens today; an answer of
 // 401/403 to an app-only token still moves the call to App+User when a
 // refresh token is configured, should Microsoft narrow one.
 var operations = []struct {
@@ -35,6 +35,7 @@ var operations = []struct {
 	{"upgrade (POST transitions) and follow it", NeedsEither},
 	{"read custom term end dates", NeedsEither},
 	{"read product availabilities", NeedsEither},
+	{"read the price list (sales/pricesheets)", NeedsAppPlusUser},
 	{"buy (cart, checkout, orders)", NeedsEither},
 }
 

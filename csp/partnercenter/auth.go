@@ -26,6 +26,9 @@ const (
 	authApp authMode = iota
 	// authUser: App+User only (the secure application model).
 	authUser
+	// authPricing: App+User for the pricing API, which lives on another
+	// resource (api.partner.microsoft.com) and so needs its own token.
+	authPricing
 )
 
 // credKind is the kind of token a call was sent with.
@@ -34,6 +37,9 @@ type credKind int
 const (
 	credApp credKind = iota + 1
 	credUser
+	// credPricing is an App+User token for the pricing API's resource,
+	// obtained with the same refresh token.
+	credPricing
 )
 
 func (k credKind) String() string {
@@ -42,6 +48,8 @@ func (k credKind) String() string {
 		return "app"
 	case credUser:
 		return "app+user"
+	case credPricing:
+		return "app+user (pricing)"
 	}
 	return "none"
 }
@@ -64,6 +72,7 @@ type authenticator struct {
 	clientSecret string
 	appScope     string
 	userScope    string
+	pricingScope string
 	hc           *http.Client
 	clock        clock.Clock
 	log          *slog.Logger
@@ -71,6 +80,10 @@ type authenticator struct {
 	// onRefresh receives a rotated refresh token, so the host can store
 	// it; the identity platform may rotate it on every use.
 	onRefresh func(string)
+
+	// grant serialises refresh-token grants: each may rotate the refresh
+	// token, so the next one must be built from the answer of the last.
+	grant sync.Mutex
 
 	mu      sync.Mutex
 	refresh string // the App+User refresh token (rotates)
@@ -99,7 +112,7 @@ func (a *authenticator) has(k credKind) bool {
 	switch k {
 	case credApp:
 		return a.clientID != "" && a.clientSecret != ""
-	case credUser:
+	case credUser, credPricing:
 		return a.clientID != "" && a.refresh != ""
 	}
 	return false
@@ -109,11 +122,14 @@ func (a *authenticator) has(k credKind) bool {
 // configured, else App+User.
 func (a *authenticator) token(ctx context.Context, mode authMode) (credKind, string, error) {
 	kind := credUser
-	if mode == authApp && a.has(credApp) {
+	switch {
+	case mode == authApp && a.has(credApp):
 		kind = credApp
+	case mode == authPricing:
+		kind = credPricing
 	}
 	if !a.has(kind) {
-		if mode == authUser {
+		if mode != authApp {
 			return 0, "", &csp.RefusedError{Code: CodePermissionDenied,
 				Detail: "this Partner Center operation needs App+User credentials (the secure application model): set " + EnvRefreshToken}
 		}
@@ -128,7 +144,7 @@ func (a *authenticator) token(ctx context.Context, mode authMode) (credKind, str
 	if f == nil {
 		f = &flight{done: make(chan struct{})}
 		a.inflight[kind] = f
-		go a.run(context.WithoutCancel(ctx), kind, a.form(kind), f)
+		go a.run(context.WithoutCancel(ctx), kind, f)
 	}
 	a.mu.Unlock()
 	select {
@@ -143,9 +159,16 @@ func (a *authenticator) token(ctx context.Context, mode authMode) (credKind, str
 
 // run fetches a token of kind with its own deadline, detached from the
 // caller that started it, keeps it and wakes every caller waiting on f.
-func (a *authenticator) run(ctx context.Context, kind credKind, form string, f *flight) {
+func (a *authenticator) run(ctx context.Context, kind credKind, f *flight) {
 	ctx, cancel := context.WithTimeout(ctx, TokenTimeout)
 	defer cancel()
+	if kind != credApp {
+		a.grant.Lock()
+		defer a.grant.Unlock()
+	}
+	a.mu.Lock()
+	form := a.form(kind)
+	a.mu.Unlock()
 	now := a.clock.Now()
 	t, err := a.fetch(ctx, kind, form)
 	a.mu.Lock()
@@ -174,6 +197,9 @@ func (a *authenticator) form(kind credKind) string {
 		form.Set("grant_type", "refresh_token")
 		form.Set("refresh_token", a.refresh)
 		form.Set("scope", a.userScope)
+		if kind == credPricing {
+			form.Set("scope", a.pricingScope)
+		}
 	}
 	return form.Encode()
 }
@@ -237,7 +263,7 @@ func (a *authenticator) keep(ctx context.Context, kind credKind, now time.Time, 
 	life := time.Duration(t.ExpiresIn) * time.Second
 	margin := min(tokenMargin, life/2)
 	a.cache[kind] = cached{tok: t.AccessToken, until: now.Add(life - margin)}
-	if kind == credUser && t.RefreshToken != "" && t.RefreshToken != a.refresh {
+	if kind != credApp && t.RefreshToken != "" && t.RefreshToken != a.refresh {
 		a.refresh = t.RefreshToken
 		a.log.InfoContext(ctx, "partner center refresh token rotated")
 		if a.onRefresh != nil {

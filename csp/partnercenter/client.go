@@ -43,6 +43,15 @@ import (
 // Defaults for Options, from Microsoft's documentation.
 const (
 	DefaultBaseURL = "https://api.partnercenter.microsoft.com"
+	// DefaultPricingURL is the root of the pricing API (the price
+	// sheets), a resource of its own with its own tokens.
+	DefaultPricingURL = "https://api.partner.microsoft.com"
+	// PricingScope is the scope of App+User tokens for the pricing API.
+	PricingScope = "https://api.partner.microsoft.com/.default offline_access"
+	// DefaultCatalogTTL is how long a market's offers and prices are
+	// kept. Microsoft changes prices monthly; a day notices a new month's
+	// list soon enough without downloading the sheet for every turn.
+	DefaultCatalogTTL = 24 * time.Hour
 	// DefaultAuthority is the token endpoint; {tenant} is the partner's
 	// Entra tenant.
 	DefaultAuthority = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
@@ -84,6 +93,11 @@ const (
 // ClientSecret (app-only) or RefreshToken (App+User) are required.
 type Options struct {
 	BaseURL string
+	// PricingURL is the pricing API's root (DefaultPricingURL when empty).
+	PricingURL string
+	// CatalogTTL is how long a market's catalog is kept
+	// (DefaultCatalogTTL when zero).
+	CatalogTTL time.Duration
 	// TokenURL overrides the token endpoint built from TenantID.
 	TokenURL string
 	// TenantID is the partner's Entra tenant (id or domain).
@@ -136,6 +150,8 @@ type Client struct {
 	polls     int
 	currency  string
 	sleep     func(context.Context, time.Duration) error
+	pricing   *url.URL
+	markets   marketCache
 }
 
 var _ csp.Provider = (*Client)(nil)
@@ -153,6 +169,10 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	pricing, err := baseURL(firstNonEmpty(opts.PricingURL, DefaultPricingURL))
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		base:      base,
 		customers: append([]string(nil), opts.CustomerIDs...),
@@ -166,13 +186,15 @@ func New(opts Options) (*Client, error) {
 		interval:  opts.PollInterval,
 		currency:  opts.Currency,
 		sleep:     opts.Sleep,
+		pricing:   pricing,
+		markets:   newMarketCache(opts.CatalogTTL),
 	}
 	if err := c.fillDefaults(opts.PollTimeout); err != nil {
 		return nil, err
 	}
 	c.auth = &authenticator{
 		tokenURL: tokenURL, clientID: opts.ClientID, clientSecret: opts.ClientSecret,
-		appScope: AppScope, userScope: UserScope, hc: c.hc, clock: c.clock, log: c.log,
+		appScope: AppScope, userScope: UserScope, pricingScope: PricingScope, hc: c.hc, clock: c.clock, log: c.log,
 		sleep: c.sleep, onRefresh: opts.OnRefreshToken, refresh: opts.RefreshToken,
 		cache: map[credKind]cached{}, inflight: map[credKind]*flight{},
 	}
@@ -299,11 +321,6 @@ func (c *Client) Capabilities() csp.Capabilities {
 		SettleTime: 30 * time.Minute,
 	}
 }
-
-// Catalog returns the configured catalog: the reseller's offers with
-// their Partner Center product and SKU ids, aliases and tiers. Prices come
-// from it too (see docs/PARTNERCENTER.md: the price sheet is not read).
-func (c *Client) Catalog(context.Context, string) (*csp.Catalog, error) { return c.cat, nil }
 
 // locOf is the time zone of a customer's term dates.
 func (c *Client) locOf(customerID string) *time.Location {

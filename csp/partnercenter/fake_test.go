@@ -59,8 +59,12 @@ type fakePC struct {
 	// forgetful: a repeated MS-RequestId is not recognised once answered
 	// (Microsoft documents the id for retries after a timeout, and says to
 	// reset it after an answer; it does not say the portal remembers).
-	forgetful   bool
-	failOps     bool
+	forgetful bool
+	failOps   bool
+	// countries is each known customer's billing country; markets what
+	// Partner Center sells in each, and at what price.
+	countries   map[string]string
+	markets     map[string]*fakeMarket
 	beforePatch func(s *fakeSub) // runs after the If-Match check would pass
 	tokenGate   func()           // runs as a token request arrives, before it is answered
 }
@@ -128,7 +132,8 @@ func newFake(t *testing.T, clk *clock.Manual) *fakePC {
 	f := &fakePC{t: t, clk: clk, subs: map[string]*fakeSub{}, eligible: map[string][]map[string]any{},
 		transitions: map[string]*fakeTransition{}, carts: map[string]map[string]any{}, orders: map[string]*fakeOrder{},
 		tokens: map[string]string{}, refresh: testRefresh, expiresIn: 3600, userOnly: map[string]bool{},
-		faults: map[string][]fault{}, replays: map[string]replay{}, corrIDs: map[string]bool{}, opLag: 1}
+		faults: map[string][]fault{}, replays: map[string]replay{}, corrIDs: map[string]bool{}, opLag: 1,
+		countries: map[string]string{custID: "FR"}, markets: defaultMarkets()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /tenant/oauth2/v2.0/token", f.token)
 	route := func(pattern, name string, h func(http.ResponseWriter, *http.Request)) {
@@ -146,6 +151,8 @@ func newFake(t *testing.T, clk *clock.Manual) *fakePC {
 	route("POST /v1/customers/{cid}/carts", "cart", f.cart)
 	route("POST /v1/customers/{cid}/carts/{cart}/checkout", "checkout", f.checkout)
 	route("GET /v1/customers/{cid}/orders/{oid}", "order", f.getOrder)
+	route("GET /v1/products/{pid}/skus/{sku}/availabilities", "products", f.productAvailabilities)
+	route("GET /v1.0/sales/{sheet}/{value}", "pricesheet", f.priceSheet)
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
@@ -238,14 +245,20 @@ func (f *fakePC) token(w http.ResponseWriter, r *http.Request) {
 		}
 		kind = "app"
 	case "refresh_token":
-		if form.Get("scope") != UserScope {
+		kind = "user"
+		switch form.Get("scope") {
+		case UserScope:
+		case PricingScope:
+			// The pricing API is another resource: its tokens are
+			// good for it only.
+			kind = "pricing"
+		default:
 			f.t.Errorf("user token scope %q", form.Get("scope"))
 		}
 		if form.Get("refresh_token") != f.refresh {
 			writeJSON(w, 400, map[string]string{"error": "invalid_grant", "error_description": "AADSTS70043: The refresh token has expired or is invalid."})
 			return
 		}
-		kind = "user"
 	default:
 		writeJSON(w, 400, map[string]string{"error": "unsupported_grant_type"})
 		return
@@ -254,7 +267,7 @@ func (f *fakePC) token(w http.ResponseWriter, r *http.Request) {
 	tok := fmt.Sprintf("tok-%s-%d-abcdef", kind, f.issued)
 	f.tokens[tok] = kind
 	answer := map[string]any{"token_type": "Bearer", "expires_in": f.expiresIn, "access_token": tok}
-	if kind == "user" {
+	if kind != "app" {
 		// The identity platform rotates refresh tokens.
 		f.refresh = fmt.Sprintf("refresh-%d-VALUE-never-leak", f.issued)
 		answer["refresh_token"] = f.refresh
@@ -274,7 +287,7 @@ func (f *fakePC) api(name string, h func(http.ResponseWriter, *http.Request)) ht
 				f.t.Errorf("%s %s: %s %q", r.Method, r.URL.Path, hd, r.Header.Get(hd))
 			}
 		}
-		if r.Header.Get("MS-Contract-Version") != "v1" || r.Header.Get("Accept") != "application/json" {
+		if name != "pricesheet" && (r.Header.Get("MS-Contract-Version") != "v1" || r.Header.Get("Accept") != "application/json") {
 			f.t.Errorf("%s %s: MS-Contract-Version %q, Accept %q", r.Method, r.URL.Path, r.Header.Get("MS-Contract-Version"), r.Header.Get("Accept"))
 		}
 		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -295,7 +308,8 @@ func (f *fakePC) api(name string, h func(http.ResponseWriter, *http.Request)) ht
 		rid := r.Header.Get("MS-RequestId")
 		rep, replayed := f.replays[rid]
 		f.mu.Unlock()
-		if !valid {
+		if !valid || (name == "pricesheet") != (kind == "pricing") {
+			// A token is good for its own resource only.
 			pcError(w, 401, "401", "Unauthorized")
 			return
 		}
@@ -326,7 +340,11 @@ func (f *fakePC) api(name string, h func(http.ResponseWriter, *http.Request)) ht
 			_, _ = w.Write(rep.body)
 			return
 		}
-		if cidp := r.PathValue("cid"); cidp != custID {
+		f.mu.Lock()
+		cidp := r.PathValue("cid")
+		_, known := f.countries[cidp]
+		f.mu.Unlock()
+		if cidp != "" && !known {
 			pcError(w, 404, "800002", "Customer not found")
 			return
 		}
@@ -368,9 +386,17 @@ func dropConn(w http.ResponseWriter) {
 }
 
 func (f *fakePC) customer(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, 200, map[string]any{"id": custID,
-		"companyProfile": map[string]any{"companyName": "Contoso SAS", "domain": "contoso.example"},
-		"billingProfile": map[string]any{"culture": "fr-FR", "defaultAddress": map[string]any{"country": "FR"}}})
+	cid := r.PathValue("cid")
+	f.mu.Lock()
+	country := f.countries[cid]
+	f.mu.Unlock()
+	name := "Contoso SAS"
+	if cid != custID {
+		name = "Contoso " + country
+	}
+	writeJSON(w, 200, map[string]any{"id": cid,
+		"companyProfile": map[string]any{"companyName": name, "domain": "contoso.example"},
+		"billingProfile": map[string]any{"culture": "fr-FR", "defaultAddress": map[string]any{"country": country}}})
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") + "T00:00:00Z" }

@@ -50,6 +50,11 @@ type request struct {
 	// header adds headers (MS-ContinuationToken).
 	header map[string]string
 	log    *slog.Logger
+	// base, when set, is another API root than the client's (the
+	// pricing API's host).
+	base *url.URL
+	// limit overrides maxBody for answers known to be large.
+	limit int64
 }
 
 // response is what the portal answered, for the receipt.
@@ -123,7 +128,11 @@ func (c *Client) newCall(r request) (*call, error) {
 // target is the URL of r: its path resolved under the base, with r.query,
 // or the query a next-page link carries.
 func (c *Client) target(r request) (*url.URL, error) {
-	target, err := c.resolve(r.path)
+	base := c.base
+	if r.base != nil {
+		base = r.base
+	}
+	target, err := resolveOn(base, r.path)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +218,11 @@ func (k *call) exchange(ctx context.Context, try int, out any) verdict {
 		k.resp.Status = 0
 		return k.notAnswered(ctx, log, fmt.Errorf("%s: %w", k.what, redactURL(err)))
 	}
-	body, err := io.ReadAll(io.LimitReader(hr.Body, maxBody))
+	limit := int64(maxBody)
+	if k.r.limit > 0 {
+		limit = k.r.limit
+	}
+	body, err := io.ReadAll(io.LimitReader(hr.Body, limit))
 	hr.Body.Close()
 	k.resp.Status, k.resp.Header, k.resp.Location = hr.StatusCode, hr.Header, hr.Header.Get("Location")
 	if err != nil {
@@ -321,6 +334,10 @@ func (k *call) answered(ctx context.Context, log *slog.Logger, a answer, out any
 
 // decode reads a 2xx body into out.
 func (k *call) decode(a answer, out any) error {
+	if raw, ok := out.(*[]byte); ok {
+		*raw = a.body // a file (the price list), not JSON
+		return nil
+	}
 	if out == nil || a.status == http.StatusNoContent || len(bytes.TrimSpace(a.body)) == 0 {
 		return nil
 	}
@@ -370,14 +387,14 @@ func (k *call) serverFailed(ctx context.Context, log *slog.Logger, a answer) ver
 	return retry(err, min(ra, MaxRetryAfter))
 }
 
-// resolve makes the request URL: a path under the base, or a next-page
+// resolveOn makes the request URL: a path under the base, or a next-page
 // uri the portal gave (relative to the API root, or absolute on the same
 // host).
-func (c *Client) resolve(p string) (*url.URL, error) {
-	u := *c.base
+func resolveOn(base *url.URL, p string) (*url.URL, error) {
+	u := *base
 	if strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://") {
 		n, err := url.Parse(p)
-		if err != nil || n.Host != c.base.Host {
+		if err != nil || n.Host != base.Host {
 			return nil, fmt.Errorf("partnercenter: refusing to follow a link off the API host: %q", p)
 		}
 		return n, nil
@@ -386,7 +403,12 @@ func (c *Client) resolve(p string) (*url.URL, error) {
 	if !strings.HasPrefix(path, "/") {
 		path = "/v1/" + path
 	}
-	u.Path = strings.TrimRight(c.base.Path, "/") + path
+	u.Path = strings.TrimRight(base.Path, "/") + path
+	if strings.Contains(path, "'") {
+		// OData keys (the price sheets) travel as written, not
+		// percent-encoded.
+		u.RawPath = u.Path
+	}
 	return &u, nil
 }
 

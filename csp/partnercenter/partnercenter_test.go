@@ -106,7 +106,7 @@ func setup(t *testing.T, mod ...func(*Options)) *env {
 				"errors": []any{map[string]any{"code": "4002", "description": "The customer has reached the maximum number of transitions"}}}}},
 	}
 	opts := Options{
-		BaseURL: f.srv.URL, TokenURL: f.srv.URL + "/tenant/oauth2/v2.0/token", ClientID: "client-1", ClientSecret: testSecret,
+		BaseURL: f.srv.URL, PricingURL: f.srv.URL, TokenURL: f.srv.URL + "/tenant/oauth2/v2.0/token", ClientID: "client-1", ClientSecret: testSecret,
 		CustomerIDs: []string{custID}, HTTPClient: f.srv.Client(), Clock: clk,
 		Logger:  slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Catalog: testCatalog(t), Location: loc, PollInterval: 5 * time.Second, PollTimeout: 30 * time.Second, Sleep: e.sl.sleep,

@@ -196,6 +196,12 @@ type availability struct {
 	CatalogItemID string `json:"catalogItemId"`
 	ProductID     string `json:"productId"`
 	SkuID         string `json:"skuId"`
+	Country       string `json:"country"`
+	Segment       string `json:"segment"`
+	// DefaultCurrency is the market's currency.
+	DefaultCurrency struct {
+		Code string `json:"code"`
+	} `json:"defaultCurrency"`
 }
 
 // apiError is Partner Center's error body.
