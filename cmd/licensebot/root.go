@@ -62,6 +62,8 @@ func newRootCmd(in io.Reader, out, errOut io.Writer) *cobra.Command {
 		newServeCmd(g),
 		newRemindersCmd(g),
 		newTeamsCmd(g),
+		newCustomersCmd(g),
+		newPeopleCmd(g),
 	)
 	return root
 }
