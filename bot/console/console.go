@@ -19,13 +19,13 @@ import (
 
 // Runner drives the engine from a terminal or a script.
 type Runner struct {
-	Engine    *bot.Engine
-	Outbox    *Outbox
-	Store     store.Store
+	Engine *bot.Engine
+	Outbox *Outbox
+	Store  store.Store
 	// People are who one may be (/as, script lines): the terminal
 	// trusts the e-mail typed.
 	People workflows.People
-	Clock     clock.Setter
+	Clock  clock.Setter
 	// Tick runs what falls due at the clock's time (rollovers, expiries,
 	// reminders); called after the clock moves.
 	Tick func(ctx context.Context) error

@@ -44,8 +44,8 @@ type app struct {
 	// people is the directory kept in the store, seeded from the
 	// configuration (customers, links, roles).
 	people *workflows.StoreDirectory
-	engine        *bot.Engine
-	outbox        *console.Outbox
+	engine *bot.Engine
+	outbox *console.Outbox
 	// reminders sends through engine when there is one (cmd_reminders.go).
 	reminders *reminders.Engine
 	// remindersByCron: serve ticks reminders with their own cron job, so
