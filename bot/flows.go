@@ -119,6 +119,8 @@ func (e *Engine) dispatch(ctx context.Context, tc *turnCtx, in intent.Intent) er
 			tc.lang, tc.d.Lang, tc.d.Pinned = l, l, true
 		}
 		tc.say(Message{Text: e.tr.T(tc.lang, "language_set", nil)})
+	case intent.KindMakeAdmin, intent.KindWhoCanUse, intent.KindWhoApproves, intent.KindWhoAccountManager:
+		return e.peopleTurn(ctx, tc, in) // bot/people.go
 	case intent.KindYes, intent.KindNo:
 		tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_confirm", nil)})
 	default:
@@ -148,7 +150,8 @@ func traitsOf(k intent.Kind) intentTraits {
 		return intentTraits{command: true, change: true}
 	}
 	switch k {
-	case intent.KindHelp, intent.KindList, intent.KindCatalog, intent.KindMyRequests, intent.KindPendingApprovals, intent.KindLanguage:
+	case intent.KindHelp, intent.KindList, intent.KindCatalog, intent.KindMyRequests, intent.KindPendingApprovals, intent.KindLanguage,
+		intent.KindWhoCanUse, intent.KindWhoApproves, intent.KindWhoAccountManager, intent.KindMakeAdmin:
 		return intentTraits{navigation: true, command: true}
 	case intent.KindWithdraw:
 		return intentTraits{command: true}

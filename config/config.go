@@ -45,6 +45,17 @@ type Config struct {
 	Serve     Serve     `yaml:"serve"`
 	// Sandbox makes the embedded portal slow or flaky on purpose.
 	Sandbox Sandbox `yaml:"sandbox"`
+	// Reseller is the reseller's own workspaces and tenants, where its
+	// account managers talk to the bot.
+	Reseller Orgs `yaml:"reseller"`
+}
+
+// Orgs are Slack workspaces (team or Enterprise Grid ids) and Teams
+// tenants (GUIDs) linked to a customer or to the reseller; each belongs
+// to exactly one.
+type Orgs struct {
+	SlackTeams   []string `yaml:"slack_teams"`
+	TeamsTenants []string `yaml:"teams_tenants"`
 }
 
 // Customer is one customer's settings.
@@ -54,6 +65,12 @@ type Customer struct {
 	TimeZone string `yaml:"time_zone"`
 	Language string `yaml:"language"`
 	Policy   Policy `yaml:"policy"`
+	Orgs     `yaml:",inline"`
+	// Members says who, writing from the customer's workspaces and
+	// tenants, may use the bot without being listed: anyone (default),
+	// domains (only e-mails of EmailDomains) or off (only listed people).
+	Members      string   `yaml:"members"`
+	EmailDomains []string `yaml:"email_domains"`
 }
 
 // Policy is a customer's rule settings; zero values take the defaults.
@@ -149,6 +166,7 @@ func (c *Config) Validate() error {
 	c.validateBackends(&pr)
 	ids := c.validateCustomers(&pr)
 	c.validatePeople(&pr, ids)
+	c.validateOrgs(&pr)
 	if c.Reminders.Tick != "" {
 		if d, err := time.ParseDuration(c.Reminders.Tick); err != nil || d < time.Second {
 			pr.add("reminders.tick: %q is not a duration of at least 1s, like 1m", c.Reminders.Tick)
@@ -312,6 +330,85 @@ func (c *Config) Policy(customerID string) rules.Policy {
 		}
 	}
 	return rules.DefaultPolicy(time.UTC)
+}
+
+// validateOrgs checks that each workspace and tenant id is well formed
+// and linked once, and each customer's membership setting.
+func (c *Config) validateOrgs(pr *problems) {
+	owner := map[string]string{}
+	check := func(who string, o Orgs) {
+		for _, pair := range o.orgs() {
+			org, err := workflows.ParseOrg(pair[0], pair[1])
+			if err != nil {
+				pr.add("%s: %v", who, err)
+				continue
+			}
+			if prev, ok := owner[org.Key()]; ok {
+				pr.add("%s: %s is already linked to %s (a workspace or tenant belongs to one customer or to the reseller)", who, org.Key(), prev)
+			}
+			owner[org.Key()] = who
+		}
+	}
+	check("reseller", c.Reseller)
+	for i, cu := range c.Customers {
+		who := fmt.Sprintf("customers[%d] (%s)", i, cu.ID)
+		check(who, cu.Orgs)
+		if err := cu.workflowsCustomer().Check(); err != nil {
+			pr.add("%s: %v", who, err)
+		}
+	}
+}
+
+// orgs lists platform and id pairs.
+func (o Orgs) orgs() [][2]string {
+	var out [][2]string
+	for _, t := range o.SlackTeams {
+		out = append(out, [2]string{"slack", t})
+	}
+	for _, t := range o.TeamsTenants {
+		out = append(out, [2]string{"teams", t})
+	}
+	return out
+}
+
+func (cu Customer) workflowsCustomer() workflows.Customer {
+	m := cu.Members
+	if m == "" && len(cu.EmailDomains) > 0 {
+		m = workflows.MembersDomains
+	}
+	return workflows.Customer{ID: cu.ID, Name: cu.Name, Language: cu.Language, TimeZone: cu.TimeZone,
+		Members: m, Domains: cu.EmailDomains}
+}
+
+// PeopleSeed is what the file says about customers, links and roles, for
+// the store-backed directory. An account manager with no customers
+// listed serves none there (in Directory, all).
+func (c *Config) PeopleSeed() workflows.PeopleSeed {
+	var s workflows.PeopleSeed
+	link := func(o Orgs, customerID string) {
+		for _, pair := range o.orgs() {
+			if org, err := workflows.ParseOrg(pair[0], pair[1]); err == nil {
+				s.Links = append(s.Links, workflows.OrgLink{Org: org, CustomerID: customerID, Reseller: customerID == ""})
+			}
+		}
+	}
+	link(c.Reseller, "")
+	for _, cu := range c.Customers {
+		s.Customers = append(s.Customers, cu.workflowsCustomer())
+		link(cu.Orgs, cu.ID)
+	}
+	for _, p := range c.People {
+		g := workflows.Grant{Email: p.Email, Name: p.Name, Locale: p.Language, Role: rules.Role(p.Role), CustomerID: p.Customer}
+		if g.Role != rules.RoleAccountManager {
+			s.Grants = append(s.Grants, g)
+			continue
+		}
+		for _, cu := range p.Customers {
+			g.CustomerID, g.Backup = cu, p.Backup
+			s.Grants = append(s.Grants, g)
+		}
+	}
+	return s
 }
 
 // Directory builds the people directory.

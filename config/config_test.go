@@ -15,7 +15,7 @@ func TestDemoConfigurationLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Customers) != 1 || c.Customers[0].ID != "contoso" || len(c.People) != 4 {
+	if len(c.Customers) != 2 || c.Customers[0].ID != "contoso" || c.Customers[1].ID != "fabrikam" || len(c.People) != 6 {
 		t.Fatalf("demo: %+v", c)
 	}
 	p := c.Policy("contoso")
@@ -26,8 +26,63 @@ func TestDemoConfigurationLoads(t *testing.T) {
 		t.Fatalf("location %v", p.Location)
 	}
 	marc, ok := c.Directory().Lookup("MARC@erp-cloud.example")
-	if !ok || marc.Role != rules.RoleAccountManager || !marc.Serves("contoso") {
+	if !ok || marc.Role != rules.RoleAccountManager || !marc.Serves("contoso") || !marc.Serves("fabrikam") {
 		t.Fatalf("marc %+v", marc)
+	}
+}
+
+func TestPeopleSeed(t *testing.T) {
+	c, err := Load(write(t, `
+customers:
+  - id: contoso
+    email_domains: [contoso.example]
+    slack_teams: [T0CONTOSO]
+  - id: fabrikam
+    members: off
+    teams_tenants: [8A6F7A3E-0D1C-4B8E-9F00-2B1F3C4D5E6F]
+reseller:
+  slack_teams: [T0ERP]
+people:
+  - {email: marc@erp.example, role: account_manager, customers: [contoso, fabrikam], backup: true}
+  - {email: olga@erp.example, role: account_manager}
+  - {email: claire@contoso.example, role: licence_admin, customer: contoso}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.PeopleSeed()
+	if len(s.Customers) != 2 || s.Customers[0].Members != "domains" || s.Customers[1].Members != "off" {
+		t.Errorf("customers %+v", s.Customers)
+	}
+	if len(s.Links) != 3 || !s.Links[0].Reseller || s.Links[2].Org.ID != "8a6f7a3e-0d1c-4b8e-9f00-2b1f3c4d5e6f" || s.Links[2].CustomerID != "fabrikam" {
+		t.Errorf("links %+v", s.Links)
+	}
+	// Marc twice (one grant per customer, both backup); Olga lists no
+	// customer and serves none.
+	if len(s.Grants) != 3 || !s.Grants[0].Backup || s.Grants[1].CustomerID != "fabrikam" || s.Grants[2].Email != "claire@contoso.example" {
+		t.Errorf("grants %+v", s.Grants)
+	}
+}
+
+func TestOrgsValidated(t *testing.T) {
+	_, err := Load(write(t, `
+customers:
+  - id: contoso
+    slack_teams: [T0SAME, "not a team"]
+    members: some
+  - id: fabrikam
+    slack_teams: [T0SAME]
+    teams_tenants: [nope]
+    members: domains
+`))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{`"not a team" is not a Slack team`, `slack:t0same is already linked to customers[0] (contoso)`,
+		`"nope" is not a Teams tenant id`, `members "some" is not anyone, domains or off`, `members restricted to domains, but no domain given`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
 	}
 }
 

@@ -12,17 +12,20 @@ import (
 
 	"github.com/licensebot/licensebot/bot"
 	"github.com/licensebot/licensebot/clock"
+	"github.com/licensebot/licensebot/rules"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/workflows"
 )
 
 // Runner drives the engine from a terminal or a script.
 type Runner struct {
-	Engine    *bot.Engine
-	Outbox    *Outbox
-	Store     store.Store
-	Directory *workflows.Directory
-	Clock     clock.Setter
+	Engine *bot.Engine
+	Outbox *Outbox
+	Store  store.Store
+	// People are who one may be (/as, script lines): the terminal
+	// trusts the e-mail typed.
+	People workflows.People
+	Clock  clock.Setter
 	// Tick runs what falls due at the clock's time (rollovers, expiries,
 	// reminders); called after the clock moves.
 	Tick func(ctx context.Context) error
@@ -81,9 +84,9 @@ func (r *Runner) RunScript(ctx context.Context, in io.Reader) error {
 		if !ok {
 			return &ScriptError{n, "expected \"EMAIL: text\", \"EMAIL: [Label]\", \"@now TIME\" or \"# comment\""}
 		}
-		p, found := r.Directory.Lookup(strings.TrimSpace(who))
-		if !found {
-			return &ScriptError{n, fmt.Sprintf("unknown person %q (not in the configuration)", strings.TrimSpace(who))}
+		p, err := r.lookup(ctx, strings.TrimSpace(who))
+		if err != nil {
+			return &ScriptError{n, fmt.Sprintf("unknown person %q (not in the configuration): %v", strings.TrimSpace(who), err)}
 		}
 		said = strings.TrimSpace(said)
 		turn := bot.Turn{Person: p, Platform: "console", Org: workflows.Org{Platform: "console"}, Conversation: "console:" + p.Email, Text: said}
@@ -178,7 +181,11 @@ func (r *Runner) flushOthers(ctx context.Context, except string) error {
 	if !r.script() {
 		return nil
 	}
-	for _, p := range r.Directory.All() {
+	everyone, err := r.People.Everyone(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range everyone {
 		if strings.EqualFold(p.Email, except) {
 			continue
 		}
@@ -293,11 +300,11 @@ func RenderText(m bot.Message, withRecipient bool) string {
 
 // Interactive runs the prompt as the person with email `as`.
 func (r *Runner) Interactive(ctx context.Context, in io.Reader, as string) error {
-	p, ok := r.Directory.Lookup(as)
-	if !ok {
+	p, err := r.lookup(ctx, as)
+	if err != nil {
 		return fmt.Errorf("unknown person %q: use one of the configured e-mails", as)
 	}
-	fmt.Fprintf(r.Out, "licensebot — you are %s (%s). Type /help for commands, /quit to leave.\n", p.Email, p.Role)
+	fmt.Fprintf(r.Out, "licensebot — you are %s. Type /help for commands, /quit to leave.\n", who(p))
 	if err := r.flush(ctx, p.Email); err != nil {
 		return err
 	}
@@ -320,13 +327,17 @@ func (r *Runner) Interactive(ctx context.Context, in io.Reader, as string) error
 			continue
 		case strings.HasPrefix(line, "/as"):
 			email := strings.TrimSpace(strings.TrimPrefix(line, "/as"))
-			np, ok := r.Directory.Lookup(email)
-			if !ok {
-				fmt.Fprintf(r.Out, "  unknown person %q. People: %s\n", email, r.people())
+			if email == "" {
+				fmt.Fprint(r.Out, r.people(ctx))
+				continue
+			}
+			np, err := r.lookup(ctx, email)
+			if err != nil {
+				fmt.Fprintf(r.Out, "  unknown person %q. People:\n%s", email, r.people(ctx))
 				continue
 			}
 			p = np
-			fmt.Fprintf(r.Out, "  you are now %s (%s)\n", p.Email, p.Role)
+			fmt.Fprintf(r.Out, "  you are now %s\n", who(p))
 			if err := r.flush(ctx, p.Email); err != nil {
 				return err
 			}
@@ -392,15 +403,38 @@ func (r *Runner) ask(sc *bufio.Scanner, question string) bool {
 	return false
 }
 
-func (r *Runner) people() string {
-	var out []string
-	for _, p := range r.Directory.All() {
-		out = append(out, p.Email)
+// lookup finds who one may be in the terminal.
+func (r *Runner) lookup(ctx context.Context, email string) (workflows.Person, error) {
+	return r.People.Person(ctx, workflows.Org{Platform: "console"}, email)
+}
+
+// who is "claire@contoso.example (licence_admin, contoso)".
+func who(p workflows.Person) string {
+	at := p.CustomerID
+	if p.Role == rules.RoleAccountManager {
+		at = strings.Join(p.Customers, ", ")
+		if p.Backup {
+			at = "backup for " + at
+		}
 	}
-	return strings.Join(out, ", ")
+	return fmt.Sprintf("%s (%s, %s)", p.Email, p.Role, at)
+}
+
+// people lists who one may be, one a line.
+func (r *Runner) people(ctx context.Context) string {
+	everyone, err := r.People.Everyone(ctx)
+	if err != nil {
+		return fmt.Sprintf("  (the people directory did not answer: %v)\n", err)
+	}
+	var b strings.Builder
+	for _, p := range everyone {
+		fmt.Fprintf(&b, "    /as %s\n", who(p))
+	}
+	return b.String()
 }
 
 const consoleHelp = `  /as EMAIL     talk as someone else (and see their unread messages)
+  /as           list the people you can be, of every customer
   /now TIME     move the clock (RFC 3339); renewals and due work run
   /now          show the clock
   /quit         leave

@@ -79,6 +79,14 @@ func classifierRules() []rule {
 		// Language switches name no product and no quantity.
 		{KindLanguage, (*analysis).asksLanguage},
 
+		// People and roles, before the requests and approvals: "who
+		// approves my requests?" is not "my pending approvals", and "make
+		// Alice a licence admin" names no product.
+		{KindMakeAdmin, (*analysis).makesAdmin},
+		{KindWhoApproves, (*analysis).asksWhoApproves},
+		{KindWhoAccountManager, (*analysis).asksAccountManager},
+		{KindWhoCanUse, (*analysis).asksWhoCanUse},
+
 		// Requests and approvals, named by their own nouns, before the
 		// changes that share their verbs.
 		{KindWithdraw, (*analysis).withdraws},
@@ -281,6 +289,37 @@ func (a *analysis) cancelsRequest() bool {
 // is asked for ("add 2 E3 for approval").
 func (a *analysis) asksApprovals() bool {
 	return a.has(cApproval) && !a.has(cAdd|cMore|cRemove|cUpgrade|cAlign|cCancel|cRenewal)
+}
+
+// --- people and roles ---
+
+// noChange: no product, quantity or change verb, so a question about
+// people is not read into a seat change.
+func (a *analysis) noChange() bool {
+	return a.offerCount() == 0 && !a.hasQty() && !a.has(cAdd|cRemove|cUpgrade|cAlign|cCancel|cRenewal)
+}
+
+// makesAdmin: "make Alice a licence admin", "fais de Alice une
+// administratrice", "nomme bob@x.fr admin des licences".
+func (a *analysis) makesAdmin() bool {
+	return a.has(cMake) && a.has(cAdmin) && !a.has(cWho) && a.noChange()
+}
+
+// asksWhoApproves: "who approves my requests?", "qui valide mes demandes ?".
+func (a *analysis) asksWhoApproves() bool {
+	return a.has(cWho) && a.has(cApproval) && a.noChange()
+}
+
+// asksAccountManager: "who is my account manager?", "qui est mon chargé
+// de clientèle ?".
+func (a *analysis) asksAccountManager() bool {
+	return a.has(cAccountManager) && (a.has(cWho) || a.question) && a.noChange()
+}
+
+// asksWhoCanUse: "who can use the bot?", "who are our licence admins?",
+// "qui peut utiliser le bot ?".
+func (a *analysis) asksWhoCanUse() bool {
+	return a.has(cWho) && a.has(cUse|cAdmin) && a.noChange()
 }
 
 // asksPending: "pending", "what is waiting" — "my pending requests" is

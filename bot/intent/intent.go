@@ -48,6 +48,12 @@ const (
 	KindYes                Kind = "yes"
 	KindNo                 Kind = "no"
 	KindUnknown            Kind = "unknown"
+	// People and roles: make someone a licence admin, and the questions
+	// about who may use the bot and who decides.
+	KindMakeAdmin         Kind = "make_admin"
+	KindWhoCanUse         Kind = "who_can_use"
+	KindWhoApproves       Kind = "who_approves"
+	KindWhoAccountManager Kind = "who_account_manager"
 )
 
 // Valid reports whether k is one of the kinds above.
@@ -56,7 +62,7 @@ func (k Kind) Valid() bool {
 	case KindHelp, KindList, KindShow, KindAddSeats, KindRemoveSeats, KindSetRenewalQuantity,
 		KindAutoRenewOff, KindAutoRenewOn, KindCancel, KindUpgrade, KindAlignEndDate, KindCatalog,
 		KindMyRequests, KindPendingApprovals, KindWithdraw, KindLanguage, KindAbort, KindYes,
-		KindNo, KindUnknown:
+		KindNo, KindUnknown, KindMakeAdmin, KindWhoCanUse, KindWhoApproves, KindWhoAccountManager:
 		return true
 	}
 	return false

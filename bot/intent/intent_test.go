@@ -28,6 +28,21 @@ type tcase struct {
 func offers(s ...string) []string { return s }
 
 var table = []tcase{
+	// --- people and roles ---
+	{text: "make Alice a licence admin", kind: KindMakeAdmin, lang: "en"},
+	{text: "make bob@contoso.example an admin", kind: KindMakeAdmin, lang: "en"},
+	{text: "fais de Alice une administratrice", kind: KindMakeAdmin, lang: "fr"},
+	{text: "nomme Léa administratrice des licences", kind: KindMakeAdmin, lang: "fr"},
+	{text: "who can use the bot?", kind: KindWhoCanUse, lang: "en"},
+	{text: "who are our licence admins?", kind: KindWhoCanUse, lang: "en"},
+	{text: "qui peut utiliser le bot ?", kind: KindWhoCanUse, lang: "fr"},
+	{text: "who approves my requests?", kind: KindWhoApproves, lang: "en"},
+	{text: "qui approuve mes demandes ?", kind: KindWhoApproves, lang: "fr"},
+	{text: "who is my account manager?", kind: KindWhoAccountManager, lang: "en"},
+	{text: "qui est mon chargé de clientèle ?", kind: KindWhoAccountManager, lang: "fr"},
+	// Near misses keep their reading.
+	{text: "my pending approvals", kind: KindPendingApprovals},
+	{text: "what is waiting for my approval?", kind: KindPendingApprovals},
 	// --- help ---
 	{text: "help", kind: KindHelp, lang: "en"},
 	{text: "aide", kind: KindHelp, lang: "fr"},

@@ -67,6 +67,13 @@ const (
 	cSet
 	cThe
 	cOnly
+	// People and roles (bot/people.go): "who approves my requests?",
+	// "make Alice a licence admin".
+	cWho
+	cAdmin
+	cMake
+	cUse
+	cAccountManager
 )
 
 // Groups of concepts the rules test together.
@@ -249,6 +256,16 @@ func lexiconEntries() []lexEntry {
 		{cMinus, langEN, "minus"},
 		{cMinus, langFR, "moins"},
 		{cWhat, langEN, "what|which|when|where|how|who|why|what s|whats"},
+		{cWho, langEN, "who|whom|who s|who are|who is"},
+		{cWho, langFR, "qui|qui est|qui sont|c est qui"},
+		{cAdmin, langEN, "admin|admins|administrator|administrators|licence admin|license admin|licence admins|license admins|licence administrator|license administrator"},
+		{cAdmin, langFR, "administrateur|administratrice|administrateurs|administratrices|administrateur des licences|administratrice des licences|admin des licences"},
+		{cMake, langEN, "make|promote|appoint|grant|give admin rights to"},
+		{cMake, langFR, "fais de|faites de|nomme|nommez|nommer|promouvoir|promeus|promeut"},
+		{cUse, langEN, "use|uses|can use|allowed to use|access|has access|have access"},
+		{cUse, langFR, "utiliser|utilise|peut utiliser|peuvent utiliser|accès|a accès|ont accès"},
+		{cAccountManager, langEN, "account manager|account managers|account rep|sales rep|my contact at the reseller"},
+		{cAccountManager, langFR, "chargé de clientèle|chargée de clientèle|chargé de compte|chargée de compte|commercial|commerciale|interlocuteur"},
 		{cWhat, langFR, "combien|combien de|quoi|quel|quels|quelle|quelles|quand|où|ou|comment|pourquoi|qu|que|qui|est ce que"},
 		{cCan, langEN, "can|could|may|able"},
 		{cCan, langFR, "peux|peut|pouvons|pouvez|puis|puis je|possible"},

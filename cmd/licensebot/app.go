@@ -41,8 +41,11 @@ type app struct {
 	partnerCenter *partnercenter.Client
 	provider      csp.Provider
 	svc           *workflows.Service
-	engine        *bot.Engine
-	outbox        *console.Outbox
+	// people is the directory kept in the store, seeded from the
+	// configuration (customers, links, roles).
+	people *workflows.StoreDirectory
+	engine *bot.Engine
+	outbox *console.Outbox
 	// reminders sends through engine when there is one (cmd_reminders.go).
 	reminders *reminders.Engine
 	// remindersByCron: serve ticks reminders with their own cron job, so
@@ -108,8 +111,14 @@ func openApp(ctx context.Context, g *globals, opt appOptions) (*app, error) {
 		return nil, err
 	}
 	a.provider = telemetry.InstrumentProvider(a.provider, opt.metrics, clk)
+	a.people = workflows.NewStoreDirectory(a.store, clk)
+	if err := a.people.Seed(ctx, cfg.PeopleSeed()); err != nil {
+		// A link the file gives to another owner than the store has
+		// must not stop the bot: the store wins, and this says so.
+		a.log.WarnContext(ctx, "configuration not fully applied to the people directory", "err", err)
+	}
 	a.svc, err = workflows.New(workflows.Options{
-		Store: a.store, Provider: a.provider, Directory: cfg.Directory(), Policy: cfg.Policy, Clock: clk, Logger: a.log,
+		Store: a.store, Provider: a.provider, Directory: a.people, Policy: cfg.Policy, Clock: clk, Logger: a.log,
 	})
 	if err != nil {
 		a.Close()

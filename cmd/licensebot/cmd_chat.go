@@ -34,7 +34,7 @@ With --script FILE (or - for standard input) each line is one of:
 			}
 			defer a.Close()
 			r := &console.Runner{
-				Engine: a.engine, Outbox: a.outbox, Store: a.store, Directory: a.cfg.Directory(),
+				Engine: a.engine, Outbox: a.outbox, Store: a.store, People: a.people,
 				Clock: a.clock, Tick: a.tick, Out: g.out, JSON: asJSON,
 			}
 			if err := a.tick(cmd.Context()); err != nil {

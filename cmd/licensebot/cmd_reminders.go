@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -131,6 +132,8 @@ recipient stopped these reminders); with --history also sent, dropped
 				}
 				all = append(all, groupReminders(entries, c.Location())...)
 			}
+			// Several customers: one schedule, in due order.
+			sort.SliceStable(all, func(i, j int) bool { return all[i].Due.Before(all[j].Due) })
 			if asJSON {
 				if all == nil {
 					all = []reminderJSON{}

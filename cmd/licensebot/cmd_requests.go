@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -131,7 +132,17 @@ func newAuditCmd(g *globals) *cobra.Command {
 			}
 			defer a.Close()
 			var all []store.AuditEntry
-			for _, c := range a.cfg.CustomerIDs() {
+			// Customers of the file and of the store, then the reseller's
+			// own log (customers added, workspaces linked).
+			scopes := a.cfg.CustomerIDs()
+			if custs, err := a.people.Customers(cmd.Context()); err == nil {
+				for _, c := range custs {
+					if !slices.Contains(scopes, c.ID) {
+						scopes = append(scopes, c.ID)
+					}
+				}
+			}
+			for _, c := range append(scopes, "") {
 				es, err := a.store.ReadAudit(cmd.Context(), c, from, 0)
 				if err != nil {
 					return err

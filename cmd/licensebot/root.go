@@ -70,6 +70,8 @@ func newRootCmd(in io.Reader, out, errOut io.Writer) *cobra.Command {
 		newHealthcheckCmd(g),
 		newBackupCmd(g),
 		newRestoreCmd(g),
+		newCustomersCmd(g),
+		newPeopleCmd(g),
 	)
 	return root
 }

@@ -88,7 +88,7 @@ func runTranscript(t *testing.T, path string) {
 	}
 	defer a.Close()
 	var out bytes.Buffer
-	r := &console.Runner{Engine: a.engine, Outbox: a.outbox, Store: a.store, Directory: a.cfg.Directory(),
+	r := &console.Runner{Engine: a.engine, Outbox: a.outbox, Store: a.store, People: a.people,
 		Clock: a.clock, Tick: a.tick, Out: &out, JSON: true}
 
 	var last []shown

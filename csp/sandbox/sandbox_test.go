@@ -88,8 +88,19 @@ func TestSeed(t *testing.T) {
 	if c != want {
 		t.Errorf("customer = %+v", c)
 	}
-	if cs, err := s.Customers(ctx); err != nil || len(cs) != 1 || cs[0] != want {
+	fab := csp.Customer{ID: "fabrikam", Name: "Fabrikam SARL", Domain: "fabrikam.example", Currency: "EUR", TimeZone: "Europe/Paris"}
+	if cs, err := s.Customers(ctx); err != nil || len(cs) != 2 || cs[0] != want || cs[1] != fab {
 		t.Errorf("customers = %+v, %v", cs, err)
+	}
+	// Fabrikam's subscriptions are its own: none of Contoso's.
+	fsubs, err := s.Subscriptions(ctx, "fabrikam")
+	if err != nil || len(fsubs) != 3 {
+		t.Fatalf("fabrikam's subscriptions = %+v, %v", fsubs, err)
+	}
+	for _, sub := range fsubs {
+		if sub.CustomerID != "fabrikam" || !strings.HasPrefix(sub.ID, "fab-") {
+			t.Errorf("fabrikam subscription %+v", sub)
+		}
 	}
 
 	subs, err := s.Subscriptions(ctx, cust)
@@ -299,6 +310,7 @@ func TestRollover40Days(t *testing.T) {
 		"sub-5 trial_converted 2026-12-02",
 		"sub-5 renewed 2027-01-02",
 		"sub-6 renewed 2026-12-07",
+		"fab-3 renewed 2026-12-11", // Fabrikam's own monthly line
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("events = %q, want %q", got, want)

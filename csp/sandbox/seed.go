@@ -12,6 +12,21 @@ const DemoCustomerID = "contoso"
 
 const demoCustomerID = DemoCustomerID
 
+// SecondCustomerID is the sandbox's second customer, served by the same
+// account managers: it shows one bot serving several customers.
+const SecondCustomerID = "fabrikam"
+
+// fabrikamSubscriptions returns Fabrikam's smaller portfolio. Its ids
+// ("fab-N") never collide with Contoso's, and new lines keep being
+// numbered "sub-N" from where Contoso's left off.
+func fabrikamSubscriptions() []seedSub {
+	return []seedSub{
+		{id: "fab-1", offerID: "m365-business-premium", quantity: 12, term: csp.TermAnnual, billing: csp.BillingMonthly, commitDay: 120},
+		{id: "fab-2", offerID: "o365-e3", quantity: 4, term: csp.TermAnnual, billing: csp.BillingMonthly, startDay: intp(-2)},
+		{id: "fab-3", offerID: "teams-essentials", quantity: 6, term: csp.TermMonthly, billing: csp.BillingMonthly, commitDay: 14},
+	}
+}
+
 // seedSub describes one demo subscription. Dates are in days from T0,
 // local midnight of the seeding day: either the term starts at startDay,
 // or the commitment end date people see is commitDay (the term then ends
@@ -57,13 +72,39 @@ func seed(now time.Time, loc *time.Location, window time.Duration, cat *csp.Cata
 		NextID:   len(subs) + 1,
 		SeededAt: now.In(loc),
 	}
-	cs := &customerData{Customer: csp.Customer{
+	contoso, err := seedCustomer(t0, window, cat, csp.Customer{
 		ID:       demoCustomerID,
 		Name:     "Contoso SAS",
 		Domain:   "contoso.example",
 		Currency: "EUR",
 		TimeZone: loc.String(),
-	}}
+	}, subs)
+	if err != nil {
+		return nil, err
+	}
+	fabrikam, err := seedCustomer(t0, window, cat, csp.Customer{
+		ID:       SecondCustomerID,
+		Name:     "Fabrikam SARL",
+		Domain:   "fabrikam.example",
+		Currency: "EUR",
+		TimeZone: loc.String(),
+	}, fabrikamSubscriptions())
+	if err != nil {
+		return nil, err
+	}
+	for _, cs := range []*customerData{contoso, fabrikam} {
+		for _, sub := range cs.Subscriptions {
+			st.touch(sub)
+		}
+	}
+	st.Customers = []*customerData{contoso, fabrikam}
+	return st, nil
+}
+
+// seedCustomer builds one customer's subscriptions from t0, local
+// midnight of the seeding day.
+func seedCustomer(t0 time.Time, window time.Duration, cat *csp.Catalog, c csp.Customer, subs []seedSub) (*customerData, error) {
+	cs := &customerData{Customer: c}
 	for _, d := range subs {
 		offer, ok := cat.Offer(d.offerID)
 		if !ok {
@@ -94,7 +135,7 @@ func seed(now time.Time, loc *time.Location, window time.Duration, cat *csp.Cata
 		}
 		sub := &csp.Subscription{
 			ID:         d.id,
-			CustomerID: demoCustomerID,
+			CustomerID: c.ID,
 			OfferID:    offer.ID,
 			Name:       offer.Name,
 			Quantity:   d.quantity,
@@ -117,9 +158,7 @@ func seed(now time.Time, loc *time.Location, window time.Duration, cat *csp.Cata
 			r := *d.renewal
 			sub.Renewal = &r
 		}
-		st.touch(sub)
 		cs.Subscriptions = append(cs.Subscriptions, sub)
 	}
-	st.Customers = []*customerData{cs}
-	return st, nil
+	return cs, nil
 }
