@@ -310,13 +310,21 @@ func (r *Runner) Interactive(ctx context.Context, in io.Reader, as string) error
 	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	// next is a line typed at a yes/no question that was a command
+	// rather than an answer: it runs as if typed at the prompt.
+	next := ""
 	for {
-		fmt.Fprintf(r.Out, "%s> ", p.DisplayName())
-		if !sc.Scan() {
-			fmt.Fprintln(r.Out)
-			return sc.Err()
+		line := next
+		if next != "" {
+			next = ""
+		} else {
+			fmt.Fprintf(r.Out, "%s> ", p.DisplayName())
+			if !sc.Scan() {
+				fmt.Fprintln(r.Out)
+				return sc.Err()
+			}
+			line = strings.TrimSpace(sc.Text())
 		}
-		line := strings.TrimSpace(sc.Text())
 		switch {
 		case line == "":
 			continue
@@ -368,9 +376,13 @@ func (r *Runner) Interactive(ctx context.Context, in io.Reader, as string) error
 		turn := bot.Turn{Person: p, Platform: "console", Org: workflows.Org{Platform: "console"}, Conversation: "console:" + p.Email, Text: line}
 		if press, err := r.findButton(ctx, p.Email, strings.Trim(line, "[]")); err == nil && r.isButtonish(line, press) {
 			turn.Text, turn.Press = "", &press.Press
-			if press.Confirm != "" && !r.ask(sc, press.Confirm) {
-				fmt.Fprintln(r.Out, "  OK, not done.")
-				continue
+			if press.Confirm != "" {
+				yes, cmd := r.ask(sc, press.Confirm)
+				if !yes {
+					fmt.Fprintln(r.Out, "  OK, not done.")
+					next = cmd
+					continue
+				}
 			}
 		}
 		// The engine has already answered in a sentence and logged the
@@ -390,17 +402,25 @@ func (r *Runner) isButtonish(line string, _ *press) bool {
 }
 
 // ask shows an irreversible action's confirmation and reads yes or no,
-// as Slack's and Teams' confirm dialogs do.
-func (r *Runner) ask(sc *bufio.Scanner, question string) bool {
+// as Slack's and Teams' confirm dialogs do. A command typed instead
+// ("/as …") is not taken as "no" silently: the action is not done and the
+// command is handed back to run; anything else asks again.
+func (r *Runner) ask(sc *bufio.Scanner, question string) (yes bool, command string) {
 	fmt.Fprintf(r.Out, "  %s [yes/no] ", question)
-	if !sc.Scan() {
-		return false
+	for sc.Scan() {
+		answer := strings.TrimSpace(sc.Text())
+		switch strings.ToLower(answer) {
+		case "y", "yes", "o", "oui":
+			return true, ""
+		case "n", "no", "non":
+			return false, ""
+		}
+		if strings.HasPrefix(answer, "/") {
+			return false, answer
+		}
+		fmt.Fprintf(r.Out, "  Please answer yes or no (oui ou non). %s [yes/no] ", question)
 	}
-	switch strings.ToLower(strings.TrimSpace(sc.Text())) {
-	case "y", "yes", "o", "oui":
-		return true
-	}
-	return false
+	return false, ""
 }
 
 // lookup finds who one may be in the terminal.

@@ -170,3 +170,33 @@ func TestInteractiveChat(t *testing.T) {
 		t.Errorf("the cancellation was submitted although the confirmation said no:\n%s", out)
 	}
 }
+
+// At the "are you sure?" of an irreversible press, a command still works
+// (it is not taken as "no" and swallowed) and a line that is neither yes
+// nor no asks again; "yes" then submits, as the README's tour does.
+func TestInteractiveConfirmationTakesCommandsAndReasks(t *testing.T) {
+	in := strings.Join([]string{
+		"upgrade 5 E1 to E3 into the existing line",
+		"confirm",
+		"hmm",
+		"/as marc@erp-cloud.example", // a command: not done, and Marc now
+		"/as alice@contoso.example",
+		"upgrade 5 E1 to E3 into the existing line",
+		"confirm",
+		"yes",
+		"/as marc@erp-cloud.example",
+		"/quit",
+	}, "\n")
+	out, _, err := run(t, in, "chat", "--data", t.TempDir(), "--now", "2026-11-26T10:00:00+01:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Please answer yes or no", "OK, not done.", "you are now marc@erp-cloud.example", "Approval needed: R-1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "Approval needed:") != 1 || strings.Contains(out, "R-2") {
+		t.Errorf("want exactly one request submitted (after the yes):\n%s", out)
+	}
+}
