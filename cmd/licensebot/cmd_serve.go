@@ -94,30 +94,46 @@ type router struct {
 	log    *slog.Logger
 }
 
-func (r *router) Deliver(ctx context.Context, p workflows.Person, m bot.Message) error {
+// route is one way to reach a person; unreachable says that this way
+// cannot (so the next is tried) rather than that it failed.
+type route struct {
+	deliver     func(context.Context, workflows.Person, bot.Message) error
+	unreachable error
+}
+
+// routes are the ways to reach p, in order: the platform p last talked
+// to the bot from comes first (a Teams user's card in Teams, a Slack
+// user's in Slack, whichever organization they belong to), then the
+// other; the Teams approvals channel is the last resort for a card.
+func (r *router) routes(p workflows.Person) []route {
+	var viaTeams, viaSlack []route
 	if r.teams != nil {
-		err := r.teams.DeliverPersonal(ctx, p, m)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, teams.ErrNoConversation) {
-			return err
-		}
+		viaTeams = []route{{r.teams.DeliverPersonal, teams.ErrNoConversation}}
 	}
 	if r.slack != nil {
-		err := r.slack.Deliver(ctx, p, m)
+		viaSlack = []route{{r.slack.Deliver, slack.ErrNotOnSlack}}
+	}
+	var out []route
+	if len(p.Orgs) > 0 && p.Orgs[0].Platform == "slack" {
+		out = append(append(out, viaSlack...), viaTeams...)
+	} else {
+		out = append(append(out, viaTeams...), viaSlack...)
+	}
+	if r.teams != nil {
+		out = append(out, route{func(ctx context.Context, _ workflows.Person, m bot.Message) error {
+			return r.teams.DeliverShared(ctx, m)
+		}, teams.ErrNoConversation})
+	}
+	return out
+}
+
+func (r *router) Deliver(ctx context.Context, p workflows.Person, m bot.Message) error {
+	for _, rt := range r.routes(p) {
+		err := rt.deliver(ctx, p, m)
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, slack.ErrNotOnSlack) {
-			return err
-		}
-	}
-	if r.teams != nil {
-		// Last resort for an approval card: the Teams approvals channel.
-		if err := r.teams.DeliverShared(ctx, m); err == nil {
-			return nil
-		} else if !errors.Is(err, teams.ErrNoConversation) {
+		if !errors.Is(err, rt.unreachable) {
 			return err
 		}
 	}

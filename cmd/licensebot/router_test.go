@@ -81,3 +81,37 @@ func TestRouterSendsASlackOnlyApproverTheirCardOnSlack(t *testing.T) {
 	}
 	t.Fatalf("approval card for a Slack-only approver never reached Slack; calls: %v", hits)
 }
+
+// A person's cards go first to the platform they last talked to the bot
+// from: an account manager who works in the reseller's Slack gets a
+// customer's Teams request there, and a Teams user gets theirs in Teams.
+func TestRouterTriesWherePeopleLastTalkedFirst(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
+	st, err := bolt.Open(t.TempDir()+"/db", bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dir := workflows.NewDirectory(nil)
+	sl, err := slack.New(slack.Options{BotToken: "xoxb", APIURL: "http://127.0.0.1:1/api/", Config: channel.Config{People: dir, Store: st, Clock: clk}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := teams.New(teams.Options{AppID: "app", AppPassword: "pw", Config: channel.Config{People: dir, Store: st, Clock: clk}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &router{slack: sl, teams: tm, outbox: &console.Outbox{Store: st}, log: slog.New(slog.DiscardHandler)}
+	first := func(p workflows.Person) error { return rt.routes(p)[0].unreachable }
+	onSlack := workflows.Person{Email: "marc@erp-cloud.example", Orgs: []workflows.Org{{Platform: "slack", ID: "T-ERP"}}}
+	onTeams := workflows.Person{Email: "alice@contoso.example", Orgs: []workflows.Org{{Platform: "teams", ID: "tenant-contoso"}}}
+	if first(onSlack) != slack.ErrNotOnSlack {
+		t.Error("someone who last talked from Slack is tried on Teams first")
+	}
+	if first(onTeams) != teams.ErrNoConversation {
+		t.Error("someone who last talked from Teams is tried on Slack first")
+	}
+	if n := len(rt.routes(onSlack)); n != 3 {
+		t.Errorf("%d routes, want Slack, Teams personal, Teams approvals channel", n)
+	}
+}
