@@ -125,8 +125,9 @@ type Decision struct {
 	// at 0; alignment leaves the quantity as it is.
 	FromQuantity int `json:"from_quantity"`
 	ToQuantity   int `json:"to_quantity"`
-	// TargetFrom and TargetTo are the merge target line's quantities for
-	// an upgrade into an existing line.
+	// TargetFrom and TargetTo are an upgrade's target line quantities:
+	// an existing line's before and after, or 0 and the seats moved for
+	// a new line.
 	TargetFrom int `json:"target_from,omitempty"`
 	TargetTo   int `json:"target_to,omitempty"`
 	// Params carry values for the Reason sentence; keys are the Param*

@@ -102,10 +102,12 @@ func (e *evaluation) upgrade() {
 
 	sp := s.Price()
 	lineSeats := 0
+	// The target line goes from its seats (none, for a new line) to
+	// those plus the moved ones: a new line shows the seats it gets.
 	if line != nil {
 		lineSeats = line.Quantity
-		e.d.TargetFrom, e.d.TargetTo = line.Quantity, line.Quantity+moved
 	}
+	e.d.TargetFrom, e.d.TargetTo = lineSeats, lineSeats+moved
 	// Cost covers the lines the upgrade touches: the source and, when
 	// merging, the target line (valued at the target price before and
 	// after, so the difference is the moved seats only).

@@ -78,8 +78,10 @@ func TestUpgradeRoutingAndCost(t *testing.T) {
 	wantMoney(t, "annual after", d.Cost.AnnualAfter, 2472.00)
 	wantMoney(t, "charge", d.Cost.ProratedCharge, 2472.00)
 	wantMoney(t, "refund", d.Cost.ProratedRefund, 840.00)
-	if d.TargetFrom != 0 || d.TargetTo != 0 {
-		t.Errorf("new line has no target quantities: %d→%d", d.TargetFrom, d.TargetTo)
+	// A new line gets the seats that move: shown as "0 → 10", never
+	// "0 → 0" (a bug people saw in previews and approval cards).
+	if d.TargetFrom != 0 || d.TargetTo != 10 {
+		t.Errorf("new line %d→%d, want 0→10", d.TargetFrom, d.TargetTo)
 	}
 	// 3 seats on 10 June: 219/365 = 0.6 of the term is left.
 	d = Evaluate(input(t, s, upgradeTo("e3", 3), RoleMember, midTerm(t)))
