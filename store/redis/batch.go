@@ -61,21 +61,51 @@ func (s *Store) ClaimMany(ctx context.Context, keys []string, ttl time.Duration)
 		return nil, err
 	}
 	defer cancel()
-	ks, args := make([][]string, len(keys)), make([][]any, len(keys))
-	for i, k := range keys {
+	for _, k := range keys {
 		if err := checkKeyTTL(k, ttl); err != nil {
 			return nil, fmt.Errorf("redis: claim: %w", err)
 		}
-		ks[i], args[i] = []string{s.claimKey(k)}, []any{rand.Text(), pxMillis(ttl)}
 	}
-	cmds, err := s.runScripts(ctx, s.scripts.claim, ks, args)
+	won := make([]bool, len(keys))
+	if _, cluster := s.c.(*goredis.ClusterClient); cluster {
+		// Claim keys carry no hash tag: one script per key, pipelined.
+		ks, args := make([][]string, len(keys)), make([][]any, len(keys))
+		for i, k := range keys {
+			ks[i], args[i] = []string{s.claimKey(k)}, []any{rand.Text(), pxMillis(ttl)}
+		}
+		cmds, err := s.runScripts(ctx, s.scripts.claim, ks, args)
+		if err != nil {
+			return nil, s.wrap("claim", err)
+		}
+		for i, c := range cmds {
+			n, _ := c.Int()
+			won[i] = n == 1
+		}
+		return won, nil
+	}
+	var ks [][]string
+	var args [][]any
+	for start := 0; start < len(keys); start += pipeBatch {
+		batch := keys[start:min(start+pipeBatch, len(keys))]
+		k, a := make([]string, len(batch)), make([]any, 0, len(batch)+1)
+		for i, key := range batch {
+			k[i] = s.claimKey(key)
+			a = append(a, rand.Text())
+		}
+		ks, args = append(ks, k), append(args, append(a, pxMillis(ttl)))
+	}
+	cmds, err := s.runScripts(ctx, s.scripts.claimMany, ks, args)
 	if err != nil {
 		return nil, s.wrap("claim", err)
 	}
-	won := make([]bool, len(keys))
-	for i, c := range cmds {
-		n, _ := c.Int()
-		won[i] = n == 1
+	for b, c := range cmds {
+		res, err := c.Int64Slice()
+		if err != nil || len(res) != len(ks[b]) {
+			return nil, fmt.Errorf("redis: claim: %w: %v %v", errReply, res, err)
+		}
+		for i, n := range res {
+			won[b*pipeBatch+i] = n == 1
+		}
 	}
 	return won, nil
 }
@@ -204,7 +234,8 @@ func (s *Store) ScheduleMany(ctx context.Context, scope, queue string, items []s
 	return s.wrap("schedule", err)
 }
 
-// UnscheduleMany removes items of one queue, pipelined.
+// UnscheduleMany removes items of one queue, pipeBatch ids per script
+// call.
 func (s *Store) UnscheduleMany(ctx context.Context, scope, queue string, ids []string) error {
 	ctx, cancel, err := s.begin(ctx, "unschedule")
 	if err != nil {
@@ -214,11 +245,17 @@ func (s *Store) UnscheduleMany(ctx context.Context, scope, queue string, ids []s
 	keys := s.schedKeys(scope, queue)
 	var ks [][]string
 	var args [][]any
-	for _, id := range ids {
-		if id != "" {
-			ks, args = append(ks, keys), append(args, []any{id})
+	for start := 0; start < len(ids); start += pipeBatch {
+		var batch []any
+		for _, id := range ids[start:min(start+pipeBatch, len(ids))] {
+			if id != "" {
+				batch = append(batch, id)
+			}
+		}
+		if len(batch) > 0 {
+			ks, args = append(ks, keys), append(args, batch)
 		}
 	}
-	_, err = s.runScripts(ctx, s.scripts.unschedule, ks, args)
+	_, err = s.runScripts(ctx, s.scripts.unscheduleMany, ks, args)
 	return s.wrap("unschedule", err)
 }

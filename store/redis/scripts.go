@@ -135,6 +135,45 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 return 1
 `
 
+// luaUnscheduleMany removes items: luaUnschedule for each id, in one
+// call (the queue's keys share one slot).
+//
+//	KEYS: zset, hash
+//	ARGV: ids
+const luaUnscheduleMany = `
+for _, id in ipairs(ARGV) do
+  local old = redis.call('HGET', KEYS[2], id)
+  if old then
+    redis.call('ZREM', KEYS[1], string.sub(old, 1, 16) .. id)
+    redis.call('HDEL', KEYS[2], id)
+  end
+end
+return 1
+`
+
+// luaClaimMany is luaClaim for each key, in one call; only where keys
+// may be in different slots together (not on Cluster).
+//
+//	KEYS: claim keys
+//	ARGV: a token per key, then ttl ms
+//	reply: {1 | 0, ...}
+const luaClaimMany = `
+local ttl = ARGV[#KEYS + 1]
+local won = {}
+for i, key in ipairs(KEYS) do
+  local v = redis.call('GET', key)
+  if not v then
+    redis.call('SET', key, ARGV[i], 'PX', ttl)
+    won[i] = 1
+  elseif v == ARGV[i] then
+    won[i] = 1
+  else
+    won[i] = 0
+  end
+end
+return won
+`
+
 // luaRange reads items up to a lex bound, in one round trip and one
 // consistent view.
 //
@@ -159,6 +198,7 @@ return out
 
 type scripts struct {
 	write, append, claim, schedule, unschedule, rng *goredis.Script
+	unscheduleMany, claimMany                       *goredis.Script
 }
 
 func newScripts() scripts {
@@ -169,5 +209,8 @@ func newScripts() scripts {
 		schedule:   goredis.NewScript(luaSchedule),
 		unschedule: goredis.NewScript(luaUnschedule),
 		rng:        goredis.NewScript(luaRange),
+
+		unscheduleMany: goredis.NewScript(luaUnscheduleMany),
+		claimMany:      goredis.NewScript(luaClaimMany),
 	}
 }
