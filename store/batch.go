@@ -166,3 +166,24 @@ func UnscheduleAll(ctx context.Context, s Schedules, scope, queue string, ids []
 	}
 	return nil
 }
+
+// Counters is implemented by backends that add one to a counter document
+// in one step (Redis: one script; bolt: one transaction) rather than a
+// read and a compare-and-swap.
+type Counters interface {
+	// Increment adds one to the JSON integer in the document at ref
+	// (creating it at 1) and returns the new value.
+	Increment(ctx context.Context, ref Ref) (int64, error)
+}
+
+// Increment adds one to the counter document at ref (a JSON integer) and
+// returns the new value.
+func Increment(ctx context.Context, d Documents, ref Ref) (int64, error) {
+	if c, ok := d.(Counters); ok {
+		return c.Increment(ctx, ref)
+	}
+	return UpdateJSON(ctx, d, ref, func(n *int64, _ bool) ([]AuditEntry, error) {
+		*n++
+		return nil, nil
+	})
+}

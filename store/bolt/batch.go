@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -181,4 +183,33 @@ func (s *Store) UnscheduleMany(ctx context.Context, scope, queue string, ids []s
 		}
 		return nil
 	})
+}
+
+// Increment adds one to the JSON integer counter at ref in one
+// transaction.
+func (s *Store) Increment(ctx context.Context, ref store.Ref) (int64, error) {
+	if ref.ID == "" {
+		return 0, fmt.Errorf("bolt: increment: %w", errEmptyKey)
+	}
+	var n int64
+	err := s.update(ctx, "increment", func(tx *bbolt.Tx) error {
+		b, err := createCollection(tx, ref.Scope, ref.Collection)
+		if err != nil {
+			return err
+		}
+		var version int64
+		n = 0
+		if v := b.Get([]byte(ref.ID)); v != nil {
+			var data []byte
+			if version, data, err = decodeDoc(v); err != nil {
+				return err
+			}
+			if n, err = strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64); err != nil {
+				return fmt.Errorf("%w: counter %s: %w", errCorruptData, ref.ID, err)
+			}
+		}
+		n++
+		return b.Put([]byte(ref.ID), encodeDoc(version+1, strconv.AppendInt(nil, n, 10)))
+	})
+	return n, err
 }

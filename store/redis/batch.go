@@ -259,3 +259,23 @@ func (s *Store) UnscheduleMany(ctx context.Context, scope, queue string, ids []s
 	_, err = s.runScripts(ctx, s.scripts.unscheduleMany, ks, args)
 	return s.wrap("unschedule", err)
 }
+
+var _ store.Counters = (*Store)(nil)
+
+// Increment adds one to the counter document at ref in one script call.
+func (s *Store) Increment(ctx context.Context, ref store.Ref) (int64, error) {
+	ctx, cancel, err := s.begin(ctx, "increment")
+	if err != nil {
+		return 0, err
+	}
+	defer cancel()
+	if ref.ID == "" {
+		return 0, fmt.Errorf("redis: increment: %w", errEmptyKey)
+	}
+	keys := []string{s.docKey(ref), s.idxKey(ref.Scope, ref.Collection), s.doneKey(ref.Scope, rand.Text())}
+	n, err := s.scripts.increment.Run(ctx, s.c, keys, ref.ID, doneTTL.Milliseconds()).Int64()
+	if err != nil {
+		return 0, s.wrap("increment", err)
+	}
+	return n, nil
+}

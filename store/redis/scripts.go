@@ -174,6 +174,31 @@ end
 return won
 `
 
+// luaIncrement adds one to a counter document (its data a decimal
+// integer, as JSON writes it), creating it at 1; a retry with the same
+// token returns the first result.
+//
+//	KEYS: doc hash, collection index, done key
+//	ARGV: id, done ttl ms
+//	reply: the new value
+const luaIncrement = `
+local done = redis.call('GET', KEYS[3])
+if done then return tonumber(done) end
+local cur = redis.call('HMGET', KEYS[1], 'v', 'd')
+local v, n = 1, 1
+if cur[1] then
+  v = tonumber(cur[1]) + 1
+  n = tonumber(cur[2])
+  if not n then return redis.error_reply('ERR counter is not a number') end
+  n = n + 1
+else
+  redis.call('ZADD', KEYS[2], 0, ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'v', v, 'd', tostring(n))
+redis.call('SET', KEYS[3], n, 'PX', ARGV[2])
+return n
+`
+
 // luaRange reads items up to a lex bound, in one round trip and one
 // consistent view.
 //
@@ -198,7 +223,7 @@ return out
 
 type scripts struct {
 	write, append, claim, schedule, unschedule, rng *goredis.Script
-	unscheduleMany, claimMany                       *goredis.Script
+	unscheduleMany, claimMany, increment            *goredis.Script
 }
 
 func newScripts() scripts {
@@ -212,5 +237,6 @@ func newScripts() scripts {
 
 		unscheduleMany: goredis.NewScript(luaUnscheduleMany),
 		claimMany:      goredis.NewScript(luaClaimMany),
+		increment:      goredis.NewScript(luaIncrement),
 	}
 }

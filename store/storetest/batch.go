@@ -119,3 +119,34 @@ func testBatchSchedules(t *testing.T, h Harness) {
 	wantItems(t, "after UnscheduleAll", mustScheduled(t, s, "acme", "q", 0), "b")
 	wantItems(t, "other scope", mustScheduled(t, s, "other", "q", 0))
 }
+
+func testIncrement(t *testing.T, h Harness) {
+	ctx, s := t.Context(), h.Store
+	ref := store.Ref{Scope: "acme", Collection: "counters", ID: "requests"}
+	for want := int64(1); want <= 3; want++ {
+		if n, err := store.Increment(ctx, s, ref); err != nil || n != want {
+			t.Fatalf("Increment = %d %v, want %d", n, err, want)
+		}
+	}
+	wantDoc(t, mustGet(t, s, ref), ref, 3, "3")
+	// A counter written as a JSON document by compare-and-swap goes on.
+	other := store.Ref{Scope: "acme", Collection: "counters", ID: "other"}
+	mustCreate(t, s, other, "41")
+	if n, err := store.Increment(ctx, s, other); err != nil || n != 42 {
+		t.Fatalf("Increment after 41 = %d %v, want 42", n, err)
+	}
+	wantDoc(t, mustGet(t, s, other), other, 2, "42")
+	docs, err := s.List(ctx, "acme", "counters")
+	if err != nil || len(docs) != 2 {
+		t.Fatalf("List: %d documents, %v; want both counters", len(docs), err)
+	}
+	bad := store.Ref{Scope: "acme", Collection: "counters", ID: "bad"}
+	mustCreate(t, s, bad, `"text"`)
+	if _, err := store.Increment(ctx, s, bad); err == nil {
+		t.Error("Increment of a document that is not a number: no error")
+	}
+	wantDoc(t, mustGet(t, s, bad), bad, 1, `"text"`)
+	if _, err := store.Increment(ctx, s, store.Ref{Scope: "acme", Collection: "counters"}); err == nil {
+		t.Error("Increment with an empty id: no error")
+	}
+}

@@ -106,6 +106,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"Batch/Claims", testBatchClaims},
 		{"Batch/Documents", testBatchDocuments},
 		{"Batch/Schedules", testBatchSchedules},
+		{"Document/Increment", testIncrement},
 		{"Audit/AppendRead", testAuditAppendRead},
 		{"Audit/SinceAndLimit", testAuditSince},
 		{"Audit/OutOfOrderTimes", testAuditOutOfOrder},
