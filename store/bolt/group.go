@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -78,7 +79,7 @@ func (g *group) commit(db *bbolt.DB, calls []*groupCall) {
 		failed := -1
 		err := db.Update(func(tx *bbolt.Tx) error {
 			for i, c := range calls {
-				c.err = c.fn(tx)
+				c.err = safely(c.fn, tx)
 				if c.err != nil && !lostCAS(c.err) {
 					failed = i
 					return c.err
@@ -99,4 +100,15 @@ func (g *group) commit(db *bbolt.DB, calls []*groupCall) {
 		}
 		calls = append(calls[:failed:failed], calls[failed+1:]...)
 	}
+}
+
+// safely runs fn, turning a panic into an error: a panic in one caller's
+// function must not leave the others of its commit waiting forever.
+func safely(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("bolt: write panicked: %v", p)
+		}
+	}()
+	return fn(tx)
 }
