@@ -44,7 +44,7 @@ func newOperationKey() string {
 func (s *Service) execute(ctx context.Context, req Request, shownTo string) (Request, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executionTimeout)
 	defer cancel()
-	req, err := s.transition(ctx, req.CustomerID, req.ID, StateExecuting, actorBot, "", shownTo, nil)
+	req, err := s.transitionFrom(ctx, req, StateExecuting, actorBot, "", shownTo, nil)
 	if err != nil {
 		return req, err
 	}
@@ -69,7 +69,7 @@ func (s *Service) run(ctx context.Context, req Request, shownTo string, resend b
 		return s.fail(ctx, req, "provider_error", nil, shownTo, err)
 	}
 	if !resend && Satisfied(sub, req.Operation) {
-		return s.complete(ctx, req, true, shownTo)
+		return s.complete(ctx, req, true, shownTo, nil)
 	}
 	if att, ok := s.acceptedLongAgo(req); ok && !resend {
 		// The portal accepted an absolute write long ago and it still
@@ -138,7 +138,7 @@ func (s *Service) send(ctx context.Context, req Request, sub csp.Subscription, d
 	now := s.opt.Clock.Now()
 	before := sub
 	att := Attempt{Key: newOperationKey(), Delivery: delivery, SentAt: now, Before: &before}
-	req, err := s.update(ctx, req.CustomerID, req.ID, true, func(r *Request) ([]store.AuditEntry, error) {
+	req, err := s.updateFrom(ctx, req, true, func(r *Request) ([]store.AuditEntry, error) {
 		if r.State != StateExecuting {
 			return nil, &StateError{Request: *r, Wanted: StateExecuting}
 		}
@@ -152,37 +152,55 @@ func (s *Service) send(ctx context.Context, req Request, sub csp.Subscription, d
 		return req, fmt.Errorf("record attempt: %w", err)
 	}
 	res, applyErr := s.opt.Provider.Apply(ctx, req.CustomerID, req.Operation)
+	if applyErr == nil && !res.Pending {
+		// Done: the portal's answer is recorded with the completion, in
+		// one write.
+		rc := s.receipt(res.Receipt)
+		return s.complete(ctx, req, res.AlreadyApplied, shownTo, func(r *Request) { setReceipt(r, att.Key, rc, nil) })
+	}
 	req = s.recordReceipt(ctx, req, att.Key, res.Receipt, applyErr)
 	if applyErr != nil {
 		return s.applyFailed(ctx, req, applyErr, shownTo)
 	}
-	if res.Pending {
-		// Accepted but not visible yet (an asynchronous portal):
-		// reconciliation observes it and completes it once it shows.
-		return s.leaveExecuting(ctx, req, errors.New("accepted by the portal, not applied yet"))
+	// Accepted but not visible yet (an asynchronous portal):
+	// reconciliation observes it and completes it once it shows.
+	return s.leaveExecuting(ctx, req, errors.New("accepted by the portal, not applied yet"))
+}
+
+// receipt is rc with its time set.
+func (s *Service) receipt(rc csp.Receipt) csp.Receipt {
+	if rc.At.IsZero() {
+		rc.At = s.opt.Clock.Now()
 	}
-	return s.complete(ctx, req, res.AlreadyApplied, shownTo)
+	return rc
+}
+
+// setReceipt records the portal's answer on attempt key; false when the
+// request has no such attempt.
+func setReceipt(r *Request, key string, rc csp.Receipt, applyErr error) bool {
+	for i := range r.Attempts {
+		if r.Attempts[i].Key == key {
+			r.Attempts[i].Receipt = &rc
+			if applyErr != nil {
+				r.Attempts[i].Error = applyErr.Error()
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // recordReceipt stores what the portal answered to attempt key. It is
 // best effort: the attempt itself is already stored, and observation
 // works from the key alone.
 func (s *Service) recordReceipt(ctx context.Context, req Request, key string, rc csp.Receipt, applyErr error) Request {
-	if rc.At.IsZero() {
-		rc.At = s.opt.Clock.Now()
-	}
-	out, err := s.update(ctx, req.CustomerID, req.ID, false, func(r *Request) ([]store.AuditEntry, error) {
-		for i := range r.Attempts {
-			if r.Attempts[i].Key == key {
-				r.Attempts[i].Receipt = &rc
-				if applyErr != nil {
-					r.Attempts[i].Error = applyErr.Error()
-				}
-				r.UpdatedAt = s.opt.Clock.Now()
-				return nil, nil
-			}
+	rc = s.receipt(rc)
+	out, err := s.updateFrom(ctx, req, false, func(r *Request) ([]store.AuditEntry, error) {
+		if !setReceipt(r, key, rc, applyErr) {
+			return nil, store.ErrNoChange
 		}
-		return nil, store.ErrNoChange
+		r.UpdatedAt = s.opt.Clock.Now()
+		return nil, nil
 	})
 	if err != nil {
 		s.log.WarnContext(ctx, "record the portal's answer", "request_id", req.ID, "customer_id", req.CustomerID, "err", err)
@@ -227,7 +245,7 @@ func (s *Service) observe(ctx context.Context, req Request, att Attempt, shownTo
 	settled := s.opt.Clock.Now().Sub(att.SentAt) >= s.opt.Provider.Capabilities().SettleTime
 	switch {
 	case obs.Outcome == csp.ObservedDone:
-		return s.complete(ctx, req, false, shownTo)
+		return s.complete(ctx, req, false, shownTo, nil)
 	case obs.Outcome == csp.ObservedNotDone && rc.Status >= 400 && rc.Status < 500 && rc.Status != 429:
 		return s.fail(ctx, req, "provider_error", nil, shownTo, fmt.Errorf("the portal answered %d: %s", rc.Status, att.Error))
 	case obs.Outcome == csp.ObservedNotDone && settled && req.State == StateExecuting:
@@ -250,7 +268,7 @@ func (s *Service) needsAttention(ctx context.Context, req Request, att Attempt, 
 	s.log.WarnContext(ctx, "change neither visible nor disproven after the settle time; a person must look",
 		"request_id", req.ID, "customer_id", req.CustomerID, "key", att.Key, "outcome", obs.Outcome)
 	now := s.opt.Clock.Now()
-	return s.transition(ctx, req.CustomerID, req.ID, StateNeedsAttention, actorBot, string(obs.Outcome), "", func(r *Request) {
+	return s.transitionFrom(ctx, req, StateNeedsAttention, actorBot, string(obs.Outcome), "", func(r *Request) {
 		r.Attention = &Attention{Since: now, Detail: obs.Detail, Outcome: obs.Outcome, CheckedAt: now}
 	})
 }
@@ -259,7 +277,7 @@ func (s *Service) needsAttention(ctx context.Context, req Request, att Attempt, 
 // moves UpdatedAt so that reconciliation waits before looking again.
 func (s *Service) noteObservation(ctx context.Context, req Request, obs csp.Observation) (Request, error) {
 	now := s.opt.Clock.Now()
-	out, err := s.update(ctx, req.CustomerID, req.ID, false, func(r *Request) ([]store.AuditEntry, error) {
+	out, err := s.updateFrom(ctx, req, false, func(r *Request) ([]store.AuditEntry, error) {
 		if r.State != req.State {
 			return nil, store.ErrNoChange
 		}
@@ -289,12 +307,13 @@ func (s *Service) leaveExecuting(ctx context.Context, req Request, cause error) 
 // the change is nevertheless made: the caller gets a *NotRecordedError so
 // that nobody is told "nothing was changed", and reconciliation records
 // it once the store answers.
-func (s *Service) complete(ctx context.Context, req Request, already bool, shownTo string) (Request, error) {
+// mutate, when set, adds to the completing write (the portal's receipt).
+func (s *Service) complete(ctx context.Context, req Request, already bool, shownTo string, mutate func(*Request)) (Request, error) {
 	comment := ""
 	if already {
 		comment = "already applied"
 	}
-	out, err := s.transition(ctx, req.CustomerID, req.ID, StateCompleted, actorBot, comment, shownTo, nil)
+	out, err := s.transitionFrom(ctx, req, StateCompleted, actorBot, comment, shownTo, mutate)
 	if err != nil && !errors.As(err, new(*StateError)) {
 		return req, &NotRecordedError{Request: req, Err: err}
 	}
@@ -303,7 +322,7 @@ func (s *Service) complete(ctx context.Context, req Request, already bool, shown
 
 func (s *Service) fail(ctx context.Context, req Request, code string, params map[string]string, shownTo string, cause error) (Request, error) {
 	s.log.WarnContext(ctx, "request failed", "request_id", req.ID, "customer_id", req.CustomerID, "code", code, "err", cause)
-	return s.transition(ctx, req.CustomerID, req.ID, StateFailed, actorBot, code, shownTo, func(r *Request) {
+	return s.transitionFrom(ctx, req, StateFailed, actorBot, code, shownTo, func(r *Request) {
 		r.Failure, r.FailureParams = code, params
 	})
 }

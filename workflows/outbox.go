@@ -23,10 +23,17 @@ const drainTimeout = 30 * time.Second
 // drainAfter delivers the request's outbox once the public call that
 // changed it is over, and only logs a failure: Reconcile retries it.
 func (s *Service) drainAfter(ctx context.Context, customerID, id string) {
+	s.drainAfterFrom(ctx, Request{CustomerID: customerID, ID: id})
+}
+
+// drainAfterFrom is drainAfter with the request as the caller last wrote
+// it: when it carries its version, the outbox is read from it instead of
+// from the store.
+func (s *Service) drainAfterFrom(ctx context.Context, last Request) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 	defer cancel()
-	if err := s.drain(ctx, customerID, id, false); err != nil {
-		s.log.WarnContext(ctx, "outbox: delivery failed; it will be retried", "request_id", id, "customer_id", customerID, "err", err)
+	if err := s.drain(ctx, last, false); err != nil {
+		s.log.WarnContext(ctx, "outbox: delivery failed; it will be retried", "request_id", last.ID, "customer_id", last.CustomerID, "err", err)
 	}
 }
 
@@ -37,13 +44,18 @@ func (s *Service) drainAfter(ctx context.Context, customerID, id string) {
 // went out; cards are keyed, so a reply that did go out is updated to the
 // same content rather than repeated.
 func (s *Service) Drain(ctx context.Context, customerID, id string) error {
-	return s.drain(ctx, customerID, id, true)
+	return s.drain(ctx, Request{CustomerID: customerID, ID: id}, true)
 }
 
 // drain tells everyone concerned about the request's untold transitions;
 // one replica at a time does it (a claim), and a Notifier error leaves
-// them untold for the next Drain.
-func (s *Service) drain(ctx context.Context, customerID, id string, late bool) error {
+// them untold for the next Drain. A last copy with its version (the
+// caller's own write, made just before) is used as read; without it the
+// request is read. Either way, advancing Notified is a compare-and-swap:
+// if the request moved meanwhile, it is reread, and what moved it has
+// its own transitions pending for the next drain.
+func (s *Service) drain(ctx context.Context, last Request, late bool) error {
+	customerID, id := last.CustomerID, last.ID
 	key := "outbox:" + customerID + ":" + id
 	won, err := s.opt.Store.Claim(ctx, key, time.Minute)
 	if err != nil {
@@ -57,9 +69,11 @@ func (s *Service) drain(ctx context.Context, customerID, id string, late bool) e
 		_ = s.opt.Store.Release(relCtx, key)
 		cancel()
 	}()
-	req, err := s.Get(ctx, customerID, id)
-	if err != nil {
-		return err
+	req := last
+	if req.version == 0 {
+		if req, err = s.Get(ctx, customerID, id); err != nil {
+			return err
+		}
 	}
 	pending := req.Pending()
 	if len(pending) == 0 {
@@ -77,7 +91,7 @@ func (s *Service) drain(ctx context.Context, customerID, id string, late bool) e
 		}
 	}
 	told := len(req.History)
-	_, err = s.update(ctx, customerID, id, false, func(r *Request) ([]store.AuditEntry, error) {
+	_, err = s.updateFrom(ctx, req, false, func(r *Request) ([]store.AuditEntry, error) {
 		if r.Notified >= told {
 			return nil, store.ErrNoChange
 		}

@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
@@ -161,6 +163,25 @@ type Request struct {
 	Attention *Attention `json:"attention,omitempty"`
 	// EscalatedAt is set when the backup approver was brought in.
 	EscalatedAt time.Time `json:"escalated_at,omitzero"`
+
+	// version is the stored document's version this copy was read or
+	// written at (0: unknown). The next write of the same request starts
+	// its compare-and-swap from it instead of reading the request again.
+	version int64
+}
+
+// clone returns a copy that shares nothing a write changes with r.
+func (r Request) clone() Request {
+	c := r
+	c.History = slices.Clone(r.History)
+	c.Attempts = slices.Clone(r.Attempts)
+	c.Names = maps.Clone(r.Names)
+	c.FailureParams = maps.Clone(r.FailureParams)
+	if r.Attention != nil {
+		a := *r.Attention
+		c.Attention = &a
+	}
+	return c
 }
 
 // LastAttempt returns the latest attempt, if any.

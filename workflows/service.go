@@ -210,10 +210,15 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 		return Request{}, err
 	}
 	stored = true // from here on the draft is this request
-	defer s.drainAfter(ctx, customerID, req.ID)
 	s.log.InfoContext(ctx, "request submitted", "request_id", req.ID, "customer_id", customerID,
 		"kind", change.Kind, "requester", p.Email, "outcome", ev.Decision.Outcome)
-	return s.route(ctx, req, p.Email)
+	out, err := s.route(ctx, req, p.Email)
+	last := req
+	if out.ID == req.ID && out.version > 0 {
+		last = out
+	}
+	s.drainAfterFrom(ctx, last)
+	return out, err
 }
 
 // route sends a submitted request on: to its approvers when the rules
@@ -222,7 +227,7 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 func (s *Service) route(ctx context.Context, req Request, shownTo string) (Request, error) {
 	d := req.Decision
 	if d.Outcome == rules.NeedsApproval {
-		req, err := s.transition(ctx, req.CustomerID, req.ID, StatePendingApproval, req.Requester, "", shownTo, func(r *Request) {
+		req, err := s.transitionFrom(ctx, req, StatePendingApproval, req.Requester, "", shownTo, func(r *Request) {
 			r.ApproverRole = d.Approver
 			r.Deadline = d.Deadline
 		})
@@ -236,7 +241,7 @@ func (s *Service) route(ctx context.Context, req Request, shownTo string) (Reque
 		}
 		return req, nil
 	}
-	req, err := s.transition(ctx, req.CustomerID, req.ID, StateApproved, req.Requester, "", shownTo, nil)
+	req, err := s.transitionFrom(ctx, req, StateApproved, req.Requester, "", shownTo, nil)
 	if err != nil {
 		return req, err
 	}
@@ -266,6 +271,7 @@ func (s *Service) create(ctx context.Context, req Request) (Request, error) {
 		if err != nil {
 			return Request{}, fmt.Errorf("store request: %w", err)
 		}
+		req.version = 1
 		return req, nil
 	}
 	return Request{}, fmt.Errorf("store request: no free request number")
@@ -333,15 +339,11 @@ func operationFor(ev Evaluation) csp.Operation {
 // compare-and-swap counter, so people can type it. It is unique within
 // the customer; create skips a number already taken.
 func (s *Service) nextID(ctx context.Context, customerID string) (string, error) {
-	n, err := store.UpdateJSON(ctx, s.opt.Store, store.Ref{Scope: customerID, Collection: collCounters, ID: "requests"},
-		func(n *int, _ bool) ([]store.AuditEntry, error) {
-			*n++
-			return nil, nil
-		})
+	n, err := store.Increment(ctx, s.opt.Store, store.Ref{Scope: customerID, Collection: collCounters, ID: "requests"})
 	if err != nil {
 		return "", fmt.Errorf("allocate request id: %w", err)
 	}
-	return "R-" + strconv.Itoa(n), nil
+	return "R-" + strconv.FormatInt(n, 10), nil
 }
 
 func refOf(customerID, id string) store.Ref {
@@ -366,6 +368,7 @@ func (s *Service) load(ctx context.Context, customerID, id string) (Request, int
 	if err := json.Unmarshal(doc.Data, &req); err != nil {
 		return Request{}, 0, fmt.Errorf("decode request %s: %w", id, err)
 	}
+	req.version = doc.Version
 	return req, doc.Version, nil
 }
 
@@ -381,6 +384,7 @@ func (s *Service) List(ctx context.Context, customerID string) ([]Request, error
 		if err := json.Unmarshal(d.Data, &r); err != nil {
 			return nil, fmt.Errorf("decode request %s: %w", d.Ref.ID, err)
 		}
+		r.version = d.Version
 		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -407,11 +411,27 @@ func requestNumber(id string) int {
 // them: the writes that decide money (going to executing, recording an
 // attempt) must survive a failover.
 func (s *Service) update(ctx context.Context, customerID, id string, durable bool, f func(r *Request) ([]store.AuditEntry, error)) (Request, error) {
+	return s.updateFrom(ctx, Request{CustomerID: customerID, ID: id}, durable, f)
+}
+
+// updateFrom is update starting from a copy of the request the caller
+// holds: when it carries the version it was read or written at, the
+// first compare-and-swap is tried on it without reading the request
+// again; if another writer got there first, the request is reread and f
+// runs again, as always.
+func (s *Service) updateFrom(ctx context.Context, from Request, durable bool, f func(r *Request) ([]store.AuditEntry, error)) (Request, error) {
+	customerID, id := from.CustomerID, from.ID
 	ref := refOf(customerID, id)
 	for attempt := 0; attempt < 50; attempt++ {
-		req, v, err := s.load(ctx, customerID, id)
-		if err != nil {
-			return Request{}, err
+		var req Request
+		var v int64
+		if attempt == 0 && from.version > 0 {
+			req, v = from.clone(), from.version
+		} else {
+			var err error
+			if req, v, err = s.load(ctx, customerID, id); err != nil {
+				return Request{}, err
+			}
 		}
 		audit, err := f(&req)
 		if errors.Is(err, store.ErrNoChange) {
@@ -441,6 +461,7 @@ func (s *Service) update(ctx context.Context, customerID, id string, durable boo
 		if err != nil {
 			return req, fmt.Errorf("update request %s: %w", id, err)
 		}
+		req.version = v + 1
 		return req, nil
 	}
 	return Request{}, fmt.Errorf("update request %s: too much contention", id)
@@ -453,8 +474,15 @@ func (s *Service) update(ctx context.Context, customerID, id string, durable boo
 // state that won. shownTo is the person whose turn reply shows the
 // result, so the outbox does not tell them twice.
 func (s *Service) transition(ctx context.Context, customerID, id string, to State, by, comment, shownTo string, mutate func(*Request)) (Request, error) {
+	return s.transitionFrom(ctx, Request{CustomerID: customerID, ID: id}, to, by, comment, shownTo, mutate)
+}
+
+// transitionFrom is transition starting from the request the caller
+// holds (see updateFrom).
+func (s *Service) transitionFrom(ctx context.Context, from Request, to State, by, comment, shownTo string, mutate func(*Request)) (Request, error) {
+	customerID, id := from.CustomerID, from.ID
 	var tr Transition
-	req, err := s.update(ctx, customerID, id, to == StateExecuting, func(r *Request) ([]store.AuditEntry, error) {
+	req, err := s.updateFrom(ctx, from, to == StateExecuting, func(r *Request) ([]store.AuditEntry, error) {
 		if !CanMove(r.State, to) {
 			return nil, &StateError{Request: *r, Wanted: to}
 		}

@@ -106,6 +106,7 @@ type Store struct {
 	// transactions never take bbolt's writer lock.
 	lastSweep atomic.Int64
 	swept     atomic.Int64
+	group     group
 }
 
 var _ store.Store = (*Store)(nil)
@@ -172,6 +173,10 @@ func (s *Store) Close() error {
 // Path is the data file's path.
 func (s *Store) Path() string { return s.db.Path() }
 
+// Commits counts the write transactions committed since Open (each one
+// fsync); concurrent writes share one.
+func (s *Store) Commits() int64 { return s.group.commits.Load() }
+
 // Swept counts entries removed by sweeps since Open (for tests and
 // metrics).
 func (s *Store) Swept() int64 { return s.swept.Load() }
@@ -183,11 +188,17 @@ func (s *Store) view(ctx context.Context, op string, fn func(*bbolt.Tx) error) e
 	return wrap(op, s.db.View(fn))
 }
 
+// update runs fn in a write transaction, committed together with the
+// writes other goroutines make at the same time (see group.go): one
+// fsync for all of them. fn may run more than once and must set its
+// results afresh on every run. A lost compare-and-swap (store.ErrExists,
+// ErrVersionMismatch, ErrNotFound) must be returned before fn writes
+// anything: it fails that call alone, not the others of its commit.
 func (s *Store) update(ctx context.Context, op string, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bolt: %s: %w", op, err)
 	}
-	return wrap(op, s.db.Update(fn))
+	return wrap(op, s.group.do(s.db, fn))
 }
 
 func wrap(op string, err error) error {
@@ -568,34 +579,38 @@ func (s *Store) Schedule(ctx context.Context, scope, queue string, item store.Sc
 		return fmt.Errorf("bolt: schedule: %w", errEmptyKey)
 	}
 	return s.update(ctx, "schedule", func(tx *bbolt.Tx) error {
-		sb, err := tx.Bucket(bucketSched).CreateBucketIfNotExists(name(scope))
-		if err != nil {
-			return err
-		}
-		qb, err := sb.CreateBucketIfNotExists(name(queue))
-		if err != nil {
-			return err
-		}
-		due, err := qb.CreateBucketIfNotExists(bucketDue)
-		if err != nil {
-			return err
-		}
-		ids, err := qb.CreateBucketIfNotExists(bucketIDs)
-		if err != nil {
-			return err
-		}
-		id := []byte(item.ID)
-		if old := ids.Get(id); old != nil {
-			if err := due.Delete(append(bytes.Clone(old), id...)); err != nil {
-				return err
-			}
-		}
-		at := timekey.Bytes(item.Due)
-		if err := due.Put(append(bytes.Clone(at), id...), bytes.Clone(item.Payload)); err != nil {
-			return err
-		}
-		return ids.Put(id, at)
+		return schedule(tx, scope, queue, item)
 	})
+}
+
+func schedule(tx *bbolt.Tx, scope, queue string, item store.ScheduledItem) error {
+	sb, err := tx.Bucket(bucketSched).CreateBucketIfNotExists(name(scope))
+	if err != nil {
+		return err
+	}
+	qb, err := sb.CreateBucketIfNotExists(name(queue))
+	if err != nil {
+		return err
+	}
+	due, err := qb.CreateBucketIfNotExists(bucketDue)
+	if err != nil {
+		return err
+	}
+	ids, err := qb.CreateBucketIfNotExists(bucketIDs)
+	if err != nil {
+		return err
+	}
+	id := []byte(item.ID)
+	if old := ids.Get(id); old != nil {
+		if err := due.Delete(append(bytes.Clone(old), id...)); err != nil {
+			return err
+		}
+	}
+	at := timekey.Bytes(item.Due)
+	if err := due.Put(append(bytes.Clone(at), id...), bytes.Clone(item.Payload)); err != nil {
+		return err
+	}
+	return ids.Put(id, at)
 }
 
 // Due returns up to limit items due at or before now, earliest first
@@ -656,20 +671,24 @@ func dueBucket(tx *bbolt.Tx, scope, queue string) *bbolt.Bucket {
 // Unschedule removes an item; absent items are not an error.
 func (s *Store) Unschedule(ctx context.Context, scope, queue, id string) error {
 	return s.update(ctx, "unschedule", func(tx *bbolt.Tx) error {
-		qb := queueBucket(tx, scope, queue)
-		if qb == nil || id == "" {
-			return nil
-		}
-		due, ids := qb.Bucket(bucketDue), qb.Bucket(bucketIDs)
-		old := ids.Get([]byte(id))
-		if old == nil {
-			return nil
-		}
-		if err := due.Delete(append(bytes.Clone(old), id...)); err != nil {
-			return err
-		}
-		return ids.Delete([]byte(id))
+		return unschedule(tx, scope, queue, id)
 	})
+}
+
+func unschedule(tx *bbolt.Tx, scope, queue, id string) error {
+	qb := queueBucket(tx, scope, queue)
+	if qb == nil || id == "" {
+		return nil
+	}
+	due, ids := qb.Bucket(bucketDue), qb.Bucket(bucketIDs)
+	old := ids.Get([]byte(id))
+	if old == nil {
+		return nil
+	}
+	if err := due.Delete(append(bytes.Clone(old), id...)); err != nil {
+		return err
+	}
+	return ids.Delete([]byte(id))
 }
 
 // --- audit -----------------------------------------------------------------

@@ -135,6 +135,70 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 return 1
 `
 
+// luaUnscheduleMany removes items: luaUnschedule for each id, in one
+// call (the queue's keys share one slot).
+//
+//	KEYS: zset, hash
+//	ARGV: ids
+const luaUnscheduleMany = `
+for _, id in ipairs(ARGV) do
+  local old = redis.call('HGET', KEYS[2], id)
+  if old then
+    redis.call('ZREM', KEYS[1], string.sub(old, 1, 16) .. id)
+    redis.call('HDEL', KEYS[2], id)
+  end
+end
+return 1
+`
+
+// luaClaimMany is luaClaim for each key, in one call; only where keys
+// may be in different slots together (not on Cluster).
+//
+//	KEYS: claim keys
+//	ARGV: a token per key, then ttl ms
+//	reply: {1 | 0, ...}
+const luaClaimMany = `
+local ttl = ARGV[#KEYS + 1]
+local won = {}
+for i, key in ipairs(KEYS) do
+  local v = redis.call('GET', key)
+  if not v then
+    redis.call('SET', key, ARGV[i], 'PX', ttl)
+    won[i] = 1
+  elseif v == ARGV[i] then
+    won[i] = 1
+  else
+    won[i] = 0
+  end
+end
+return won
+`
+
+// luaIncrement adds one to a counter document (its data a decimal
+// integer, as JSON writes it), creating it at 1; a retry with the same
+// token returns the first result.
+//
+//	KEYS: doc hash, collection index, done key
+//	ARGV: id, done ttl ms
+//	reply: the new value
+const luaIncrement = `
+local done = redis.call('GET', KEYS[3])
+if done then return tonumber(done) end
+local cur = redis.call('HMGET', KEYS[1], 'v', 'd')
+local v, n = 1, 1
+if cur[1] then
+  v = tonumber(cur[1]) + 1
+  n = tonumber(cur[2])
+  if not n then return redis.error_reply('ERR counter is not a number') end
+  n = n + 1
+else
+  redis.call('ZADD', KEYS[2], 0, ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'v', v, 'd', tostring(n))
+redis.call('SET', KEYS[3], n, 'PX', ARGV[2])
+return n
+`
+
 // luaRange reads items up to a lex bound, in one round trip and one
 // consistent view.
 //
@@ -159,6 +223,7 @@ return out
 
 type scripts struct {
 	write, append, claim, schedule, unschedule, rng *goredis.Script
+	unscheduleMany, claimMany, increment            *goredis.Script
 }
 
 func newScripts() scripts {
@@ -169,5 +234,9 @@ func newScripts() scripts {
 		schedule:   goredis.NewScript(luaSchedule),
 		unschedule: goredis.NewScript(luaUnschedule),
 		rng:        goredis.NewScript(luaRange),
+
+		unscheduleMany: goredis.NewScript(luaUnscheduleMany),
+		claimMany:      goredis.NewScript(luaClaimMany),
+		increment:      goredis.NewScript(luaIncrement),
 	}
 }

@@ -3,7 +3,6 @@ package reminders
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -66,36 +65,22 @@ func decodeLedger(data []byte) (ledgerDoc, error) {
 	return d, nil
 }
 
-// ledgerHas reports whether a send was already handled.
-func ledgerHas(ctx context.Context, st store.Documents, customerID, owner, key string) (bool, error) {
-	doc, err := st.Get(ctx, ledgerRef(customerID, owner))
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read reminder ledger: %w", err)
-	}
-	d, err := decodeLedger(doc.Data)
-	if err != nil {
-		return false, err
-	}
-	_, ok := d.Entries[key]
-	return ok, nil
+// maxLedgerAttempts bounds the compare-and-swap rounds of one batch's
+// ledger write.
+const maxLedgerAttempts = 64
+
+// ledgerState is a ledger document as read, with its version (0: absent).
+type ledgerState struct {
+	doc     ledgerDoc
+	version int64
 }
 
-// ledgerPut records what happened to a send.
-func ledgerPut(ctx context.Context, st store.Documents, customerID, owner, key string, e ledgerEntry) error {
-	_, err := store.UpdateJSON(ctx, st, ledgerRef(customerID, owner), func(d *ledgerDoc, _ bool) ([]store.AuditEntry, error) {
-		if d.Entries == nil {
-			d.Entries = map[string]ledgerEntry{}
-		}
-		d.Entries[key] = e
-		return nil, nil
-	})
+func newLedgerState(d store.Document) (*ledgerState, error) {
+	doc, err := decodeLedger(d.Data)
 	if err != nil {
-		return fmt.Errorf("write reminder ledger: %w", err)
+		return nil, err
 	}
-	return nil
+	return &ledgerState{doc: doc, version: d.Version}, nil
 }
 
 // ledgerAll reads a customer's whole ledger (Sync, listing).

@@ -2,6 +2,7 @@ package reminders
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,6 +25,11 @@ type run struct {
 	subs     map[string]csp.Subscription
 	reqs     []workflows.Request
 	reqsRead bool
+	cat      *csp.Catalog
+	catRead  bool
+	// prefs are the batch's preferences, read with its ledger (by
+	// prefsRef id); a missing id is read on demand.
+	prefs map[string]Prefs
 }
 
 // verdict is what to do with a claimed item.
@@ -37,11 +43,20 @@ const (
 	handled         // already in the ledger
 )
 
+// batchSize is how many due items share one claim round trip, one read
+// of their ledgers and preferences, one ledger write and one unschedule.
+// It also bounds what a crash between sending and recording can leave
+// sent but unrecorded: those items stay claimed for ClaimTTL, then are
+// sent again, as a single item always could be.
+const batchSize = 100
+
 // RunDue sends what is due for a customer: it reads at most MaxPerTick
 // due items per queue from the store (never the whole schedule) and
-// handles each exactly once across replicas. Store failures stop the run
-// and are returned; a failed send is counted in Retry and retried on a
-// later tick.
+// handles each exactly once across replicas, batchSize at a time: the
+// batch is claimed together, its ledgers and preferences read together,
+// and after sending, its outcomes recorded and its items unscheduled
+// together. Store failures stop the run and are returned; a failed send
+// is counted in Retry and retried on a later tick.
 func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) {
 	var rep Report
 	if e.sender() == nil {
@@ -53,10 +68,12 @@ func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) 
 		if err != nil {
 			return rep, fmt.Errorf("reminders: read due items of %s: %w", customerID, err)
 		}
-		for _, it := range items {
-			if err := r.process(ctx, q, it, &rep); err != nil {
+		for len(items) > 0 {
+			n := min(len(items), batchSize)
+			if err := r.processBatch(ctx, q, items[:n], &rep); err != nil {
 				return rep, err
 			}
+			items = items[n:]
 		}
 	}
 	return rep, nil
@@ -66,124 +83,282 @@ func claimKey(customerID, queue string, it store.ScheduledItem) string {
 	return "reminder:" + customerID + ":" + queue + ":" + itemKey(it.ID, it.Due)
 }
 
-// process handles one due item. It returns an error only when the store
-// fails (the run stops; nothing is lost, the item stays scheduled).
-func (r *run) process(ctx context.Context, queue string, it store.ScheduledItem, rep *Report) error {
+// claimed is one item of a batch this replica claimed.
+type claimed struct {
+	it    store.ScheduledItem
+	ckey  string
+	p     payload
+	pers  *Personal
+	key   string // ledger key
+	owner string // ledger document
+}
+
+// outcome is what to record for a claimed item once its batch is done.
+type outcome struct {
+	c     *claimed
+	entry ledgerEntry
+	sent  bool
+}
+
+// processBatch handles a batch of due items of one queue. It returns an
+// error only when the store fails (the run stops; nothing is lost: an
+// item not recorded stays scheduled, and one sent stays claimed).
+func (r *run) processBatch(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report) error {
 	e := r.e
 	st := e.opt.Store
-	log := e.log.With("customer_id", r.customer, "reminder_id", it.ID, "due", it.Due)
-	ckey := claimKey(r.customer, queue, it)
-	won, err := st.Claim(ctx, ckey, e.opt.ClaimTTL)
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = claimKey(r.customer, queue, it)
+	}
+	won, err := store.ClaimAll(ctx, st, keys, e.opt.ClaimTTL)
 	if err != nil {
-		return fmt.Errorf("reminders: claim %s: %w", it.ID, err)
+		return fmt.Errorf("reminders: claim %d due items: %w", len(items), err)
 	}
-	if !won {
-		rep.Busy++
-		return nil
+	var (
+		mine       []*claimed
+		release    []string // claims given back at the end of the batch
+		unschedule []string // items done with, once their outcome is recorded
+		outcomes   []outcome
+	)
+	for i, it := range items {
+		if !won[i] {
+			rep.Busy++
+			continue
+		}
+		c := &claimed{it: it, ckey: keys[i], key: itemKey(it.ID, it.Due)}
+		p, pers, err := decodePayload(queue, it.Payload)
+		if err != nil {
+			e.log.ErrorContext(ctx, "reminder dropped: unreadable", "customer_id", r.customer, "reminder_id", it.ID, "due", it.Due, "err", err)
+			rep.Dropped++
+			unschedule = append(unschedule, it.ID)
+			continue
+		}
+		c.p, c.pers, c.owner = p, pers, p.owner()
+		mine = append(mine, c)
 	}
-	release := func() {
-		if err := st.Release(ctx, ckey); err != nil {
-			log.WarnContext(ctx, "release reminder claim", "err", err)
+	ledgers, err := r.readBatch(ctx, mine)
+	if err != nil {
+		for _, c := range mine {
+			release = append(release, c.ckey)
+		}
+		r.releaseAll(ctx, release)
+		return err
+	}
+	for _, c := range mine {
+		o, v := r.decide(ctx, c, ledgers, rep)
+		switch v {
+		case handled:
+			unschedule = append(unschedule, c.it.ID)
+		case later:
+			release = append(release, c.ckey)
+		default:
+			outcomes = append(outcomes, o)
 		}
 	}
-	unschedule := func() error {
-		if err := st.Unschedule(ctx, r.customer, queue, it.ID); err != nil {
-			return fmt.Errorf("reminders: unschedule %s: %w", it.ID, err)
+	if err := r.record(ctx, ledgers, outcomes); err != nil {
+		// Nothing unsent may stay claimed: decide again on a later
+		// tick. What was sent keeps its claim, so it is not sent again
+		// before the claim expires.
+		for _, o := range outcomes {
+			if !o.sent {
+				release = append(release, o.c.ckey)
+			}
 		}
-		return nil
+		r.releaseAll(ctx, release)
+		return err
 	}
-	p, personal, err := decodePayload(queue, it.Payload)
+	for _, o := range outcomes {
+		unschedule = append(unschedule, o.c.it.ID)
+	}
+	r.releaseAll(ctx, release)
+	if err := store.UnscheduleAll(ctx, st, r.customer, queue, unschedule); err != nil {
+		return fmt.Errorf("reminders: unschedule %d items: %w", len(unschedule), err)
+	}
+	return nil
+}
+
+func (r *run) releaseAll(ctx context.Context, keys []string) {
+	if err := store.ReleaseAll(ctx, r.e.opt.Store, keys); err != nil {
+		r.e.log.WarnContext(ctx, "release reminder claims", "customer_id", r.customer, "n", len(keys), "err", err)
+	}
+}
+
+// readBatch reads, in one go, the ledger documents of a batch and the
+// preferences its subscription reminders may need.
+func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledgerState, error) {
+	var refs []store.Ref
+	ledgers := map[string]*ledgerState{}
+	seenPrefs := map[string]bool{}
+	for _, c := range batch {
+		if _, ok := ledgers[c.owner]; !ok {
+			ledgers[c.owner] = nil
+			refs = append(refs, ledgerRef(r.customer, c.owner))
+		}
+		if c.p.Kind != KindPersonal && c.p.Req == "" && c.p.Sub != "" {
+			ref := prefsRef(r.customer, c.p.To, c.p.Sub)
+			if !seenPrefs[ref.ID] {
+				seenPrefs[ref.ID] = true
+				refs = append(refs, ref)
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return ledgers, nil
+	}
+	docs, err := store.GetAll(ctx, r.e.opt.Store, refs)
 	if err != nil {
-		log.ErrorContext(ctx, "reminder dropped: unreadable", "err", err)
-		rep.Dropped++
-		return unschedule()
+		return nil, fmt.Errorf("read reminder ledger: %w", err)
 	}
-	log = log.With("kind", p.Kind, "to", p.To)
+	r.prefs = map[string]Prefs{}
+	for _, d := range docs {
+		switch d.Ref.Collection {
+		case collLedger:
+			ls, err := newLedgerState(d)
+			if err != nil {
+				return nil, err
+			}
+			ledgers[d.Ref.ID] = ls
+		case collPrefs:
+			var p Prefs
+			if d.Version > 0 {
+				if err := json.Unmarshal(d.Data, &p); err != nil {
+					return nil, fmt.Errorf("read reminder preferences: decode %s: %w", d.Ref.ID, err)
+				}
+			}
+			r.prefs[d.Ref.ID] = p
+		}
+	}
+	return ledgers, nil
+}
+
+// decide resolves one claimed item and sends it when it is still
+// useful. It returns the outcome to record (unless the verdict is
+// handled or later).
+func (r *run) decide(ctx context.Context, c *claimed, ledgers map[string]*ledgerState, rep *Report) (outcome, verdict) {
+	e := r.e
+	it, p := c.it, c.p
+	log := e.log.With("customer_id", r.customer, "reminder_id", it.ID, "due", it.Due, "kind", p.Kind, "to", p.To)
 	if p.Req != "" {
 		log = log.With("request_id", p.Req)
 	}
 	if p.Sub != "" {
 		log = log.With("subscription_id", p.Sub)
 	}
-	key := itemKey(it.ID, it.Due)
-	done, err := ledgerHas(ctx, st, r.customer, p.owner(), key)
-	if err != nil {
-		release()
-		return err
-	}
-	if done {
+	if _, done := ledgers[c.owner].doc.Entries[c.key]; done {
 		rep.Done++
-		return unschedule()
+		return outcome{}, handled
 	}
-	item, v, why, err := r.resolve(ctx, it, p, personal)
+	item, v, why, err := r.resolve(ctx, it, p, c.pers)
 	if err != nil {
 		// The portal or the store could not answer: try again later.
-		release()
 		log.WarnContext(ctx, "reminder not sent, will retry", "err", err)
 		rep.Retry++
-		return nil
+		return outcome{}, later
 	}
-	entry := ledgerEntry{At: r.now, Due: it.Due, Until: p.Until, Kind: p.Kind, Lead: p.Lead, Sub: p.Sub, Req: p.Req, To: p.To, Why: why}
-	if entry.Until.IsZero() {
-		entry.Until = r.now
+	o := outcome{c: c, entry: ledgerEntry{At: r.now, Due: it.Due, Until: p.Until, Kind: p.Kind, Lead: p.Lead, Sub: p.Sub, Req: p.Req, To: p.To, Why: why}}
+	if o.entry.Until.IsZero() {
+		o.entry.Until = r.now
 	}
 	switch v {
 	case later:
-		release()
 		log.InfoContext(ctx, "reminder waits", "why", why)
 		rep.Retry++
-		return nil
+		return o, later
 	case stale, muted:
-		entry.State = StateDropped
+		o.entry.State = StateDropped
 		if v == muted {
-			entry.State = StateMuted
+			o.entry.State = StateMuted
 			rep.Muted++
 			log.InfoContext(ctx, "reminder not sent: muted by the recipient", "why", why)
 		} else {
 			rep.Dropped++
 			log.InfoContext(ctx, "reminder dropped: no longer useful", "why", why, "late_by", r.now.Sub(it.Due).String())
 		}
-		if err := ledgerPut(ctx, st, r.customer, p.owner(), key, entry); err != nil {
-			release() // nothing was sent: decide again on a later tick
-			return err
-		}
-		return unschedule()
+		return o, v
 	}
 	if p.Kind == KindApprovalEscalated {
 		req, err := e.opt.Service.Escalate(ctx, r.customer, p.Req, "licensebot")
 		var se *workflows.StateError
 		switch {
 		case errors.As(err, &se):
-			entry.State, entry.Why = StateDropped, "request "+string(se.Request.State)
+			o.entry.State, o.entry.Why = StateDropped, "request "+string(se.Request.State)
 			rep.Dropped++
-			log.InfoContext(ctx, "reminder dropped: no longer useful", "why", entry.Why)
-			if err := ledgerPut(ctx, st, r.customer, p.owner(), key, entry); err != nil {
-				release()
-				return err
-			}
-			return unschedule()
+			log.InfoContext(ctx, "reminder dropped: no longer useful", "why", o.entry.Why)
+			return o, stale
 		case err != nil:
-			release()
 			log.WarnContext(ctx, "escalate request, will retry", "err", err)
 			rep.Retry++
-			return nil
+			return outcome{}, later
 		}
 		item.Request = req
 	}
 	if err := e.sender().Remind(ctx, item); err != nil {
-		release()
 		log.WarnContext(ctx, "reminder send failed, will retry", "err", err)
 		rep.Retry++
-		return nil
+		return outcome{}, later
 	}
 	rep.Sent++
 	log.InfoContext(ctx, "reminder sent", "late", item.Late)
-	entry.State = StateSent
-	if err := ledgerPut(ctx, st, r.customer, p.owner(), key, entry); err != nil {
-		// Keep the claim: the item is not sent again before it expires.
-		return err
+	o.entry.State, o.sent = StateSent, true
+	return o, send
+}
+
+// record writes a batch's outcomes to their ledgers: one compare-and-swap
+// per ledger document, all in one round trip; the documents another
+// writer changed meanwhile are read again and written again.
+func (r *run) record(ctx context.Context, ledgers map[string]*ledgerState, outcomes []outcome) error {
+	byOwner := map[string][]outcome{}
+	var owners []string
+	for _, o := range outcomes {
+		if _, ok := byOwner[o.c.owner]; !ok {
+			owners = append(owners, o.c.owner)
+		}
+		byOwner[o.c.owner] = append(byOwner[o.c.owner], o)
 	}
-	return unschedule()
+	st := r.e.opt.Store
+	for attempt := 0; len(owners) > 0; attempt++ {
+		if attempt == maxLedgerAttempts {
+			return fmt.Errorf("write reminder ledger: too much contention")
+		}
+		writes := make([]store.Write, len(owners))
+		for i, owner := range owners {
+			ls := ledgers[owner]
+			for _, o := range byOwner[owner] {
+				ls.doc.Entries[o.c.key] = o.entry
+			}
+			data, err := json.Marshal(ls.doc)
+			if err != nil {
+				return fmt.Errorf("write reminder ledger: %w", err)
+			}
+			writes[i] = store.Write{Ref: ledgerRef(r.customer, owner), Version: ls.version, Data: data}
+		}
+		res, err := store.WriteAll(ctx, st, writes)
+		if err != nil {
+			return fmt.Errorf("write reminder ledger: %w", err)
+		}
+		var again []string
+		var refs []store.Ref
+		for i, owner := range owners {
+			if res[i].Err != nil {
+				again = append(again, owner)
+				refs = append(refs, writes[i].Ref)
+			}
+		}
+		if len(again) == 0 {
+			return nil
+		}
+		docs, err := store.GetAll(ctx, st, refs)
+		if err != nil {
+			return fmt.Errorf("write reminder ledger: %w", err)
+		}
+		for i, d := range docs {
+			if ledgers[again[i]], err = newLedgerState(d); err != nil {
+				return err
+			}
+		}
+		owners = again
+	}
+	return nil
 }
 
 func (r *run) subscription(ctx context.Context, id string) (csp.Subscription, bool, error) {
@@ -307,11 +482,13 @@ func (r *run) resolveApproval(ctx context.Context, item *Item, p payload) (verdi
 func (r *run) describeSubscription(ctx context.Context, item *Item, s csp.Subscription) {
 	item.Subscription = s
 	item.CommitmentEnd = r.pol.CommitmentEnd(s)
-	var cat *csp.Catalog
-	if c, err := r.e.opt.Provider.Catalog(ctx, r.customer); err == nil {
-		cat = c // without it, the current price stands in
+	if !r.catRead {
+		if c, err := r.e.opt.Provider.Catalog(ctx, r.customer); err == nil {
+			r.cat = c // without it, the current price stands in
+		}
+		r.catRead = true
 	}
-	item.NextTermLength, item.NextBilling, item.NextTermCost = NextTerm(s, cat)
+	item.NextTermLength, item.NextBilling, item.NextTermCost = NextTerm(s, r.cat)
 }
 
 // checkTerm: a renewal or trial reminder is about the term it was
@@ -370,9 +547,12 @@ func (r *run) checkWindow(ctx context.Context, item *Item, p payload, s csp.Subs
 // checkPrefs applies the recipient's choices: reminders stopped for the
 // subscription, or the term kept as is.
 func (r *run) checkPrefs(ctx context.Context, email string, p payload, s csp.Subscription) (verdict, string, error) {
-	prefs, err := GetPrefs(ctx, r.e.opt.Store, r.customer, email, s.ID)
-	if err != nil {
-		return send, "", err
+	prefs, ok := r.prefs[prefsRef(r.customer, email, s.ID).ID]
+	if !ok {
+		var err error
+		if prefs, err = GetPrefs(ctx, r.e.opt.Store, r.customer, email, s.ID); err != nil {
+			return send, "", err
+		}
 	}
 	if prefs.Muted {
 		return muted, "reminders stopped for this subscription", nil

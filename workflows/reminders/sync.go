@@ -40,7 +40,7 @@ func (e *Engine) Sync(ctx context.Context, customerID string) error {
 		have[it.ID] = it
 	}
 	keep := make(map[string]bool, len(wants))
-	added := 0
+	var add []store.ScheduledItem
 	for _, w := range wants {
 		if _, done := ledger[itemKey(w.id, w.due)]; done || !now.Before(w.p.Until) {
 			continue
@@ -50,20 +50,29 @@ func (e *Engine) Sync(ctx context.Context, customerID string) error {
 		if old, ok := have[w.id]; ok && old.Due.Equal(w.due) && bytes.Equal(old.Payload, data) {
 			continue
 		}
-		if err := st.Schedule(ctx, customerID, Queue, store.ScheduledItem{ID: w.id, Due: w.due, Payload: data}); err != nil {
-			return fmt.Errorf("reminders: schedule %s: %w", w.id, err)
-		}
-		added++
+		add = append(add, store.ScheduledItem{ID: w.id, Due: w.due, Payload: data})
 	}
-	removed := 0
+	// One round trip (one transaction on bolt) for all of them: a new
+	// data directory schedules a few dozen items at start.
+	if err := store.ScheduleAll(ctx, st, customerID, Queue, add); err != nil {
+		return fmt.Errorf("reminders: schedule %d items: %w", len(add), err)
+	}
+	added := len(add)
+	var gone []store.ScheduledItem
 	for _, it := range cur {
-		if keep[it.ID] {
-			continue
+		if !keep[it.ID] {
+			gone = append(gone, it)
 		}
-		if err := st.Unschedule(ctx, customerID, Queue, it.ID); err != nil {
-			return fmt.Errorf("reminders: unschedule %s: %w", it.ID, err)
-		}
-		removed++
+	}
+	ids := make([]string, len(gone))
+	for i, it := range gone {
+		ids[i] = it.ID
+	}
+	if err := store.UnscheduleAll(ctx, st, customerID, Queue, ids); err != nil {
+		return fmt.Errorf("reminders: unschedule %d items: %w", len(ids), err)
+	}
+	removed := len(gone)
+	for _, it := range gone {
 		why := "no longer applies"
 		if !now.Before(it.Due) {
 			why = "no longer useful"
@@ -132,10 +141,12 @@ func (e *Engine) requestMoved(ctx context.Context, req workflows.Request, tr wor
 	}
 	switch {
 	case tr.To == workflows.StatePendingApproval && req.State == workflows.StatePendingApproval:
+		var items []store.ScheduledItem
 		for _, w := range deriveRequest(ro, req, e.policy(req.CustomerID)) {
-			if err := st.Schedule(ctx, req.CustomerID, Queue, store.ScheduledItem{ID: w.id, Due: w.due, Payload: w.p.encode()}); err != nil {
-				return fmt.Errorf("schedule approval reminder: %w", err)
-			}
+			items = append(items, store.ScheduledItem{ID: w.id, Due: w.due, Payload: w.p.encode()})
+		}
+		if err := store.ScheduleAll(ctx, st, req.CustomerID, Queue, items); err != nil {
+			return fmt.Errorf("schedule approval reminders: %w", err)
 		}
 	case tr.From == workflows.StatePendingApproval:
 		// Decided, withdrawn or expired: its reminders go.
@@ -143,10 +154,12 @@ func (e *Engine) requestMoved(ctx context.Context, req workflows.Request, tr wor
 		pending.State = workflows.StatePendingApproval
 		pol := e.policy(req.CustomerID)
 		pol.Off = nil
+		var ids []string
 		for _, w := range deriveRequest(ro, pending, pol) {
-			if err := st.Unschedule(ctx, req.CustomerID, Queue, w.id); err != nil {
-				return fmt.Errorf("unschedule approval reminder: %w", err)
-			}
+			ids = append(ids, w.id)
+		}
+		if err := store.UnscheduleAll(ctx, st, req.CustomerID, Queue, ids); err != nil {
+			return fmt.Errorf("unschedule approval reminders: %w", err)
 		}
 	}
 	if tr.To == workflows.StateCompleted {

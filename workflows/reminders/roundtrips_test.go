@@ -1,0 +1,82 @@
+package reminders
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/store/redis/redistest"
+)
+
+// roundTripsPerBatch is the budget of a batch of due reminders on Redis:
+// claim, read ledgers and preferences, record outcomes, unschedule — each
+// one pipelined round trip, whatever the batch's size.
+const roundTripsPerBatch = 4
+
+// A tick with 250 due renewal reminders (three batches, 250 ledger
+// documents, 250 preference reads) costs the two Due reads plus the
+// batches' budget on Redis, not six round trips per reminder; and each
+// reminder is sent once and leaves the queue.
+func TestDueRemindersRoundTripsPerBatch(t *testing.T) {
+	s, _ := redistest.Store(t)
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	const n = 250
+	var subs []csp.Subscription
+	for i := range n {
+		subs = append(subs, annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3))
+	}
+	f := newFixture(t, s, now, subs)
+	f.eng.markSynced(cust, now) // a tick, not the hourly Sync
+	ctx := context.Background()
+	items := make([]store.ScheduledItem, n)
+	for i, sub := range subs {
+		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+		items[i] = store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()}
+	}
+	if err := store.ScheduleAll(ctx, s, cust, Queue, items); err != nil {
+		t.Fatal(err)
+	}
+	// Mute one of them, so that the preferences read counts.
+	if err := Mute(ctx, s, cust, claire.Email, subs[7].ID, true, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.eng.Tick(ctx); err != nil { // loads the scripts
+		t.Fatal(err)
+	}
+	f.sink.take()
+	// The same again, on a warm connection.
+	for i := range items {
+		items[i].ID = fmt.Sprintf("again-%03d", i)
+	}
+	if err := store.ScheduleAll(ctx, s, cust, Queue, items); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Stats()
+	rep, err := f.eng.Tick(ctx)
+	after := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent != n-1 || rep.Muted != 1 || len(f.sink.take()) != n-1 {
+		t.Fatalf("report %+v, want %d sent and 1 muted", rep, n-1)
+	}
+	batches := (n + batchSize - 1) / batchSize
+	budget := int64(2 + roundTripsPerBatch*batches) // Due on each queue, then the batches
+	rt, cmds := after.RoundTrips-before.RoundTrips, after.Commands-before.Commands
+	t.Logf("tick with %d due: %d round trips, %d commands (budget %d round trips)", n, rt, cmds, budget)
+	if rt > budget {
+		t.Errorf("tick with %d due reminders: %d round trips, budget %d (%d per batch of %d)", n, rt, budget, roundTripsPerBatch, batchSize)
+	}
+	left, err := s.Due(ctx, cust, Queue, now, 0)
+	if err != nil || len(left) != 0 {
+		t.Errorf("still due after the tick: %d items (%v)", len(left), err)
+	}
+	// Nothing is sent twice.
+	if rep, err := f.eng.Tick(ctx); err != nil || rep.Sent != 0 {
+		t.Errorf("second tick: %+v %v", rep, err)
+	}
+}
