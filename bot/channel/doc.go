@@ -38,7 +38,7 @@
 // about 15 seconds (the engine's claim on the activity id absorbs the
 // copy). For an activity answered 503 or 429 Microsoft documents no retry
 // contract; the Bot Connector may try again, but the bot cannot count on
-// it. So the queue is sized for peaks (4 workers per processor, 16 turns
+// it. So the queue is sized for peaks (4 workers per processor, 64 turns
 // waiting per worker by default), a refusal is logged with the activity
 // id and counted (teams_dropped_total{reason="queue_full"}), and a card
 // press, which Teams never retries, is answered "very busy" in the invoke

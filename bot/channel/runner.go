@@ -35,10 +35,12 @@ const DefaultJobTimeout = 2 * time.Minute
 // the store, the portal and the platform, not on the CPU.
 func DefaultWorkers() int { return 4 * runtime.GOMAXPROCS(0) }
 
-// DefaultQueueSize is what may wait for the workers: 16 turns each, a
-// few seconds of work at most, so a refused request is retried by the
-// platform rather than answered too late.
-func DefaultQueueSize(workers int) int { return 16 * workers }
+// DefaultQueueSize is what may wait for the workers: 64 turns each,
+// about a second of work at full load on a small machine — enough to
+// absorb the bursts in which a platform delivers again what it was
+// refused, and short enough that a refused request is retried by the
+// platform rather than answered too late (docs/BENCHMARKS.md, overload).
+func DefaultQueueSize(workers int) int { return 64 * workers }
 
 // Sender is who sent an inbound event, as the platform tells it.
 type Sender struct {
