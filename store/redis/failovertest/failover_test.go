@@ -108,8 +108,58 @@ type harness struct {
 	clk    *clock.Manual
 	portal *pausingPortal
 	ledger *ledger
+	teller *teller
 	rng    *rand.Rand
 	flows  int
+}
+
+// teller records what the requester was told of each request: the states
+// the outbox told her, and the state her own turn's reply showed.
+type teller struct {
+	mu      sync.Mutex
+	told    map[string][]workflows.State
+	replied map[string]workflows.State
+}
+
+func (tl *teller) RequestChanged(_ context.Context, r workflows.Request, pending []workflows.Transition) error {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	for _, tr := range pending {
+		if !strings.EqualFold(tr.ShownTo, r.Requester) {
+			tl.told[r.ID] = append(tl.told[r.ID], tr.To)
+		}
+	}
+	return nil
+}
+
+func (tl *teller) reply(r workflows.Request) {
+	if r.ID == "" {
+		return
+	}
+	tl.mu.Lock()
+	tl.replied[r.ID] = r.State
+	tl.mu.Unlock()
+}
+
+// truthful checks what the requester heard: a completed request was said
+// completed (in her reply or by the outbox); one that is not completed
+// was never said to be.
+func (tl *teller) truthful(t *testing.T, reqs []workflows.Request) {
+	t.Helper()
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	for _, r := range reqs {
+		saidDone := tl.replied[r.ID] == workflows.StateCompleted
+		for _, s := range tl.told[r.ID] {
+			saidDone = saidDone || s == workflows.StateCompleted
+		}
+		switch {
+		case r.State == workflows.StateCompleted && !saidDone:
+			t.Errorf("request %s completed, but the requester was never told (told %v, replied %q)", r.ID, tl.told[r.ID], tl.replied[r.ID])
+		case r.State != workflows.StateCompleted && saidDone:
+			t.Errorf("request %s is %s, but the requester was told it was done", r.ID, r.State)
+		}
+	}
 }
 
 // open connects a store through the bot's Sentinel settings, the way
@@ -132,7 +182,7 @@ func (h *harness) service(st store.Store) *workflows.Service {
 	h.t.Helper()
 	loc, _ := time.LoadLocation("Europe/Paris")
 	svc, err := workflows.New(workflows.Options{
-		Store: st, Provider: h.portal, Clock: h.clk,
+		Store: st, Provider: h.portal, Clock: h.clk, Notifier: h.teller,
 		Directory: workflows.NewDirectory([]workflows.Person{alice, marc}),
 		Policy:    func(string) rules.Policy { return rules.DefaultPolicy(loc) },
 	})
@@ -165,6 +215,9 @@ func (h *harness) next() (string, csp.Change) {
 func (h *harness) run(ctx context.Context, svc *workflows.Service, token string, change csp.Change) error {
 	req, err := svc.Submit(ctx, alice, customer, change, token, token)
 	h.ledger.record(req.ID, token)
+	if err == nil {
+		h.teller.reply(req) // her own turn's reply shows this state
+	}
 	if err != nil || req.State != workflows.StatePendingApproval {
 		return err
 	}
@@ -297,7 +350,8 @@ func TestRequestFlowsSurviveFailovers(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = sb.Close() })
 	h := &harness{t: t, tp: tp, prefix: redistest.Prefix(), clk: clk, portal: &pausingPortal{Provider: sb},
-		ledger: &ledger{ids: map[string]string{}, t: t}, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+		ledger: &ledger{ids: map[string]string{}, t: t},
+		teller: &teller{told: map[string][]workflows.State{}, replied: map[string]workflows.State{}}, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	ctx := t.Context()
 	base := quantities(t, sb)
 
@@ -324,6 +378,7 @@ func TestRequestFlowsSurviveFailovers(t *testing.T) {
 	}
 	reqs := h.settle(ctx)
 	check(t, "at the end", base, quantities(t, sb), reqs, h.ledger)
+	h.teller.truthful(t, reqs)
 	completed := 0
 	for _, r := range reqs {
 		if r.State == workflows.StateCompleted {
