@@ -37,19 +37,8 @@ const maxRounds = 3
 // makes Partner Center delete scheduled next-term instructions; the
 // result shows the subscription as it is afterwards.
 func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation) (csp.Result, error) {
-	switch op.Kind {
-	case csp.ChangeAddSeats, csp.ChangeRemoveSeats, csp.ChangeSetRenewalQuantity, csp.ChangeUpgrade:
-		if op.Quantity < 1 {
-			return csp.Result{}, refuse(CodeQuantityMin, "quantity must be at least 1, got %d; to end a subscription, cancel it or turn auto-renew off", op.Quantity)
-		}
-	}
-	if err := op.Validate(); err != nil {
-		return csp.Result{}, fmt.Errorf("partnercenter: %w", err)
-	}
-	if op.Kind == csp.ChangeAutoRenewOn || op.Kind == csp.ChangeAutoRenewOff {
-		if want := op.Kind == csp.ChangeAutoRenewOn; *op.AutoRenew != want {
-			return csp.Result{}, fmt.Errorf("partnercenter: operation %s: auto_renew must be %t", op.Kind, want)
-		}
+	if err := op.CheckApply("partnercenter"); err != nil {
+		return csp.Result{}, err
 	}
 	a := applier{c: c, customerID: customerID, op: op,
 		log: c.log.With("customer_id", customerID, "subscription_id", op.SubscriptionID, "operation", string(op.Kind), "key", op.Key)}

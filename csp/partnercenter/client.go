@@ -306,20 +306,8 @@ func (c *Client) Name() string { return Name }
 // state (a PATCH with If-Match) and are absolute; a cancellation and an
 // upgrade are actions, sent once and then observed.
 func (c *Client) Capabilities() csp.Capabilities {
-	return csp.Capabilities{
-		Operations: map[csp.ChangeKind]csp.Delivery{
-			csp.ChangeAddSeats:           csp.DeliveryAbsolute,
-			csp.ChangeRemoveSeats:        csp.DeliveryAbsolute,
-			csp.ChangeSetRenewalQuantity: csp.DeliveryAbsolute,
-			csp.ChangeAutoRenewOff:       csp.DeliveryAbsolute,
-			csp.ChangeAutoRenewOn:        csp.DeliveryAbsolute,
-			csp.ChangeAlignEndDate:       csp.DeliveryAbsolute,
-			csp.ChangeCancel:             csp.DeliverySendOnce,
-			csp.ChangeUpgrade:            csp.DeliverySendOnce,
-		},
-		// Transitions and orders usually complete in minutes.
-		SettleTime: 30 * time.Minute,
-	}
+	// Transitions and orders usually complete in minutes.
+	return csp.GuideCapabilities(30 * time.Minute)
 }
 
 // locOf is the time zone of a customer's term dates.
