@@ -1,6 +1,7 @@
 package csp
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -176,4 +177,15 @@ func IsGUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// ApplyError is what an Apply returns for err: a *RefusedError as it is,
+// so that callers find its code; any other error wrapped with the
+// provider, the change and the subscription; nil for nil.
+func (op Operation) ApplyError(provider string, err error) error {
+	var refused *RefusedError
+	if err == nil || errors.As(err, &refused) {
+		return err
+	}
+	return fmt.Errorf("%s: %s on %s: %w", provider, op.Kind, op.SubscriptionID, err)
 }

@@ -51,14 +51,7 @@ func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation)
 	a := applier{c: c, customerID: customerID, op: op,
 		log: c.log.With("customer_id", customerID, "subscription_id", op.SubscriptionID, "operation", string(op.Kind), "key", op.Key)}
 	res, err := a.apply(ctx)
-	if err != nil {
-		var refused *csp.RefusedError
-		if errors.As(err, &refused) {
-			return res, err
-		}
-		return res, fmt.Errorf("cloudcockpit: %s on %s: %w", op.Kind, op.SubscriptionID, err)
-	}
-	return res, nil
+	return res, op.ApplyError("cloudcockpit", err)
 }
 
 // applier applies one operation.

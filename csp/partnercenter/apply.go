@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 // maxRounds bounds how often a PATCH is decided again after a 412.
@@ -49,14 +50,7 @@ func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation)
 	} else {
 		res, err = a.patch(ctx)
 	}
-	if err != nil {
-		var refused *csp.RefusedError
-		if errors.As(err, &refused) {
-			return res, err
-		}
-		return res, fmt.Errorf("partnercenter: %s on %s: %w", op.Kind, op.SubscriptionID, err)
-	}
-	return res, nil
+	return res, op.ApplyError("partnercenter", err)
 }
 
 type applier struct {
@@ -230,7 +224,7 @@ func (a *applier) instructions(w subscription, s csp.Subscription) nextTermInstr
 }
 
 func sameProduct(in nextTermInstructions, w subscription) bool {
-	return sameProviderOffer(in.Product.ProductID+":"+in.Product.SkuID, w.OfferID) &&
+	return portal.SameProviderOffer(in.Product.ProductID+":"+in.Product.SkuID, w.OfferID) &&
 		strings.EqualFold(in.Product.TermDuration, w.TermDuration) && strings.EqualFold(in.Product.BillingCycle, w.BillingCycle)
 }
 
@@ -385,7 +379,7 @@ func (a *applier) inFlight(ctx context.Context) (csp.Receipt, transition, bool, 
 // sameUpgrade: t moves op's quantity to op's target offer (and line, when
 // op names one).
 func (c *Client) sameUpgrade(op csp.Operation, t transition) bool {
-	return sameProviderOffer(c.providerOffer(op.TargetOfferID), t.ToCatalogItemID) && t.Quantity == op.Quantity &&
+	return portal.SameProviderOffer(c.providerOffer(op.TargetOfferID), t.ToCatalogItemID) && t.Quantity == op.Quantity &&
 		(t.ToSubscriptionID == op.TargetSubscriptionID || op.TargetSubscriptionID == "")
 }
 
@@ -567,7 +561,7 @@ func (c *Client) observeUpgrade(ctx context.Context, customerID string, op csp.O
 			return csp.Observation{}, err
 		}
 		for _, h := range col.Items {
-			created, ok := parseInstant(h.CreationDate)
+			created, ok := portal.ParseInstant(h.CreationDate)
 			if c.sameUpgrade(op, h) && (!ok || receipt.At.IsZero() || !created.Before(receipt.At.Add(-5*time.Minute))) {
 				t, found = h, true
 				break
