@@ -3,6 +3,8 @@ package config
 import (
 	"net/url"
 	"strings"
+
+	"github.com/licensebot/licensebot/csp"
 )
 
 // PartnerCenter is Microsoft Partner Center's non-secret settings. The
@@ -39,27 +41,8 @@ func (c *Config) validatePartnerCenter(add func(string, ...any)) {
 		add("partnercenter.tenant_id: %q is not a tenant id or domain", pc.TenantID)
 	}
 	for i, cu := range c.Customers {
-		if cu.ID != "" && !looksLikeGUID(cu.ID) {
+		if cu.ID != "" && !csp.IsGUID(cu.ID) {
 			add("customers[%d] (%s): with provider partnercenter the id is the customer's tenant id (a GUID)", i, cu.ID)
 		}
 	}
-}
-
-func looksLikeGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -2,6 +2,7 @@ package csp
 
 import (
 	"context"
+	"maps"
 	"time"
 )
 
@@ -33,6 +34,37 @@ type Capabilities struct {
 	// show. Past it, an effect neither visible nor disproven goes to a
 	// person; it is never sent again automatically.
 	SettleTime time.Duration
+}
+
+// GuideCapabilities is a portal that makes every change of the guide:
+// quantity, renewal, auto-renew and end-date writes set a state and are
+// absolute; a cancellation and an upgrade are actions, sent once and then
+// observed. settle is its SettleTime.
+func GuideCapabilities(settle time.Duration) Capabilities {
+	return Capabilities{
+		Operations: map[ChangeKind]Delivery{
+			ChangeAddSeats:           DeliveryAbsolute,
+			ChangeRemoveSeats:        DeliveryAbsolute,
+			ChangeSetRenewalQuantity: DeliveryAbsolute,
+			ChangeAutoRenewOff:       DeliveryAbsolute,
+			ChangeAutoRenewOn:        DeliveryAbsolute,
+			ChangeAlignEndDate:       DeliveryAbsolute,
+			ChangeCancel:             DeliverySendOnce,
+			ChangeUpgrade:            DeliverySendOnce,
+		},
+		SettleTime: settle,
+	}
+}
+
+// Without returns a copy of c that cannot make the kinds ks: a portal
+// with no API for them.
+func (c Capabilities) Without(ks ...ChangeKind) Capabilities {
+	ops := maps.Clone(c.Operations)
+	for _, k := range ks {
+		delete(ops, k)
+	}
+	c.Operations = ops
+	return c
 }
 
 // Supports reports whether the portal can make changes of kind k.

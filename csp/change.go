@@ -1,7 +1,9 @@
 package csp
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -123,4 +125,67 @@ type UpgradeOption struct {
 	OfferID              string `json:"offer_id"`
 	OfferName            string `json:"offer_name"`
 	TargetSubscriptionID string `json:"target_subscription_id,omitempty"`
+}
+
+// CodeQuantityMin is the refusal code of an operation that asks for
+// fewer than one seat. Every provider uses it, so callers can branch on
+// it whichever portal is configured.
+const CodeQuantityMin = "quantity_min"
+
+// CheckApply makes the checks every provider's Apply makes before it
+// reads anything: a quantity below 1 is a *RefusedError (CodeQuantityMin)
+// the bot can explain, since reducing to 0 is a cancellation, not a bug;
+// then the shape (Validate) and that an auto-renew operation sets the
+// direction its kind names. Shape errors are prefixed with provider.
+func (op Operation) CheckApply(provider string) error {
+	switch op.Kind {
+	case ChangeAddSeats, ChangeRemoveSeats, ChangeSetRenewalQuantity, ChangeUpgrade:
+		// Checked before Validate, which would make it a plain error.
+		if op.Quantity < 1 {
+			return &RefusedError{Code: CodeQuantityMin, Detail: fmt.Sprintf(
+				"quantity must be at least 1, got %d; to end a subscription, cancel it or turn auto-renew off", op.Quantity)}
+		}
+	}
+	if err := op.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", provider, err)
+	}
+	if op.Kind == ChangeAutoRenewOn || op.Kind == ChangeAutoRenewOff {
+		if want := op.Kind == ChangeAutoRenewOn; *op.AutoRenew != want {
+			return fmt.Errorf("%s: operation %s: auto_renew must be %t", provider, op.Kind, want)
+		}
+	}
+	return nil
+}
+
+// IsGUID reports whether s is written as a GUID
+// (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex digits in any case), as
+// Microsoft writes tenant ids and request ids.
+func IsGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ApplyError is what an Apply returns for err: a *RefusedError as it is,
+// so that callers find its code; any other error wrapped with the
+// provider, the change and the subscription; nil for nil.
+func (op Operation) ApplyError(provider string, err error) error {
+	var refused *RefusedError
+	if err == nil || errors.As(err, &refused) {
+		return err
+	}
+	return fmt.Errorf("%s: %s on %s: %w", provider, op.Kind, op.SubscriptionID, err)
 }

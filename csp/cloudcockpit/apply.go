@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 func refuse(code, format string, args ...any) error {
@@ -39,19 +40,8 @@ func refuse(code, format string, args ...any) error {
 // Result.Pending (and no error) when it has not shown within the poll
 // timeout. Every write sent returns the portal's Receipt.
 func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation) (csp.Result, error) {
-	switch op.Kind {
-	case csp.ChangeAddSeats, csp.ChangeRemoveSeats, csp.ChangeSetRenewalQuantity, csp.ChangeUpgrade:
-		if op.Quantity < 1 {
-			return csp.Result{}, refuse(CodeQuantityMin, "quantity must be at least 1, got %d; to end a subscription, cancel it or turn auto-renew off", op.Quantity)
-		}
-	}
-	if err := op.Validate(); err != nil {
-		return csp.Result{}, fmt.Errorf("cloudcockpit: %w", err)
-	}
-	if op.Kind == csp.ChangeAutoRenewOn || op.Kind == csp.ChangeAutoRenewOff {
-		if want := op.Kind == csp.ChangeAutoRenewOn; *op.AutoRenew != want {
-			return csp.Result{}, fmt.Errorf("cloudcockpit: operation %s: auto_renew must be %t", op.Kind, want)
-		}
+	if err := op.CheckApply("cloudcockpit"); err != nil {
+		return csp.Result{}, err
 	}
 	if op.Kind == csp.ChangeSetRenewalQuantity {
 		return csp.Result{}, refuse(CodeNotSupported,
@@ -61,14 +51,7 @@ func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation)
 	a := applier{c: c, customerID: customerID, op: op,
 		log: c.log.With("customer_id", customerID, "subscription_id", op.SubscriptionID, "operation", string(op.Kind), "key", op.Key)}
 	res, err := a.apply(ctx)
-	if err != nil {
-		var refused *csp.RefusedError
-		if errors.As(err, &refused) {
-			return res, err
-		}
-		return res, fmt.Errorf("cloudcockpit: %s on %s: %w", op.Kind, op.SubscriptionID, err)
-	}
-	return res, nil
+	return res, op.ApplyError("cloudcockpit", err)
 }
 
 // applier applies one operation.
@@ -147,17 +130,17 @@ func (a *applier) patch() patchBody {
 	w := a.wire
 	b := patchBody{
 		Quantity:             w.Quantity,
-		NextBillingFrequency: enumObj{Name: firstNonEmpty(w.NextBillingFrequency.Name, w.BillingFrequency.Name)},
+		NextBillingFrequency: enumObj{Name: portal.FirstNonEmpty(w.NextBillingFrequency.Name, w.BillingFrequency.Name)},
 		AutoRenewEnabled:     a.sub.AutoRenew,
 	}
-	if name := firstNonEmpty(w.Name, w.SubscriptionName); name != "" {
+	if name := portal.FirstNonEmpty(w.Name, w.SubscriptionName); name != "" {
 		b.Name = &name
 	}
 	term, billing := w.TermDuration.Name, w.BillingFrequency.Name
 	var end *string
 	if rs := w.AutoRenewSettings; rs != nil {
-		term = firstNonEmpty(rs.Term.Name, term)
-		billing = firstNonEmpty(rs.BillingFrequency.Name, billing)
+		term = portal.FirstNonEmpty(rs.Term.Name, term)
+		billing = portal.FirstNonEmpty(rs.BillingFrequency.Name, billing)
 		if d, ok := dateTime(rs.CustomTermEndDate); ok {
 			end = &d
 		}
@@ -295,7 +278,7 @@ func (a *applier) transition(ctx context.Context) (*transition, error) {
 		if t.DestinationSubscriptionID != "" {
 			into = t.DestinationSubscriptionID
 		}
-		eligible = append(eligible, fmt.Sprintf("%s into %s", firstNonEmpty(t.OfferName, t.OfferID), into))
+		eligible = append(eligible, fmt.Sprintf("%s into %s", portal.FirstNonEmpty(t.OfferName, t.OfferID), into))
 	}
 	into := "a new line"
 	if op.TargetSubscriptionID != "" {
@@ -403,8 +386,8 @@ func (c *Client) receipt(resp response) csp.Receipt {
 		CorrelationID string `json:"correlationId"`
 	}
 	if json.Unmarshal(resp.body, &body) == nil {
-		r.OrderID = firstNonEmpty(body.OrderID, body.OperationID, body.ID)
-		r.CorrelationID = firstNonEmpty(r.CorrelationID, body.CorrelationID)
+		r.OrderID = portal.FirstNonEmpty(body.OrderID, body.OperationID, body.ID)
+		r.CorrelationID = portal.FirstNonEmpty(r.CorrelationID, body.CorrelationID)
 	}
 	return r
 }

@@ -36,7 +36,7 @@ import (
 
 	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/csp"
-	"github.com/licensebot/licensebot/csp/catalog"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 // Defaults for Options, from the CloudCockpit API documentation.
@@ -160,7 +160,16 @@ func New(opts Options) (*Client, error) {
 	case opts.ClientID == "" || opts.ClientSecret == "":
 		return nil, errors.New("cloudcockpit: client id and client secret are required")
 	}
-	if err := opts.fill(); err != nil {
+	opts.fill()
+	common := portal.Common{
+		HTTPClient: opts.HTTPClient, Logger: opts.Logger, Catalog: opts.Catalog,
+		Location: opts.Location, RemovalWindow: opts.RemovalWindow, Currency: opts.Currency, Sleep: opts.Sleep,
+		PollInterval: opts.PollInterval, PollTimeout: opts.PollTimeout,
+	}
+	if err := common.Fill(portal.Defaults{
+		Name: Name, Timeout: DefaultTimeout, Location: DefaultLocation, RemovalWindow: DefaultRemovalWindow,
+		PollInterval: DefaultPollInterval, PollTimeout: DefaultPollTimeout, Currency: DefaultCurrency,
+	}); err != nil {
 		return nil, err
 	}
 	u, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
@@ -178,25 +187,24 @@ func New(opts Options) (*Client, error) {
 		secret:    opts.ClientSecret,
 		tenant:    opts.Tenant,
 		customers: append([]string(nil), opts.CustomerIDs...),
-		hc:        opts.HTTPClient,
+		hc:        common.HTTPClient,
 		clock:     opts.Clock,
-		log:       opts.Logger.With("provider", Name),
-		cat:       opts.Catalog,
-		loc:       opts.Location,
-		window:    opts.RemovalWindow,
+		log:       common.Logger,
+		cat:       common.Catalog,
+		loc:       common.Location,
+		window:    common.RemovalWindow,
 		settings:  opts.Customers,
-		interval:  opts.PollInterval,
-		// Polls are counted rather than timed so that a test clock that
-		// does not move cannot make Apply loop forever.
-		polls:    max(1, int((opts.PollTimeout+opts.PollInterval-1)/opts.PollInterval)),
-		pageSize: min(opts.PageSize, MaxPageSize),
-		currency: opts.Currency,
-		sleep:    opts.Sleep,
+		interval:  common.PollInterval,
+		polls:     common.Polls(),
+		pageSize:  min(opts.PageSize, MaxPageSize),
+		currency:  common.Currency,
+		sleep:     common.Sleep,
 	}, nil
 }
 
-// fill puts the defaults in the options left zero.
-func (o *Options) fill() error {
+// fill puts CloudCockpit's own defaults in the options left zero; those
+// both portals share are portal.Common's.
+func (o *Options) fill() {
 	def := func(v *string, d string) {
 		if *v == "" {
 			*v = d
@@ -205,70 +213,19 @@ func (o *Options) fill() error {
 	def(&o.BaseURL, DefaultBaseURL)
 	def(&o.TokenURL, DefaultTokenURL)
 	def(&o.Scope, DefaultScope)
-	def(&o.Currency, DefaultCurrency)
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: DefaultTimeout}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Catalog == nil {
-		cat, err := catalog.Default()
-		if err != nil {
-			return fmt.Errorf("cloudcockpit: %w", err)
-		}
-		o.Catalog = cat
-	}
-	if o.Location == nil {
-		loc, err := time.LoadLocation(DefaultLocation)
-		if err != nil {
-			return fmt.Errorf("cloudcockpit: %w", err)
-		}
-		o.Location = loc
-	}
-	positive := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	positive(&o.RemovalWindow, DefaultRemovalWindow)
-	positive(&o.PollInterval, DefaultPollInterval)
-	positive(&o.PollTimeout, DefaultPollTimeout)
 	if o.PageSize <= 0 {
 		o.PageSize = DefaultPageSize
-	}
-	if o.Sleep == nil {
-		o.Sleep = sleepTimer
-	}
-	return nil
-}
-
-// sleepTimer waits d unless ctx ends first.
-func sleepTimer(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
 // locOf is the time zone of a customer's term dates.
 func (c *Client) locOf(customerID string) *time.Location {
-	if s, ok := c.settings[customerID]; ok && s.Location != nil {
-		return s.Location
-	}
-	return c.loc
+	return portal.LocationOf(c.settings, customerID, c.loc)
 }
 
 // windowOf is a customer's removal window, when the portal does not say.
 func (c *Client) windowOf(customerID string) time.Duration {
-	if s, ok := c.settings[customerID]; ok && s.RemovalWindow > 0 {
-		return s.RemovalWindow
-	}
-	return c.window
+	return portal.WindowOf(c.settings, customerID, c.window)
 }
 
 // Name returns "cloudcockpit".
@@ -289,15 +246,15 @@ func (c *Client) Customers(ctx context.Context) ([]csp.Customer, error) {
 			return nil, fmt.Errorf("cloudcockpit: customer %s: %w", id, err)
 		}
 		cu := csp.Customer{
-			ID:       firstNonEmpty(w.ID, id),
-			Name:     firstNonEmpty(w.CompanyName, w.Name),
-			Domain:   firstNonEmpty(w.Domain, w.DefaultDomain),
-			Currency: firstNonEmpty(w.Currency, w.CurrencyCode, c.currency),
+			ID:       portal.FirstNonEmpty(w.ID, id),
+			Name:     portal.FirstNonEmpty(w.CompanyName, w.Name),
+			Domain:   portal.FirstNonEmpty(w.Domain, w.DefaultDomain),
+			Currency: portal.FirstNonEmpty(w.Currency, w.CurrencyCode, c.currency),
 			TimeZone: c.locOf(id).String(),
 		}
 		if w.Company != nil {
-			cu.Name = firstNonEmpty(w.Company.Name, cu.Name)
-			cu.Domain = firstNonEmpty(cu.Domain, w.Company.Domain)
+			cu.Name = portal.FirstNonEmpty(w.Company.Name, cu.Name)
+			cu.Domain = portal.FirstNonEmpty(cu.Domain, w.Company.Domain)
 		}
 		if cu.Name == "" {
 			cu.Name = cu.ID

@@ -3,19 +3,17 @@ package cloudcockpit
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 // Refusal codes of *csp.RefusedError returned by this package.
@@ -29,19 +27,12 @@ const (
 	CodeUpgradeNotEligible = "upgrade_not_eligible"
 	// The same codes as the sandbox for the checks Apply makes itself.
 	CodeNotActive       = "subscription_not_active"
-	CodeQuantityMin     = "quantity_min"
+	CodeQuantityMin     = csp.CodeQuantityMin
 	CodeNotAnIncrease   = "not_an_increase"
 	CodeNotADecrease    = "not_a_decrease"
 	CodeAutoRenewOff    = "auto_renew_off"
 	CodeUpgradeQuantity = "upgrade_quantity_exceeds_subscription"
 )
-
-// maxBody bounds how much of a response is read.
-const maxBody = 8 << 20
-
-// backoff is the wait before the second and third tries when the portal
-// gives no Retry-After.
-func backoff(try int) time.Duration { return time.Second << (try - 1) }
 
 // request is one logical API call.
 type request struct {
@@ -147,7 +138,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (response, error) {
 			break
 		}
 		if try < MaxTries {
-			if err := c.wait(ctx, try, a.retryAfter); err != nil {
+			if err := portal.Wait(ctx, c.sleep, try, MaxTries, a.retryAfter); err != nil {
 				return response{}, fmt.Errorf("%s: %w", what, err)
 			}
 		}
@@ -175,7 +166,7 @@ func (c *Client) attempt(ctx context.Context, r request, u string, payload []byt
 	}
 	cid := r.cid
 	if cid == "" {
-		cid = newUUID()
+		cid = portal.NewUUID()
 	}
 	base := c.log
 	if r.log != nil {
@@ -197,7 +188,7 @@ func (c *Client) attempt(ctx context.Context, r request, u string, payload []byt
 	resp, err := c.hc.Do(req)
 	if err == nil {
 		var body []byte
-		body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		body, err = io.ReadAll(io.LimitReader(resp.Body, portal.MaxBody))
 		resp.Body.Close()
 		if err == nil {
 			return c.classify(ctx, log, what, r, response{status: resp.StatusCode, header: resp.Header, cid: cid, body: body}, resp.Status, tok), nil
@@ -207,7 +198,7 @@ func (c *Client) attempt(ctx context.Context, r request, u string, payload []byt
 	if ctx.Err() != nil {
 		return attempt{}, fmt.Errorf("%s: %w", what, ctx.Err())
 	}
-	a := attempt{verdict: verdictRetry, err: fmt.Errorf("%s: %w", what, redactURL(err))}
+	a := attempt{verdict: verdictRetry, err: fmt.Errorf("%s: %w", what, portal.RedactURL(err))}
 	log.WarnContext(ctx, "cloudcockpit call failed", "err", a.err)
 	return a, nil
 }
@@ -222,48 +213,21 @@ func (c *Client) classify(ctx context.Context, log *slog.Logger, what string, r 
 	log.Log(ctx, level, "cloudcockpit call", "status", st)
 	a := attempt{resp: resp, tok: tok}
 	switch {
-	case st >= 200 && st < 300:
+	case portal.Success(st):
 		a.verdict = verdictDone
 	case st == http.StatusUnauthorized:
 		log.InfoContext(ctx, "token refused")
 		a.verdict, a.err = verdictRefresh, c.statusError(ctx, what, status, st, resp.body)
-	case st == http.StatusTooManyRequests || st >= 500:
+	case portal.Retryable(st):
 		a.verdict = verdictRetry
 		a.err = fmt.Errorf("%s: %s%s", what, status, envelopeSuffix(resp.body))
 		a.unprocessed = st == http.StatusTooManyRequests
-		a.retryAfter, _ = c.retryAfter(resp.header.Get("Retry-After"))
+		a.retryAfter, _ = portal.RetryAfter(resp.header.Get("Retry-After"), c.clock.Now())
 		log.WarnContext(ctx, "cloudcockpit call failed", "status", st, "retry_after", a.retryAfter, "send_once", r.once)
 	default:
 		a.verdict, a.err = verdictFail, c.statusError(ctx, what, status, st, resp.body)
 	}
 	return a
-}
-
-// wait sleeps before try+1: Retry-After when given, else backoff.
-func (c *Client) wait(ctx context.Context, try int, retryAfter time.Duration) error {
-	if try >= MaxTries {
-		return nil
-	}
-	d := retryAfter
-	if d <= 0 {
-		d = backoff(try)
-	}
-	return c.sleep(ctx, d)
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func (c *Client) retryAfter(v string) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(c.clock.Now())), true
-	}
-	return 0, false
 }
 
 // statusError maps a non-retryable error status.
@@ -275,23 +239,16 @@ func (c *Client) statusError(ctx context.Context, what, status string, code int,
 	detail := env.detail()
 	switch code {
 	case http.StatusNotFound:
-		return fmt.Errorf("%s: %s%s: %w", what, status, prefixed(detail), csp.ErrNotFound)
+		return fmt.Errorf("%s: %s%s: %w", what, status, portal.Prefixed(detail), csp.ErrNotFound)
 	case http.StatusConflict:
-		return fmt.Errorf("%s: %s%s: %w", what, status, prefixed(detail), csp.ErrConflict)
+		return fmt.Errorf("%s: %s%s: %w", what, status, portal.Prefixed(detail), csp.ErrConflict)
 	case http.StatusBadRequest, http.StatusUnprocessableEntity:
 		if detail == "" {
 			detail = status
 		}
 		return &csp.RefusedError{Code: CodePortalRefused, Detail: detail}
 	}
-	return fmt.Errorf("%s: %s%s", what, status, prefixed(detail))
-}
-
-func prefixed(s string) string {
-	if s == "" {
-		return ""
-	}
-	return ": " + s
+	return fmt.Errorf("%s: %s%s", what, status, portal.Prefixed(detail))
 }
 
 func envelopeSuffix(body []byte) string {
@@ -299,20 +256,7 @@ func envelopeSuffix(body []byte) string {
 	if json.Unmarshal(body, &env) != nil {
 		return ""
 	}
-	return prefixed(env.detail())
-}
-
-// redactURL strips the query from a *url.Error's URL: errors are logged,
-// and continuation tokens have no place in logs.
-func redactURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery = ""
-			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
-		}
-	}
-	return err
+	return portal.Prefixed(env.detail())
 }
 
 // tokenMargin: a cached token is renewed this long before it expires.
@@ -347,9 +291,9 @@ func (c *Client) token(ctx context.Context) (string, error) {
 			if ctx.Err() != nil {
 				return "", fmt.Errorf("token: %w", ctx.Err())
 			}
-			last = fmt.Errorf("token: %w", redactURL(err))
+			last = fmt.Errorf("token: %w", portal.RedactURL(err))
 		} else {
-			body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+			body, rerr := io.ReadAll(io.LimitReader(resp.Body, portal.MaxBody))
 			resp.Body.Close()
 			var t token
 			_ = json.Unmarshal(body, &t)
@@ -361,16 +305,16 @@ func (c *Client) token(ctx context.Context) (string, error) {
 				c.tok, c.tokUntil = t.AccessToken, now.Add(life-tokenMargin)
 				c.log.DebugContext(ctx, "token obtained", "expires_in_s", t.ExpiresIn)
 				return c.tok, nil
-			case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+			case portal.Retryable(resp.StatusCode):
 				last = fmt.Errorf("token: %s", resp.Status)
 			default:
 				// Bad credentials or scope: retrying will not help. The
 				// identity platform's error text never echoes the secret.
-				return "", fmt.Errorf("token: %s: %s %s", resp.Status, t.Error, firstLine(t.ErrorDesc))
+				return "", fmt.Errorf("token: %s: %s %s", resp.Status, t.Error, portal.FirstLine(t.ErrorDesc))
 			}
 		}
 		c.log.WarnContext(ctx, "token request failed", "err", last, "try", try)
-		if err := c.wait(ctx, try, 0); err != nil {
+		if err := portal.Wait(ctx, c.sleep, try, MaxTries, 0); err != nil {
 			return "", fmt.Errorf("token: %w", err)
 		}
 	}
@@ -384,18 +328,4 @@ func (c *Client) dropToken(tok string) {
 	if c.tok == tok {
 		c.tok, c.tokUntil = "", time.Time{}
 	}
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return strings.TrimSpace(s)
-}
-
-// newUUID returns a random (version 4) UUID for X-Correlation-Id.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

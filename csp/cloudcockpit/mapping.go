@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 // toSubscription maps a CloudCockpit subscription onto csp.Subscription.
@@ -17,22 +18,22 @@ func (c *Client) toSubscription(ctx context.Context, customerID string, w subscr
 	offerID, providerOfferID, offerName := w.OfferID, w.ProviderOfferID, w.OfferName
 	trial := w.IsTrialOffer
 	if o := w.Offer; o != nil {
-		offerID = firstNonEmpty(offerID, o.ID)
-		providerOfferID = firstNonEmpty(providerOfferID, o.ProviderOfferID)
-		offerName = firstNonEmpty(offerName, o.Name)
+		offerID = portal.FirstNonEmpty(offerID, o.ID)
+		providerOfferID = portal.FirstNonEmpty(providerOfferID, o.ProviderOfferID)
+		offerName = portal.FirstNonEmpty(offerName, o.Name)
 		trial = trial || o.IsTrial
 	}
-	id, name := c.offerFor(offerID, providerOfferID, firstNonEmpty(offerName, w.Name, w.SubscriptionName))
+	id, name := c.offerFor(offerID, providerOfferID, portal.FirstNonEmpty(offerName, w.Name, w.SubscriptionName))
 
 	s := csp.Subscription{
 		ID:         w.ID,
-		CustomerID: firstNonEmpty(w.CustomerID, customerID),
+		CustomerID: portal.FirstNonEmpty(w.CustomerID, customerID),
 		OfferID:    id,
 		Name:       name,
 		Quantity:   w.Quantity,
 		Trial:      trial,
 	}
-	statusName := firstNonEmpty(w.Status.Name, w.SubscriptionStatus.Name)
+	statusName := portal.FirstNonEmpty(w.Status.Name, w.SubscriptionStatus.Name)
 	st, ok := mapStatus(statusName)
 	if !ok {
 		log.WarnContext(ctx, "unknown subscription status, shown as pending", "status", statusName)
@@ -79,7 +80,7 @@ func (c *Client) toSubscription(ctx context.Context, customerID string, w subscr
 		price = w.ListPrice
 	}
 	if price.OK {
-		s.UnitPrice = csp.NewMoney(price.Value, firstNonEmpty(price.Currency, c.currency))
+		s.UnitPrice = csp.NewMoney(price.Value, portal.FirstNonEmpty(price.Currency, c.currency))
 	}
 	if s.UnitPrice.IsZero() && !s.Trial {
 		// The detail may carry no price: the catalog's for the same term
@@ -168,65 +169,20 @@ func mapTerm(name string) (csp.Term, bool) {
 	return "", false
 }
 
-// mapBilling maps billingFrequency. OneTime and None have no
-// csp.BillingCycle and map to "" (not ok).
-func mapBilling(name string) (csp.BillingCycle, bool) {
-	switch strings.ToLower(name) {
-	case "":
-		return "", true
-	case "monthly":
-		return csp.BillingMonthly, true
-	case "annual":
-		return csp.BillingAnnual, true
-	case "triennial":
-		return csp.BillingTriennial, true
-	}
-	return "", false
-}
+// mapBilling maps billingFrequency, spelt as Partner Center spells its
+// billing cycle. OneTime and None have no csp.BillingCycle and map to ""
+// (not ok).
+func mapBilling(name string) (csp.BillingCycle, bool) { return portal.MapBilling(name) }
 
 // offerFor finds the catalog offer of a portal offer: by ProviderOfferID
 // (equal, or the same product:sku when one side carries an availability
 // suffix), then by name or alias. It returns the catalog id and name, or
 // "cc:<offerId>" and the portal's name.
 func (c *Client) offerFor(offerID, providerOfferID, name string) (string, string) {
-	for _, o := range c.cat.Offers {
-		if o.ProviderOfferID == "" {
-			continue
-		}
-		if sameProviderOffer(o.ProviderOfferID, providerOfferID) || sameProviderOffer(o.ProviderOfferID, offerID) {
-			return o.ID, o.Name
-		}
+	if o, ok := portal.MatchOffer(c.cat, name, providerOfferID, offerID); ok {
+		return o.ID, o.Name
 	}
-	if n := strings.ToLower(strings.TrimSpace(name)); n != "" {
-		for _, o := range c.cat.Offers {
-			if strings.ToLower(o.Name) == n || contains(o.Aliases, n) || contains(o.AliasesFR, n) {
-				return o.ID, o.Name
-			}
-		}
-	}
-	return unmatchedPrefix + firstNonEmpty(offerID, providerOfferID), name
-}
-
-// sameProviderOffer compares provider offer ids case-insensitively; ids
-// with at least product:sku on both sides match on those two parts.
-func sameProviderOffer(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	if strings.EqualFold(a, b) {
-		return true
-	}
-	pa, pb := strings.Split(a, ":"), strings.Split(b, ":")
-	return len(pa) >= 2 && len(pb) >= 2 && strings.EqualFold(pa[0], pb[0]) && strings.EqualFold(pa[1], pb[1])
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if strings.ToLower(v) == s {
-			return true
-		}
-	}
-	return false
+	return unmatchedPrefix + portal.FirstNonEmpty(offerID, providerOfferID), name
 }
 
 // providerIDs returns the portal offer ids a catalog offer id or a
@@ -245,7 +201,7 @@ func (c *Client) providerIDs(offerID string) []string {
 // name) is the csp offer id.
 func (c *Client) matchesOffer(offerID string, portalOfferID, portalProviderOfferID, portalName string) bool {
 	for _, p := range c.providerIDs(offerID) {
-		if sameProviderOffer(p, portalOfferID) || sameProviderOffer(p, portalProviderOfferID) {
+		if portal.SameProviderOffer(p, portalOfferID) || portal.SameProviderOffer(p, portalProviderOfferID) {
 			return true
 		}
 	}
@@ -253,67 +209,23 @@ func (c *Client) matchesOffer(offerID string, portalOfferID, portalProviderOffer
 	return id == offerID
 }
 
-// Layouts of the portal's dates: with a zone (RFC 3339) or without.
-const zonedLayout = time.RFC3339Nano
-
-func localLayouts() [3]string {
-	return [3]string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04", time.DateOnly}
-}
+// The date helpers are portal's, shared with Partner Center; these names
+// are the ones this package's code and tests use.
 
 // localDay reads a calendar date (the date part as written, whatever the
 // zone) and returns local midnight of that day in loc.
-func localDay(s string, loc *time.Location) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
-	}
-	if t, err := time.Parse(zonedLayout, s); err == nil {
-		y, m, d := t.Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, loc), true
-	}
-	for _, l := range localLayouts() {
-		if t, err := time.Parse(l, s); err == nil {
-			y, m, d := t.Date()
-			return time.Date(y, m, d, 0, 0, 0, 0, loc), true
-		}
-	}
-	return time.Time{}, false
-}
+func localDay(s string, loc *time.Location) (time.Time, bool) { return portal.LocalDay(s, loc) }
 
 // parseInstant reads an instant; a value without a zone is UTC.
-func parseInstant(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
-	}
-	if t, err := time.Parse(zonedLayout, s); err == nil {
-		return t, true
-	}
-	for _, l := range localLayouts() {
-		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
+func parseInstant(s string) (time.Time, bool) { return portal.ParseInstant(s) }
 
-// anchorDay returns the start day when the term end was clamped to a
-// shorter month (31 Jan → 28 Feb), so that later terms return to the
-// 31st; 0 (the day of TermEnd) otherwise.
+// anchorDay: see portal.AnchorDay.
 func anchorDay(start, end time.Time, loc *time.Location) int {
-	if start.IsZero() || end.IsZero() {
-		return 0
-	}
-	sd, e := start.In(loc).Day(), end.In(loc)
-	lastOfMonth := time.Date(e.Year(), e.Month()+1, 0, 0, 0, 0, 0, loc).Day()
-	if e.Day() < sd && e.Day() == lastOfMonth {
-		return sd
-	}
-	return 0
+	return portal.AnchorDay(start, end, loc)
 }
 
 // lastDay formats the last day of a term whose exclusive end is end, in
 // loc: the customTermEndDate the portal expects.
 func lastDay(end time.Time, loc *time.Location) string {
-	return csp.StartOfDay(end, loc).AddDate(0, 0, -1).Format(time.DateOnly)
+	return portal.LastDay(end, loc).Format(time.DateOnly)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 // SettleTime is how long an accepted upgrade or cancellation may take to
@@ -34,18 +35,7 @@ const (
 // Quantity, auto-renew and end-date PATCHes are absolute; the upgrade POST
 // and the cancellation are sent once.
 func (c *Client) Capabilities() csp.Capabilities {
-	return csp.Capabilities{
-		Operations: map[csp.ChangeKind]csp.Delivery{
-			csp.ChangeAddSeats:     csp.DeliveryAbsolute,
-			csp.ChangeRemoveSeats:  csp.DeliveryAbsolute,
-			csp.ChangeAutoRenewOff: csp.DeliveryAbsolute,
-			csp.ChangeAutoRenewOn:  csp.DeliveryAbsolute,
-			csp.ChangeAlignEndDate: csp.DeliveryAbsolute,
-			csp.ChangeCancel:       csp.DeliverySendOnce,
-			csp.ChangeUpgrade:      csp.DeliverySendOnce,
-		},
-		SettleTime: SettleTime,
-	}
+	return csp.GuideCapabilities(SettleTime).Without(csp.ChangeSetRenewalQuantity)
 }
 
 // KeyCorrelationID is the X-Correlation-Id a send-once call of the
@@ -53,7 +43,7 @@ func (c *Client) Capabilities() csp.Capabilities {
 // it: the key itself when it is a UUID (the workflow's keys are), else a
 // UUID (version 8) derived from it.
 func KeyCorrelationID(key string) string {
-	if isUUID(key) {
+	if csp.IsGUID(key) {
 		return strings.ToLower(key)
 	}
 	sum := sha256.Sum256([]byte("licensebot-operation:" + key))
@@ -61,23 +51,6 @@ func KeyCorrelationID(key string) string {
 	b[6] = b[6]&0x0f | 0x80
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if r != '-' {
-				return false
-			}
-		case !strings.ContainsRune("0123456789abcdefABCDEF", r):
-			return false
-		}
-	}
-	return true
 }
 
 // auditFor finds the newest audit-log entry written for the call sent
@@ -114,7 +87,7 @@ func (c *Client) Observe(ctx context.Context, customerID string, op csp.Operatio
 	sendOnce := op.Kind == csp.ChangeUpgrade || op.Kind == csp.ChangeCancel
 	var entry *auditLog
 	if sendOnce {
-		cid := firstNonEmpty(receipt.CorrelationID, KeyCorrelationID(op.Key))
+		cid := portal.FirstNonEmpty(receipt.CorrelationID, KeyCorrelationID(op.Key))
 		since := c.clock.Now().Add(-auditLookback)
 		if !receipt.At.IsZero() {
 			since = receipt.At.Add(-time.Hour)
@@ -165,7 +138,7 @@ func (c *Client) observeSendOnce(obs *csp.Observation, op csp.Operation, receipt
 		obs.Outcome = csp.ObservedDone
 	case entry != nil && strings.EqualFold(entry.Status.Name, auditFailed):
 		obs.Outcome = csp.ObservedNotDone
-		obs.Detail = "the portal's audit log says it failed: " + firstNonEmpty(entry.Description, entry.Operation.Name)
+		obs.Detail = "the portal's audit log says it failed: " + portal.FirstNonEmpty(entry.Description, entry.Operation.Name)
 	case entry != nil && strings.HasPrefix(strings.ToLower(entry.Status.Name), "succe"):
 		// Succeeded in the portal but not visible in the subscription:
 		// the seats moved otherwise meanwhile, or the read lags.

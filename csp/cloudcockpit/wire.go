@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 // This file holds the CloudCockpit wire types. Decoding is deliberately
@@ -159,8 +161,8 @@ func (o *offerRef) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	o.ID = firstNonEmpty(w.OfferID, w.ID)
-	o.Name = firstNonEmpty(w.Name, w.OfferName)
+	o.ID = portal.FirstNonEmpty(w.OfferID, w.ID)
+	o.Name = portal.FirstNonEmpty(w.Name, w.OfferName)
 	o.ProviderOfferID = w.ProviderOfferID
 	o.IsTrial = w.IsTrial || w.IsTrialOffer
 	return nil
@@ -351,13 +353,4 @@ type token struct {
 	TokenType   string `json:"token_type"`
 	Error       string `json:"error"`
 	ErrorDesc   string `json:"error_description"`
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 // maxRounds bounds how often a PATCH is decided again after a 412.
@@ -37,19 +38,8 @@ const maxRounds = 3
 // makes Partner Center delete scheduled next-term instructions; the
 // result shows the subscription as it is afterwards.
 func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation) (csp.Result, error) {
-	switch op.Kind {
-	case csp.ChangeAddSeats, csp.ChangeRemoveSeats, csp.ChangeSetRenewalQuantity, csp.ChangeUpgrade:
-		if op.Quantity < 1 {
-			return csp.Result{}, refuse(CodeQuantityMin, "quantity must be at least 1, got %d; to end a subscription, cancel it or turn auto-renew off", op.Quantity)
-		}
-	}
-	if err := op.Validate(); err != nil {
-		return csp.Result{}, fmt.Errorf("partnercenter: %w", err)
-	}
-	if op.Kind == csp.ChangeAutoRenewOn || op.Kind == csp.ChangeAutoRenewOff {
-		if want := op.Kind == csp.ChangeAutoRenewOn; *op.AutoRenew != want {
-			return csp.Result{}, fmt.Errorf("partnercenter: operation %s: auto_renew must be %t", op.Kind, want)
-		}
+	if err := op.CheckApply("partnercenter"); err != nil {
+		return csp.Result{}, err
 	}
 	a := applier{c: c, customerID: customerID, op: op,
 		log: c.log.With("customer_id", customerID, "subscription_id", op.SubscriptionID, "operation", string(op.Kind), "key", op.Key)}
@@ -60,14 +50,7 @@ func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation)
 	} else {
 		res, err = a.patch(ctx)
 	}
-	if err != nil {
-		var refused *csp.RefusedError
-		if errors.As(err, &refused) {
-			return res, err
-		}
-		return res, fmt.Errorf("partnercenter: %s on %s: %w", op.Kind, op.SubscriptionID, err)
-	}
-	return res, nil
+	return res, op.ApplyError("partnercenter", err)
 }
 
 type applier struct {
@@ -241,7 +224,7 @@ func (a *applier) instructions(w subscription, s csp.Subscription) nextTermInstr
 }
 
 func sameProduct(in nextTermInstructions, w subscription) bool {
-	return sameProviderOffer(in.Product.ProductID+":"+in.Product.SkuID, w.OfferID) &&
+	return portal.SameProviderOffer(in.Product.ProductID+":"+in.Product.SkuID, w.OfferID) &&
 		strings.EqualFold(in.Product.TermDuration, w.TermDuration) && strings.EqualFold(in.Product.BillingCycle, w.BillingCycle)
 }
 
@@ -396,7 +379,7 @@ func (a *applier) inFlight(ctx context.Context) (csp.Receipt, transition, bool, 
 // sameUpgrade: t moves op's quantity to op's target offer (and line, when
 // op names one).
 func (c *Client) sameUpgrade(op csp.Operation, t transition) bool {
-	return sameProviderOffer(c.providerOffer(op.TargetOfferID), t.ToCatalogItemID) && t.Quantity == op.Quantity &&
+	return portal.SameProviderOffer(c.providerOffer(op.TargetOfferID), t.ToCatalogItemID) && t.Quantity == op.Quantity &&
 		(t.ToSubscriptionID == op.TargetSubscriptionID || op.TargetSubscriptionID == "")
 }
 
@@ -578,7 +561,7 @@ func (c *Client) observeUpgrade(ctx context.Context, customerID string, op csp.O
 			return csp.Observation{}, err
 		}
 		for _, h := range col.Items {
-			created, ok := parseInstant(h.CreationDate)
+			created, ok := portal.ParseInstant(h.CreationDate)
 			if c.sameUpgrade(op, h) && (!ok || receipt.At.IsZero() || !created.Before(receipt.At.Add(-5*time.Minute))) {
 				t, found = h, true
 				break

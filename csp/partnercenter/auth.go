@@ -14,6 +14,7 @@ import (
 
 	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 // authMode is what an operation accepts, as Microsoft documents it under
@@ -216,7 +217,7 @@ func (a *authenticator) fetch(ctx context.Context, kind credKind, form string) (
 		last = err
 		a.log.WarnContext(ctx, "token request failed", "err", last, "try", try)
 		if try < MaxTries {
-			if err := a.sleep(ctx, backoff(try)); err != nil {
+			if err := a.sleep(ctx, portal.Backoff(try)); err != nil {
 				return token{}, fmt.Errorf("token: %w", err)
 			}
 		}
@@ -238,9 +239,9 @@ func (a *authenticator) post(ctx context.Context, kind credKind, form string) (t
 		if ctx.Err() != nil {
 			return token{}, false, fmt.Errorf("token: %w", ctx.Err())
 		}
-		return token{}, true, fmt.Errorf("token (%s): %w", kind, redactURL(err))
+		return token{}, true, fmt.Errorf("token (%s): %w", kind, portal.RedactURL(err))
 	}
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, portal.MaxBody))
 	resp.Body.Close()
 	_ = json.Unmarshal(body, &t)
 	switch {
@@ -248,13 +249,13 @@ func (a *authenticator) post(ctx context.Context, kind credKind, form string) (t
 		return token{}, true, fmt.Errorf("token (%s): read answer: %w", kind, rerr)
 	case resp.StatusCode == http.StatusOK && t.AccessToken != "":
 		return t, false, nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+	case portal.Retryable(resp.StatusCode):
 		return token{}, true, fmt.Errorf("token (%s): %s", kind, resp.Status)
 	}
 	// Wrong secret, expired refresh token (90 days unused), missing
 	// consent: retrying will not help. The identity platform's text
 	// never echoes the secret.
-	return token{}, false, fmt.Errorf("token (%s): %s: %s %s", kind, resp.Status, t.Error, firstLine(t.ErrorDesc))
+	return token{}, false, fmt.Errorf("token (%s): %s: %s %s", kind, resp.Status, t.Error, portal.FirstLine(t.ErrorDesc))
 }
 
 // keep caches t until shortly before it expires and hands a rotated

@@ -37,7 +37,7 @@ import (
 
 	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/csp"
-	"github.com/licensebot/licensebot/csp/catalog"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 // Defaults for Options, from Microsoft's documentation.
@@ -169,28 +169,37 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	pricing, err := baseURL(firstNonEmpty(opts.PricingURL, DefaultPricingURL))
+	pricing, err := baseURL(portal.FirstNonEmpty(opts.PricingURL, DefaultPricingURL))
 	if err != nil {
+		return nil, err
+	}
+	common := portal.Common{
+		HTTPClient: opts.HTTPClient, Logger: opts.Logger, Catalog: opts.Catalog,
+		Location: opts.Location, RemovalWindow: opts.RemovalWindow, Currency: opts.Currency, Sleep: opts.Sleep,
+		PollInterval: opts.PollInterval, PollTimeout: opts.PollTimeout,
+	}
+	if err := common.Fill(portal.Defaults{
+		Name: Name, Timeout: DefaultTimeout, Location: DefaultLocation, RemovalWindow: DefaultRemovalWindow,
+		PollInterval: DefaultPollInterval, PollTimeout: DefaultPollTimeout, Currency: DefaultCurrency,
+	}); err != nil {
 		return nil, err
 	}
 	c := &Client{
 		base:      base,
 		customers: append([]string(nil), opts.CustomerIDs...),
-		hc:        opts.HTTPClient,
+		hc:        common.HTTPClient,
 		clock:     opts.Clock,
-		log:       opts.Logger,
-		cat:       opts.Catalog,
-		loc:       opts.Location,
-		window:    opts.RemovalWindow,
+		log:       common.Logger,
+		cat:       common.Catalog,
+		loc:       common.Location,
+		window:    common.RemovalWindow,
 		settings:  opts.Customers,
-		interval:  opts.PollInterval,
-		currency:  opts.Currency,
-		sleep:     opts.Sleep,
+		interval:  common.PollInterval,
+		polls:     common.Polls(),
+		currency:  common.Currency,
+		sleep:     common.Sleep,
 		pricing:   pricing,
 		markets:   newMarketCache(opts.CatalogTTL),
-	}
-	if err := c.fillDefaults(opts.PollTimeout); err != nil {
-		return nil, err
 	}
 	c.auth = &authenticator{
 		tokenURL: tokenURL, clientID: opts.ClientID, clientSecret: opts.ClientSecret,
@@ -239,65 +248,6 @@ func tokenURL(opts Options) (string, error) {
 	return t, nil
 }
 
-// fillDefaults sets what Options left empty.
-func (c *Client) fillDefaults(pollTimeout time.Duration) error {
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: DefaultTimeout}
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	c.log = c.log.With("provider", Name)
-	if err := c.defaultCatalogAndZone(); err != nil {
-		return err
-	}
-	if c.window <= 0 {
-		c.window = DefaultRemovalWindow
-	}
-	if c.interval <= 0 {
-		c.interval = DefaultPollInterval
-	}
-	if pollTimeout <= 0 {
-		pollTimeout = DefaultPollTimeout
-	}
-	// Polls are counted, not timed, so a test clock that stands still
-	// cannot make a poll loop run forever.
-	c.polls = max(1, int((pollTimeout+c.interval-1)/c.interval))
-	if c.currency == "" {
-		c.currency = DefaultCurrency
-	}
-	if c.sleep == nil {
-		c.sleep = sleepTimer
-	}
-	return nil
-}
-
-func (c *Client) defaultCatalogAndZone() error {
-	var err error
-	if c.cat == nil {
-		if c.cat, err = catalog.Default(); err != nil {
-			return fmt.Errorf("partnercenter: %w", err)
-		}
-	}
-	if c.loc == nil {
-		if c.loc, err = time.LoadLocation(DefaultLocation); err != nil {
-			return fmt.Errorf("partnercenter: %w", err)
-		}
-	}
-	return nil
-}
-
-func sleepTimer(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // Name returns "partnercenter".
 func (c *Client) Name() string { return Name }
 
@@ -306,36 +256,18 @@ func (c *Client) Name() string { return Name }
 // state (a PATCH with If-Match) and are absolute; a cancellation and an
 // upgrade are actions, sent once and then observed.
 func (c *Client) Capabilities() csp.Capabilities {
-	return csp.Capabilities{
-		Operations: map[csp.ChangeKind]csp.Delivery{
-			csp.ChangeAddSeats:           csp.DeliveryAbsolute,
-			csp.ChangeRemoveSeats:        csp.DeliveryAbsolute,
-			csp.ChangeSetRenewalQuantity: csp.DeliveryAbsolute,
-			csp.ChangeAutoRenewOff:       csp.DeliveryAbsolute,
-			csp.ChangeAutoRenewOn:        csp.DeliveryAbsolute,
-			csp.ChangeAlignEndDate:       csp.DeliveryAbsolute,
-			csp.ChangeCancel:             csp.DeliverySendOnce,
-			csp.ChangeUpgrade:            csp.DeliverySendOnce,
-		},
-		// Transitions and orders usually complete in minutes.
-		SettleTime: 30 * time.Minute,
-	}
+	// Transitions and orders usually complete in minutes.
+	return csp.GuideCapabilities(30 * time.Minute)
 }
 
 // locOf is the time zone of a customer's term dates.
 func (c *Client) locOf(customerID string) *time.Location {
-	if s, ok := c.settings[customerID]; ok && s.Location != nil {
-		return s.Location
-	}
-	return c.loc
+	return portal.LocationOf(c.settings, customerID, c.loc)
 }
 
 // windowOf is a customer's removal window.
 func (c *Client) windowOf(customerID string) time.Duration {
-	if s, ok := c.settings[customerID]; ok && s.RemovalWindow > 0 {
-		return s.RemovalWindow
-	}
-	return c.window
+	return portal.WindowOf(c.settings, customerID, c.window)
 }
 
 // Customers reads each configured customer (GET /v1/customers/{id}).
@@ -346,7 +278,7 @@ func (c *Client) Customers(ctx context.Context) ([]csp.Customer, error) {
 		if err != nil {
 			return nil, err
 		}
-		cu := csp.Customer{ID: id, Name: firstNonEmpty(w.CompanyProfile.CompanyName, w.BillingProfile.CompanyName, id),
+		cu := csp.Customer{ID: id, Name: portal.FirstNonEmpty(w.CompanyProfile.CompanyName, w.BillingProfile.CompanyName, id),
 			Domain: w.CompanyProfile.Domain, Currency: c.currency, TimeZone: c.locOf(id).String()}
 		out = append(out, cu)
 	}
@@ -548,20 +480,11 @@ func (c *Client) CustomTermEndDates(ctx context.Context, customerID string, term
 	}
 	var out []EndDate
 	for _, d := range col.Items {
-		day, ok := localDay(d.AllowedCustomTermEndDate, c.locOf(customerID))
+		day, ok := portal.LocalDay(d.AllowedCustomTermEndDate, c.locOf(customerID))
 		if !ok {
 			continue
 		}
 		out = append(out, EndDate{End: day.AddDate(0, 0, 1), Type: d.AllowedCustomTermEndType, CotermSubscriptionID: d.CotermSubscriptionID})
 	}
 	return out, nil
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

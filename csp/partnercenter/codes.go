@@ -13,7 +13,7 @@ import (
 const (
 	// Shared with the other providers.
 	CodeNotActive                = "subscription_not_active"
-	CodeQuantityMin              = "quantity_min"
+	CodeQuantityMin              = csp.CodeQuantityMin
 	CodeNotAnIncrease            = "not_an_increase"
 	CodeNotADecrease             = "not_a_decrease"
 	CodeAutoRenewOff             = "auto_renew_off"

@@ -3,7 +3,6 @@ package partnercenter
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha1"
 	"encoding/json"
 	"errors"
@@ -12,23 +11,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
-
-// maxBody bounds how much of an answer is read.
-const maxBody = 8 << 20
 
 // errPrecondition is a 412: the If-Match etag is stale. Writers re-read
 // and decide again; nothing is re-sent blindly.
 var errPrecondition = errors.New("precondition failed: the subscription changed since it was read (etag)")
-
-// backoff is the wait before the next try when the portal gives no
-// Retry-After: 1 s, 2 s, 4 s…
-func backoff(try int) time.Duration { return time.Second << (try - 1) }
 
 // request is one logical API call. Its MS-RequestId is the same on every
 // try; its MS-CorrelationId is new on each.
@@ -53,7 +45,7 @@ type request struct {
 	// base, when set, is another API root than the client's (the
 	// pricing API's host).
 	base *url.URL
-	// limit overrides maxBody for answers known to be large.
+	// limit overrides portal.MaxBody for answers known to be large.
 	limit int64
 }
 
@@ -187,7 +179,7 @@ func (k *call) run(ctx context.Context, out any) (response, error) {
 		if try == MaxTries {
 			break
 		}
-		if err := k.c.wait(ctx, try, v.wait); err != nil {
+		if err := portal.Wait(ctx, k.c.sleep, try, MaxTries, v.wait); err != nil {
 			return k.resp, k.interrupted(err)
 		}
 		try++
@@ -216,9 +208,9 @@ func (k *call) exchange(ctx context.Context, try int, out any) verdict {
 	hr, err := k.c.hc.Do(req)
 	if err != nil {
 		k.resp.Status = 0
-		return k.notAnswered(ctx, log, fmt.Errorf("%s: %w", k.what, redactURL(err)))
+		return k.notAnswered(ctx, log, fmt.Errorf("%s: %w", k.what, portal.RedactURL(err)))
 	}
-	limit := int64(maxBody)
+	limit := int64(portal.MaxBody)
 	if k.r.limit > 0 {
 		limit = k.r.limit
 	}
@@ -310,7 +302,7 @@ type answer struct {
 func (k *call) answered(ctx context.Context, log *slog.Logger, a answer, out any) verdict {
 	st := a.status
 	switch {
-	case st >= 200 && st < 300:
+	case portal.Success(st):
 		return done(k.decode(a, out))
 	case st == http.StatusUnauthorized && !k.refreshed:
 		k.refreshed = true
@@ -365,7 +357,7 @@ func (k *call) mayEscalate(a answer) bool {
 // even a send-once call is sent again, after Retry-After.
 func (k *call) throttled(ctx context.Context, log *slog.Logger, a answer) verdict {
 	err := fmt.Errorf("%s: %s%s", k.what, a.text, errSuffix(a.body))
-	ra, ok := k.c.retryAfter(a.header.Get("Retry-After"))
+	ra, ok := portal.RetryAfter(a.header.Get("Retry-After"), k.c.clock.Now())
 	if ok && ra > MaxRetryAfter {
 		log.WarnContext(ctx, "partner center asks to wait too long", "retry_after", ra)
 		return done(fmt.Errorf("%w (retry after %s): %w", err, ra, csp.ErrUnavailable))
@@ -383,7 +375,7 @@ func (k *call) serverFailed(ctx context.Context, log *slog.Logger, a answer) ver
 		return done(unknownOutcome(err))
 	}
 	log.WarnContext(ctx, "partner center failed, will retry", "status", a.status)
-	ra, _ := k.c.retryAfter(a.header.Get("Retry-After"))
+	ra, _ := portal.RetryAfter(a.header.Get("Retry-After"), k.c.clock.Now())
 	return retry(err, min(ra, MaxRetryAfter))
 }
 
@@ -412,67 +404,34 @@ func resolveOn(base *url.URL, p string) (*url.URL, error) {
 	return &u, nil
 }
 
-func (c *Client) wait(ctx context.Context, try int, retryAfter time.Duration) error {
-	if try >= MaxTries {
-		return nil
-	}
-	d := retryAfter
-	if d <= 0 {
-		d = backoff(try)
-	}
-	return c.sleep(ctx, d)
-}
-
-// retryAfter reads Retry-After: seconds or an HTTP date.
-func (c *Client) retryAfter(v string) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(c.clock.Now())), true
-	}
-	return 0, false
-}
-
 // statusError maps a non-retryable answer.
 func (c *Client) statusError(ctx context.Context, log *slog.Logger, what, status string, code int, body []byte) error {
 	var e apiError
 	_ = json.Unmarshal(body, &e) // not every error has the body
 	pcCode := codeString(e.Code)
-	log.InfoContext(ctx, "partner center refused the call", "status", code, "pc_code", pcCode, "description", firstLine(e.Description))
+	log.InfoContext(ctx, "partner center refused the call", "status", code, "pc_code", pcCode, "description", portal.FirstLine(e.Description))
 	detail := strings.TrimSpace(e.Description)
 	if pcCode != "" {
 		detail = strings.TrimSpace(detail + " (Partner Center code " + pcCode + ")")
 	}
 	switch code {
 	case http.StatusNotFound:
-		return fmt.Errorf("%s: %s%s: %w", what, status, prefixed(detail), csp.ErrNotFound)
+		return fmt.Errorf("%s: %s%s: %w", what, status, portal.Prefixed(detail), csp.ErrNotFound)
 	case http.StatusConflict:
-		return fmt.Errorf("%s: %s%s: %w", what, status, prefixed(detail), csp.ErrConflict)
+		return fmt.Errorf("%s: %s%s: %w", what, status, portal.Prefixed(detail), csp.ErrConflict)
 	case http.StatusPreconditionFailed:
 		return fmt.Errorf("%s: %w", what, errPrecondition)
 	case http.StatusUnauthorized:
-		return fmt.Errorf("%s: %s: the credentials were refused%s", what, status, prefixed(detail))
+		return fmt.Errorf("%s: %s: the credentials were refused%s", what, status, portal.Prefixed(detail))
 	case http.StatusForbidden:
-		return &csp.RefusedError{Code: CodePermissionDenied, Detail: "Partner Center refused these credentials for this operation" + prefixed(detail)}
+		return &csp.RefusedError{Code: CodePermissionDenied, Detail: "Partner Center refused these credentials for this operation" + portal.Prefixed(detail)}
 	case http.StatusBadRequest, http.StatusUnprocessableEntity:
 		if detail == "" {
 			detail = status
 		}
 		return &csp.RefusedError{Code: classify(pcCode, e.Description), Detail: detail}
 	}
-	return fmt.Errorf("%s: %s%s", what, status, prefixed(detail))
-}
-
-func prefixed(s string) string {
-	if s == "" {
-		return ""
-	}
-	return ": " + s
+	return fmt.Errorf("%s: %s%s", what, status, portal.Prefixed(detail))
 }
 
 func errSuffix(body []byte) string {
@@ -480,52 +439,25 @@ func errSuffix(body []byte) string {
 	if json.Unmarshal(body, &e) != nil {
 		return ""
 	}
-	return prefixed(firstLine(e.Description))
-}
-
-// redactURL strips the query from a *url.Error: errors are logged.
-func redactURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery = ""
-			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
-		}
-	}
-	return err
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return strings.TrimSpace(s)
+	return portal.Prefixed(portal.FirstLine(e.Description))
 }
 
 // newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return formatUUID(b[:])
-}
-
-func formatUUID(b []byte) string {
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func newUUID() string { return portal.NewUUID() }
 
 // requestID turns an operation key into an MS-RequestId, which Partner
 // Center documents as a GUID. A key that is one is sent as it is; any
 // other (the workflow's keys are "op-" and hex) becomes a name-based
 // (version 5) UUID of it, the same for every retry of the call.
 func requestID(key string) string {
-	if isUUID(key) {
+	if csp.IsGUID(key) {
 		return key
 	}
 	h := sha1.Sum([]byte("licensebot/partnercenter/MS-RequestId\x00" + key))
 	b := h[:16]
 	b[6] = b[6]&0x0f | 0x50
 	b[8] = b[8]&0x3f | 0x80
-	return formatUUID(b)
+	return portal.FormatUUID(b)
 }
 
 // callRequestID is the MS-RequestId of one of the several calls a logical
@@ -534,22 +466,3 @@ func requestID(key string) string {
 // its own; it is derived from the key and the call's name, so a retry of
 // the operation with the same key sends each call with the id it had.
 func callRequestID(key, name string) string { return requestID(key + "/" + name) }
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return false
-			}
-		}
-	}
-	return true
-}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 func decodeSubscription(raw map[string]any) (subscription, error) {
@@ -35,7 +36,7 @@ func (c *Client) toSubscription(ctx context.Context, customerID string, w subscr
 	log := c.log.With("customer_id", customerID, "subscription_id", w.ID)
 	id, name := c.offerFor(w.OfferID, w.OfferName)
 	s := csp.Subscription{
-		ID: w.ID, CustomerID: customerID, OfferID: id, Name: firstNonEmpty(w.FriendlyName, name, w.OfferName),
+		ID: w.ID, CustomerID: customerID, OfferID: id, Name: portal.FirstNonEmpty(w.FriendlyName, name, w.OfferName),
 		Quantity: w.Quantity, AutoRenew: w.AutoRenewEnabled, Trial: w.IsTrial, ETag: w.Attributes.Etag,
 	}
 	st, ok := mapStatus(w.Status)
@@ -46,18 +47,18 @@ func (c *Client) toSubscription(ctx context.Context, customerID string, w subscr
 	if s.Term, ok = mapTerm(w.TermDuration); !ok {
 		log.WarnContext(ctx, "term not representable", "term", w.TermDuration)
 	}
-	if s.Billing, ok = mapBilling(w.BillingCycle); !ok {
+	if s.Billing, ok = portal.MapBilling(w.BillingCycle); !ok {
 		log.WarnContext(ctx, "billing cycle not representable", "billing", w.BillingCycle)
 	}
 	loc := c.locOf(customerID)
-	if d, ok := localDay(w.EffectiveStartDate, loc); ok {
+	if d, ok := portal.LocalDay(w.EffectiveStartDate, loc); ok {
 		s.TermStart = d
 	}
-	if d, ok := localDay(w.CommitmentEndDate, loc); ok {
+	if d, ok := portal.LocalDay(w.CommitmentEndDate, loc); ok {
 		s.TermEnd = d.AddDate(0, 0, 1)
 	}
-	s.AnchorDay = anchorDay(s.TermStart, s.TermEnd, loc)
-	if t, ok := parseInstant(w.CancellationAllowedUntilDate); ok {
+	s.AnchorDay = portal.AnchorDay(s.TermStart, s.TermEnd, loc)
+	if t, ok := portal.ParseInstant(w.CancellationAllowedUntilDate); ok {
 		t = t.In(loc)
 		s.CancellationAllowedUntil = &t
 	}
@@ -90,7 +91,7 @@ func (c *Client) lots(ctx context.Context, log interface {
 	n := 0
 	if rq := w.RefundableQuantity; rq != nil {
 		for _, d := range rq.Details {
-			until, ok := parseInstant(d.AllowedUntilDateTime)
+			until, ok := portal.ParseInstant(d.AllowedUntilDateTime)
 			if !ok || d.Quantity <= 0 {
 				log.WarnContext(ctx, "unreadable refundable lot", "allowed_until", d.AllowedUntilDateTime, "quantity", d.Quantity)
 				continue
@@ -133,17 +134,17 @@ func (c *Client) renewal(ctx context.Context, log interface {
 	if t, ok := mapTerm(in.Product.TermDuration); ok && t != s.Term {
 		r.Term = t
 	}
-	if b, ok := mapBilling(in.Product.BillingCycle); ok && b != s.Billing {
+	if b, ok := portal.MapBilling(in.Product.BillingCycle); ok && b != s.Billing {
 		r.Billing = b
 	}
 	if in.Product.ProductID != "" {
 		pid := in.Product.ProductID + ":" + in.Product.SkuID
-		if !sameProviderOffer(pid, w.OfferID) {
+		if !portal.SameProviderOffer(pid, w.OfferID) {
 			r.OfferID, _ = c.offerFor(pid+":"+in.Product.AvailabilityID, "")
 		}
 	}
 	if in.CustomTermEndDate != "" {
-		if d, ok := localDay(in.CustomTermEndDate, c.locOf(s.CustomerID)); ok {
+		if d, ok := portal.LocalDay(in.CustomTermEndDate, c.locOf(s.CustomerID)); ok {
 			end := d.AddDate(0, 0, 1)
 			r.CustomTermEnd = &end
 		} else {
@@ -156,6 +157,8 @@ func (c *Client) renewal(ctx context.Context, log interface {
 	return &r
 }
 
+// mapStatus maps the subscription status. CloudCockpit's mapping looks
+// alike but is its own: it also knows "cancelled" and "canceled".
 func mapStatus(s string) (csp.Status, bool) {
 	switch strings.ToLower(s) {
 	case "active":
@@ -172,6 +175,9 @@ func mapStatus(s string) (csp.Status, bool) {
 	return csp.StatusPending, false
 }
 
+// mapTerm maps termDuration, an ISO 8601 duration (P1M, P1Y, P3Y);
+// CloudCockpit names its terms instead (OneMonth…), so the two are not
+// shared. An absent value is "" and ok.
 func mapTerm(s string) (csp.Term, bool) {
 	switch strings.ToUpper(s) {
 	case "":
@@ -186,35 +192,12 @@ func mapTerm(s string) (csp.Term, bool) {
 	return "", false
 }
 
-func mapBilling(s string) (csp.BillingCycle, bool) {
-	switch strings.ToLower(s) {
-	case "":
-		return "", true
-	case "monthly":
-		return csp.BillingMonthly, true
-	case "annual":
-		return csp.BillingAnnual, true
-	case "triennial":
-		return csp.BillingTriennial, true
-	}
-	return "", false
-}
-
 // offerFor finds the catalog offer of a Partner Center offer id
 // (productId:skuId[:availabilityId]), then by name or alias; otherwise it
 // returns "pc:<offerId>" and the portal's name.
 func (c *Client) offerFor(offerID, name string) (string, string) {
-	for _, o := range c.cat.Offers {
-		if sameProviderOffer(o.ProviderOfferID, offerID) {
-			return o.ID, o.Name
-		}
-	}
-	if n := strings.ToLower(strings.TrimSpace(name)); n != "" {
-		for _, o := range c.cat.Offers {
-			if strings.ToLower(o.Name) == n || contains(o.Aliases, n) || contains(o.AliasesFR, n) {
-				return o.ID, o.Name
-			}
-		}
+	if o, ok := portal.MatchOffer(c.cat, name, offerID); ok {
+		return o.ID, o.Name
 	}
 	return unmatchedPrefix + offerID, name
 }
@@ -231,73 +214,9 @@ func (c *Client) providerOffer(offerID string) string {
 	return ""
 }
 
-// sameProviderOffer compares ids on productId:skuId, ignoring the
-// availability and case.
-func sameProviderOffer(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	if strings.EqualFold(a, b) {
-		return true
-	}
-	pa, pb := strings.Split(a, ":"), strings.Split(b, ":")
-	return len(pa) >= 2 && len(pb) >= 2 && strings.EqualFold(pa[0], pb[0]) && strings.EqualFold(pa[1], pb[1])
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if strings.ToLower(v) == s {
-			return true
-		}
-	}
-	return false
-}
-
-// parseInstant reads an instant; one without a zone is UTC.
-func parseInstant(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
-	}
-	for _, l := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04", time.DateOnly} {
-		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
-// localDay reads the calendar date as written and returns local midnight
-// of that day in loc.
-func localDay(s string, loc *time.Location) (time.Time, bool) {
-	t, ok := parseInstant(s)
-	if !ok {
-		return time.Time{}, false
-	}
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, loc), true
-}
-
 // wireLastDay formats the inclusive last day of a term whose exclusive
 // end is end (local midnight in loc), as Partner Center writes dates.
 func wireLastDay(end time.Time, loc *time.Location) string {
-	d := csp.StartOfDay(end, loc).AddDate(0, 0, -1)
+	d := portal.LastDay(end, loc)
 	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
-}
-
-// anchorDay: see the CloudCockpit client; a term started on the 31st
-// keeps returning to the 31st.
-func anchorDay(start, end time.Time, loc *time.Location) int {
-	if start.IsZero() || end.IsZero() {
-		return 0
-	}
-	sd, e := start.In(loc).Day(), end.In(loc)
-	lastOfMonth := time.Date(e.Year(), e.Month()+1, 0, 0, 0, 0, 0, loc).Day()
-	if e.Day() < sd && e.Day() == lastOfMonth {
-		return sd
-	}
-	return 0
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/csp/internal/portal"
 )
 
 // A customer's catalog is the reseller's catalog file (which holds the
@@ -307,30 +308,9 @@ var sheetColumns = []string{"productid", "skuid", "termduration", "billingplan",
 // catalog's prices) of the first tier, in force at now, for the
 // commercial segment when the sheet has a Segment column.
 func parsePriceSheet(r io.Reader, market string, now time.Time) (map[priceKey]csp.Money, error) {
-	// Microsoft's sample closes "ERP Price with a curly quote, which no
-	// CSV reader takes for a quote: the header line is straightened first.
-	br := bufio.NewReader(r)
-	first, err := br.ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("read header: %w", err)
-	}
-	first = strings.NewReplacer("“", `"`, "”", `"`).Replace(first)
-	cr := csv.NewReader(io.MultiReader(strings.NewReader(first), br))
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
-	head, err := cr.Read()
+	cr, col, err := openSheet(r)
 	if err != nil {
-		return nil, fmt.Errorf("read header: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[headerName(h)] = i
-	}
-	for _, need := range []string{"productid", "skuid", "termduration", "billingplan", "currency", "erpprice"} {
-		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("column %q missing from the price list", need)
-		}
+		return nil, err
 	}
 	type chosen struct {
 		unit  csp.Money
@@ -345,45 +325,94 @@ func parsePriceSheet(r io.Reader, market string, now time.Time) (map[priceKey]cs
 		if err != nil {
 			return nil, fmt.Errorf("read: %w", err)
 		}
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		if m := get("market"); m != "" && !strings.EqualFold(m, market) {
+		k, unit, start, ok := sheetRow{col: col, rec: rec}.price(market, now)
+		if !ok {
 			continue
 		}
-		if s := get("segment"); s != "" && !strings.EqualFold(s, "commercial") {
-			continue
-		}
-		if t := get("pricingtierrangemin"); t != "" {
-			if n, err := strconv.ParseFloat(t, 64); err == nil && n > 1 {
-				continue
-			}
-		}
-		start, end := sheetTime(get("effectivestartdate")), sheetTime(get("effectiveenddate"))
-		if (!start.IsZero() && now.Before(start)) || (!end.IsZero() && !now.Before(end)) {
-			continue
-		}
-		term, err1 := csp.ParseTerm(get("termduration"))
-		billing, ok := billingPlan(get("billingplan"))
-		amount, err2 := strconv.ParseFloat(get("erpprice"), 64)
-		cur := strings.ToUpper(get("currency"))
-		if err1 != nil || !ok || err2 != nil || len(cur) != 3 {
-			continue
-		}
-		k := priceKey{strings.ToUpper(get("productid")) + ":" + strings.ToUpper(get("skuid")), term, billing}
 		if prev, ok := best[k]; ok && prev.start.After(start) {
 			continue
 		}
-		best[k] = chosen{unit: csp.NewMoney(amount, cur), start: start}
+		best[k] = chosen{unit: unit, start: start}
 	}
 	out := make(map[priceKey]csp.Money, len(best))
 	for k, v := range best {
 		out[k] = v.unit
 	}
 	return out, nil
+}
+
+// openSheet reads the price list's header and returns the reader of its
+// rows and the index of each column by headerName.
+func openSheet(r io.Reader) (*csv.Reader, map[string]int, error) {
+	// Microsoft's sample closes "ERP Price with a curly quote, which no
+	// CSV reader takes for a quote: the header line is straightened first.
+	br := bufio.NewReader(r)
+	first, err := br.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, fmt.Errorf("read header: %w", err)
+	}
+	first = strings.NewReplacer("“", `"`, "”", `"`).Replace(first)
+	cr := csv.NewReader(io.MultiReader(strings.NewReader(first), br))
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[headerName(h)] = i
+	}
+	for _, need := range []string{"productid", "skuid", "termduration", "billingplan", "currency", "erpprice"} {
+		if _, ok := col[need]; !ok {
+			return nil, nil, fmt.Errorf("column %q missing from the price list", need)
+		}
+	}
+	return cr, col, nil
+}
+
+// sheetRow is one row of the price list.
+type sheetRow struct {
+	col map[string]int
+	rec []string
+}
+
+func (r sheetRow) get(name string) string {
+	if i, ok := r.col[name]; ok && i < len(r.rec) {
+		return strings.TrimSpace(r.rec[i])
+	}
+	return ""
+}
+
+// price is the row's key, first-tier unit price and start, unless the
+// row is for another market or segment, a higher tier, not in force at
+// now, or unreadable.
+func (r sheetRow) price(market string, now time.Time) (priceKey, csp.Money, time.Time, bool) {
+	if m := r.get("market"); m != "" && !strings.EqualFold(m, market) {
+		return priceKey{}, csp.Money{}, time.Time{}, false
+	}
+	if s := r.get("segment"); s != "" && !strings.EqualFold(s, "commercial") {
+		return priceKey{}, csp.Money{}, time.Time{}, false
+	}
+	if t := r.get("pricingtierrangemin"); t != "" {
+		if n, err := strconv.ParseFloat(t, 64); err == nil && n > 1 {
+			return priceKey{}, csp.Money{}, time.Time{}, false
+		}
+	}
+	start, end := sheetTime(r.get("effectivestartdate")), sheetTime(r.get("effectiveenddate"))
+	if (!start.IsZero() && now.Before(start)) || (!end.IsZero() && !now.Before(end)) {
+		return priceKey{}, csp.Money{}, time.Time{}, false
+	}
+	term, err1 := csp.ParseTerm(r.get("termduration"))
+	billing, ok := billingPlan(r.get("billingplan"))
+	amount, err2 := strconv.ParseFloat(r.get("erpprice"), 64)
+	cur := strings.ToUpper(r.get("currency"))
+	if err1 != nil || !ok || err2 != nil || len(cur) != 3 {
+		return priceKey{}, csp.Money{}, time.Time{}, false
+	}
+	k := priceKey{strings.ToUpper(r.get("productid")) + ":" + strings.ToUpper(r.get("skuid")), term, billing}
+	return k, csp.NewMoney(amount, cur), start, true
 }
 
 // headerName normalises a header cell: "ERP Price" has a space, and a
@@ -400,17 +429,13 @@ func headerName(h string) string {
 	return strings.ToLower(h)
 }
 
-// billingPlan maps the price list's BillingPlan.
+// billingPlan maps the price list's BillingPlan, spelt as the
+// subscriptions' billing cycle; a row without one is not ok.
 func billingPlan(s string) (csp.BillingCycle, bool) {
-	switch strings.ToLower(s) {
-	case "monthly":
-		return csp.BillingMonthly, true
-	case "annual":
-		return csp.BillingAnnual, true
-	case "triennial":
-		return csp.BillingTriennial, true
+	if s == "" {
+		return "", false
 	}
-	return "", false
+	return portal.MapBilling(s)
 }
 
 // sheetTime reads the price list's dates ("2/1/2019 12:00:00 AM" in

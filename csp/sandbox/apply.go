@@ -13,7 +13,7 @@ import (
 // callers can branch on them.
 const (
 	CodeNotActive                  = "subscription_not_active"
-	CodeQuantityMin                = "quantity_min"
+	CodeQuantityMin                = csp.CodeQuantityMin
 	CodeNotAnIncrease              = "not_an_increase"
 	CodeNotADecrease               = "not_a_decrease"
 	CodeMaxSeats                   = "max_seats_exceeded"
@@ -40,21 +40,8 @@ func refuse(code, format string, args ...any) error {
 // csp.ErrConflict and unknown ids csp.ErrNotFound (both wrapped). A
 // refused or failed operation changes nothing.
 func (s *Sandbox) Apply(ctx context.Context, customerID string, op csp.Operation) (csp.Result, error) {
-	switch op.Kind {
-	case csp.ChangeAddSeats, csp.ChangeRemoveSeats, csp.ChangeSetRenewalQuantity, csp.ChangeUpgrade:
-		// Checked before Validate so that "0 seats" is a refusal the bot
-		// can explain (reducing to 0 is a cancellation), not a bug.
-		if op.Quantity < 1 {
-			return csp.Result{}, refuse(CodeQuantityMin, "quantity must be at least 1, got %d; to end a subscription, cancel it or turn auto-renew off", op.Quantity)
-		}
-	}
-	if err := op.Validate(); err != nil {
-		return csp.Result{}, fmt.Errorf("sandbox: %w", err)
-	}
-	if op.Kind == csp.ChangeAutoRenewOn || op.Kind == csp.ChangeAutoRenewOff {
-		if want := op.Kind == csp.ChangeAutoRenewOn; *op.AutoRenew != want {
-			return csp.Result{}, fmt.Errorf("sandbox: operation %s: auto_renew must be %t", op.Kind, want)
-		}
+	if err := op.CheckApply("sandbox"); err != nil {
+		return csp.Result{}, err
 	}
 
 	s.mu.Lock()

@@ -12,21 +12,9 @@ import (
 // are absolute; upgrades and cancellations are sent once, as on the real
 // portals, so the workflow treats them the same way here.
 func (s *Sandbox) Capabilities() csp.Capabilities {
-	return csp.Capabilities{
-		Operations: map[csp.ChangeKind]csp.Delivery{
-			csp.ChangeAddSeats:           csp.DeliveryAbsolute,
-			csp.ChangeRemoveSeats:        csp.DeliveryAbsolute,
-			csp.ChangeSetRenewalQuantity: csp.DeliveryAbsolute,
-			csp.ChangeAutoRenewOff:       csp.DeliveryAbsolute,
-			csp.ChangeAutoRenewOn:        csp.DeliveryAbsolute,
-			csp.ChangeAlignEndDate:       csp.DeliveryAbsolute,
-			csp.ChangeCancel:             csp.DeliverySendOnce,
-			csp.ChangeUpgrade:            csp.DeliverySendOnce,
-		},
-		// An accepted write shows after AcceptDelay: give it that long
-		// before anyone is asked to look.
-		SettleTime: 5*time.Minute + s.delay,
-	}
+	// An accepted write shows after AcceptDelay: give it that long
+	// before anyone is asked to look.
+	return csp.GuideCapabilities(5*time.Minute + s.delay)
 }
 
 // Observe implements csp.Observer. The sandbox knows everything it was
