@@ -45,6 +45,9 @@ type Config struct {
 	Serve     Serve     `yaml:"serve"`
 	// Sandbox makes the embedded portal slow or flaky on purpose.
 	Sandbox Sandbox `yaml:"sandbox"`
+	// Teams points the Bot Framework endpoints elsewhere (sovereign
+	// clouds, load tests).
+	Teams Teams `yaml:"teams"`
 	// Reseller is the reseller's own workspaces and tenants, where its
 	// account managers talk to the bot.
 	Reseller Orgs `yaml:"reseller"`
@@ -174,6 +177,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateRedis(&pr)
 	pr = append(pr, c.validateSandbox()...)
+	pr = append(pr, c.validateTeams()...)
 	return errors.Join(pr...)
 }
 

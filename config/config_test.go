@@ -224,3 +224,31 @@ func TestSandboxSettingsFromYAML(t *testing.T) {
 		t.Errorf("sandbox settings %+v", c.Sandbox)
 	}
 }
+
+// The Bot Framework endpoints can point at a sovereign cloud or a load
+// test; anything that is not an http(s) URL is refused with its key.
+func TestTeamsEndpoints(t *testing.T) {
+	c, err := Load(write(t, `
+customers:
+  - id: contoso
+teams:
+  openid_metadata_url: https://login.botframework.azure.us/v1/.well-known/openidconfiguration
+  token_url: https://login.microsoftonline.us/tenant/oauth2/v2.0/token
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Teams.OpenIDMetadataURL == "" || c.Teams.TokenURL == "" {
+		t.Fatalf("teams settings not read: %+v", c.Teams)
+	}
+	_, err = Load(write(t, `
+teams:
+  openid_metadata_url: "not a url"
+  token_url: ftp://example.com/token
+`))
+	for _, want := range []string{`teams.openid_metadata_url: "not a url"`, `teams.token_url: "ftp://example.com/token"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}

@@ -337,6 +337,7 @@ func (s *server) openTeams(id, pw string) error {
 	}
 	s.teams, err = teams.New(teams.Options{
 		AppID: id, AppPassword: pw, TenantID: os.Getenv("TEAMS_TENANT_ID"),
+		OpenIDMetadataURL: s.a.cfg.Teams.OpenIDMetadataURL, TokenURL: s.a.cfg.Teams.TokenURL,
 		Config:                channel.Config{People: s.a.svc.Directory(), Store: s.a.store, Clock: s.a.clock, Logger: s.log, Metrics: tm},
 		ApprovalsConversation: os.Getenv("TEAMS_APPROVALS_CONVERSATION"),
 	})
