@@ -96,12 +96,23 @@ func (rd *Renderer) Approval(lang string, r workflows.Request, viewer workflows.
 		}
 		return m
 	}
+	// Decided: the title and the sentence say so, in the past tense, so
+	// that nobody takes the card for one still waiting.
+	if id := "approval.title_decided." + string(r.State); rd.tr.Has(lang, id) {
+		m.Title = rd.tr.T(lang, id, data)
+	}
+	lines[0] = rd.tr.T(lang, "approval.asked", data)
+	m.Text = strings.Join(lines, "\n")
 	at := r.UpdatedAt
 	if !r.DecidedAt.IsZero() {
 		at = r.DecidedAt
 	}
-	m.Context = rd.tr.T(lang, "decided."+string(r.State), map[string]any{
-		"By": r.NameOf(r.Approver), "At": rd.tr.DateTime(lang, at, loc), "Reason": r.Comment,
+	decided := "decided." + string(r.State)
+	if r.State == workflows.StateRejected && strings.TrimSpace(r.Comment) != "" {
+		decided = "decided.rejected_reason"
+	}
+	m.Context = rd.tr.T(lang, decided, map[string]any{
+		"By": r.NameOf(r.Approver), "At": rd.tr.DateTime(lang, at, loc), "Reason": strings.TrimSpace(r.Comment),
 		"Failure": rd.failure(lang, r)})
 	return m
 }

@@ -91,3 +91,36 @@ func TestRefusalReportsTheAlternativesItOffers(t *testing.T) {
 		t.Fatalf("buttons %+v", m.Actions)
 	}
 }
+
+// A decided approval card does not look pending: its title says what was
+// decided, its sentence is in the past tense, and a rejection's reason is
+// quoted — in both languages.
+func TestDecidedApprovalCardSaysSo(t *testing.T) {
+	rd, _ := newRenderer(t)
+	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	r := workflows.Request{ID: "R-1", CustomerID: "c", State: workflows.StateRejected, Requester: "alice@c.example",
+		Approver: "marc@r.example", DecidedAt: at, UpdatedAt: at, Comment: " we don't need more seats this year ",
+		Names:  map[string]string{"alice@c.example": "Alice", "marc@r.example": "Marc"},
+		Change: csp.Change{Kind: csp.ChangeCancel}, SubscriptionName: "Office 365 E1"}
+	marc := workflows.Person{Email: "marc@r.example", Role: rules.RoleAccountManager}
+	want := map[string][]string{
+		"en": {"Rejected: R-1", "Alice", "asked to", "Rejected by Marc", "“we don't need more seats this year”"},
+		"fr": {"Refusée : R-1", "a demandé de", "Refusée par Marc", "« we don't need more seats this year »"},
+	}
+	for lang, words := range want {
+		m := rd.Approval(lang, r, marc)
+		shown := m.Title + "\n" + m.Text + "\n" + m.Context
+		for _, w := range words {
+			if !strings.Contains(shown, w) {
+				t.Errorf("%s: %q missing from\n%s", lang, w, shown)
+			}
+		}
+		if strings.Contains(shown, "Approval needed") || strings.Contains(shown, "Approbation requise") || len(m.Actions) != 0 {
+			t.Errorf("%s: a decided card still looks pending:\n%s %+v", lang, shown, m.Actions)
+		}
+	}
+	r.State, r.Comment = workflows.StatePendingApproval, ""
+	if m := rd.Approval("en", r, marc); !strings.HasPrefix(m.Title, "Approval needed") || len(m.Actions) != 2 {
+		t.Errorf("a pending card: %q %+v", m.Title, m.Actions)
+	}
+}
