@@ -225,3 +225,23 @@ func pressAs(t *testing.T, e *env, p workflows.Person, m bot.Message, id string)
 	t.Fatalf("no %s button on %+v", id, m)
 	return nil
 }
+
+// "What's pending?" from a member, who approves nothing, is about their
+// own requests: not "nothing is waiting for your approval".
+func TestMemberAskingWhatIsPendingSeesTheirRequests(t *testing.T) {
+	e := newEnv(t, boltStore(t, nil), nil, nil)
+	press(t, e, alice, say(t, e, alice, "upgrade 5 E1 to E3 into the existing line"), "Confirm")
+	for _, q := range []string{"what's pending?", "qu'est-ce qui est en attente ?"} {
+		msgs := say(t, e, alice, q)
+		shown := ""
+		for _, m := range msgs {
+			shown += m.Title + " " + m.Text + " "
+			for _, f := range m.Fields {
+				shown += f.Label + " " + f.Value + " "
+			}
+		}
+		if !strings.Contains(shown, "R-1") || strings.Contains(shown, "Nothing is waiting") || strings.Contains(shown, "Rien n'attend") {
+			t.Errorf("%q answered %q, want her request R-1", q, shown)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot/intent"
+	"github.com/licensebot/licensebot/rules"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/workflows"
 	"github.com/licensebot/licensebot/workflows/reminders"
@@ -77,6 +78,11 @@ func (e *Engine) myRequests(ctx context.Context, tc *turnCtx) error {
 }
 
 func (e *Engine) pendingApprovals(ctx context.Context, tc *turnCtx) error {
+	if tc.turn.Person.Role == rules.RoleMember {
+		// A member approves nothing: "what's pending?" asks about their
+		// own requests, not about approvals they could never give.
+		return e.myRequests(ctx, tc)
+	}
 	reqs, err := e.opt.Service.Pending(ctx, tc.turn.Person, e.customersOf(tc.turn.Person))
 	if err != nil {
 		return err
