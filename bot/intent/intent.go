@@ -166,7 +166,7 @@ type Parser struct {
 // vocabulary once, so that Parse does no setup work. A nil catalog gives
 // a parser that recognises no products.
 func NewParser(cat *csp.Catalog) *Parser {
-	lex := buildLexicon(lexiconEntries())
+	lex := buildLexicon(lexiconEntries(), topicEntries())
 	return &Parser{
 		lex:    lex,
 		offers: buildOfferIndex(cat, lex),
@@ -232,6 +232,7 @@ type item struct {
 	kind       itemKind
 	start, end int // token range
 	c          concept
+	t          topic
 	lang       langTag
 	offer      int // index in analysis.mentions
 
@@ -253,6 +254,7 @@ type analysis struct {
 	items     []item
 	mentions  []mention
 	mask      concept // union of the concepts of all items
+	topics    topic   // union of the topics of all items
 	question  bool
 	truncated bool
 	requestID string
@@ -266,6 +268,9 @@ type analysis struct {
 }
 
 func (a *analysis) has(c concept) bool { return a.mask&c != 0 }
+
+// about reports whether the message names any of the topics t.
+func (a *analysis) about(t topic) bool { return a.topics&t != 0 }
 
 func (a *analysis) firstIndex(c concept) int {
 	for i, it := range a.items {
@@ -453,7 +458,7 @@ func (p *Parser) appendWordItem(a *analysis, blocked []bool, i, limit int) int {
 	toks := a.toks
 	n, ln := p.lex.longest(toks, i, limit, blocked)
 	if n >= 2 {
-		a.items = append(a.items, item{kind: itConcept, start: i, end: i + n, c: ln.c, lang: ln.lang})
+		a.items = append(a.items, item{kind: itConcept, start: i, end: i + n, c: ln.c, t: ln.t, lang: ln.lang})
 		return n
 	}
 	if toks[i].num {
@@ -463,13 +468,13 @@ func (p *Parser) appendWordItem(a *analysis, blocked []bool, i, limit int) int {
 	if v, k, nw := p.numberWordAt(toks, i, limit); k > 0 {
 		it := item{kind: itNumber, start: i, end: i + k, val: int64(v), spelled: true, article: nw.article, lang: nw.lang, one: toks[i].text == "one" && k == 1}
 		if n == 1 {
-			it.c = ln.c
+			it.c, it.t = ln.c, ln.t
 		}
 		a.items = append(a.items, it)
 		return k
 	}
 	if n == 1 {
-		a.items = append(a.items, item{kind: itConcept, start: i, end: i + 1, c: ln.c, lang: ln.lang})
+		a.items = append(a.items, item{kind: itConcept, start: i, end: i + 1, c: ln.c, t: ln.t, lang: ln.lang})
 		return 1
 	}
 	a.items = append(a.items, item{kind: itWord, start: i, end: i + 1})
@@ -503,6 +508,7 @@ func (a *analysis) foldConcepts() {
 	for i := range a.items {
 		it := &a.items[i]
 		a.mask |= it.c
+		a.topics |= it.t
 		if it.kind == itConcept && it.c&(cEnglish|cFrench) != 0 {
 			a.lastLang = it.c & (cEnglish | cFrench)
 		}

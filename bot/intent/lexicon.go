@@ -318,6 +318,7 @@ type lnode struct {
 	next map[string]*lnode
 	term bool
 	c    concept
+	t    topic
 	lang langTag
 }
 
@@ -325,6 +326,7 @@ type lnode struct {
 // known only inside phrases or only as a language signal).
 type lexWord struct {
 	c    concept
+	t    topic
 	lang langTag
 }
 
@@ -334,20 +336,27 @@ type lexicon struct {
 	words map[string]lexWord // every word of every phrase: the vocabulary
 }
 
-func buildLexicon(entries []lexEntry) *lexicon {
+func buildLexicon(entries []lexEntry, topics []topicEntry) *lexicon {
 	lx := &lexicon{root: &lnode{}, words: make(map[string]lexWord)}
 	for _, e := range entries {
-		for _, ph := range strings.Split(e.phrases, "|") {
-			ws := phraseWords(ph)
-			// "à" is kept apart from "a" when typed with its accent;
-			// French users often drop it, so phrases exist both ways.
-			lx.add(ws, e)
-			if plain, changed := withoutAccentA(ws); changed && len(ws) > 1 {
-				lx.add(plain, e)
-			}
-		}
+		lx.addPhrases(e.phrases, lexWord{c: e.c, lang: e.lang})
+	}
+	for _, e := range topics {
+		lx.addPhrases(e.phrases, lexWord{t: e.t, lang: e.lang})
 	}
 	return lx
+}
+
+func (lx *lexicon) addPhrases(phrases string, m lexWord) {
+	for _, ph := range strings.Split(phrases, "|") {
+		ws := phraseWords(ph)
+		// "à" is kept apart from "a" when typed with its accent;
+		// French users often drop it, so phrases exist both ways.
+		lx.add(ws, m)
+		if plain, changed := withoutAccentA(ws); changed && len(ws) > 1 {
+			lx.add(plain, m)
+		}
+	}
 }
 
 func withoutAccentA(ws []string) ([]string, bool) {
@@ -362,7 +371,7 @@ func withoutAccentA(ws []string) ([]string, bool) {
 	return out, changed
 }
 
-func (lx *lexicon) add(ws []string, e lexEntry) {
+func (lx *lexicon) add(ws []string, e lexWord) {
 	if len(ws) == 0 {
 		return
 	}
@@ -387,9 +396,11 @@ func (lx *lexicon) add(ws []string, e lexEntry) {
 	}
 	n.term = true
 	n.c |= e.c
+	n.t |= e.t
 	if len(ws) == 1 {
 		lw := lx.words[ws[0]]
 		lw.c |= e.c
+		lw.t |= e.t
 		if lw.lang == langNone {
 			lw.lang = e.lang
 		}
