@@ -119,7 +119,7 @@ func (e *Engine) dispatch(ctx context.Context, tc *turnCtx, in intent.Intent) er
 			tc.lang, tc.d.Lang, tc.d.Pinned = l, l, true
 		}
 		tc.say(Message{Text: e.tr.T(tc.lang, "language_set", nil)})
-	case intent.KindMakeAdmin, intent.KindWhoCanUse, intent.KindWhoApproves, intent.KindWhoAccountManager:
+	case intent.KindMakeAdmin, intent.KindWhoCanUse, intent.KindWhoApproves, intent.KindWhoAccountManager, intent.KindChoosePlatform:
 		return e.peopleTurn(ctx, tc, in) // bot/people.go
 	case intent.KindYes, intent.KindNo:
 		tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_confirm", nil)})
@@ -151,7 +151,7 @@ func traitsOf(k intent.Kind) intentTraits {
 	}
 	switch k {
 	case intent.KindHelp, intent.KindList, intent.KindCatalog, intent.KindMyRequests, intent.KindPendingApprovals, intent.KindLanguage,
-		intent.KindWhoCanUse, intent.KindWhoApproves, intent.KindWhoAccountManager, intent.KindMakeAdmin:
+		intent.KindWhoCanUse, intent.KindWhoApproves, intent.KindWhoAccountManager, intent.KindMakeAdmin, intent.KindChoosePlatform:
 		return intentTraits{navigation: true, command: true}
 	case intent.KindWithdraw:
 		return intentTraits{command: true}

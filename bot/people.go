@@ -31,7 +31,38 @@ func (e *Engine) peopleTurn(ctx context.Context, tc *turnCtx, in intent.Intent) 
 		return e.whoApproves(ctx, tc)
 	case intent.KindWhoAccountManager:
 		return e.whoAccountManager(ctx, tc)
+	case intent.KindChoosePlatform:
+		return e.choosePlatform(ctx, tc, in.Platform)
 	}
+	return nil
+}
+
+// platformChooser is what a directory offers for choosing where the bot
+// writes to someone: the store-backed one does.
+type platformChooser interface {
+	SetPlatform(ctx context.Context, email, platform string) (bool, error)
+}
+
+// choosePlatform records where the person wants the bot's cards and
+// reminders. The choice is theirs alone: it names no one else.
+func (e *Engine) choosePlatform(ctx context.Context, tc *turnCtx, platform string) error {
+	pc, ok := e.opt.Service.Directory().(platformChooser)
+	if !ok {
+		e.peopleSay(tc, "people.managed_in_file", nil)
+		return nil
+	}
+	name := map[string]string{"slack": "Slack", "teams": "Microsoft Teams"}[platform]
+	_, err := pc.SetPlatform(ctx, tc.turn.Person.Email, platform)
+	if errors.Is(err, workflows.ErrUnknownPerson) {
+		// Members admitted by their e-mail domain have no entry until a
+		// role is granted: they are reached where they talk.
+		e.peopleSay(tc, "people.platform.not_kept", map[string]any{"Platform": name})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	e.peopleSay(tc, "people.platform.chosen", map[string]any{"Platform": name})
 	return nil
 }
 

@@ -30,6 +30,9 @@ type Person struct {
 	// Orgs are the workspaces and tenants the person writes from; empty
 	// for people listed in the configuration by e-mail alone.
 	Orgs []Org `json:"orgs,omitempty" yaml:"-"`
+	// Prefers is the platform the person chose for the bot's messages
+	// ("slack" or "teams"); empty means where they last talked to it.
+	Prefers string `json:"prefers,omitempty" yaml:"prefers"`
 }
 
 // DisplayName is the name, or the e-mail's local part.

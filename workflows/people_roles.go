@@ -378,6 +378,7 @@ func (idx personIndex) person() Person {
 	if last, ok := idx.Orgs["last"]; ok {
 		p.Orgs = []Org{last.Org}
 	}
+	p.Prefers = idx.Prefers
 	return p
 }
 

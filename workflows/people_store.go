@@ -171,6 +171,8 @@ type personIndex struct {
 	Locale string                 `json:"locale,omitempty"`
 	At     map[string]indexEntry  `json:"at,omitempty"`
 	Orgs   map[string]indexOrgRef `json:"orgs,omitempty"`
+	// Prefers is the platform the person chose (Person.Prefers).
+	Prefers string `json:"prefers,omitempty"`
 }
 
 type indexEntry struct {

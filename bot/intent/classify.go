@@ -86,6 +86,9 @@ func classifierRules() []rule {
 		{KindWhoApproves, (*analysis).asksWhoApproves},
 		{KindWhoAccountManager, (*analysis).asksAccountManager},
 		{KindWhoCanUse, (*analysis).asksWhoCanUse},
+		// "send my messages to Teams": before anything reads "Teams" as
+		// the Teams Essentials product.
+		{KindChoosePlatform, (*analysis).choosesPlatform},
 
 		// Requests and approvals, named by their own nouns, before the
 		// changes that share their verbs.

@@ -54,6 +54,9 @@ const (
 	KindWhoCanUse         Kind = "who_can_use"
 	KindWhoApproves       Kind = "who_approves"
 	KindWhoAccountManager Kind = "who_account_manager"
+	// KindChoosePlatform: "send my messages to Slack", "écris-moi sur
+	// Teams".
+	KindChoosePlatform Kind = "choose_platform"
 )
 
 // Valid reports whether k is one of the kinds above.
@@ -62,7 +65,8 @@ func (k Kind) Valid() bool {
 	case KindHelp, KindList, KindShow, KindAddSeats, KindRemoveSeats, KindSetRenewalQuantity,
 		KindAutoRenewOff, KindAutoRenewOn, KindCancel, KindUpgrade, KindAlignEndDate, KindCatalog,
 		KindMyRequests, KindPendingApprovals, KindWithdraw, KindLanguage, KindAbort, KindYes,
-		KindNo, KindUnknown, KindMakeAdmin, KindWhoCanUse, KindWhoApproves, KindWhoAccountManager:
+		KindNo, KindUnknown, KindMakeAdmin, KindWhoCanUse, KindWhoApproves, KindWhoAccountManager,
+		KindChoosePlatform:
 		return true
 	}
 	return false
@@ -149,6 +153,9 @@ type Intent struct {
 	RequestID string
 	// Language is the language asked for by Kind language: "en" or "fr".
 	Language string
+	// Platform is where Kind choose_platform asks the bot to write:
+	// "slack" or "teams".
+	Platform string
 	// Truncated is true when only the first MaxRunes runes were analysed.
 	Truncated bool
 }
@@ -793,6 +800,9 @@ func (p *Parser) fill(a *analysis, in *Intent) {
 	in.NewLine = a.has(cNew) && (a.has(cLineNoun|cSubNoun) || short)
 	if in.Kind == KindLanguage {
 		in.Language = a.languageAsked()
+	}
+	if in.Kind == KindChoosePlatform {
+		in.Platform = a.platformNamed()
 	}
 	in.Offers = p.offerRefs(a, in.Kind)
 }

@@ -40,7 +40,14 @@ var table = []tcase{
 	{text: "qui approuve mes demandes ?", kind: KindWhoApproves, lang: "fr"},
 	{text: "who is my account manager?", kind: KindWhoAccountManager, lang: "en"},
 	{text: "qui est mon chargé de clientèle ?", kind: KindWhoAccountManager, lang: "fr"},
+	// "Teams" is also a product: it is read as one there too.
+	{text: "send my messages to Teams", kind: KindChoosePlatform, lang: "en", offers: []string{"teams-essentials"}},
+	{text: "I prefer Slack", kind: KindChoosePlatform, lang: "en"},
+	{text: "écris-moi sur Teams", kind: KindChoosePlatform, lang: "fr", offers: []string{"teams-essentials"}},
+	{text: "envoie mes messages sur Slack", kind: KindChoosePlatform, lang: "fr"},
 	// Near misses keep their reading.
+	{text: "add 2 Teams seats", kind: KindAddSeats, q: "2", offers: []string{"teams-essentials"}},
+	{text: "show me Teams", kind: KindShow, offers: []string{"teams-essentials"}},
 	{text: "my pending approvals", kind: KindPendingApprovals},
 	{text: "what is waiting for my approval?", kind: KindPendingApprovals},
 	// --- help ---

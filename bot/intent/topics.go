@@ -19,6 +19,12 @@ const (
 	tAccess                    // "admin access", "GDAP", "accès délégué"
 )
 
+// Where the bot writes to a person (bits 48–49).
+const (
+	tSlack     topic = 1 << (48 + iota) // "Slack"
+	tWriteToMe                          // "send my messages", "écris-moi", "I prefer"
+)
+
 type topicEntry struct {
 	t       topic
 	lang    langTag
@@ -40,6 +46,31 @@ func topicEntries() []topicEntry {
 		{tWhen, langEN, "when|what date|which date"},
 		{tWhen, langFR, "quand|quelle date|à quelle date"},
 		{tAccess, langEN, "gdap|admin access|delegated access|delegated admin|admin relationship|admin relationships|delegated"},
+		{tSlack, langNone, "slack"},
+		{tWriteToMe, langEN, "prefer|i prefer|send me|write to me|reach me|contact me|message me|send my messages|send my cards|send my notifications|my messages|my notifications|my cards"},
+		{tWriteToMe, langFR, "préfère|je préfère|écris moi|écrivez moi|envoie moi|envoyez moi|contacte moi|contactez moi|mes messages|mes notifications|mes cartes|envoie mes messages|envoyez mes messages"},
 		{tAccess, langFR, "accès admin|accès administrateur|accès délégué|accès délégués|administration déléguée|relation d administration|délégué|délégués"},
 	}
+}
+
+// choosesPlatform: "send my messages to Teams", "I prefer Slack",
+// "écris-moi sur Teams". Only with words about writing to the person, so
+// "add 2 Teams seats" stays a change.
+func (a *analysis) choosesPlatform() bool {
+	return a.about(tWriteToMe) && a.platformNamed() != "" && !a.hasQty() && !a.has(cAction)
+}
+
+// platformNamed is the chat platform the message names. "Teams" alone is
+// also the Teams Essentials product, so it is read from the words, not
+// from the product found there.
+func (a *analysis) platformNamed() string {
+	if a.about(tSlack) {
+		return "slack"
+	}
+	for _, t := range a.toks {
+		if t.text == "teams" {
+			return "teams"
+		}
+	}
+	return ""
 }

@@ -16,7 +16,47 @@ func newPeopleCmd(g *globals) *cobra.Command {
 		Use:   "people",
 		Short: "Grant, withdraw and list roles (member, licence_admin, account_manager)",
 	}
-	cmd.AddCommand(newPeopleGrantCmd(g, true), newPeopleGrantCmd(g, false), newPeopleListCmd(g))
+	cmd.AddCommand(newPeopleGrantCmd(g, true), newPeopleGrantCmd(g, false), newPeopleListCmd(g), newPeoplePreferCmd(g))
+	return cmd
+}
+
+// newPeoplePreferCmd is `prefer`: where a person's cards and reminders
+// go when the bot writes first.
+func newPeoplePreferCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "prefer EMAIL slack|teams|auto",
+		Short: "Choose where the bot writes to a person first (auto: where they last talked to it)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			platform := args[1]
+			if platform == "auto" {
+				platform = ""
+			}
+			a, err := openApp(cmd.Context(), g, appOptions{})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			changed, err := a.people.SetPlatform(cmd.Context(), args[0], platform)
+			if errors.Is(err, workflows.ErrUnknownPlatform) || errors.Is(err, workflows.ErrUnknownPerson) {
+				return &usageError{err}
+			}
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(g.out, map[string]any{"email": args[0], "prefers": args[1], "changed": changed})
+			}
+			if platform == "" {
+				fmt.Fprintf(g.out, "the bot writes to %s where they last talked to it\n", args[0])
+			} else {
+				fmt.Fprintf(g.out, "the bot writes to %s on %s first\n", args[0], platform)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

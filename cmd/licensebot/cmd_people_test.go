@@ -148,3 +148,44 @@ func writeConfig(t *testing.T, text string) string {
 	}
 	return p
 }
+
+// Issue 11: each person's messages go where they last talked to the bot,
+// or where they chose. The choice is kept in the store and puts that
+// platform first; a platform or person the bot does not know is refused
+// and changes nothing.
+func TestPeoplePreferChoosesWhereTheBotWritesFirst(t *testing.T) {
+	dir := t.TempDir()
+	at := []string{"--now", "2026-11-26T10:00:00+01:00", "--data", dir}
+	if out, _, err := run(t, "", append([]string{"people", "prefer", "marc@erp-cloud.example", "slack", "--json"}, at...)...); err != nil ||
+		!strings.Contains(out, `"changed": true`) {
+		t.Fatalf("prefer slack: %v\n%s", err, out)
+	}
+	for _, bad := range [][]string{
+		{"people", "prefer", "marc@erp-cloud.example", "telegram"},
+		{"people", "prefer", "nobody@nowhere.example", "teams"},
+	} {
+		_, stderr, err := run(t, "", append(bad, at...)...)
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%v: want a usage error, got %v (%s)", bad, err, stderr)
+		}
+	}
+	a, err := openApp(t.Context(), &globals{data: dir, now: "2026-11-26T10:00:00+01:00", logLevel: "error", errOut: os.Stderr, out: os.Stdout}, appOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	marc, err := a.people.ByEmail(t.Context(), "marc@erp-cloud.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if marc.Prefers != "slack" {
+		t.Fatalf("Marc prefers %q after the refused commands, want slack", marc.Prefers)
+	}
+	if _, err := a.people.SetPlatform(t.Context(), "marc@erp-cloud.example", ""); err != nil {
+		t.Fatal(err)
+	}
+	if marc, _ = a.people.ByEmail(t.Context(), "marc@erp-cloud.example"); marc.Prefers != "" {
+		t.Errorf("auto left Prefers %q", marc.Prefers)
+	}
+}

@@ -101,8 +101,8 @@ type route struct {
 	unreachable error
 }
 
-// routes are the ways to reach p, in order: the platform p last talked
-// to the bot from comes first (a Teams user's card in Teams, a Slack
+// routes are the ways to reach p, in order: the platform p chose, else
+// the one p last talked to the bot from, comes first (a Teams user's card in Teams, a Slack
 // user's in Slack, whichever organization they belong to), then the
 // other; the Teams approvals channel is the last resort for a card.
 func (r *router) routes(p workflows.Person) []route {
@@ -114,7 +114,11 @@ func (r *router) routes(p workflows.Person) []route {
 		viaSlack = []route{{r.slack.Deliver, slack.ErrNotOnSlack}}
 	}
 	var out []route
-	if len(p.Orgs) > 0 && p.Orgs[0].Platform == "slack" {
+	first := p.Prefers
+	if first == "" && len(p.Orgs) > 0 {
+		first = p.Orgs[0].Platform
+	}
+	if first == workflows.PlatformSlack {
 		out = append(append(out, viaSlack...), viaTeams...)
 	} else {
 		out = append(append(out, viaTeams...), viaSlack...)

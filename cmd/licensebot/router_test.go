@@ -111,6 +111,13 @@ func TestRouterTriesWherePeopleLastTalkedFirst(t *testing.T) {
 	if first(onTeams) != teams.ErrNoConversation {
 		t.Error("someone who last talked from Teams is tried on Slack first")
 	}
+	// A choice wins over where they last talked.
+	if onSlack.Prefers = "teams"; first(onSlack) != teams.ErrNoConversation {
+		t.Error("someone who chose Teams is tried on Slack first")
+	}
+	if onTeams.Prefers = "slack"; first(onTeams) != slack.ErrNotOnSlack {
+		t.Error("someone who chose Slack is tried on Teams first")
+	}
 	if n := len(rt.routes(onSlack)); n != 3 {
 		t.Errorf("%d routes, want Slack, Teams personal, Teams approvals channel", n)
 	}
