@@ -94,6 +94,14 @@ func (d *StoreDirectory) Withdraw(ctx context.Context, by, email string, role ru
 		}
 		return []store.AuditEntry{d.audit(customerID, by, "role.withdrawn", email, map[string]any{"role": role})}, nil
 	})
+	if errors.Is(err, ErrNoSuchGrant) {
+		// Already gone from the roster: a crash may have left the index
+		// behind, so bring it in line before saying so.
+		if ierr := d.reindex(ctx, email, customerID, ro, nil); ierr != nil {
+			return errors.Join(err, ierr)
+		}
+		return err
+	}
 	if err != nil {
 		return err
 	}

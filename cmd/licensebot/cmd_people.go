@@ -16,7 +16,7 @@ func newPeopleCmd(g *globals) *cobra.Command {
 		Use:   "people",
 		Short: "Grant, withdraw and list roles (member, licence_admin, account_manager)",
 	}
-	cmd.AddCommand(newPeopleGrantCmd(g, true), newPeopleGrantCmd(g, false), newPeopleListCmd(g), newPeoplePreferCmd(g))
+	cmd.AddCommand(newPeopleGrantCmd(g, true), newPeopleGrantCmd(g, false), newPeopleListCmd(g), newPeoplePreferCmd(g), newPeopleRepairCmd(g))
 	return cmd
 }
 
@@ -183,4 +183,26 @@ func newPeopleListCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&customer, "customer", "", "only this customer id")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// newPeopleRepairCmd is `repair`: serve does the same at start.
+func newPeopleRepairCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "repair",
+		Short: "Rebuild the people index from the customers' rosters (after a crash; serve does it at start)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openApp(cmd.Context(), g, appOptions{})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			n, err := a.people.Repair(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.out, "%d people's entries rebuilt from the rosters\n", n)
+			return nil
+		},
+	}
 }

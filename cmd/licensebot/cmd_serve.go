@@ -223,6 +223,13 @@ func serveWith(ctx context.Context, g *globals, opt serveOptions) error {
 	}
 	defer a.Close()
 	s.a = a
+	// A process killed between a role's roster and the person index
+	// leaves the index behind; the rosters are the truth.
+	if n, err := a.people.Repair(ctx); err != nil {
+		s.log.WarnContext(ctx, "people index not repaired", "err", err)
+	} else if n > 0 {
+		s.log.WarnContext(ctx, "people index repaired from the rosters", "people", n)
+	}
 	if err := s.openChannels(ctx); err != nil {
 		return err
 	}
