@@ -54,6 +54,10 @@ const (
 	KindWhoCanUse         Kind = "who_can_use"
 	KindWhoApproves       Kind = "who_approves"
 	KindWhoAccountManager Kind = "who_account_manager"
+	// Licence usage (assigned against bought) and the reseller's
+	// delegated admin access (GDAP).
+	KindUsage           Kind = "usage"
+	KindDelegatedAccess Kind = "delegated_access"
 )
 
 // Valid reports whether k is one of the kinds above.
@@ -62,7 +66,8 @@ func (k Kind) Valid() bool {
 	case KindHelp, KindList, KindShow, KindAddSeats, KindRemoveSeats, KindSetRenewalQuantity,
 		KindAutoRenewOff, KindAutoRenewOn, KindCancel, KindUpgrade, KindAlignEndDate, KindCatalog,
 		KindMyRequests, KindPendingApprovals, KindWithdraw, KindLanguage, KindAbort, KindYes,
-		KindNo, KindUnknown, KindMakeAdmin, KindWhoCanUse, KindWhoApproves, KindWhoAccountManager:
+		KindNo, KindUnknown, KindMakeAdmin, KindWhoCanUse, KindWhoApproves, KindWhoAccountManager,
+		KindUsage, KindDelegatedAccess:
 		return true
 	}
 	return false
