@@ -121,6 +121,8 @@ func (e *Engine) dispatch(ctx context.Context, tc *turnCtx, in intent.Intent) er
 		tc.say(Message{Text: e.tr.T(tc.lang, "language_set", nil)})
 	case intent.KindMakeAdmin, intent.KindWhoCanUse, intent.KindWhoApproves, intent.KindWhoAccountManager, intent.KindChoosePlatform:
 		return e.peopleTurn(ctx, tc, in) // bot/people.go
+	case intent.KindUsage, intent.KindDelegatedAccess:
+		return e.usageTurn(ctx, tc, in) // bot/usage.go
 	case intent.KindYes, intent.KindNo:
 		tc.say(Message{Text: e.tr.T(tc.lang, "nothing_to_confirm", nil)})
 	default:
@@ -151,7 +153,8 @@ func traitsOf(k intent.Kind) intentTraits {
 	}
 	switch k {
 	case intent.KindHelp, intent.KindList, intent.KindCatalog, intent.KindMyRequests, intent.KindPendingApprovals, intent.KindLanguage,
-		intent.KindWhoCanUse, intent.KindWhoApproves, intent.KindWhoAccountManager, intent.KindMakeAdmin, intent.KindChoosePlatform:
+		intent.KindWhoCanUse, intent.KindWhoApproves, intent.KindWhoAccountManager, intent.KindMakeAdmin, intent.KindChoosePlatform,
+		intent.KindUsage, intent.KindDelegatedAccess:
 		return intentTraits{navigation: true, command: true}
 	case intent.KindWithdraw:
 		return intentTraits{command: true}

@@ -27,6 +27,7 @@ func (e *Engine) Remind(ctx context.Context, it reminders.Item) error {
 	}
 	lang := e.langOf(ctx, it.To)
 	m := e.cards.Reminder(lang, it)
+	e.usageReminder(ctx, lang, it, &m) // bot/usage.go
 	m.To, m.Lang, m.Kind = it.To.Email, lang, KindReminder
 	m.Key = "reminder:" + it.Key
 	m.CustomerID = it.CustomerID

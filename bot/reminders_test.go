@@ -194,10 +194,12 @@ func TestReminderMessagesInEnglishAndFrench(t *testing.T) {
 			[]string{"Reduce the renewal", "Turn off auto-renew", "Keep as is", "Stop these reminders"}},
 		{renewalFR, []string{"Renouvellement à venir : Microsoft 365 Apps for business", "le *26 déc. 2026* (dans 30 jours)", "105,60\u00a0€", "72 heures"},
 			[]string{"Désactiver le renouvellement", "Ne rien changer", "Arrêter ces rappels"}},
-		{windowEN, []string{"Removal window open", "until *Sat 28 Nov 2026, 00:00* (10 seats removable)"},
-			[]string{"Remove seats", "Stop these reminders"}},
-		{closingFR, []string{"Fenêtre de retrait bientôt fermée", "se ferme le *sam. 28 nov. 2026, 00:00*, dans 12 heures"},
-			[]string{"Retirer des licences", "Arrêter ces rappels"}},
+		// The sandbox counts 9 of Business Standard's 10 seats assigned
+		// that day: the right-sizing button comes first (usage.go).
+		{windowEN, []string{"Removal window open", "until *Sat 28 Nov 2026, 00:00* (10 seats removable)", "1 of its 10 seats is unused"},
+			[]string{"Remove 1 unused seat", "Remove seats", "Stop these reminders"}},
+		{closingFR, []string{"Fenêtre de retrait bientôt fermée", "se ferme le *sam. 28 nov. 2026, 00:00*, dans 12 heures", "1 de ses 10 licences est inutilisée"},
+			[]string{"Retirer 1 licence inutilisée", "Retirer des licences", "Arrêter ces rappels"}},
 		{trialEN, []string{"Trial ending: Microsoft 365 Business Premium", "ends on *1 Dec 2026* (in 5 days)", "25 seats for €618.00 a month"},
 			[]string{"Turn off auto-renew", "Keep it", "Stop these reminders"}},
 		{waiting, []string{"Waiting for your decision: R-1", "asked by Alice", "Decision needed by: Wed 2 Dec 2026, 00:00"},

@@ -24,7 +24,7 @@ func (e *Engine) listSubscriptions(ctx context.Context, tc *turnCtx) error {
 	if err != nil {
 		return err
 	}
-	tc.say(e.cards.SubscriptionList(tc.lang, tc.customer, subs))
+	tc.say(e.cards.SubscriptionList(tc.lang, tc.customer, subs, e.usageOf(ctx, tc.customer.ID)...))
 	return nil
 }
 

@@ -32,6 +32,15 @@ type Provider interface {
 	// Apply performs op. If the subscription already has the target
 	// state it returns the current state with AlreadyApplied set.
 	Apply(ctx context.Context, customerID string, op Operation) (Result, error)
+	// Usage says, per subscription, how many licences are assigned to
+	// users against the seats bought (the guide's Licences tab). A portal
+	// that cannot tell returns an error wrapping ErrUsageUnsupported.
+	Usage(ctx context.Context, customerID string) ([]Usage, error)
+	// DelegatedAccess lists the reseller's delegated admin (GDAP)
+	// relationships with the customer's tenant (the guide's GDAP tab). A
+	// portal that cannot tell returns an error wrapping
+	// ErrAccessUnsupported.
+	DelegatedAccess(ctx context.Context, customerID string) ([]DelegatedRelationship, error)
 }
 
 // Errors that callers branch on. Providers wrap them with context.

@@ -229,3 +229,19 @@ func (p *Provider) Apply(ctx context.Context, customerID string, op csp.Operatio
 	p.observe("apply", start, err)
 	return r, err
 }
+
+// Usage implements csp.Provider.
+func (p *Provider) Usage(ctx context.Context, customerID string) ([]csp.Usage, error) {
+	start := p.clock.Now()
+	u, err := p.Provider.Usage(ctx, customerID)
+	p.observe("usage", start, err)
+	return u, err
+}
+
+// DelegatedAccess implements csp.Provider.
+func (p *Provider) DelegatedAccess(ctx context.Context, customerID string) ([]csp.DelegatedRelationship, error) {
+	start := p.clock.Now()
+	r, err := p.Provider.DelegatedAccess(ctx, customerID)
+	p.observe("delegated_access", start, err)
+	return r, err
+}

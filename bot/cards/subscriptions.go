@@ -59,12 +59,14 @@ func (rd *Renderer) costLine(lang string, s csp.Subscription) string {
 	return rd.tr.T(lang, "cost."+string(s.Billing), map[string]any{"Amount": rd.tr.Money(lang, total)})
 }
 
-// SubscriptionList is a customer's subscriptions, one line each.
-func (rd *Renderer) SubscriptionList(lang string, c Customer, subs []csp.Subscription) chat.Message {
+// SubscriptionList is a customer's subscriptions, one line each, with
+// their usage when the portal reported it (usage.go).
+func (rd *Renderer) SubscriptionList(lang string, c Customer, subs []csp.Subscription, usage ...csp.Usage) chat.Message {
 	var b strings.Builder
 	for _, s := range subs {
 		fmt.Fprintf(&b, "• *%s* — %s · %s · %s", s.Name, rd.tr.N(lang, "seats", s.Quantity, nil),
 			rd.statusLine(lang, s), rd.costLine(lang, s))
+		b.WriteString(rd.usageCell(lang, s, usage))
 		if s.HasScheduledRenewal() && s.RenewalQuantity() != s.Quantity {
 			b.WriteString(" · " + rd.tr.N(lang, "sub.renewal_at", s.RenewalQuantity(), nil))
 		}

@@ -137,6 +137,12 @@ func classifierRules() []rule {
 		{KindRemoveSeats, (*analysis).setsLowerTotal},
 		{KindAddSeats, (*analysis).setsTotal},
 
+		// Licence usage and delegated admin access: questions without a
+		// change verb (the rows above took those), before a product
+		// named alone reads as "show E3".
+		{KindUsage, (*analysis).asksUsage},
+		{KindDelegatedAccess, (*analysis).asksDelegatedAccess},
+
 		// Views. A product or a number without a verb is most often the
 		// answer to a question the bot asked ("which product?", "how
 		// many?"), so it must not read as a command: the dialogue fills

@@ -31,6 +31,9 @@ func TestEveryRuleDecides(t *testing.T) {
 		{"what licences can we buy", KindCatalog},
 		{"help zorglub", KindHelp},
 		{"no idea", KindNo},
+		// Usage and delegated access (usage_test.go has their table).
+		{"how many E3 licences are used?", KindUsage},
+		{"quels accès délégués a ERP Cloud ?", KindDelegatedAccess},
 	}
 	decided := make([]int, len(p.rules))
 	read := func(text string) Kind {

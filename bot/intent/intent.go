@@ -57,6 +57,10 @@ const (
 	// KindChoosePlatform: "send my messages to Slack", "écris-moi sur
 	// Teams".
 	KindChoosePlatform Kind = "choose_platform"
+	// Licence usage (assigned against bought) and the reseller's
+	// delegated admin access (GDAP).
+	KindUsage           Kind = "usage"
+	KindDelegatedAccess Kind = "delegated_access"
 )
 
 // Valid reports whether k is one of the kinds above.
@@ -66,7 +70,7 @@ func (k Kind) Valid() bool {
 		KindAutoRenewOff, KindAutoRenewOn, KindCancel, KindUpgrade, KindAlignEndDate, KindCatalog,
 		KindMyRequests, KindPendingApprovals, KindWithdraw, KindLanguage, KindAbort, KindYes,
 		KindNo, KindUnknown, KindMakeAdmin, KindWhoCanUse, KindWhoApproves, KindWhoAccountManager,
-		KindChoosePlatform:
+		KindChoosePlatform, KindUsage, KindDelegatedAccess:
 		return true
 	}
 	return false

@@ -118,6 +118,10 @@ type Options struct {
 	// Sleep waits d or until ctx is done; tests inject it. The default
 	// uses a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// ProviderInstanceID is the reseller's Microsoft provider instance in
+	// CloudCockpit, sent as providerInstanceId to the licences and GDAP
+	// endpoints when set.
+	ProviderInstanceID string
 }
 
 // Client is the CloudCockpit provider. It is safe for concurrent use.
@@ -141,6 +145,7 @@ type Client struct {
 	pageSize  int
 	currency  string
 	sleep     func(context.Context, time.Duration) error
+	instance  string
 
 	// mu guards the cached token.
 	mu       sync.Mutex
@@ -199,6 +204,7 @@ func New(opts Options) (*Client, error) {
 		pageSize:  min(opts.PageSize, MaxPageSize),
 		currency:  common.Currency,
 		sleep:     common.Sleep,
+		instance:  opts.ProviderInstanceID,
 	}, nil
 }
 

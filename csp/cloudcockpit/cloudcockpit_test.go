@@ -113,6 +113,8 @@ func setup(t *testing.T, mod ...func(*Options)) *env {
 		PollInterval: 2 * time.Second,
 		PollTimeout:  10 * time.Second,
 		Sleep:        e.sl.sleep,
+		// The licences and GDAP endpoints need one (usage_test.go).
+		ProviderInstanceID: "pi-1",
 	}
 	for _, m := range mod {
 		m(&opts)

@@ -40,6 +40,11 @@ type fakeCC struct {
 	reqs        []recorded
 	rejectAll   bool         // 401 to every API call
 	audit       []*fakeAudit // newest last
+	// consumed is the licences assigned per offer name (usage_test.go);
+	// a product not in it has one licence unassigned.
+	consumed map[string]int
+	// relationships are the GDAP relationships listed (usage_test.go).
+	relationships []map[string]any
 }
 
 // fakeAudit is one audit-log entry, keyed by the X-Correlation-Id of the
@@ -151,6 +156,8 @@ func newFake(t *testing.T) *fakeCC {
 	mux.HandleFunc("GET /v1/customers/{cid}/subscriptions/{sid}/eligible-transitions", f.api(f.eligible))
 	mux.HandleFunc("POST /v1/customers/{cid}/subscriptions/{sid}/upgrade", f.api(f.upgrade))
 	mux.HandleFunc("GET /v1/AuditLogs", f.api(f.auditLogs))
+	mux.HandleFunc("GET /v1/Customers/{cid}/licenses", f.api(f.licences))
+	mux.HandleFunc("GET /v1/Customers/{cid}/delegated-admin-relationships", f.api(f.delegated))
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(strings.NewReader(string(body)))

@@ -37,6 +37,7 @@ var operations = []struct {
 	{"read product availabilities", NeedsEither},
 	{"read the price list (sales/pricesheets)", NeedsAppPlusUser},
 	{"buy (cart, checkout, orders)", NeedsEither},
+	{"read licence usage (subscribed SKUs)", NeedsAppPlusUser},
 }
 
 // Access lists the operations the bot uses and whether the configured

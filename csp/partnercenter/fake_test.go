@@ -67,6 +67,10 @@ type fakePC struct {
 	markets     map[string]*fakeMarket
 	beforePatch func(s *fakeSub) // runs after the If-Match check would pass
 	tokenGate   func()           // runs as a token request arrives, before it is answered
+
+	// consumed is the licences assigned per product name (usage_test.go);
+	// a product not in it has one unit unassigned.
+	consumed map[string]int
 }
 
 const (
@@ -131,7 +135,7 @@ type fakeOrder struct {
 func newFake(t *testing.T, clk *clock.Manual) *fakePC {
 	f := &fakePC{t: t, clk: clk, subs: map[string]*fakeSub{}, eligible: map[string][]map[string]any{},
 		transitions: map[string]*fakeTransition{}, carts: map[string]map[string]any{}, orders: map[string]*fakeOrder{},
-		tokens: map[string]string{}, refresh: testRefresh, expiresIn: 3600, userOnly: map[string]bool{},
+		tokens: map[string]string{}, refresh: testRefresh, expiresIn: 3600, userOnly: map[string]bool{"subscribedskus": true},
 		faults: map[string][]fault{}, replays: map[string]replay{}, corrIDs: map[string]bool{}, opLag: 1,
 		countries: map[string]string{custID: "FR"}, markets: defaultMarkets()}
 	mux := http.NewServeMux()
@@ -153,6 +157,7 @@ func newFake(t *testing.T, clk *clock.Manual) *fakePC {
 	route("GET /v1/customers/{cid}/orders/{oid}", "order", f.getOrder)
 	route("GET /v1/products/{pid}/skus/{sku}/availabilities", "products", f.productAvailabilities)
 	route("GET /v1.0/sales/{sheet}/{value}", "pricesheet", f.priceSheet)
+	route("GET /v1/customers/{cid}/subscribedskus", "subscribedskus", f.subscribedSkus)
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(strings.NewReader(string(body)))

@@ -34,6 +34,10 @@
 //     are *csp.RefusedError and change nothing.
 //   - Every write that was sent carries a Receipt with a 2xx status and a
 //     correlation id.
+//   - Usage and DelegatedAccess read without writing; each either
+//     answers (usage of live subscriptions, seats as bought, a
+//     measuring time) or says the portal cannot tell
+//     (csp.ErrUsageUnsupported, csp.ErrAccessUnsupported).
 //
 // The customer must have at least one active, non-trial subscription
 // with auto-renew on and an annual term, and, when the provider declares
@@ -88,6 +92,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"SendOnce/" + string(csp.ChangeCancel), testCancel},
 		{"SendOnce/" + string(csp.ChangeUpgrade), testUpgrade},
 		{"SendOnce/UpgradeSameKeyTwice", testUpgradeSameKey},
+		{"Usage", testUsage},
+		{"DelegatedAccess", testDelegatedAccess},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -76,6 +76,12 @@ func (a *alternating) Apply(ctx context.Context, c string, op csp.Operation) (cs
 func (a *alternating) Observe(ctx context.Context, c string, op csp.Operation, r csp.Receipt) (csp.Observation, error) {
 	return a.next().Observe(ctx, c, op, r)
 }
+func (a *alternating) Usage(ctx context.Context, c string) ([]csp.Usage, error) {
+	return a.next().Usage(ctx, c)
+}
+func (a *alternating) DelegatedAccess(ctx context.Context, c string) ([]csp.DelegatedRelationship, error) {
+	return a.next().DelegatedAccess(ctx, c)
+}
 
 // Concurrent upgrades through two sandboxes on one directory: each moves
 // its seat once; a lost update would leave too many seats behind.

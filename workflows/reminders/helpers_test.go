@@ -46,6 +46,9 @@ type fakeProvider struct {
 	cat  *csp.Catalog
 	subs map[string]csp.Subscription
 	down bool
+	// usage is what Usage reports per subscription; nil: the portal
+	// cannot tell (summary_test.go).
+	usage map[string]int
 }
 
 func newFakeProvider(t testing.TB, subs ...csp.Subscription) *fakeProvider {

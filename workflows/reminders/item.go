@@ -94,6 +94,9 @@ type Item struct {
 	Request workflows.Request
 	// Personal is the payload of a personal reminder.
 	Personal *Personal
+	// Unused is the content of a monthly unused-seats summary
+	// (summary.go).
+	Unused *UnusedSummary
 }
 
 // Sender delivers a reminder. bot.Engine implements it. An error means
@@ -132,6 +135,9 @@ type payload struct {
 func (p payload) owner() string {
 	if p.Req != "" {
 		return "req:" + p.Req
+	}
+	if p.Kind == KindUnusedSummary {
+		return summaryOwner
 	}
 	return "sub:" + p.Sub
 }

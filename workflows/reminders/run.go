@@ -423,6 +423,10 @@ func (r *run) resolve(ctx context.Context, it store.ScheduledItem, p payload, pe
 		v, why, err := r.resolveApproval(ctx, &item, p)
 		return item, v, why, err
 	}
+	if p.Kind == KindUnusedSummary {
+		v, why, err := r.resolveSummary(ctx, &item, p)
+		return item, v, why, err
+	}
 	s, found, err := r.subscription(ctx, p.Sub)
 	if err != nil {
 		return item, send, "", err

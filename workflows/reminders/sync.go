@@ -114,6 +114,7 @@ func (e *Engine) derive(ctx context.Context, customerID string, pol Policy) ([]w
 	for _, r := range reqs {
 		out = append(out, deriveRequest(ro, r, pol)...)
 	}
+	out = append(out, e.deriveUnusedSummary(ctx, customerID, e.opt.Clock.Now(), pol, to)...)
 	return out, nil
 }
 
