@@ -923,8 +923,8 @@ func TestWithBoltStore(t *testing.T) {
 	wantStatus(t, e.do("/slack/events", "application/json", body, nil), http.StatusOK)
 	e.clk.Advance(time.Minute)
 	hdr := sign(testSecret, e.clk.Now().Unix(), body)
-	wantStatus(t, e.do("/slack/events", "application/json", body, hdr), http.StatusOK)           // retry: de-duplicated
-	wantStatus(t, e.do("/slack/events", "application/json", body, hdr), http.StatusOK)           // replay: the same event id
+	wantStatus(t, e.do("/slack/events", "application/json", body, hdr), http.StatusOK) // retry: de-duplicated
+	wantStatus(t, e.do("/slack/events", "application/json", body, hdr), http.StatusOK) // replay: the same event id
 	marc, _ := lookup(e.a, "marc@reseller.example")
 	ctx := context.Background()
 	if err := e.a.Deliver(ctx, marc, approvalCard("pending")); err != nil {
