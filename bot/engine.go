@@ -63,6 +63,8 @@ type Engine struct {
 	// catalog. Both are immutable after New.
 	catalogs map[string]*csp.Catalog
 	parsers  map[*csp.Catalog]*intent.Parser
+	// reads predicts what a person's turn reads (prefetch.go).
+	reads *readMemo
 }
 
 // catalogOf returns the catalog customerID buys from.
@@ -94,6 +96,7 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 		customers: map[string]Customer{},
 		catalogs:  map[string]*csp.Catalog{},
 		parsers:   map[*csp.Catalog]*intent.Parser{},
+		reads:     newReadMemo(maxPredicted),
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -257,7 +260,10 @@ func (e *Engine) claimAndLoad(ctx context.Context, t Turn) (*dialog, error) {
 	if t.EventID == "" {
 		return e.loadDialog(ctx, t)
 	}
-	key := "event:" + t.Platform + ":" + t.EventID
+	key := eventClaimKey(t.Platform, t.EventID)
+	if k, _ := ctx.Value(claimedEvent{}).(string); k == key {
+		return e.loadDialog(ctx, t)
+	}
 	if cc, ok := e.opt.Store.(store.ConversationClaimer); ok {
 		claimed, data, err := cc.ClaimAndGetConversation(ctx, key, eventClaimTTL, convKey(t))
 		if err != nil {

@@ -60,14 +60,28 @@ type Inbound struct {
 	Kind         string
 	Conversation string
 	EventID      string
-	Text         string
-	Press        *bot.Press
+	// User is the platform's id of the sender, when known before
+	// Identify; it keys the prediction of what the turn reads (see
+	// TurnStarter). Conversation stands in for it when empty.
+	User  string
+	Text  string
+	Press *bot.Press
 	// Log carries the request's ids.
 	Log      *slog.Logger
 	Identify func(ctx context.Context) (Sender, error)
 	// Reply shows m where the person is talking; owner is the person
 	// (zero when they are not configured: no card is recorded then).
 	Reply func(ctx context.Context, owner workflows.Person, m bot.Message) error
+}
+
+// TurnStarter is a Handler that can begin a platform event's turn
+// before the sender is looked up: *bot.Engine claims the event and
+// reads what the sender's previous turn read in one store round trip,
+// so that the lookups and the engine's own claim-and-load are answered
+// without further round trips. A lost claim is bot.ErrDuplicateEvent;
+// finish is called when the turn is over.
+type TurnStarter interface {
+	StartTurn(ctx context.Context, platform, eventID, who string) (_ context.Context, finish func(), err error)
 }
 
 // Who is the sender, looked up.
@@ -106,6 +120,9 @@ type Runner struct {
 	opt     Options
 	handler atomic.Pointer[handlerBox]
 	pool    *Pool
+	// trouble: the last turn could not claim its event (the store is
+	// unreachable); cleared by the next that can, or by StoreOK.
+	trouble atomic.Bool
 }
 
 type handlerBox struct{ h Handler }
@@ -141,6 +158,16 @@ func (r *Runner) Handler() Handler {
 	}
 	return nil
 }
+
+// StoreTrouble reports whether the last turn could not claim its event
+// because the store failed. An adapter that accepts a platform's event
+// before its turn claims it then checks the store first (a signature's
+// replay claim), so that while the store is down the platform is asked
+// to deliver again later rather than told the event was received.
+func (r *Runner) StoreTrouble() bool { return r.trouble.Load() }
+
+// StoreOK says the store answered an adapter's own check.
+func (r *Runner) StoreOK() { r.trouble.Store(false) }
 
 // Workers is the size of the pool.
 func (r *Runner) Workers() int { return r.opt.Workers }
@@ -215,6 +242,31 @@ func (r *Runner) NotSetUp(lang string) bot.Message {
 // is known and may take the turn over (an App Home view, a modal) by
 // returning true.
 func (r *Runner) Handle(ctx context.Context, in *Inbound, before func(context.Context, Who) (bool, error)) ([]bot.Message, error) {
+	if ts, ok := r.Handler().(TurnStarter); ok && in.EventID != "" {
+		who := in.User
+		if who == "" {
+			who = in.Conversation
+		}
+		sctx, finish, err := ts.StartTurn(ctx, r.opt.Platform, in.EventID, who)
+		if errors.Is(err, bot.ErrDuplicateEvent) {
+			// A platform retry of an event handled already (or being
+			// handled on another replica): nothing to look up or say.
+			in.Log.InfoContext(ctx, r.opt.Platform+" event already handled")
+			r.opt.Metrics.Dropped("duplicate")
+			return nil, nil
+		}
+		if err != nil {
+			// The handler meets the store again and tells the person;
+			// meanwhile the adapters check requests before accepting
+			// them (StoreTrouble).
+			in.Log.WarnContext(ctx, r.opt.Platform+" turn could not claim its event", "err", err)
+			r.trouble.Store(true)
+		} else {
+			r.trouble.Store(false)
+			defer finish()
+			ctx = sctx
+		}
+	}
 	w, err := r.Resolve(ctx, in)
 	if err != nil || w.Sender.Bot {
 		return nil, err

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
+	"text/template"
 	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -31,7 +33,25 @@ type Translator struct {
 	bundle   *goi18n.Bundle
 	locs     map[string]*goi18n.Localizer
 	printers map[string]*message.Printer
+	// plain holds, per language, the "other" form of each message of
+	// that language's own catalogs, parsed once: T renders from it
+	// without go-i18n's per-call language matching and template parse
+	// lookups (the same text/template, the same output).
+	plain map[string]map[string]*compiled
+	// nums are the language's digit separators, taken from x/text at
+	// New, so that Money and Number do not build a formatter per call.
+	nums map[string]separators
 }
+
+// compiled is one message form: its text when it has no template
+// action, else the parsed template.
+type compiled struct {
+	text string
+	tmpl *template.Template
+}
+
+// separators of a language's numbers ("1,234.50" / "1 234,50").
+type separators struct{ group, decimal string }
 
 // New loads the catalogs at the root of fsys, every file ending in
 // ".yaml".
@@ -44,6 +64,7 @@ func New(fsys fs.FS) (*Translator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read locales: %w", err)
 	}
+	var files []*goi18n.MessageFile
 	for _, e := range entries {
 		if e.IsDir() || path.Ext(e.Name()) != ".yaml" {
 			continue
@@ -54,16 +75,72 @@ func New(fsys fs.FS) (*Translator, error) {
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
 		parts := strings.Split(strings.TrimSuffix(e.Name(), ".yaml"), ".")
-		if _, err := b.ParseMessageFileBytes(data, parts[len(parts)-1]+".yaml"); err != nil {
+		mf, err := b.ParseMessageFileBytes(data, parts[len(parts)-1]+".yaml")
+		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", name, err)
 		}
+		files = append(files, mf)
 	}
-	t := &Translator{bundle: b, locs: map[string]*goi18n.Localizer{}, printers: map[string]*message.Printer{}}
+	t := &Translator{bundle: b, locs: map[string]*goi18n.Localizer{}, printers: map[string]*message.Printer{},
+		plain: map[string]map[string]*compiled{}, nums: map[string]separators{}}
 	for _, l := range Languages {
 		t.locs[l] = goi18n.NewLocalizer(b, l, "en")
 		t.printers[l] = message.NewPrinter(language.Make(l))
+		t.plain[l] = map[string]*compiled{}
+		t.nums[l] = separatorsOf(t.printers[l])
+	}
+	for _, mf := range files {
+		base, _ := mf.Tag.Base()
+		forms, ok := t.plain[base.String()]
+		if !ok {
+			continue
+		}
+		for _, m := range mf.Messages {
+			c, err := compile(m)
+			if err != nil {
+				return nil, fmt.Errorf("parse message %s (%s): %w", m.ID, base, err)
+			}
+			if c != nil {
+				forms[m.ID] = c
+			}
+		}
 	}
 	return t, nil
+}
+
+// compile parses a message's "other" form as go-i18n does (its
+// delimiters, missingkey=default); nil when it has none.
+func compile(m *goi18n.Message) (*compiled, error) {
+	if m.Other == "" {
+		return nil, nil
+	}
+	left, right := m.LeftDelim, m.RightDelim
+	if left == "" {
+		left = "{{"
+	}
+	if right == "" {
+		right = "}}"
+	}
+	if !strings.Contains(m.Other, left) {
+		return &compiled{text: m.Other}, nil
+	}
+	tm, err := template.New("").Delims(left, right).Option("missingkey=default").Parse(m.Other)
+	if err != nil {
+		return nil, err
+	}
+	return &compiled{tmpl: tm}, nil
+}
+
+// separatorsOf reads a language's group and decimal separators from how
+// x/text writes 1234567.25.
+func separatorsOf(p *message.Printer) separators {
+	s := p.Sprint(number.Decimal(1234567.25, number.MinFractionDigits(2), number.MaxFractionDigits(2)))
+	i, j := strings.Index(s, "234"), strings.Index(s, "567")
+	k := strings.LastIndex(s, "25")
+	if i < 1 || j < 0 || k < 0 {
+		return separators{group: ",", decimal: "."}
+	}
+	return separators{group: s[1:i], decimal: s[j+3 : k]}
 }
 
 // Lang normalises a locale ("fr-FR", "fr_CA", "FR") to a supported
@@ -83,6 +160,19 @@ func Lang(locale string) string {
 
 // T renders message id with data (a map or struct for the template).
 func (t *Translator) T(lang, id string, data any) string {
+	forms, ok := t.plain[lang]
+	if !ok {
+		forms = t.plain["en"]
+	}
+	if c := forms[id]; c != nil {
+		if c.tmpl == nil {
+			return c.text
+		}
+		var b strings.Builder
+		if err := c.tmpl.Execute(&b, data); err == nil && b.Len() > 0 {
+			return b.String()
+		}
+	}
 	return t.render(lang, id, data, nil)
 }
 
@@ -121,16 +211,17 @@ func (t *Translator) Has(lang, id string) bool {
 // English. Digits and grouping come from x/text; the symbol's place is
 // the locale's convention.
 func (t *Translator) Money(lang string, m csp.Money) string {
-	p, ok := t.printers[lang]
+	sep, ok := t.nums[lang]
 	if !ok {
-		p = t.printers["en"]
+		sep = t.nums["en"]
 	}
 	neg := m.Minor < 0
-	v := m
+	minor := m.Minor
 	if neg {
-		v.Minor = -v.Minor
+		minor = -minor
 	}
-	num := p.Sprint(number.Decimal(v.Float(), number.MinFractionDigits(2), number.MaxFractionDigits(2)))
+	cents := minor % 100
+	num := grouped(uint64(minor/100), sep.group) + sep.decimal + string(rune('0'+cents/10)) + string(rune('0'+cents%10))
 	sym := currencySymbol(m.Currency)
 	var s string
 	if lang == "fr" {
@@ -146,11 +237,34 @@ func (t *Translator) Money(lang string, m csp.Money) string {
 
 // Number formats an integer per locale (grouping).
 func (t *Translator) Number(lang string, n int) string {
-	p, ok := t.printers[lang]
+	sep, ok := t.nums[lang]
 	if !ok {
-		p = t.printers["en"]
+		sep = t.nums["en"]
 	}
-	return p.Sprint(number.Decimal(n))
+	if n < 0 {
+		return "-" + grouped(uint64(-int64(n)), sep.group)
+	}
+	return grouped(uint64(n), sep.group)
+}
+
+// grouped writes n in decimal with sep between groups of three digits.
+func grouped(n uint64, sep string) string {
+	digits := strconv.FormatUint(n, 10)
+	if len(digits) <= 3 {
+		return digits
+	}
+	var b strings.Builder
+	b.Grow(len(digits) + len(sep)*(len(digits)/3))
+	first := len(digits) % 3
+	if first == 0 {
+		first = 3
+	}
+	b.WriteString(digits[:first])
+	for i := first; i < len(digits); i += 3 {
+		b.WriteString(sep)
+		b.WriteString(digits[i : i+3])
+	}
+	return b.String()
 }
 
 func currencySymbol(code string) string {

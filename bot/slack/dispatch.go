@@ -54,12 +54,18 @@ type pressedMessage struct {
 type eventResult struct {
 	challenge string
 	busy      bool
+	// replay is why a replay check refused the request.
+	replay error
 }
 
 // onEventsPayload decodes an Events API payload (HTTP body or Socket
 // Mode envelope), de-duplicates it on event_id and queues the work.
 // Unknown or malformed payloads are logged and acknowledged.
-func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte, retryNum string) eventResult {
+//
+// replay (HTTP mode) refuses a request seen before, for the payloads
+// that act without going through a turn's event claim; nil in Socket
+// Mode, where Slack itself is the only sender.
+func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte, retryNum string, replay func(context.Context) error) eventResult {
 	log := a.log.With("request_id", reqID)
 	ev, err := slackevents.ParseEvent(json.RawMessage(raw), slackevents.OptionNoVerifyToken())
 	if err != nil {
@@ -90,6 +96,11 @@ func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte,
 		return eventResult{}
 	}
 	if gone, ok := a.uninstallOf(ev.InnerEvent); ok {
+		if replay != nil {
+			if err := replay(ctx); err != nil {
+				return eventResult{replay: err}
+			}
+		}
 		org := orgOf(cb.TeamID, cb.EnterpriseID, enterpriseInstall(cb.Authorizations))
 		a.metrics.Event(gone)
 		if err := a.onUninstall(ctx, reqID, org.ID, gone); err != nil {
@@ -107,9 +118,15 @@ func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte,
 	in.eventID = cb.EventID
 	in.org = orgOf(cb.TeamID, cb.EnterpriseID, enterpriseInstall(cb.Authorizations))
 	a.metrics.Event(in.kind)
-	// No claim here: the engine claims the event id together with
-	// loading the dialogue, so a retry is handled once. A refused event
-	// took no claim, so Slack's retry of it is handled normally.
+	// No claim of the event here: the turn claims the event id first of
+	// all, so a retry (or a replay) is handled once. A refused event took
+	// no claim, so Slack's retry of it is handled normally. Without an
+	// event id only the signature tells a replay.
+	if cb.EventID == "" && replay != nil {
+		if err := replay(ctx); err != nil {
+			return eventResult{replay: err}
+		}
+	}
 	if !a.enqueue(ctx, reqID, in) {
 		return eventResult{busy: true}
 	}

@@ -23,7 +23,7 @@ func FuzzPayloads(f *testing.F) {
 	e := newEnv(f)
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		e.a.onEventsPayload(ctx, "fz", data, "")
+		e.a.onEventsPayload(ctx, "fz", data, "", nil)
 		if ic, err := parseInteraction(data); err == nil {
 			e.a.onInteraction(ctx, "fz", ic)
 		}

@@ -45,7 +45,23 @@ func (a *Adapter) endpoint(name string, h bodyHandler) http.Handler {
 		if !ok {
 			return
 		}
-		if err := a.verify(r.Context(), r.Header, body); errors.Is(err, errReplayUnknown) {
+		// An Events API callback carries a unique event_id, which the turn
+		// claims (a replay of it is the same event and is handled once):
+		// its signature's replay claim is made only for the payloads that
+		// are not de-duplicated that way (see onEventsPayload).
+		// While turns cannot reach the store, the signature is claimed at
+		// once even so: a store that is down answers 503 and Slack
+		// delivers the event again later, rather than it being accepted
+		// and then not handled.
+		deferReplay := name == "events" && !a.run.StoreTrouble()
+		sig, err := a.verify(r.Context(), r.Header, body, !deferReplay)
+		switch {
+		case deferReplay && err == nil:
+			r = r.WithContext(context.WithValue(r.Context(), sigKey{}, sig))
+		case name == "events" && err == nil:
+			a.run.StoreOK()
+		}
+		if errors.Is(err, errReplayUnknown) {
 			log.WarnContext(r.Context(), "slack request deferred: the replay check is unavailable", "err", err)
 			a.metrics.Dropped("store_unavailable")
 			http.Error(w, "try again later", http.StatusServiceUnavailable)
@@ -60,9 +76,14 @@ func (a *Adapter) endpoint(name string, h bodyHandler) http.Handler {
 	})
 }
 
+// sigKey carries a verified request's signature to the events handler,
+// which claims it only where the event id does not de-duplicate.
+type sigKey struct{}
+
 // verify checks Slack's v0 signature: HMAC-SHA256 of "v0:ts:body" with
-// the signing secret, a timestamp within five minutes of our clock, and a
-// signature not seen before.
+// the signing secret, a timestamp within five minutes of our clock, and,
+// when claim is set, a signature not seen before. It returns the
+// signature's replay key.
 //
 // slack.NewSecretsVerifier computes the same HMAC, but checks the
 // timestamp against the wall clock (time.Since), which would make the
@@ -72,39 +93,51 @@ func (a *Adapter) endpoint(name string, h bodyHandler) http.Handler {
 //
 // The timestamp window alone lets a captured request be replayed for
 // five minutes; a claim on the signature closes that. Slack's own retries
-// are new requests with a new timestamp, so they are not refused.
-func (a *Adapter) verify(ctx context.Context, h http.Header, body []byte) error {
+// are new requests with a new timestamp, so they are not refused. An
+// event callback's replay is refused by its event id instead: the turn
+// claims "event:slack:<event_id>" (for an hour, beyond the window) before
+// anything else, on every store.
+func (a *Adapter) verify(ctx context.Context, h http.Header, body []byte, claim bool) (string, error) {
 	if a.opt.SigningSecret == "" {
-		return errNoSecret
+		return "", errNoSecret
 	}
 	sig, ts := h.Get("X-Slack-Signature"), h.Get("X-Slack-Request-Timestamp")
 	if sig == "" || ts == "" {
-		return errMissingHeader
+		return "", errMissingHeader
 	}
 	secs, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return errBadTimestamp
+		return "", errBadTimestamp
 	}
 	if d := a.opt.Clock.Now().Sub(time.Unix(secs, 0)); d > maxSkew || d < -maxSkew {
-		return errStale
+		return "", errStale
 	}
 	hexSig, ok := strings.CutPrefix(sig, "v0=")
 	if !ok {
-		return errBadSignature
+		return "", errBadSignature
 	}
 	got, err := hex.DecodeString(hexSig)
 	if err != nil || len(got) != sha256.Size {
-		return errBadSignature
+		return "", errBadSignature
 	}
 	mac := hmac.New(sha256.New, []byte(a.opt.SigningSecret))
 	_, _ = io.WriteString(mac, "v0:"+ts+":")
 	_, _ = mac.Write(body)
 	if !hmac.Equal(mac.Sum(nil), got) {
-		return errBadSignature
+		return "", errBadSignature
 	}
 	// Keyed on the decoded bytes: hex accepts upper case too, and a
 	// re-cased signature must not pass as a new request.
-	won, err := a.opt.Store.Claim(ctx, "slack:sig:"+hex.EncodeToString(got), seenTTL)
+	key := "slack:sig:" + hex.EncodeToString(got)
+	if !claim {
+		return key, nil
+	}
+	return key, a.claimSignature(ctx, key)
+}
+
+// claimSignature refuses a signature seen before.
+func (a *Adapter) claimSignature(ctx context.Context, key string) error {
+	won, err := a.opt.Store.Claim(ctx, key, seenTTL)
 	if err != nil {
 		// The signature and window held, but a replay cannot be told
 		// from a first delivery: failing open would let a captured
@@ -119,8 +152,22 @@ func (a *Adapter) verify(ctx context.Context, h http.Header, body []byte) error 
 
 // serveEvents handles the Events API endpoint.
 func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, body []byte, reqID string) {
-	res := a.onEventsPayload(r.Context(), reqID, body, r.Header.Get("X-Slack-Retry-Num"))
+	var replay func(context.Context) error
+	if sig, ok := r.Context().Value(sigKey{}).(string); ok {
+		replay = func(ctx context.Context) error { return a.claimSignature(ctx, sig) }
+	}
+	res := a.onEventsPayload(r.Context(), reqID, body, r.Header.Get("X-Slack-Retry-Num"), replay)
 	switch {
+	case res.replay != nil:
+		if errors.Is(res.replay, errReplayUnknown) {
+			a.log.WarnContext(r.Context(), "slack request deferred: the replay check is unavailable", "request_id", reqID, "err", res.replay)
+			a.metrics.Dropped("store_unavailable")
+			http.Error(w, "try again later", http.StatusServiceUnavailable)
+			return
+		}
+		a.log.WarnContext(r.Context(), "slack request rejected", "request_id", reqID, "reason", res.replay.Error(), "remote", r.RemoteAddr)
+		a.metrics.Dropped("unauthorized")
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
 	case res.challenge != "":
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, res.challenge)

@@ -156,7 +156,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, evt socketmode.Event, ack a
 	}()
 	switch evt.Type {
 	case socketmode.EventTypeEventsAPI:
-		res := a.onEventsPayload(ctx, reqID, req.Payload, strconv.Itoa(req.RetryAttempt))
+		res := a.onEventsPayload(ctx, reqID, req.Payload, strconv.Itoa(req.RetryAttempt), nil)
 		if res.busy {
 			// Not acknowledged: Slack sends the envelope again later.
 			return nil

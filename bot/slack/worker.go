@@ -36,7 +36,7 @@ func (a *Adapter) job(reqID string, in inbound) func(context.Context, *slog.Logg
 		}
 		turn := &channel.Inbound{
 			ReqID: reqID, Kind: in.kind, Conversation: conversationOf(in), EventID: in.eventID,
-			Text: in.text, Press: in.press, Log: log,
+			User: in.userID, Text: in.text, Press: in.press, Log: log,
 			Identify: func(ctx context.Context) (channel.Sender, error) {
 				u, err := a.slackUser(ctx, ws, reqID, in.userID)
 				if err != nil {

@@ -605,6 +605,12 @@ func (i instrumented) Handle(ctx context.Context, t bot.Turn) ([]bot.Message, er
 	return msgs, err
 }
 
+// StartTurn lets the runner claim the event and prefetch the turn's
+// reads before the sender is looked up (channel.TurnStarter).
+func (i instrumented) StartTurn(ctx context.Context, platform, eventID, who string) (context.Context, func(), error) {
+	return i.e.StartTurn(ctx, platform, eventID, who)
+}
+
 func (a *app) refreshRequestGauge(ctx context.Context, m *telemetry.Metrics) {
 	now := a.clock.Now()
 	// The open states are always reported, zero included, so an alert on

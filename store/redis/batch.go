@@ -195,6 +195,7 @@ func (s *Store) WriteMany(ctx context.Context, writes []store.Write) ([]store.Wr
 		if ks[i], args[i], err = s.writeArgs("write", mode, w.Ref, w.Version, w.Data, w.Audit); err != nil {
 			return nil, err
 		}
+		s.snap(ctx).forget("", "", &w.Ref, mode == "c")
 	}
 	cmds, err := s.runScripts(ctx, s.scripts.write, ks, args)
 	if err != nil {
@@ -272,6 +273,7 @@ func (s *Store) Increment(ctx context.Context, ref store.Ref) (int64, error) {
 	if ref.ID == "" {
 		return 0, fmt.Errorf("redis: increment: %w", errEmptyKey)
 	}
+	s.snap(ctx).forget("", "", &ref, true)
 	keys := []string{s.docKey(ref), s.idxKey(ref.Scope, ref.Collection), s.doneKey(ref.Scope, rand.Text())}
 	n, err := s.scripts.increment.Run(ctx, s.c, keys, ref.ID, doneTTL.Milliseconds()).Int64()
 	if err != nil {

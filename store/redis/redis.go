@@ -318,6 +318,13 @@ func (s *Store) GetConversation(ctx context.Context, key string) ([]byte, error)
 	if key == "" {
 		return nil, fmt.Errorf("redis: get conversation: %w", store.ErrNotFound)
 	}
+	store.RecorderFrom(ctx).Conv(key)
+	if c, ok := s.snap(ctx).takeConv(key); ok {
+		if !c.found {
+			return nil, fmt.Errorf("redis: get conversation: %w", store.ErrNotFound)
+		}
+		return c.data, nil
+	}
 	b, err := s.c.Get(ctx, s.convKey(key)).Bytes()
 	if errors.Is(err, goredis.Nil) {
 		return nil, fmt.Errorf("redis: get conversation: %w", store.ErrNotFound)
@@ -338,6 +345,7 @@ func (s *Store) PutConversation(ctx context.Context, key string, data []byte, tt
 	if err := checkKeyTTL(key, ttl); err != nil {
 		return fmt.Errorf("redis: put conversation: %w", err)
 	}
+	s.snap(ctx).forget("", key, nil, false)
 	err = s.c.Set(ctx, s.convKey(key), data, time.Duration(pxMillis(ttl))*time.Millisecond).Err()
 	return s.wrap("put conversation", err)
 }
@@ -352,6 +360,7 @@ func (s *Store) DeleteConversation(ctx context.Context, key string) error {
 	if key == "" {
 		return nil
 	}
+	s.snap(ctx).forget("", key, nil, false)
 	return s.wrap("delete conversation", s.c.Del(ctx, s.convKey(key)).Err())
 }
 
@@ -366,6 +375,9 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	defer cancel()
 	if err := checkKeyTTL(key, ttl); err != nil {
 		return false, fmt.Errorf("redis: claim: %w", err)
+	}
+	if won, ok := s.snap(ctx).takeClaim(key); ok {
+		return won, nil
 	}
 	n, err := s.scripts.claim.Run(ctx, s.c, []string{s.claimKey(key)}, rand.Text(), pxMillis(ttl)).Int()
 	if err != nil {
@@ -384,6 +396,7 @@ func (s *Store) Release(ctx context.Context, key string) error {
 	if key == "" {
 		return nil
 	}
+	s.snap(ctx).forget(key, "", nil, false)
 	return s.wrap("release", s.c.Del(ctx, s.claimKey(key)).Err())
 }
 
@@ -400,6 +413,23 @@ func (s *Store) ClaimAndGetConversation(ctx context.Context, claimKey string, tt
 	defer cancel()
 	if err := checkKeyTTL(claimKey, ttl); err != nil {
 		return false, nil, fmt.Errorf("redis: %s: %w", op, err)
+	}
+	if won, ok := s.snap(ctx).takeClaim(claimKey); ok {
+		// The turn's first round trip claimed it already.
+		if !won || convKey == "" {
+			return won, nil, nil
+		}
+		conv, err := s.GetConversation(ctx, convKey)
+		if errors.Is(err, store.ErrNotFound) {
+			return true, nil, nil
+		}
+		if err == nil && conv == nil {
+			conv = []byte{}
+		}
+		return err == nil, conv, err
+	}
+	if convKey != "" {
+		store.RecorderFrom(ctx).Conv(convKey)
 	}
 	token := rand.Text()
 	for attempt := 0; ; attempt++ {
@@ -459,6 +489,13 @@ func (s *Store) Get(ctx context.Context, ref store.Ref) (store.Document, error) 
 	if ref.ID == "" {
 		return store.Document{}, fmt.Errorf("redis: get: %w", store.ErrNotFound)
 	}
+	store.RecorderFrom(ctx).Doc(ref)
+	if d, ok := s.snap(ctx).takeDoc(ref); ok {
+		if d.Version == 0 {
+			return store.Document{}, fmt.Errorf("redis: get: %w", store.ErrNotFound)
+		}
+		return d, nil
+	}
 	vals, err := s.c.HMGet(ctx, s.docKey(ref), "v", "d").Result()
 	if err != nil {
 		return store.Document{}, s.wrap("get", err)
@@ -509,6 +546,7 @@ func (s *Store) write(ctx context.Context, op, mode string, ref store.Ref, versi
 	if err != nil {
 		return store.Document{}, err
 	}
+	s.snap(ctx).forget("", "", &ref, mode == "c")
 	res, err := s.scripts.write.Run(ctx, s.c, keys, args...).Slice()
 	if err != nil {
 		return store.Document{}, s.wrap(op, err)
@@ -593,6 +631,7 @@ func (s *Store) UpdateReplicated(ctx context.Context, ref store.Ref, version int
 	if err != nil {
 		return store.Document{}, err
 	}
+	s.snap(ctx).forget("", "", &ref, false)
 	node := pipeliner(s.c)
 	if cc, ok := s.c.(*goredis.ClusterClient); ok {
 		n, err := cc.MasterForKey(ctx, keys[0])
@@ -732,9 +771,14 @@ func (s *Store) List(ctx context.Context, scope, coll string) ([]store.Document,
 		return nil, err
 	}
 	defer cancel()
-	ids, err := s.c.ZRange(ctx, s.idxKey(scope, coll), 0, -1).Result()
-	if err != nil {
-		return nil, s.wrap("list", err)
+	l := store.ListRef{Scope: scope, Collection: coll}
+	store.RecorderFrom(ctx).List(l)
+	ids, ok := s.snap(ctx).takeList(l)
+	if !ok {
+		ids, err = s.c.ZRange(ctx, s.idxKey(scope, coll), 0, -1).Result()
+		if err != nil {
+			return nil, s.wrap("list", err)
+		}
 	}
 	docs := make([]store.Document, 0, len(ids))
 	for len(ids) > 0 {
