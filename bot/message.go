@@ -34,6 +34,19 @@ type (
 	Press = chat.Press
 	// Turn is what an adapter hands in.
 	Turn = chat.Turn
+	// Tone colours a status line.
+	Tone = chat.Tone
+	// Status is a card's coloured line at the top.
+	Status = chat.Status
+)
+
+// Status tones.
+const (
+	ToneNeutral   = chat.ToneNeutral
+	ToneInfo      = chat.ToneInfo
+	ToneGood      = chat.ToneGood
+	ToneWarning   = chat.ToneWarning
+	ToneAttention = chat.ToneAttention
 )
 
 // Button styles.

@@ -276,6 +276,12 @@ func RenderText(m bot.Message, withRecipient bool) string {
 	if m.Title != "" {
 		fmt.Fprintf(&b, "  == %s ==\n", m.Title)
 	}
+	if m.Status != nil && m.Status.Text != "" {
+		fmt.Fprintf(&b, "  [%s]\n", m.Status.Text)
+	}
+	if top := m.TopLine(); top != "" {
+		fmt.Fprintf(&b, "  %s\n", top)
+	}
 	// *bold* is for chat platforms; a terminal shows the words.
 	for _, l := range strings.Split(strings.ReplaceAll(m.Text, "*", ""), "\n") {
 		if l != "" {
