@@ -87,3 +87,14 @@ const (
 	ActMute       = chat.ActMute
 	ActUnmute     = chat.ActUnmute
 )
+
+// SplitActions is the row of buttons and what goes behind "More…" (see
+// chat.SplitActions), for the adapters.
+func SplitActions(actions []Action) (row, more []Action) { return chat.SplitActions(actions) }
+
+// Button layout limits (see package chat).
+const (
+	MaxRowButtons  = chat.MaxRowButtons
+	MaxButtonLabel = chat.MaxButtonLabel
+	MaxChoiceLabel = chat.MaxChoiceLabel
+)

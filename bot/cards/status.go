@@ -40,8 +40,12 @@ func decidedAt(r workflows.Request) time.Time {
 // for, in the reader's words ("your decision", "your account manager").
 func (rd *Renderer) status(lang string, r workflows.Request, waitingFor string) *chat.Status {
 	loc := rd.Loc(r.CustomerID)
+	at := rd.tr.DateTime(lang, decidedAt(r), loc)
+	if r.State == workflows.StateExpired {
+		at = rd.until(lang, decidedAt(r), loc) // it expired at the end of the deadline's day
+	}
 	data := map[string]any{
-		"By": r.NameOf(r.Approver), "At": rd.tr.DateTime(lang, decidedAt(r), loc),
+		"By": r.NameOf(r.Approver), "At": at,
 		"Reason": strings.TrimSpace(r.Comment), "Failure": rd.failure(lang, r), "Who": waitingFor,
 	}
 	id := "decided." + string(r.State)
