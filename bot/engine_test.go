@@ -209,7 +209,7 @@ func TestRedisOutageIsExplainedAndRecovered(t *testing.T) {
 	_ = preview
 	preview = say(t, e, alice, "ajoute 2 licences business standard")
 	done := press(t, e, alice, preview, "Confirmer")
-	if len(done) == 0 || !strings.Contains(done[0].Text, "c'est fait") {
+	if len(done) == 0 || !strings.Contains(done[0].Text, "C'est fait") {
 		t.Fatalf("after recovery: %+v", done)
 	}
 	s, _ := e.sb.Subscription(context.Background(), "contoso", "sub-1")
@@ -239,7 +239,7 @@ func TestTwoReplicasApproveOnce(t *testing.T) {
 	a := newEnv(t, newStore(), nil, nil)
 	b := newEnv(t, newStore(), a.sb, a.clock)
 	preview := say(t, a, alice, "upgrade 5 E1 to E3 into the existing line")
-	press(t, a, alice, preview, "Confirm")
+	press(t, a, alice, preview, "Send for approval")
 	card := a.inbox.msgs[len(a.inbox.msgs)-1]
 	var approve bot.Action
 	for _, act := range card.Actions {
@@ -341,7 +341,7 @@ func BenchmarkTurn(b *testing.B) {
 func TestRejectReasonIsNotHijacked(t *testing.T) {
 	e := newEnv(t, boltStore(t, nil), nil, nil)
 	preview := say(t, e, alice, "upgrade 5 E1 to E3 into the existing line")
-	press(t, e, alice, preview, "Confirm")
+	press(t, e, alice, preview, "Send for approval")
 	card := e.inbox.msgs[len(e.inbox.msgs)-1]
 	asked := press(t, e, marc, []bot.Message{card}, "Reject")
 	if len(asked) == 0 || !strings.Contains(asked[0].Text, "Why are you rejecting") {
@@ -395,13 +395,13 @@ func TestRefusalSaysTheCustomersWindow(t *testing.T) {
 func TestBackupApproverSeesTheOutcome(t *testing.T) {
 	e := newEnv(t, boltStore(t, nil), nil, nil)
 	preview := say(t, e, alice, "upgrade 5 E1 to E3 into the existing line")
-	press(t, e, alice, preview, "Confirm")
+	press(t, e, alice, preview, "Send for approval")
 	card := e.inbox.msgs[len(e.inbox.msgs)-1]
 	if card.To != marc.Email {
 		t.Fatalf("card went to %s, want marc", card.To)
 	}
 	out := press(t, e, nina, []bot.Message{card}, "Approve")
-	if len(out) == 0 || !strings.Contains(out[0].Context, "Approved by Nina") || !strings.Contains(out[0].Context, "carried out") {
+	if len(out) == 0 || out[0].Status == nil || !strings.Contains(out[0].Status.Text, "Approved by Nina") || !strings.Contains(out[0].Status.Text, "carried out") {
 		t.Fatalf("Nina's reply: %+v", out)
 	}
 }

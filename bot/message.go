@@ -34,6 +34,19 @@ type (
 	Press = chat.Press
 	// Turn is what an adapter hands in.
 	Turn = chat.Turn
+	// Tone colours a status line.
+	Tone = chat.Tone
+	// Status is a card's coloured line at the top.
+	Status = chat.Status
+)
+
+// Status tones.
+const (
+	ToneNeutral   = chat.ToneNeutral
+	ToneInfo      = chat.ToneInfo
+	ToneGood      = chat.ToneGood
+	ToneWarning   = chat.ToneWarning
+	ToneAttention = chat.ToneAttention
 )
 
 // Button styles.
@@ -73,4 +86,15 @@ const (
 	ActKeep       = chat.ActKeep
 	ActMute       = chat.ActMute
 	ActUnmute     = chat.ActUnmute
+)
+
+// SplitActions is the row of buttons and what goes behind "More…" (see
+// chat.SplitActions), for the adapters.
+func SplitActions(actions []Action) (row, more []Action) { return chat.SplitActions(actions) }
+
+// Button layout limits (see package chat).
+const (
+	MaxRowButtons  = chat.MaxRowButtons
+	MaxButtonLabel = chat.MaxButtonLabel
+	MaxChoiceLabel = chat.MaxChoiceLabel
 )

@@ -72,7 +72,7 @@ func TestChangeThatNeverShowsGoesToTheAccountManager(t *testing.T) {
 			}
 			e := &env{engine: eng, svc: svc, sb: base.sb, st: st, clock: base.clock, inbox: in}
 
-			press(t, e, alice, say(t, e, alice, "upgrade 5 E1 to E3 into the existing line"), "Confirm")
+			press(t, e, alice, say(t, e, alice, "upgrade 5 E1 to E3 into the existing line"), "Send for approval")
 			approval := lastFor(t, in, am.Email, bot.KindApproval)
 			approveLabel := map[string]string{"en": "Approve", "fr": "Approuver"}[lang]
 			press(t, e, am, []bot.Message{approval}, approveLabel)
@@ -119,8 +119,8 @@ func TestChangeThatNeverShowsGoesToTheAccountManager(t *testing.T) {
 			if got.State != workflows.StateCompleted {
 				t.Fatalf("state %s, want completed", got.State)
 			}
-			if m := lastFor(t, in, alice.Email, bot.KindRequest); !strings.Contains(m.Text, "✅") {
-				t.Fatalf("the requester was not told it is done: %s", m.Text)
+			if m := lastFor(t, in, alice.Email, bot.KindRequest); m.Status == nil || !strings.Contains(m.Status.Text, "✅") {
+				t.Fatalf("the requester was not told it is done: %+v", m.Status)
 			}
 		})
 	}
@@ -154,7 +154,7 @@ func TestStoreFailingAfterThePortalChangeTellsTheTruth(t *testing.T) {
 			e := newEnv(t, fs, nil, nil)
 			am := marc
 			am.Locale = lang
-			press(t, e, alice, say(t, e, alice, text), map[string]string{"en": "Confirm", "fr": "Confirmer"}[lang])
+			press(t, e, alice, say(t, e, alice, text), map[string]string{"en": "Send for approval", "fr": "Demander l'accord"}[lang])
 			approval := lastFor(t, e.inbox, am.Email, bot.KindApproval)
 			fs.on = true
 			var approve bot.Action
@@ -230,7 +230,7 @@ func pressAs(t *testing.T, e *env, p workflows.Person, m bot.Message, id string)
 // own requests: not "nothing is waiting for your approval".
 func TestMemberAskingWhatIsPendingSeesTheirRequests(t *testing.T) {
 	e := newEnv(t, boltStore(t, nil), nil, nil)
-	press(t, e, alice, say(t, e, alice, "upgrade 5 E1 to E3 into the existing line"), "Confirm")
+	press(t, e, alice, say(t, e, alice, "upgrade 5 E1 to E3 into the existing line"), "Send for approval")
 	for _, q := range []string{"what's pending?", "qu'est-ce qui est en attente ?"} {
 		msgs := say(t, e, alice, q)
 		shown := ""

@@ -133,7 +133,7 @@ func (e *remEnv) item(kind reminders.Kind, to workflows.Person, s csp.Subscripti
 
 func remAll(m bot.Message) string {
 	var b strings.Builder
-	b.WriteString(m.Title + "\n" + m.Text + "\n" + m.Context + "\n")
+	b.WriteString(m.Title + "\n" + m.TopLine() + "\n" + m.Text + "\n" + m.Context + "\n")
 	for _, f := range m.Fields {
 		b.WriteString(f.Label + ": " + f.Value + "\n")
 	}
@@ -191,21 +191,21 @@ func TestReminderMessagesInEnglishAndFrench(t *testing.T) {
 	checks := []check{
 		{renewalEN, []string{"Renewal coming: Exchange Online (Plan 1)", "renews automatically on *25 Jan 2027* (in 60 days)", "72 hours",
 			"Seats: 8", "Seats at renewal: 6", "Cost of the next term: €266.40 (Annual, billed monthly)"},
-			[]string{"Reduce the renewal", "Turn off auto-renew", "Keep as is", "Stop these reminders"}},
+			[]string{"Reduce renewal", "Stop auto-renew", "Keep as is", "Stop reminders"}},
 		{renewalFR, []string{"Renouvellement à venir : Microsoft 365 Apps for business", "le *26 déc. 2026* (dans 30 jours)", "105,60\u00a0€", "72 heures"},
-			[]string{"Désactiver le renouvellement", "Ne rien changer", "Arrêter ces rappels"}},
+			[]string{"Ne pas renouveler", "Ne rien changer", "Plus de rappels"}},
 		// The sandbox counts 9 of Business Standard's 10 seats assigned
 		// that day: the right-sizing button comes first (usage.go).
-		{windowEN, []string{"Removal window open", "until *Sat 28 Nov 2026, 00:00* (10 seats removable)", "1 of its 10 seats is unused"},
-			[]string{"Remove 1 unused seat", "Remove seats", "Stop these reminders"}},
-		{closingFR, []string{"Fenêtre de retrait bientôt fermée", "se ferme le *sam. 28 nov. 2026, 00:00*, dans 12 heures", "1 de ses 10 licences est inutilisée"},
-			[]string{"Retirer 1 licence inutilisée", "Retirer des licences", "Arrêter ces rappels"}},
+		{windowEN, []string{"Removal window open", "until *Fri 27 Nov 2026, 23:59* (10 seats removable)", "1 of its 10 seats is unused"},
+			[]string{"Remove 1 unused", "Remove seats", "Stop reminders"}},
+		{closingFR, []string{"Fenêtre de retrait bientôt fermée", "se ferme le *ven. 27 nov. 2026, 23:59*, dans 12 heures", "1 de ses 10 licences est inutilisée"},
+			[]string{"Retirer 1 inutile", "Moins de licences", "Plus de rappels"}},
 		{trialEN, []string{"Trial ending: Microsoft 365 Business Premium", "ends on *1 Dec 2026* (in 5 days)", "25 seats for €618.00 a month"},
-			[]string{"Turn off auto-renew", "Keep it", "Stop these reminders"}},
-		{waiting, []string{"Waiting for your decision: R-1", "asked by Alice", "Decision needed by: Wed 2 Dec 2026, 00:00"},
+			[]string{"Stop auto-renew", "Keep it", "Stop reminders"}},
+		{waiting, []string{"Waiting for your decision: R-1", "asked by Alice", "Decision by Tue 1 Dec 2026, 23:59"},
 			[]string{"Approve", "Reject"}},
-		{told, []string{"Your request R-1 is still waiting", "before *Wed 2 Dec 2026, 00:00*"}, []string{"Withdraw"}},
-		{personal, []string{"Vous m'avez demandé de vous le rappeler", "Vous vouliez retirer 2 licences."}, []string{"Retirer des licences"}},
+		{told, []string{"Your request R-1 is still waiting", "before *Tue 1 Dec 2026, 23:59*"}, []string{"Withdraw"}},
+		{personal, []string{"Vous m'avez demandé de vous le rappeler", "Vous vouliez retirer 2 licences."}, []string{"Moins de licences"}},
 		{late, []string{"Sent late: this reminder was due on Thu 26 Nov 2026, 09:00."}, nil},
 	}
 	for _, c := range checks {
@@ -284,7 +284,7 @@ func TestReminderButtonsStoreTheChoice(t *testing.T) {
 		t.Fatalf("after keep: %+v %v", p, err)
 	}
 
-	out = remPress(t, env, remClaire, card, "Stop these reminders")
+	out = remPress(t, env, remClaire, card, "Stop reminders")
 	if len(out) != 1 || !strings.Contains(out[0].Text, "no more reminders about Microsoft 365 Apps for business") {
 		t.Fatalf("stop: %+v", out)
 	}

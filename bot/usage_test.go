@@ -127,7 +127,7 @@ func TestRightSizeButtonGoesThroughThePreview(t *testing.T) {
 	e.inbox.mu.Lock()
 	card := e.inbox.msgs[len(e.inbox.msgs)-1]
 	e.inbox.mu.Unlock()
-	label := "Schedule the renewal at " + itoa(u.Assigned) + " seats"
+	label := "Renew at " + itoa(u.Assigned) + " seats"
 	if !strings.Contains(card.Text, itoa(u.Unused())+" of the 25 seats it renews with are unused") || len(card.Actions) == 0 || card.Actions[0].Label != label {
 		t.Fatalf("renewal reminder: %q %+v, want the unused seats said and %q first", card.Text, card.Actions, label)
 	}
@@ -142,7 +142,7 @@ func TestRightSizeButtonGoesThroughThePreview(t *testing.T) {
 	}
 	// A member's renewal change goes to a licence admin: the rules and
 	// the approval path apply as to a typed request.
-	press(t, e, alice, preview, "Confirm")
+	press(t, e, alice, preview, "Send for approval")
 	reqs, err := e.svc.List(ctx, "contoso")
 	if err != nil {
 		t.Fatal(err)

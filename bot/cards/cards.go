@@ -153,12 +153,15 @@ func (rd *Renderer) costFields(lang string, r workflows.Request) []chat.Field {
 	return f
 }
 
-func (rd *Renderer) warningLines(lang string, d rules.Decision, loc *time.Location) []string {
+// warningLines are the decision's warnings, one "⚠️" line each.
+// whyIrreversible: the reason for approval already says the change
+// cannot be undone, so it is not said again.
+func (rd *Renderer) warningLines(lang string, d rules.Decision, loc *time.Location, whyIrreversible bool) []string {
 	var out []string
-	said := false
+	said := whyIrreversible
 	for _, w := range d.Warnings {
-		if w.Code == rules.CodeApprovalDeadlineNear {
-			continue // the deadline is a field of its own
+		if w.Code == rules.CodeApprovalDeadlineNear || (whyIrreversible && w.Code == rules.CodeIrreversible) {
+			continue // the deadline is on the top line; the why row says it
 		}
 		said = said || w.Code == rules.CodeIrreversible
 		out = append(out, "⚠️ "+rd.tr.T(lang, "warning."+string(w.Code), rd.paramData(lang, w.Params, loc, nil)))
@@ -177,7 +180,9 @@ func (rd *Renderer) paramData(lang string, params map[string]string, loc *time.L
 	}
 	for k, v := range params {
 		val := any(v)
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
+		if t, err := time.Parse(time.RFC3339, v); err == nil && (k == rules.ParamDeadline || k == rules.ParamExpiresAt) {
+			val = rd.until(lang, t, loc) // the last moment of a period
+		} else if err == nil {
 			val = rd.tr.DateTime(lang, t, loc)
 		} else if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
 			val = rd.tr.Date(lang, t, loc)
@@ -220,12 +225,15 @@ func (rd *Renderer) quantityFields(l string, r workflows.Request) []chat.Field {
 	case csp.ChangeSetRenewalQuantity:
 		return []chat.Field{{Label: rd.tr.T(l, "field.renewal_quantity", nil), Value: arrow(d.FromQuantity, d.ToQuantity)}}
 	case csp.ChangeUpgrade:
-		f := []chat.Field{{Label: r.SubscriptionName, Value: arrow(d.FromQuantity, d.ToQuantity)}}
+		// Labels read alone: the seats of the subscription named above,
+		// then where the upgraded seats go.
+		f := []chat.Field{{Label: rd.tr.T(l, "field.seats", nil), Value: arrow(d.FromQuantity, d.ToQuantity)}}
 		name := r.TargetLineName
 		if name == "" {
 			name = r.TargetOfferName + " (" + rd.tr.T(l, "merge.new_short", nil) + ")"
 		}
-		return append(f, chat.Field{Label: name, Value: arrow(d.TargetFrom, d.TargetTo)})
+		return append(f, chat.Field{Label: rd.tr.T(l, "field.upgrade_into", nil),
+			Value: rd.tr.T(l, "field.upgrade_into_value", map[string]any{"Line": name, "Seats": arrow(d.TargetFrom, d.TargetTo)})})
 	}
 	return nil
 }

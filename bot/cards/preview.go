@@ -11,37 +11,41 @@ import (
 )
 
 // Preview shows what a change would do before it is confirmed: the
-// quantities, the money, who must approve and by when, the warnings.
+// money and the deadline on the top line, the quantities, who must
+// approve and why (one row), the warnings. A change that goes for
+// approval is sent with [Send for approval], not [Confirm].
 func (rd *Renderer) Preview(l string, dr Draft, ev workflows.Evaluation) chat.Message {
 	r := evalRequest(ev)
 	d := ev.Decision
 	loc := rd.Loc(dr.CustomerID)
-	var lines []string
-	lines = append(lines, rd.tr.T(l, "preview.intro", map[string]any{"Summary": rd.Summary(l, r)}))
-	f := rd.quantityFields(l, r)
+	lines := []string{rd.tr.T(l, "preview.intro", map[string]any{"Summary": rd.Summary(l, r)})}
+	f := []chat.Field{{Label: rd.tr.T(l, "field.subscription", nil), Value: r.SubscriptionName}}
+	f = append(f, rd.quantityFields(l, r)...)
 	f = append(f, rd.costFields(l, r)...)
+	m := chat.Message{Kind: chat.KindPreview, Title: rd.tr.T(l, "preview.title", nil), Summary: rd.moneySummary(l, d.Cost)}
+	confirm := chat.Action{ID: chat.ActConfirm, Label: rd.tr.T(l, "btn.confirm", nil), Style: chat.StylePrimary, Value: dr.ID}
+	whyIrreversible := false
 	switch d.Outcome {
 	case rules.NeedsApproval:
+		whyIrreversible = irreversibleWhy(d.Reason)
 		f = append(f, chat.Field{Label: rd.tr.T(l, "field.approval", nil), Value: rd.tr.T(l, "approval.by", map[string]any{
 			"Role": rd.approverName(l, d.Approver), "Why": rd.reason(l, string(d.Reason), nil)})})
-		if !d.Deadline.IsZero() {
-			f = append(f, chat.Field{Label: rd.tr.T(l, "field.deadline", nil), Value: rd.tr.DateTime(l, d.Deadline, loc)})
-		}
+		m.Deadline = rd.deadline(l, d.Deadline, loc)
+		confirm.Label = rd.tr.T(l, "btn.send_for_approval", nil)
 	default:
 		f = append(f, chat.Field{Label: rd.tr.T(l, "field.approval", nil), Value: rd.tr.T(l, "approval.none", nil)})
 	}
-	lines = append(lines, rd.warningLines(l, d, loc)...)
-	confirm := ""
+	lines = append(lines, rd.warningLines(l, d, loc, whyIrreversible)...)
 	if d.Irreversible {
-		confirm = rd.tr.T(l, "confirm.irreversible", nil)
+		id := "confirm.irreversible"
+		if d.Outcome == rules.NeedsApproval {
+			id = "confirm.irreversible_approval"
+		}
+		confirm.Confirm = rd.tr.T(l, id, nil)
 	}
-	return chat.Message{
-		Kind: chat.KindPreview, Title: rd.tr.T(l, "preview.title", nil), Text: strings.Join(lines, "\n"), Fields: f,
-		Actions: []chat.Action{
-			{ID: chat.ActConfirm, Label: rd.tr.T(l, "btn.confirm", nil), Style: chat.StylePrimary, Value: dr.ID, Confirm: confirm},
-			{ID: chat.ActCancel, Label: rd.tr.T(l, "btn.cancel", nil), Value: dr.ID},
-		},
-	}
+	m.Text, m.Fields = strings.Join(lines, "\n"), f
+	m.Actions = []chat.Action{confirm, {ID: chat.ActCancel, Label: rd.tr.T(l, "btn.cancel", nil), Value: dr.ID}}
+	return m
 }
 
 // Refusal explains why not, in a sentence or two, and offers the legal

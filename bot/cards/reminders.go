@@ -41,6 +41,7 @@ func (rd *Renderer) Reminder(l string, it reminders.Item) chat.Message {
 			{ID: chat.ActKeep, Label: rd.tr.T(l, "reminder.btn.keep_it", nil), Value: chat.KeepValue(it.CustomerID, s)},
 			rd.muteAction(l, it),
 		}
+		m.Deadline = rd.tr.T(l, "summary.trial_ends", map[string]any{"At": data["End"]})
 	case reminders.KindWindowOpen, reminders.KindWindowClosing:
 		m = rd.windowReminder(l, it, data, loc)
 	case reminders.KindApprovalWaiting, reminders.KindApprovalEscalated:
@@ -58,7 +59,8 @@ func (rd *Renderer) Reminder(l string, it reminders.Item) chat.Message {
 
 func (rd *Renderer) renewalReminder(l string, it reminders.Item, data map[string]any, loc *time.Location) chat.Message {
 	s := it.Subscription
-	m := chat.Message{Title: rd.tr.T(l, "reminder.renewal.title", data), Text: rd.tr.T(l, "reminder.renewal.text", data)}
+	m := chat.Message{Title: rd.tr.T(l, "reminder.renewal.title", data), Text: rd.tr.T(l, "reminder.renewal.text", data),
+		Deadline: rd.tr.T(l, "summary.renews_on", map[string]any{"At": data["End"]})}
 	m.Fields = []chat.Field{
 		{Label: rd.tr.T(l, "field.seats", nil), Value: rd.tr.Number(l, s.Quantity)},
 		{Label: rd.tr.T(l, "field.renewal_quantity", nil), Value: rd.tr.Number(l, s.RenewalQuantity())},
@@ -72,14 +74,14 @@ func (rd *Renderer) renewalReminder(l string, it reminders.Item, data map[string
 	}
 	m.Actions = append(m.Actions,
 		chat.Action{ID: chat.ActStart, Label: rd.tr.T(l, "btn.auto_renew_off", nil), Value: chat.StartValue(csp.ChangeAutoRenewOff, s, 0)},
-		chat.Action{ID: chat.ActKeep, Label: rd.tr.T(l, "reminder.btn.keep_as_is", nil), Value: chat.KeepValue(it.CustomerID, s)},
+		chat.Action{ID: chat.ActKeep, Label: rd.tr.T(l, "reminder.btn.keep_as_is", nil), Value: chat.KeepValue(it.CustomerID, s), Secondary: true},
 		rd.muteAction(l, it))
 	return m
 }
 
 func (rd *Renderer) windowReminder(l string, it reminders.Item, data map[string]any, loc *time.Location) chat.Message {
 	s := it.Subscription
-	data["Until"] = rd.tr.DateTime(l, it.WindowCloses, loc)
+	data["Until"] = rd.until(l, it.WindowCloses, loc)
 	data["Start"] = rd.tr.Date(l, s.TermStart, loc)
 	data["Hours"] = rd.tr.N(l, "reminder.hours", hoursLeft(it.Now, it.WindowCloses), nil)
 	data["Removable"] = rd.tr.N(l, "reminder.removable", it.RemovableSeats, nil)
@@ -88,7 +90,11 @@ func (rd *Renderer) windowReminder(l string, it reminders.Item, data map[string]
 	if it.Kind == reminders.KindWindowClosing {
 		id = "reminder.window_closing"
 	}
-	m := chat.Message{Title: rd.tr.T(l, id+".title", data), Text: rd.tr.T(l, id+".text", data)}
+	m := chat.Message{Title: rd.tr.T(l, id+".title", data), Text: rd.tr.T(l, id+".text", data),
+		Deadline: rd.tr.T(l, "summary.window_until", data)}
+	if it.Kind == reminders.KindWindowClosing {
+		m.Status = &chat.Status{Tone: chat.ToneWarning, Text: rd.tr.T(l, "status_line.window_closing", data)}
+	}
 	m.Actions = []chat.Action{
 		{ID: chat.ActStart, Label: rd.tr.T(l, "reminder.btn.remove_seats", nil), Value: chat.StartValue(csp.ChangeRemoveSeats, s, 0)},
 		rd.muteAction(l, it),
@@ -97,8 +103,9 @@ func (rd *Renderer) windowReminder(l string, it reminders.Item, data map[string]
 }
 
 func (rd *Renderer) personalReminder(l string, it reminders.Item, data map[string]any, loc *time.Location) chat.Message {
-	data["Until"] = rd.tr.DateTime(l, it.WindowCloses, loc)
-	m := chat.Message{Title: rd.tr.T(l, "reminder.personal.title", data), Text: rd.tr.T(l, "reminder.personal.text", data)}
+	data["Until"] = rd.until(l, it.WindowCloses, loc)
+	m := chat.Message{Title: rd.tr.T(l, "reminder.personal.title", data), Text: rd.tr.T(l, "reminder.personal.text", data),
+		Deadline: rd.tr.T(l, "summary.window_until", data)}
 	if pr := it.Personal; pr != nil {
 		if pr.Kind == csp.ChangeRemoveSeats && pr.Quantity > 0 {
 			m.Text += "\n" + rd.tr.N(l, "reminder.personal.wanted", pr.Quantity, nil)
@@ -124,7 +131,7 @@ func (rd *Renderer) approvalReminder(l string, it reminders.Item) chat.Message {
 		"Since":     rd.tr.DateTime(l, pendingSince(r), loc),
 	}
 	if !r.Deadline.IsZero() {
-		data["Deadline"] = rd.tr.DateTime(l, r.Deadline, loc)
+		data["Deadline"] = rd.until(l, r.Deadline, loc)
 		data["Left"] = rd.tr.N(l, "reminder.hours", hoursLeft(it.Now, r.Deadline), nil)
 	}
 	if it.Audience == reminders.AudienceRequester {
@@ -146,12 +153,13 @@ func (rd *Renderer) approvalReminder(l string, it reminders.Item) chat.Message {
 	}
 	return chat.Message{
 		Title: rd.tr.T(l, id+".title", data), Text: rd.tr.T(l, id+".text", data),
+		Summary: card.Summary, Deadline: card.Deadline,
 		Fields: card.Fields, Actions: card.Actions, RequestID: r.ID,
 	}
 }
 
 func (rd *Renderer) muteAction(l string, it reminders.Item) chat.Action {
-	return chat.Action{ID: chat.ActMute, Label: rd.tr.T(l, "reminder.btn.stop", nil), Value: it.CustomerID + ":" + it.Subscription.ID}
+	return chat.Action{ID: chat.ActMute, Label: rd.tr.T(l, "reminder.btn.stop", nil), Value: it.CustomerID + ":" + it.Subscription.ID, Secondary: true}
 }
 
 // inDays says how far a day is: "today", "tomorrow", "in 7 days".

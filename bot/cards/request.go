@@ -10,34 +10,28 @@ import (
 	"github.com/licensebot/licensebot/workflows"
 )
 
-// Request is the requester's view of a request.
+// Request is the requester's view of a request: a coloured status line
+// naming who decided and when, what was asked, and what it changes.
 func (rd *Renderer) Request(lang string, r workflows.Request) chat.Message {
 	loc := rd.Loc(r.CustomerID)
 	data := map[string]any{
 		"ID":      r.ID,
 		"Summary": rd.Summary(lang, r),
-		"By":      r.NameOf(r.Approver),
 		"Role":    rd.approverName(lang, r.ApproverRole),
-		"Reason":  r.Comment,
-		"Failure": rd.failure(lang, r),
 	}
-	if !r.Deadline.IsZero() {
-		data["Deadline"] = rd.tr.DateTime(lang, r.Deadline, loc)
+	m := chat.Message{Kind: chat.KindRequest, Title: rd.tr.T(lang, "card.title", data),
+		Status: rd.status(lang, r, rd.approverName(lang, r.ApproverRole)),
+		Text:   rd.tr.T(lang, "request.what", data),
+		Key:    "request:" + r.ID, RequestID: r.ID, CustomerID: r.CustomerID}
+	if after := "request.after." + string(r.State); rd.tr.Has(lang, after) {
+		m.Text += " " + rd.tr.T(lang, after, data)
 	}
-	id := "card." + string(r.State)
-	if r.State == workflows.StateRejected && r.Comment != "" {
-		id = "card.rejected_reason"
-	}
-	if r.State == workflows.StatePendingApproval && r.Deadline.IsZero() {
-		id = "card.pending_approval_nodeadline"
-	}
-	m := chat.Message{Kind: chat.KindRequest, Title: rd.tr.T(lang, "card.title", data), Text: rd.tr.T(lang, id, data),
-		Key: "request:" + r.ID, RequestID: r.ID, CustomerID: r.CustomerID}
-	if r.State == workflows.StateCompleted || r.State == workflows.StateExecuting {
-		m.Fields = rd.quantityFields(lang, r)
-	}
-	if r.State == workflows.StatePendingApproval {
+	switch r.State {
+	case workflows.StatePendingApproval:
+		m.Deadline = rd.deadline(lang, r.Deadline, loc)
 		m.Actions = []chat.Action{{ID: chat.ActWithdraw, Label: rd.tr.T(lang, "btn.withdraw", nil), Value: chat.RequestValue(r.CustomerID, r.ID)}}
+	case workflows.StateCompleted, workflows.StateExecuting:
+		m.Fields = rd.quantityFields(lang, r)
 	}
 	if r.State == workflows.StateCompleted {
 		// A mid-term change deleted the scheduled renewal: offer to set it
@@ -54,8 +48,11 @@ func (rd *Renderer) Request(lang string, r workflows.Request) chat.Message {
 	return m
 }
 
-// Approval is the approver's card; once decided it shows who, when and
-// the outcome, without buttons. A request that needs attention shows
+// Approval is the approver's card. At the top: the status line (waiting
+// for your decision, or who decided, when, and a rejection's reason),
+// the money and the deadline in one line; then who asks and why, and
+// the facts. Once decided the title and the sentence say so, in the past
+// tense, and the buttons are gone. A request that needs attention shows
 // whoever may resolve it the three ways to do so.
 func (rd *Renderer) Approval(lang string, r workflows.Request, viewer workflows.Person) chat.Message {
 	if r.State == workflows.StateNeedsAttention && workflows.CanResolve(viewer, r) == nil {
@@ -65,26 +62,30 @@ func (rd *Renderer) Approval(lang string, r workflows.Request, viewer workflows.
 	cust := rd.customers[r.CustomerID]
 	requester := r.NameOf(r.Requester)
 	data := map[string]any{"ID": r.ID, "Requester": requester, "Customer": cust.Name, "Summary": rd.Summary(lang, r)}
-	var lines []string
-	lines = append(lines, rd.tr.T(lang, "approval.ask", data))
-	f := []chat.Field{
-		{Label: rd.tr.T(lang, "field.requester", nil), Value: requester + " <" + r.Requester + ">"},
-		{Label: rd.tr.T(lang, "field.customer", nil), Value: cust.Name},
-		{Label: rd.tr.T(lang, "field.subscription", nil), Value: r.SubscriptionName},
+	pending := r.State == workflows.StatePendingApproval
+	ask := "approval.ask"
+	if !pending {
+		ask = "approval.asked"
 	}
+	lines := []string{rd.tr.T(lang, ask, data)}
+	lines = append(lines, rd.warningLines(lang, r.Decision, loc, irreversibleWhy(r.Decision.Reason))...)
+	f := []chat.Field{{Label: rd.tr.T(lang, "field.requester", nil), Value: requester + " <" + r.Requester + ">"}}
+	if j := strings.TrimSpace(r.Justification); j != "" {
+		f = append(f, chat.Field{Label: rd.tr.T(lang, "field.justification", nil), Value: "“" + j + "”"})
+	}
+	f = append(f,
+		chat.Field{Label: rd.tr.T(lang, "field.customer", nil), Value: cust.Name},
+		chat.Field{Label: rd.tr.T(lang, "field.subscription", nil), Value: r.SubscriptionName})
 	f = append(f, rd.quantityFields(lang, r)...)
 	f = append(f, rd.costFields(lang, r)...)
 	f = append(f, chat.Field{Label: rd.tr.T(lang, "field.why_approval", nil), Value: rd.reason(lang, string(r.Decision.Reason), nil)})
-	if !r.Deadline.IsZero() {
-		f = append(f, chat.Field{Label: rd.tr.T(lang, "field.deadline", nil), Value: rd.tr.DateTime(lang, r.Deadline, loc)})
-	}
-	if r.Justification != "" {
-		f = append(f, chat.Field{Label: rd.tr.T(lang, "field.justification", nil), Value: r.Justification})
-	}
-	lines = append(lines, rd.warningLines(lang, r.Decision, loc)...)
-	m := chat.Message{Kind: chat.KindApproval, Title: rd.tr.T(lang, "approval.title", data), Text: strings.Join(lines, "\n"), Fields: f,
+	m := chat.Message{Kind: chat.KindApproval, Title: rd.tr.T(lang, "approval.title", data),
+		Status:  rd.status(lang, r, rd.tr.T(lang, "status_line.you", nil)),
+		Summary: rd.moneySummary(lang, r.Decision.Cost),
+		Text:    strings.Join(lines, "\n"), Fields: f,
 		Key: "approval:" + r.ID, RequestID: r.ID, CustomerID: r.CustomerID}
-	if r.State == workflows.StatePendingApproval {
+	if pending {
+		m.Deadline = rd.deadline(lang, r.Deadline, loc)
 		confirm := ""
 		if r.Decision.Irreversible {
 			confirm = rd.tr.T(lang, "confirm.approve_irreversible", data)
@@ -92,28 +93,13 @@ func (rd *Renderer) Approval(lang string, r workflows.Request, viewer workflows.
 		v := chat.RequestValue(r.CustomerID, r.ID)
 		m.Actions = []chat.Action{
 			{ID: chat.ActApprove, Label: rd.tr.T(lang, "btn.approve", nil), Style: chat.StylePrimary, Value: v, Confirm: confirm},
-			{ID: chat.ActReject, Label: rd.tr.T(lang, "btn.reject", nil), Style: chat.StyleDanger, Value: v},
+			{ID: chat.ActReject, Label: rd.tr.T(lang, "btn.reject", nil), Style: chat.StyleDanger, Value: v, Reason: true},
 		}
 		return m
 	}
-	// Decided: the title and the sentence say so, in the past tense, so
-	// that nobody takes the card for one still waiting.
 	if id := "approval.title_decided." + string(r.State); rd.tr.Has(lang, id) {
 		m.Title = rd.tr.T(lang, id, data)
 	}
-	lines[0] = rd.tr.T(lang, "approval.asked", data)
-	m.Text = strings.Join(lines, "\n")
-	at := r.UpdatedAt
-	if !r.DecidedAt.IsZero() {
-		at = r.DecidedAt
-	}
-	decided := "decided." + string(r.State)
-	if r.State == workflows.StateRejected && strings.TrimSpace(r.Comment) != "" {
-		decided = "decided.rejected_reason"
-	}
-	m.Context = rd.tr.T(lang, decided, map[string]any{
-		"By": r.NameOf(r.Approver), "At": rd.tr.DateTime(lang, at, loc), "Reason": strings.TrimSpace(r.Comment),
-		"Failure": rd.failure(lang, r)})
 	return m
 }
 
@@ -148,12 +134,13 @@ func (rd *Renderer) attention(lang string, r workflows.Request) chat.Message {
 	f = append(f, chat.Field{Label: rd.tr.T(lang, "field.operation_key", nil), Value: att.Key})
 	v := chat.RequestValue(r.CustomerID, r.ID)
 	return chat.Message{Kind: chat.KindApproval, Title: rd.tr.T(lang, "attention.title", data), Text: strings.Join(lines, "\n"),
+		Status: rd.status(lang, r, ""),
 		Fields: f, Key: "approval:" + r.ID, RequestID: r.ID, CustomerID: r.CustomerID,
 		Actions: []chat.Action{
 			{ID: chat.ActCheckAgain, Label: rd.tr.T(lang, "btn.check_again", nil), Style: chat.StylePrimary, Value: v},
 			{ID: chat.ActMarkDone, Label: rd.tr.T(lang, "btn.mark_done", nil), Value: v},
 			{ID: chat.ActSendAgain, Label: rd.tr.T(lang, "btn.send_again", nil), Style: chat.StyleDanger, Value: v,
-				Confirm: rd.tr.T(lang, "confirm.send_again", data)},
+				Confirm: rd.tr.T(lang, "confirm.send_again", data), Secondary: true},
 		}}
 }
 
@@ -204,10 +191,13 @@ func (rd *Renderer) MyRequests(lang string, mine []workflows.Request) chat.Messa
 
 // WithdrawChoice asks which of several pending requests to withdraw.
 func (rd *Renderer) WithdrawChoice(lang string, pending []workflows.Request) chat.Message {
-	m := chat.Message{Kind: chat.KindQuestion, Text: rd.tr.T(lang, "withdraw.which", nil)}
+	lines := []string{rd.tr.T(lang, "withdraw.which", nil)}
+	m := chat.Message{Kind: chat.KindQuestion}
 	for _, r := range pending {
-		m.Actions = append(m.Actions, chat.Action{ID: chat.ActWithdraw, Label: r.ID + " · " + rd.Summary(lang, r),
+		lines = append(lines, "• *"+r.ID+"* — "+rd.Summary(lang, r))
+		m.Actions = append(m.Actions, chat.Action{ID: chat.ActWithdraw, Label: rd.tr.T(lang, "btn.withdraw_id", map[string]any{"ID": r.ID}),
 			Value: chat.RequestValue(r.CustomerID, r.ID)})
 	}
+	m.Text = strings.Join(lines, "\n")
 	return m
 }

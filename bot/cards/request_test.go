@@ -22,11 +22,12 @@ func TestFailedCardNeverShowsACode(t *testing.T) {
 		Change: csp.Change{Kind: csp.ChangeCancel}, SubscriptionName: "Office 365 E1", History: []workflows.Transition{{By: "licensebot"}}}
 	for _, lang := range bot.Languages {
 		m := rd.Request(lang, r)
-		if strings.Contains(m.Text, "portal_code_we_never_heard_of") || strings.Contains(m.Text, "reason.") {
-			t.Errorf("%s: the code leaked: %s", lang, m.Text)
+		shown := m.Status.Text + "\n" + m.Text
+		if strings.Contains(shown, "portal_code_we_never_heard_of") || strings.Contains(shown, "reason.") {
+			t.Errorf("%s: the code leaked: %s", lang, shown)
 		}
-		if !strings.Contains(m.Text, tr.T(lang, "reason.provider_error", nil)) {
-			t.Errorf("%s: no generic sentence: %s", lang, m.Text)
+		if !strings.Contains(m.Status.Text, tr.T(lang, "reason.provider_error", nil)) || m.Status.Tone != bot.ToneAttention {
+			t.Errorf("%s: no generic sentence in a red status line: %+v", lang, m.Status)
 		}
 	}
 }
@@ -39,13 +40,13 @@ func TestFailedCardUsesTheRulesValues(t *testing.T) {
 		FailureParams: map[string]string{"status": "cancelled"}, Change: csp.Change{Kind: csp.ChangeCancel},
 		SubscriptionName: "Office 365 E1"}
 	m := rd.Request("en", r)
-	if !strings.Contains(m.Text, "Office 365 E1 is cancelled") || strings.Contains(m.Text, "<no value>") {
-		t.Fatalf("card: %s", m.Text)
+	if !strings.Contains(m.Status.Text, "Office 365 E1 is cancelled") || strings.Contains(m.Status.Text, "<no value>") {
+		t.Fatalf("card: %+v", m.Status)
 	}
 	// A sentence whose values are missing falls back to the generic one.
 	r.Failure = "over_seat_cap"
-	if m := rd.Request("fr", r); strings.Contains(m.Text, "<no value>") {
-		t.Fatalf("template hole: %s", m.Text)
+	if m := rd.Request("fr", r); strings.Contains(m.Status.Text+m.Text, "<no value>") {
+		t.Fatalf("template hole: %+v %s", m.Status, m.Text)
 	}
 }
 
@@ -87,7 +88,7 @@ func TestRefusalReportsTheAlternativesItOffers(t *testing.T) {
 		t.Fatalf("offered %+v", offered)
 	}
 	if len(m.Actions) != 1 || m.Actions[0].ID != bot.ActAlt || m.Actions[0].Value != "d1:0" ||
-		m.Actions[0].Label != "Schedule the renewal at 8 seats" {
+		m.Actions[0].Label != "Renew at 8 seats" {
 		t.Fatalf("buttons %+v", m.Actions)
 	}
 }
@@ -109,7 +110,10 @@ func TestDecidedApprovalCardSaysSo(t *testing.T) {
 	}
 	for lang, words := range want {
 		m := rd.Approval(lang, r, marc)
-		shown := m.Title + "\n" + m.Text + "\n" + m.Context
+		shown := m.Title + "\n" + m.Status.Text + "\n" + m.Text + "\n" + m.Context
+		if m.Status.Tone != bot.ToneAttention {
+			t.Errorf("%s: a rejection's status line is %q, not red", lang, m.Status.Tone)
+		}
 		for _, w := range words {
 			if !strings.Contains(shown, w) {
 				t.Errorf("%s: %q missing from\n%s", lang, w, shown)

@@ -45,7 +45,7 @@ func (rd *Renderer) windowLine(lang string, s csp.Subscription) string {
 		return ""
 	}
 	if until, ok := s.NextWindowCloses(now); ok {
-		return rd.tr.N(lang, "sub.window_open", s.RemovableAt(now), map[string]any{"Until": rd.tr.DateTime(lang, until, loc)})
+		return rd.tr.N(lang, "sub.window_open", s.RemovableAt(now), map[string]any{"Until": rd.until(lang, until, loc)})
 	}
 	if s.AutoRenew {
 		return rd.tr.T(lang, "sub.window_next", map[string]any{"At": rd.tr.Date(lang, s.TermEnd, loc)})

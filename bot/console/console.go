@@ -244,11 +244,16 @@ type jsonMessage struct {
 	Request *string      `json:"request"`
 	Kind    bot.Kind     `json:"kind"`
 	Context string       `json:"context,omitempty"`
+	Status  string       `json:"status,omitempty"`
+	Top     string       `json:"top,omitempty"`
 }
 
 func writeJSON(w io.Writer, m bot.Message) error {
 	jm := jsonMessage{To: m.To, Text: m.Text, Title: m.Title, Fields: m.Fields, Kind: m.Kind, Context: m.Context,
-		Actions: []jsonAction{}}
+		Top: m.TopLine(), Actions: []jsonAction{}}
+	if m.Status != nil {
+		jm.Status = m.Status.Text
+	}
 	if jm.Fields == nil {
 		jm.Fields = []bot.Field{}
 	}
@@ -275,6 +280,12 @@ func RenderText(m bot.Message, withRecipient bool) string {
 	}
 	if m.Title != "" {
 		fmt.Fprintf(&b, "  == %s ==\n", m.Title)
+	}
+	if m.Status != nil && m.Status.Text != "" {
+		fmt.Fprintf(&b, "  [%s]\n", m.Status.Text)
+	}
+	if top := m.TopLine(); top != "" {
+		fmt.Fprintf(&b, "  %s\n", top)
 	}
 	// *bold* is for chat platforms; a terminal shows the words.
 	for _, l := range strings.Split(strings.ReplaceAll(m.Text, "*", ""), "\n") {

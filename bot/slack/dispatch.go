@@ -234,14 +234,14 @@ func (a *Adapter) onInteraction(ctx context.Context, reqID string, ic slackapi.I
 			return true
 		}
 		act := ic.ActionCallback.BlockActions[0]
-		in = inbound{kind: "block_actions", userID: ic.User.ID, triggerID: ic.TriggerID, eventID: act.ActionTs,
-			press: &bot.Press{ID: pressID(act.ActionID), Value: act.Value}}
+		press, pressedLabel := blockPress(act)
+		in = inbound{kind: "block_actions", userID: ic.User.ID, triggerID: ic.TriggerID, eventID: act.ActionTs, press: press}
 		channel := ic.Container.ChannelID
 		if channel == "" {
 			channel = ic.Channel.ID
 		}
 		if ic.Container.Type == "message" && ic.Container.MessageTs != "" && channel != "" && !ic.Container.IsEphemeral {
-			in.pressed = &pressedMessage{channel: channel, ts: ic.Container.MessageTs, label: act.Text.Text,
+			in.pressed = &pressedMessage{channel: channel, ts: ic.Container.MessageTs, label: pressedLabel,
 				text: ic.Message.Text, blocks: ic.Message.Blocks.BlockSet}
 		}
 		thread := ic.Container.ThreadTs

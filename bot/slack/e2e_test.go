@@ -154,7 +154,7 @@ func TestEndToEndRejectWithReasonInSlack(t *testing.T) {
 			"state": map[string]any{"values": map[string]any{"reason": map[string]any{"reason": map[string]any{"type": "plain_text_input", "value": "still needed <!channel>"}}}}},
 	}), http.StatusOK)
 	txt := e.lastText("DUALICE")
-	if !strings.Contains(txt, "rejected by Marc") || !strings.Contains(txt, "still needed") {
+	if !strings.Contains(txt, "Rejected by Marc") || !strings.Contains(txt, "still needed") {
 		t.Fatalf("Alice's card: %s", txt)
 	}
 	if strings.Contains(txt, "<!channel>") {

@@ -1,8 +1,10 @@
 package slack
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/licensebot/licensebot/bot"
@@ -28,7 +30,16 @@ const (
 	maxConfirmButton   = 30
 	maxFallbackText    = 300
 	maxButtonValue     = 2000
+	// An overflow menu holds 2 to 5 options, each with text of at most
+	// 75 characters and a value of at most 150.
+	maxOverflowOptions = 5
+	maxOptionText      = 75
+	maxOptionValue     = 150
 )
+
+// overflowActionID is the action_id of a message's "More…" overflow
+// menu; each option's value is "Action.ID:Action.Value".
+const overflowActionID = "more"
 
 // actionSep separates an Action.ID from the button's index in its
 // action_id: Slack wants distinct action ids within a block, and two
@@ -36,8 +47,12 @@ const (
 const actionSep = "/"
 
 // Render lays a neutral message out as Block Kit blocks: a header for the
-// title, mrkdwn sections for the text, section fields for label/value
-// pairs, a context line, and an actions block of buttons.
+// title, the status line as a section with a coloured circle, the
+// summary and deadline in bold, mrkdwn sections for the text, section
+// fields for label/value pairs, a context line, and an actions block: at
+// most three buttons (chat.SplitActions), the rest in an overflow menu
+// (those that ask "are you sure?" or for a reason stay buttons, in a
+// further actions block, since a menu option can do neither).
 //
 // All text that comes from the message is escaped for mrkdwn (&, <, >),
 // and mrkdwn objects are sent verbatim, so a subscription name or a
@@ -73,6 +88,12 @@ func renderBlocks(w channel.Words, m bot.Message, limit int) []slackapi.Block {
 	var content []slackapi.Block
 	if t := strings.TrimSpace(m.Title); t != "" {
 		content = append(content, slackapi.NewHeaderBlock(plain(t, maxHeaderText)))
+	}
+	if st := m.Status; st != nil && strings.TrimSpace(st.Text) != "" {
+		content = append(content, slackapi.NewSectionBlock(boldData(statusText(*st), maxSectionText), nil, nil))
+	}
+	if top := strings.TrimSpace(m.TopLine()); top != "" {
+		content = append(content, slackapi.NewSectionBlock(boldData(top, maxSectionText), nil, nil))
 	}
 	for _, chunk := range textChunks(m.Text, maxSectionText) {
 		content = append(content, slackapi.NewSectionBlock(mrkdwn(chunk), nil, nil))
@@ -146,43 +167,124 @@ func fieldText(f bot.Field) string {
 	return "*" + l + "*\n" + escTrunc(value, maxFieldText-utf8.RuneCountInString(l)-3)
 }
 
-func actionBlocks(w channel.Words, m bot.Message) []slackapi.Block {
-	var out []slackapi.Block
-	var buttons []slackapi.BlockElement
-	for i, a := range m.Actions {
-		label := strings.TrimSpace(a.Label)
-		if label == "" {
-			label = a.ID
+// statusText is the status line with a circle of its tone's colour,
+// unless it already starts with a symbol of its own ("✅ Approved…").
+func statusText(st bot.Status) string {
+	t := strings.TrimSpace(st.Text)
+	if r, _ := utf8.DecodeRuneInString(t); unicode.IsLetter(r) {
+		circle := map[bot.Tone]string{bot.ToneGood: "🟢", bot.ToneAttention: "🔴", bot.ToneWarning: "🟠", bot.ToneInfo: "🔵"}[st.Tone]
+		if circle == "" {
+			circle = "⚪"
 		}
-		b := slackapi.NewButtonBlockElement(a.ID+actionSep+strconv.Itoa(i), truncate(a.Value, maxButtonValue), plain(label, maxButtonText))
-		switch a.Style {
-		case bot.StylePrimary:
-			b = b.WithStyle(slackapi.StylePrimary)
-		case bot.StyleDanger:
-			b = b.WithStyle(slackapi.StyleDanger)
-		}
-		if c := strings.TrimSpace(a.Confirm); c != "" {
-			conf := slackapi.NewConfirmationBlockObject(
-				plain(w.Say(m.Lang, channel.ConfirmTitle), maxConfirmTitle),
-				plain(c, maxConfirmText),
-				plain(label, maxConfirmButton),
-				plain(w.Say(m.Lang, channel.ConfirmDeny), maxConfirmButton),
-			)
-			if a.Style == bot.StyleDanger {
-				conf = conf.WithStyle(slackapi.StyleDanger)
-			}
-			b = b.WithConfirm(conf)
-		}
-		buttons = append(buttons, b)
-		if len(buttons) == maxButtonsPerBlock {
-			out = append(out, slackapi.NewActionBlock("", buttons...))
-			buttons = nil
-		}
+		t = circle + " " + t
 	}
-	if len(buttons) > 0 {
-		out = append(out, slackapi.NewActionBlock("", buttons...))
+	return t
+}
+
+// boldData is s in bold, or as plain text when it holds formatting marks
+// (a quoted reason people typed).
+func boldData(s string, limit int) *slackapi.TextBlockObject {
+	if strings.ContainsAny(s, formatMarks) {
+		return plain(s, limit)
+	}
+	return mrkdwn("*" + escTrunc(s, limit-2) + "*")
+}
+
+// actionBlocks lays the buttons out: the row of chat.SplitActions, then
+// what does not fit in an overflow menu; a question's or a refusal's
+// choices are the first three buttons and the rest in the menu.
+func actionBlocks(w channel.Words, m bot.Message) []slackapi.Block {
+	row, more := bot.SplitActions(m.Actions)
+	if m.Stacked() {
+		n := min(len(m.Actions), bot.MaxRowButtons)
+		if len(m.Actions) > bot.MaxRowButtons {
+			n = bot.MaxRowButtons - 1
+		}
+		row, more = m.Actions[:n], m.Actions[n:]
+	}
+	// Each button's action_id carries its index in the message, so two
+	// equal actions still get distinct ids.
+	used := make([]bool, len(m.Actions))
+	indexOf := func(a bot.Action) int {
+		for i, b := range m.Actions {
+			if !used[i] && b == a {
+				used[i] = true
+				return i
+			}
+		}
+		return len(m.Actions)
+	}
+	var elems []slackapi.BlockElement
+	for _, a := range row {
+		elems = append(elems, buttonElement(w, m, a, indexOf(a)))
+	}
+	var options []*slackapi.OptionBlockObject
+	var extra []slackapi.BlockElement
+	for _, a := range more {
+		value := a.ID + ":" + a.Value
+		if strings.TrimSpace(a.Confirm) != "" || a.Reason || utf8.RuneCountInString(value) > maxOptionValue || len(options) == maxOverflowOptions {
+			extra = append(extra, buttonElement(w, m, a, indexOf(a)))
+			continue
+		}
+		options = append(options, slackapi.NewOptionBlockObject(value, plain(label(a), maxOptionText), nil))
+	}
+	if len(options) == 1 {
+		// A menu of one is a button.
+		a := more[slices.IndexFunc(more, func(a bot.Action) bool { return a.ID+":"+a.Value == options[0].Value })]
+		elems = append(elems, buttonElement(w, m, a, indexOf(a)))
+	} else if len(options) > 1 {
+		elems = append(elems, slackapi.NewOverflowBlockElement(overflowActionID, options...))
+	}
+	var out []slackapi.Block
+	for _, group := range [][]slackapi.BlockElement{elems, extra} {
+		for i := 0; i < len(group); i += bot.MaxRowButtons {
+			out = append(out, slackapi.NewActionBlock("", group[i:min(i+bot.MaxRowButtons, len(group))]...))
+		}
 	}
 	return out
+}
+
+func label(a bot.Action) string {
+	if l := strings.TrimSpace(a.Label); l != "" {
+		return l
+	}
+	return a.ID
+}
+
+// blockPress is the press of a block action: a button (its action_id
+// and value) or an option of the overflow menu ("ID:value"), with the
+// label the person saw.
+func blockPress(act *slackapi.BlockAction) (*bot.Press, string) {
+	if act.ActionID == overflowActionID {
+		id, value, _ := strings.Cut(act.SelectedOption.Value, ":")
+		return &bot.Press{ID: id, Value: value}, act.SelectedOption.Text.Text
+	}
+	return &bot.Press{ID: pressID(act.ActionID), Value: act.Value}, act.Text.Text
+}
+
+// buttonElement is the button of action a, the i-th of the message.
+func buttonElement(w channel.Words, m bot.Message, a bot.Action, i int) slackapi.BlockElement {
+	text := label(a)
+	b := slackapi.NewButtonBlockElement(a.ID+actionSep+strconv.Itoa(i), truncate(a.Value, maxButtonValue), plain(text, maxButtonText))
+	switch a.Style {
+	case bot.StylePrimary:
+		b = b.WithStyle(slackapi.StylePrimary)
+	case bot.StyleDanger:
+		b = b.WithStyle(slackapi.StyleDanger)
+	}
+	if c := strings.TrimSpace(a.Confirm); c != "" {
+		conf := slackapi.NewConfirmationBlockObject(
+			plain(w.Say(m.Lang, channel.ConfirmTitle), maxConfirmTitle),
+			plain(c, maxConfirmText),
+			plain(text, maxConfirmButton),
+			plain(w.Say(m.Lang, channel.ConfirmDeny), maxConfirmButton),
+		)
+		if a.Style == bot.StyleDanger {
+			conf = conf.WithStyle(slackapi.StyleDanger)
+		}
+		b = b.WithConfirm(conf)
+	}
+	return b
 }
 
 // pressID recovers the Action.ID from a button's action_id by removing

@@ -195,8 +195,8 @@ func TestRenderLimits(t *testing.T) {
 			}
 		case *slackapi.ActionBlock:
 			actions++
-			if n := len(x.Elements.ElementSet); n > maxButtonsPerBlock {
-				t.Errorf("%d buttons", n)
+			if n := len(x.Elements.ElementSet); n > bot.MaxRowButtons {
+				t.Errorf("%d buttons in a row", n)
 			}
 			for _, el := range x.Elements.ElementSet {
 				btn := el.(*slackapi.ButtonBlockElement)
@@ -209,7 +209,9 @@ func TestRenderLimits(t *testing.T) {
 			}
 		}
 	}
-	if sections < 2 || fieldSections != 3 || actions != 2 {
+	// 30 actions that ask "are you sure?": none can go in a menu, so
+	// they are buttons, three a row.
+	if sections < 2 || fieldSections != 3 || actions != 10 {
 		t.Fatalf("sections %d, field sections %d, action blocks %d", sections, fieldSections, actions)
 	}
 	if n := utf8.RuneCountInString(FallbackText(m)); n > maxFallbackText {

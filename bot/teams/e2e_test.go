@@ -143,7 +143,7 @@ func TestEndToEndRejectWithReasonInTeams(t *testing.T) {
 		t.Fatalf("invoke response card: %s", s)
 	}
 	aliceCard, _ := e.lastCard(t, personalConv(alice))
-	if s := cardText(t, aliceCard); !strings.Contains(s, "rejected by Marc") || !strings.Contains(s, "no budget this quarter") {
+	if s := cardText(t, aliceCard); !strings.Contains(s, "Rejected by Marc") || !strings.Contains(s, "no budget this quarter") {
 		t.Fatalf("Alice's card: %s", s)
 	}
 	e1, _ := e.sb.Subscription(context.Background(), "contoso", "sub-3")

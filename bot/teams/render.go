@@ -31,9 +31,13 @@ const (
 	maxFactValue   = 1000
 	maxButtonText  = 80
 	maxSummaryText = 300
-	// maxCardActions is how many buttons Teams shows in a card's action
-	// bar; more go into action sets in the body.
-	maxCardActions = 6
+	// maxRefreshUsers is how many users Teams refreshes a card for
+	// automatically (Universal Actions); it ignores a longer list.
+	maxRefreshUsers = 60
+	// wordMore and wordRejectReason are the layout's own words
+	// (locales/cards.*.yaml, read through channel.Words).
+	wordMore         = "more"
+	wordRejectReason = "reject_reason_label"
 	// maxCardBytes keeps a card, once wrapped in its activity, under
 	// Teams' message size limit (about 28 KB).
 	maxCardBytes = 24 << 10
@@ -43,8 +47,8 @@ const (
 // is the JSON order (the golden files rely on it).
 type card struct {
 	Type    string       `json:"type"`
-	Schema  string       `json:"$schema"`
-	Version string       `json:"version"`
+	Schema  string       `json:"$schema,omitempty"`
+	Version string       `json:"version,omitempty"`
 	Refresh *cardRefresh `json:"refresh,omitempty"`
 	Body    []element    `json:"body"`
 	Actions []cardAction `json:"actions,omitempty"`
@@ -89,14 +93,19 @@ type fact struct {
 	Value string `json:"value"`
 }
 
-// cardAction is an Action.Execute button. Its data carries only ids; the
-// server decides the rest from stored state when it is pressed.
+// cardAction is a button: an Action.Execute (its data carries only ids;
+// the server decides the rest from stored state when it is pressed),
+// its Action.Submit fallback for clients without Universal Actions, or
+// an Action.ShowCard that opens a card below ("More…", the reason box
+// of [Reject]).
 type cardAction struct {
-	Type  string     `json:"type"`
-	Title string     `json:"title,omitempty"`
-	Verb  string     `json:"verb"`
-	Data  actionData `json:"data"`
-	Style string     `json:"style,omitempty"`
+	Type     string      `json:"type"`
+	Title    string      `json:"title,omitempty"`
+	Verb     string      `json:"verb,omitempty"`
+	Data     actionData  `json:"data,omitzero"`
+	Style    string      `json:"style,omitempty"`
+	Card     *card       `json:"card,omitempty"`
+	Fallback *cardAction `json:"fallback,omitempty"`
 }
 
 // actionData is what a press sends back. Inputs of the card (the reason
@@ -131,9 +140,19 @@ type renderOptions struct {
 }
 
 // render lays a neutral message out as an Adaptive Card 1.5: a heading
-// TextBlock for the title, wrapped TextBlocks for the text (one per
-// line, our *bold* turned into **bold**), a FactSet for the fields, a
-// small subtle TextBlock for the context, and Action.Execute buttons.
+// for the title, the status line as a coloured container, the summary
+// and deadline in bold, wrapped TextBlocks for the text (one per line,
+// our *bold* turned into **bold**), a FactSet for the fields, a small
+// subtle TextBlock for the context, and the buttons.
+//
+// Buttons follow chat.SplitActions: at most three in the card's action
+// bar, the rest behind an Action.ShowCard "More…" whose card holds them
+// one per row; the choices of a question or a refusal are one per row
+// in the body. A button that asks for a reason ([Reject]) is an
+// Action.ShowCard opening the reason box and its own [Reject], so the
+// box never sits above [Approve]. Every Action.Execute carries an
+// Action.Submit fallback with the same data, for clients without
+// Universal Actions.
 //
 // Text that comes from the message is escaped for Teams' markdown
 // (render escapes \ * _ [ ] and breaks "{{"), so a subscription name or a
@@ -141,25 +160,25 @@ type renderOptions struct {
 // function. "<at>" needs a mention entity on the card to become a
 // mention, and cards carry none, so angle brackets are left as typed.
 //
-// A pending approval card has an optional reason box whose text is sent
-// with Reject. Cards with a Key get a refresh action, so each viewer's
-// client asks for the current version (see Adapter.onInvoke). Adaptive
-// Cards have no confirm dialog: an action with Confirm text is marked in
-// its data, and its first press answers with opts.confirm's step, whose
-// [Yes, …] sends the press again, confirmed.
+// Cards with a Key get a refresh action, so each viewer's client asks
+// for the current version (see Adapter.onInvoke); Teams honours at most
+// 60 userIds. Adaptive Cards have no confirm dialog: an action with
+// Confirm text is marked in its data, and its first press answers with
+// opts.confirm's step, whose [Yes, …] sends the press again, confirmed.
 func render(m bot.Message, o renderOptions) *card {
 	c := &card{Type: "AdaptiveCard", Schema: cardSchema, Version: cardVersion, Body: []element{},
 		MSTeams: &cardMSTeams{Width: "Full"}}
 	if m.Key != "" {
 		c.Refresh = &cardRefresh{
 			Action:  cardAction{Type: "Action.Execute", Title: o.words.Say(m.Lang, channel.RefreshTitle), Verb: verbRefresh, Data: actionData{Action: verbRefresh, Key: m.Key}},
-			UserIDs: o.userIDs,
+			UserIDs: o.userIDs[:min(len(o.userIDs), maxRefreshUsers)],
 		}
 	}
 	content := contentElements(m)
 	var tail []element
 	var actions []cardAction
-	if o.confirm != nil {
+	switch {
+	case o.confirm != nil:
 		a := *o.confirm
 		if a.ID == bot.ActReject {
 			tail = append(tail, reasonInput(o.words, m.Lang))
@@ -171,36 +190,56 @@ func render(m bot.Message, o renderOptions) *card {
 		yes := button(m, a)
 		yes.Title = truncate(o.words.Sayf(m.Lang, channel.ConfirmYes, map[string]any{"Action": lowerFirst(label(a))}), maxButtonText)
 		yes.Data.Confirm, yes.Data.Confirmed = "", "1"
-		no := cardAction{Type: "Action.Execute", Title: o.words.Say(m.Lang, channel.ConfirmNo), Verb: verbRefresh,
-			Data: actionData{Action: verbRefresh, Key: m.Key}}
+		yes.Fallback = submitFallback(yes)
+		no := execute(cardAction{Title: o.words.Say(m.Lang, channel.ConfirmNo), Verb: verbRefresh,
+			Data: actionData{Action: verbRefresh, Key: m.Key}})
 		actions = []cardAction{yes, no}
-	} else {
-		if wantsReason(m) {
-			tail = append(tail, reasonInput(o.words, m.Lang))
-		}
+	case m.Stacked():
+		// Choices carry names: one per row, full width.
 		for _, a := range m.Actions {
-			actions = append(actions, button(m, a))
+			tail = append(tail, element{Type: "ActionSet", Actions: []cardAction{actionFor(m, a, o.words)}})
 		}
-	}
-	if len(actions) > maxCardActions {
-		for i := 0; i < len(actions); i += maxCardActions {
-			tail = append(tail, element{Type: "ActionSet", Actions: actions[i:min(i+maxCardActions, len(actions))]})
+	default:
+		row, more := bot.SplitActions(m.Actions)
+		for _, a := range row {
+			actions = append(actions, actionFor(m, a, o.words))
 		}
-		actions = nil
+		if len(more) > 0 {
+			inner := &card{Type: "AdaptiveCard", Body: []element{}}
+			for _, a := range more {
+				inner.Body = append(inner.Body, element{Type: "ActionSet", Actions: []cardAction{actionFor(m, a, o.words)}})
+			}
+			actions = append(actions, cardAction{Type: "Action.ShowCard", Title: o.words.Say(m.Lang, wordMore), Card: inner})
+		}
 	}
 	c.Actions = actions
 	c.Body = fit(c, o.words, m.Lang, content, tail)
 	return c
 }
 
-// contentElements are the message's title, text, fields and context.
+// contentElements are the message's title, status, top line, text,
+// fields and context.
 func contentElements(m bot.Message) []element {
 	var out []element
 	if t := strings.TrimSpace(m.Title); t != "" {
+		// Teams' host configuration makes "Medium" the body size: a
+		// heading needs "Large" to read as one.
 		out = append(out, element{Type: "TextBlock", Text: md(truncate(t, maxTitleText)), Style: "heading",
-			Weight: "Bolder", Size: "Medium", Wrap: true})
+			Weight: "Bolder", Size: "Large", Wrap: true})
 	}
-	out = append(out, textBlocks(m.Text)...)
+	if st := m.Status; st != nil && strings.TrimSpace(st.Text) != "" {
+		out = append(out, element{Type: "Container", Style: containerStyle(st.Tone), Spacing: "Small", Items: []element{
+			{Type: "TextBlock", Text: md(truncate(strings.TrimSpace(st.Text), maxLineText)), Weight: "Bolder", Wrap: true},
+		}})
+	}
+	if top := strings.TrimSpace(m.TopLine()); top != "" {
+		out = append(out, element{Type: "TextBlock", Text: md(truncate(top, maxLineText)), Weight: "Bolder", Wrap: true, Spacing: "Small"})
+	}
+	text := textBlocks(m.Text)
+	if len(text) > 0 && len(out) > 0 {
+		text[0].Spacing = "Medium"
+	}
+	out = append(out, text...)
 	var facts []fact
 	for _, f := range m.Fields {
 		l, v := strings.TrimSpace(f.Label), strings.TrimSpace(f.Value)
@@ -217,6 +256,21 @@ func contentElements(m bot.Message) []element {
 			IsSubtle: true, Wrap: true, Spacing: "Medium"})
 	}
 	return out
+}
+
+// containerStyle is the Adaptive Card container style of a tone.
+func containerStyle(t bot.Tone) string {
+	switch t {
+	case bot.ToneGood:
+		return "good"
+	case bot.ToneAttention:
+		return "attention"
+	case bot.ToneWarning:
+		return "warning"
+	case bot.ToneInfo:
+		return "accent"
+	}
+	return "emphasis"
 }
 
 // textBlocks renders each line as its own TextBlock: Teams' markdown
@@ -247,26 +301,28 @@ func textBlocks(text string) []element {
 	return out
 }
 
-// wantsReason: a pending approval card (it has Reject) gets a reason box.
-func wantsReason(m bot.Message) bool {
-	if m.Kind != bot.KindApproval {
-		return false
-	}
-	for _, a := range m.Actions {
-		if a.ID == bot.ActReject {
-			return true
-		}
-	}
-	return false
-}
-
 func reasonInput(w channel.Words, lang string) element {
 	return element{Type: "Input.Text", ID: inputReason, Label: w.Say(lang, channel.ReasonLabel),
 		Placeholder: w.Say(lang, channel.ReasonHint), IsMultiline: true, MaxLength: maxReason, Spacing: "Medium"}
 }
 
+// actionFor is the button of an action: an Action.Execute, or for an
+// action that asks for a reason an Action.ShowCard with the reason box
+// and the Action.Execute that sends it.
+func actionFor(m bot.Message, a bot.Action, w channel.Words) cardAction {
+	b := button(m, a)
+	if !a.Reason {
+		return b
+	}
+	box := element{Type: "Input.Text", ID: inputReason, Label: w.Say(m.Lang, wordRejectReason),
+		IsMultiline: true, MaxLength: maxReason}
+	return cardAction{Type: "Action.ShowCard", Title: b.Title, Style: b.Style,
+		Card: &card{Type: "AdaptiveCard", Body: []element{box}, Actions: []cardAction{b}}}
+}
+
+// button is the Action.Execute of an action, with its fallback.
 func button(m bot.Message, a bot.Action) cardAction {
-	b := cardAction{Type: "Action.Execute", Title: truncate(label(a), maxButtonText), Verb: a.ID,
+	b := cardAction{Title: truncate(label(a), maxButtonText), Verb: a.ID,
 		Data: actionData{Action: a.ID, Value: a.Value, Key: m.Key}}
 	switch a.Style {
 	case bot.StylePrimary:
@@ -277,7 +333,21 @@ func button(m bot.Message, a bot.Action) cardAction {
 	if strings.TrimSpace(a.Confirm) != "" {
 		b.Data.Confirm = "1"
 	}
+	return execute(b)
+}
+
+// execute makes b an Action.Execute with its Action.Submit fallback.
+func execute(b cardAction) cardAction {
+	b.Type = "Action.Execute"
+	b.Fallback = submitFallback(b)
 	return b
+}
+
+// submitFallback is what a client without Universal Actions shows in
+// place of an Action.Execute: an Action.Submit sending the same data as
+// a message activity.
+func submitFallback(b cardAction) *cardAction {
+	return &cardAction{Type: "Action.Submit", Title: b.Title, Data: b.Data, Style: b.Style}
 }
 
 func label(a bot.Action) string {

@@ -193,32 +193,46 @@ func TestActionData(t *testing.T) {
 		ap.Data != (actionData{Action: "approve", Value: "C1:R-3", Key: "approval:R-3", Confirm: "1"}) {
 		t.Fatalf("approve %+v", ap)
 	}
-	if rj.Verb != "reject" || rj.Style != "destructive" || rj.Data.Confirm != "" {
+	if ap.Fallback == nil || ap.Fallback.Type != "Action.Submit" || ap.Fallback.Data != ap.Data {
+		t.Fatalf("approve fallback %+v", ap.Fallback)
+	}
+	// [Reject] opens the reason box with its own [Reject]: the box is not
+	// in the card's body, above [Approve].
+	if rj.Type != "Action.ShowCard" || rj.Style != "destructive" || rj.Card == nil ||
+		len(rj.Card.Body) != 1 || rj.Card.Body[0].Type != "Input.Text" || rj.Card.Body[0].ID != inputReason ||
+		rj.Card.Body[0].MaxLength != maxReason || len(rj.Card.Actions) != 1 {
 		t.Fatalf("reject %+v", rj)
 	}
-	var input *element
-	for i := range c.Body {
-		if c.Body[i].Type == "Input.Text" {
-			input = &c.Body[i]
-		}
+	if send := rj.Card.Actions[0]; send.Type != "Action.Execute" || send.Verb != "reject" || send.Data.Confirm != "" || send.Fallback == nil {
+		t.Fatalf("reject's send %+v", send)
 	}
-	if input == nil || input.ID != inputReason || input.MaxLength != maxReason {
-		t.Fatalf("reason box %+v", input)
+	for _, el := range c.Body {
+		if el.Type == "Input.Text" {
+			t.Fatal("a reason box in the body")
+		}
 	}
 	if c.Refresh == nil || c.Refresh.Action.Verb != verbRefresh || c.Refresh.Action.Data.Key != "approval:R-3" {
 		t.Fatalf("refresh %+v", c.Refresh)
 	}
-	// Decided cards and cards without Reject have no reason box.
-	for _, name := range []string{"approval_approved", "preview", "request_pending"} {
-		for _, el := range testRender(goldenMessages()[name], renderOptions{}).Body {
-			if el.Type == "Input.Text" {
-				t.Errorf("%s has a reason box", name)
-			}
-		}
-	}
 	// A message without a Key is not refreshed.
 	if testRender(goldenMessages()["preview"], renderOptions{}).Refresh != nil {
 		t.Error("preview has a refresh")
+	}
+}
+
+// Teams refreshes a card automatically for at most 60 users; a longer
+// list is cut, never sent.
+func TestRefreshUserIDsAtMost60(t *testing.T) {
+	var ids []string
+	for i := range 100 {
+		ids = append(ids, "29:user"+strconv.Itoa(i))
+	}
+	for _, n := range []int{1, 60, 61, 100} {
+		c := testRender(goldenMessages()["approval_pending"], renderOptions{userIDs: ids[:n]})
+		want := min(n, 60)
+		if got := len(c.Refresh.UserIDs); got != want || c.Refresh.UserIDs[0] != "29:user0" {
+			t.Errorf("%d users: refresh lists %d, want %d", n, got, want)
+		}
 	}
 }
 
@@ -231,37 +245,64 @@ func TestRenderLimits(t *testing.T) {
 	for range 9 {
 		m.Actions = append(m.Actions, bot.Action{ID: "alt", Label: long, Value: "v", Confirm: long})
 	}
-	m.Actions = append(m.Actions, bot.Action{ID: bot.ActReject, Label: "Reject", Value: "v"})
+	m.Actions = append(m.Actions, bot.Action{ID: bot.ActReject, Label: "Reject", Value: "v", Reason: true})
 	c := testRender(m, renderOptions{})
 	raw, _ := json.Marshal(c)
 	if len(raw) > maxCardBytes {
 		t.Fatalf("card is %d bytes", len(raw))
 	}
-	var sets, inputs int
-	for _, el := range c.Body {
-		switch el.Type {
-		case "ActionSet":
-			sets++
-			if len(el.Actions) > maxCardActions {
-				t.Errorf("%d buttons in a set", len(el.Actions))
-			}
-			for _, a := range el.Actions {
-				if n := utf8.RuneCountInString(a.Title); n > maxButtonText {
-					t.Errorf("button title %d chars", n)
-				}
-			}
-		case "Input.Text":
-			inputs++
-		}
+	if len(c.Actions) > bot.MaxRowButtons {
+		t.Fatalf("%d buttons in the action bar", len(c.Actions))
 	}
-	if sets != 2 || inputs != 1 || c.Actions != nil {
-		t.Fatalf("action sets %d, inputs %d, card actions %d", sets, inputs, len(c.Actions))
+	more := c.Actions[len(c.Actions)-1]
+	if more.Type != "Action.ShowCard" || more.Card == nil {
+		t.Fatalf("no More… %+v", more)
+	}
+	var buttons int
+	walkActions(c, func(a cardAction) {
+		if n := utf8.RuneCountInString(a.Title); n > maxButtonText {
+			t.Errorf("button title %d chars", n)
+		}
+		if a.Type == "Action.Execute" {
+			buttons++
+		}
+	})
+	if buttons != 10 {
+		t.Fatalf("%d buttons, want the 10 actions", buttons)
 	}
 	if !strings.Contains(string(raw), testWords.Say("en", channel.CardTruncated)) {
 		t.Fatal("shortened card does not say so")
 	}
 	if n := utf8.RuneCountInString(summary(m)); n > maxSummaryText {
 		t.Fatalf("summary %d chars", n)
+	}
+}
+
+// walkActions calls f on every action of c: the bar, the action sets of
+// the body, and the cards Action.ShowCard opens.
+func walkActions(c *card, f func(cardAction)) {
+	var onAction func(a cardAction)
+	var onElements func(els []element)
+	onAction = func(a cardAction) {
+		f(a)
+		if a.Card != nil {
+			onElements(a.Card.Body)
+			for _, b := range a.Card.Actions {
+				onAction(b)
+			}
+		}
+	}
+	onElements = func(els []element) {
+		for _, el := range els {
+			for _, a := range el.Actions {
+				onAction(a)
+			}
+			onElements(el.Items)
+		}
+	}
+	onElements(c.Body)
+	for _, a := range c.Actions {
+		onAction(a)
 	}
 }
 

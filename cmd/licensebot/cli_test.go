@@ -161,7 +161,7 @@ func TestInteractiveChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"you are alice@contoso.example", "[1] Confirm", "R-1: done", "Are you sure? [yes/no]", "OK, not done.", "you are now marc@erp-cloud.example"} {
+	for _, want := range []string{"you are alice@contoso.example", "[1] Confirm", "Done on", "cannot be undone. Send it for approval? [yes/no]", "OK, not done.", "you are now marc@erp-cloud.example"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

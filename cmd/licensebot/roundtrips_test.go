@@ -97,16 +97,23 @@ func TestSlackTurnRedisRoundTrips(t *testing.T) {
 		t.Fatalf("the turn's reply is not the subscriptions: %q", text)
 	}
 	rt, cmds := after.roundTrips-before.roundTrips, after.commands-before.commands
-	names := after.names[len(before.names):]
-	portal := 0
-	for _, n := range names {
+	names, trips := after.names[len(before.names):], after.trip[len(before.trip):]
+	// The sandbox portal keeps its state in the same Redis; a real portal
+	// is an HTTPS API. Its commands, and round trips made only of them
+	// (the licence usage read after the subscriptions), are not the
+	// bot's.
+	portal, botTrips := 0, map[int]bool{}
+	for i, n := range names {
 		if strings.Contains(n, ":doc:sandbox:") {
 			portal++
+		} else {
+			botTrips[trips[i]] = true
 		}
 	}
-	t.Logf("a plain Slack turn: %d round trips, %d commands (%d of them the sandbox portal's): %s", rt, cmds, portal, strings.Join(names, " | "))
-	if rt > maxSlackTurnRoundTrips || cmds-portal > maxSlackTurnCommands {
-		t.Errorf("a plain Slack turn took %d Redis round trips and %d commands besides the portal's; budget %d and %d", rt, cmds-portal, maxSlackTurnRoundTrips, maxSlackTurnCommands)
+	t.Logf("a plain Slack turn: %d round trips (%d of the bot), %d commands (%d of them the sandbox portal's): %s",
+		rt, len(botTrips), cmds, portal, strings.Join(names, " | "))
+	if len(botTrips) > maxSlackTurnRoundTrips || cmds-portal > maxSlackTurnCommands {
+		t.Errorf("a plain Slack turn took %d Redis round trips and %d commands besides the portal's; budget %d and %d", len(botTrips), cmds-portal, maxSlackTurnRoundTrips, maxSlackTurnCommands)
 	}
 	// The same event delivered again (a Slack retry) is not answered.
 	body := `{"type":"event_callback","event_id":"EvRT3","event":{"type":"message","channel_type":"im","channel":"DURT","user":"URT","text":"my subscriptions","ts":"1.3"}}`
@@ -173,6 +180,7 @@ type redisProxy struct {
 type proxyStats struct {
 	roundTrips, commands int
 	names                []string
+	trip                 []int // the round trip of each name
 }
 
 func startRedisProxy(t *testing.T, target string) *redisProxy {
@@ -202,6 +210,7 @@ func (p *redisProxy) snapshot() proxyStats {
 	defer p.mu.Unlock()
 	s := p.stats
 	s.names = append([]string(nil), p.stats.names...)
+	s.trip = append([]int(nil), p.stats.trip...)
 	return s
 }
 
@@ -286,6 +295,7 @@ func (p *redisProxy) serve(c net.Conn) {
 					name += " " + args[1]
 				}
 				p.stats.names = append(p.stats.names, name)
+				p.stats.trip = append(p.stats.trip, p.stats.roundTrips)
 			}
 			pending = append([]byte(nil), pending...)
 			p.mu.Unlock()

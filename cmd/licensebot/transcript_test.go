@@ -53,6 +53,8 @@ type shown struct {
 	Text    string `json:"text"`
 	Title   string `json:"title"`
 	Context string `json:"context"`
+	Status  string `json:"status"`
+	Top     string `json:"top"`
 	Fields  []struct {
 		Label string `json:"label"`
 		Value string `json:"value"`
@@ -65,7 +67,7 @@ type shown struct {
 
 func (s shown) all() string {
 	var b strings.Builder
-	b.WriteString(s.Title + "\n" + s.Text + "\n" + s.Context + "\n")
+	b.WriteString(s.Title + "\n" + s.Status + "\n" + s.Top + "\n" + s.Text + "\n" + s.Context + "\n")
 	for _, f := range s.Fields {
 		b.WriteString(f.Label + ": " + f.Value + "\n")
 	}

@@ -192,8 +192,12 @@ func TestManifest(t *testing.T) {
 	if m.ManifestVersion < "1.17" || !strings.Contains(m.Schema, "/v"+m.ManifestVersion+"/") {
 		t.Fatalf("schema %s, version %s", m.Schema, m.ManifestVersion)
 	}
-	if !slices.Contains(m.Bots[0].Scopes, "personal") || !slices.Contains(m.Bots[0].Scopes, "team") {
-		t.Fatalf("scopes %v", m.Bots[0].Scopes)
+	// groupChat: the adapter answers in group chats (and refreshes cards
+	// there), so the app must be installable in one.
+	for _, scope := range []string{"personal", "team", "groupChat"} {
+		if !slices.Contains(m.Bots[0].Scopes, scope) {
+			t.Fatalf("scopes %v lack %s", m.Bots[0].Scopes, scope)
+		}
 	}
 	if m.Icons.Color != "color.png" || m.Icons.Outline != "outline.png" {
 		t.Fatalf("icons %+v", m.Icons)

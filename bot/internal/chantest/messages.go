@@ -28,7 +28,7 @@ func Messages() map[string]bot.Message {
 		case "pending":
 			m.Actions = []bot.Action{
 				{ID: bot.ActApprove, Label: "Approve", Style: bot.StylePrimary, Value: "C1:R-3", Confirm: "Approving R-3 makes an irreversible change. Are you sure?"},
-				{ID: bot.ActReject, Label: "Reject", Style: bot.StyleDanger, Value: "C1:R-3"},
+				{ID: bot.ActReject, Label: "Reject", Style: bot.StyleDanger, Value: "C1:R-3", Reason: true},
 			}
 		case "approved":
 			m.Context = "✅ Approved by Marc at Mar 2, 2026 10:42 and carried out."
