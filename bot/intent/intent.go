@@ -65,7 +65,7 @@ func (k Kind) Valid() bool {
 		KindNo, KindUnknown, KindMakeAdmin, KindWhoCanUse, KindWhoApproves, KindWhoAccountManager:
 		return true
 	}
-	return false
+	return k.isQuestion() // topics_questions.go
 }
 
 // Quantity errors: a number was given but cannot be a seat count.
@@ -151,6 +151,8 @@ type Intent struct {
 	Language string
 	// Truncated is true when only the first MaxRunes runes were analysed.
 	Truncated bool
+	// Question is what a question named beyond its kind (topics_questions.go).
+	Question Question
 }
 
 // Parser parses messages against one catalog. It is immutable after
@@ -181,6 +183,7 @@ func (p *Parser) Parse(text string) Intent {
 	in := Intent{Truncated: a.truncated}
 	in.Kind = p.classify(a)
 	p.fill(a, &in)
+	a.fillQuestion(&in) // topics_questions.go
 	return in
 }
 
