@@ -195,7 +195,9 @@ func (r *Runner) check(ctx context.Context, c Check, lastErr error) error {
 	if !messageChecks[c.Verb] {
 		return r.Check(ctx, c)
 	}
-	text := strings.ToLower(c.Text)
+	// Bold markers are not what a reader sees: "*14 Jun 2027*" and
+	// "14 Jun 2027" both match.
+	text := foldCheck(c.Text)
 	found := false
 	var seen []string
 	for _, m := range r.lastShown {
@@ -237,7 +239,13 @@ func messageText(m bot.Message) string {
 	for _, a := range m.Actions {
 		b.WriteString("[" + a.Label + "]\n")
 	}
-	return strings.ToLower(b.String())
+	return foldCheck(b.String())
+}
+
+// foldCheck is what a check compares: lower case, without bold markers,
+// with the no-break spaces of French numbers ("516,22 €") as spaces.
+func foldCheck(s string) string {
+	return strings.ToLower(strings.NewReplacer("*", "", "\u00a0", " ", "\u202f", " ").Replace(s))
 }
 
 // zone is the time zone a person reads the clock in: their customer's,
