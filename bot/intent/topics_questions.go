@@ -45,14 +45,14 @@ type Question struct {
 
 // Topic bits 16–31: questions and answers.
 const (
-	tEnd     topic = 1 << (16 + iota) // "end", "finish", "se termine"
-	tWindow                           // "removal window", "fenêtre de retrait"
-	tReject                           // "reject", "refuse", "rejeter"
-	tRole                             // "role", "rights", "rôle"
-	tLimit                            // "limit", "without approval", "plafond"
-	tWe                               // "we", "our", "on", "nous": the customer as a whole
-	tCustomers                        // "customers", "clients"
-	tRenewWhen                        // "renew", "renouvelle" as a date question reads them
+	tEnd       topic = 1 << (16 + iota) // "end", "finish", "se termine"
+	tWindow                             // "removal window", "fenêtre de retrait"
+	tReject                             // "reject", "refuse", "rejeter"
+	tRole                               // "role", "rights", "rôle"
+	tLimit                              // "limit", "without approval", "plafond"
+	tWe                                 // "we", "our", "on", "nous": the customer as a whole
+	tCustomers                          // "customers", "clients"
+	tRenewWhen                          // "renew", "renouvelle" as a date question reads them
 )
 
 func questionTopicEntries() []topicEntry {
