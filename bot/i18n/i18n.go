@@ -101,6 +101,16 @@ func (t *Translator) render(lang, id string, data any, count any) string {
 	if !ok {
 		loc = t.locs["en"]
 	}
+	if count == nil {
+		// A message with plural forms counts its Quantity: "at 1 seat".
+		if m, ok := data.(map[string]any); ok {
+			if q, ok := m["Quantity"].(int); ok {
+				if s, err := loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: q}); err == nil && s != "" {
+					return s
+				}
+			}
+		}
+	}
 	s, err := loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
 	if err != nil || s == "" {
 		// A missing message is a bug caught by the catalog test; show the
