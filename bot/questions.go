@@ -253,8 +253,27 @@ func (e *Engine) inDays(lang string, now, day time.Time, loc *time.Location) str
 // person is meant; with several, they are shown to choose from.
 func (e *Engine) rejectTyped(ctx context.Context, tc *turnCtx, id string) error {
 	custs := e.customersOf(tc.turn.Person)
+	var reqs []workflows.Request
+	if tc.turn.Person.Role != rules.RoleMember {
+		var err error
+		if reqs, err = e.opt.Service.Pending(ctx, tc.turn.Person, custs); err != nil {
+			return err
+		}
+	}
 	if id != "" {
-		r, err := e.opt.Service.Find(ctx, strings.ToUpper(id), custs)
+		// Request numbers are per customer: an account manager's "R-1"
+		// is the R-1 waiting for them, if only one is.
+		id = strings.ToUpper(id)
+		var waiting []workflows.Request
+		for _, r := range reqs {
+			if r.ID == id {
+				waiting = append(waiting, r)
+			}
+		}
+		if len(waiting) == 1 {
+			return e.askRejectReason(ctx, tc, reqRef{CustomerID: waiting[0].CustomerID, ID: id})
+		}
+		r, err := e.opt.Service.Find(ctx, id, custs)
 		if err != nil {
 			return e.requestError(tc, err)
 		}
@@ -263,10 +282,6 @@ func (e *Engine) rejectTyped(ctx context.Context, tc *turnCtx, id string) error 
 	if tc.turn.Person.Role == rules.RoleMember {
 		tc.say(Message{Kind: KindRefusal, Text: e.tr.T(tc.lang, "not_approver", nil)})
 		return nil
-	}
-	reqs, err := e.opt.Service.Pending(ctx, tc.turn.Person, custs)
-	if err != nil {
-		return err
 	}
 	switch len(reqs) {
 	case 0:
