@@ -96,6 +96,9 @@ func (e *Engine) answerOpenQuestion(ctx context.Context, tc *turnCtx, in intent.
 
 // dispatch answers an intent that starts something.
 func (e *Engine) dispatch(ctx context.Context, tc *turnCtx, in intent.Intent) error {
+	if handled, err := e.answerQuestion(ctx, tc, in); handled { // questions.go
+		return err
+	}
 	if traitsOf(in.Kind).change {
 		return e.startChange(ctx, tc, in)
 	}
@@ -150,6 +153,9 @@ type intentTraits struct {
 func traitsOf(k intent.Kind) intentTraits {
 	if changeKindOf(k).Valid() {
 		return intentTraits{command: true, change: true}
+	}
+	if isQuestion(k) { // questions.go
+		return intentTraits{navigation: true, command: true}
 	}
 	switch k {
 	case intent.KindHelp, intent.KindList, intent.KindCatalog, intent.KindMyRequests, intent.KindPendingApprovals, intent.KindLanguage,
@@ -231,6 +237,7 @@ func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent)
 			dr.Change.TargetSubscriptionID = cands[0].ID
 		}
 	}
+	trialTarget(in, subs, dr) // questions.go
 	tc.d.Draft = dr
 	if dr.Change.Kind == csp.ChangeUpgrade && in.IntoExisting && dr.Change.TargetOfferID != "" {
 		if line := e.mergeLine(subs, dr); line != "" {

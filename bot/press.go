@@ -12,6 +12,9 @@ import (
 )
 
 func (e *Engine) handlePress(ctx context.Context, tc *turnCtx, p Press) error {
+	if e.retiredPress(tc, &p) { // stale.go
+		return nil
+	}
 	switch p.ID {
 	case ActConfirm, ActCancel, ActChoose, ActAlt:
 		return e.pressDraft(ctx, tc, p)

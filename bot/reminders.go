@@ -31,6 +31,7 @@ func (e *Engine) Remind(ctx context.Context, it reminders.Item) error {
 	m.To, m.Lang, m.Kind = it.To.Email, lang, KindReminder
 	m.Key = "reminder:" + it.Key
 	m.CustomerID = it.CustomerID
+	e.retireStale(&m, it.CustomerID) // stale.go
 	if err := e.opt.Deliverer.Deliver(ctx, it.To, m); err != nil {
 		return fmt.Errorf("deliver reminder %s: %w", it.ID, err)
 	}

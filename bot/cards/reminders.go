@@ -54,6 +54,7 @@ func (rd *Renderer) Reminder(l string, it reminders.Item) chat.Message {
 	if it.Late {
 		m.Context = rd.tr.T(l, "reminder.late", map[string]any{"Due": rd.tr.DateTime(l, it.Due, loc)})
 	}
+	stampReminder(&m, it) // stale.go
 	return m
 }
 

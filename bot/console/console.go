@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/bot/cards"
 	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/rules"
 	"github.com/licensebot/licensebot/store"
@@ -33,7 +35,18 @@ type Runner struct {
 	// JSON prints each bot message as one JSON object per line.
 	JSON bool
 
+	// Check carries out the state checks of scripts (#quantity …).
+	Check Checker
+	// Zones are the customers' time zones, by customer id: the clock is
+	// shown in the zone of the person at the keyboard. DefaultZone is
+	// for messages about no one in particular.
+	Zones       map[string]*time.Location
+	DefaultZone *time.Location
+
 	scriptMode bool
+	// lastShown are the messages shown by the last script step, for its
+	// checks.
+	lastShown []bot.Message
 	// lastHadButtons: the newest message shown had buttons, so a bare
 	// number at the prompt presses one rather than answering a question.
 	lastHadButtons bool
@@ -45,66 +58,215 @@ type press struct {
 	Confirm string
 }
 
-// ScriptError names the line of a script that could not be carried out.
-type ScriptError struct {
-	Line int
-	Msg  string
+// Checker carries out a state check of a script ("#quantity sub-3 20",
+// "#request R-1 approved"): the caller knows the portal and the requests.
+type Checker func(ctx context.Context, c Check) error
+
+// RunScript reads a whole transcript, checks it, then runs it (see
+// ParseScript and RunParsed).
+func (r *Runner) RunScript(ctx context.Context, in io.Reader) error {
+	s, err := ParseScript(in)
+	if err != nil {
+		return err
+	}
+	return r.RunParsed(ctx, s)
 }
 
-func (e *ScriptError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
-
-// RunScript runs a transcript. Each line is "# comment", "@now RFC3339",
-// "EMAIL: text" or "EMAIL: [Label]". The first line that cannot be carried
-// out stops the script with a *ScriptError.
-func (r *Runner) RunScript(ctx context.Context, in io.Reader) error {
+// RunParsed checks every line that needs the store (people, the clock)
+// and only then runs the script. The first line that cannot be carried
+// out, or a check that does not hold, stops it with a *ScriptError.
+func (r *Runner) RunParsed(ctx context.Context, s *Script) error {
 	r.scriptMode = true
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if rest, ok := strings.CutPrefix(line, "@now"); ok {
-			t, err := time.Parse(time.RFC3339, strings.TrimSpace(rest))
-			if err != nil {
-				return &ScriptError{n, fmt.Sprintf("@now wants an RFC 3339 time like 2026-11-26T10:00:00+01:00, got %q", strings.TrimSpace(rest))}
-			}
-			if err := r.setNow(ctx, t); err != nil {
-				return &ScriptError{n, err.Error()}
-			}
-			if err := r.flushAll(ctx); err != nil {
-				return &ScriptError{n, err.Error()}
-			}
-			continue
-		}
-		who, said, ok := strings.Cut(line, ":")
-		if !ok {
-			return &ScriptError{n, "expected \"EMAIL: text\", \"EMAIL: [Label]\", \"@now TIME\" or \"# comment\""}
-		}
-		p, err := r.lookup(ctx, strings.TrimSpace(who))
-		if err != nil {
-			return &ScriptError{n, fmt.Sprintf("unknown person %q (not in the configuration): %v", strings.TrimSpace(who), err)}
-		}
-		said = strings.TrimSpace(said)
-		turn := bot.Turn{Person: p, Platform: "console", Org: workflows.Org{Platform: "console"}, Conversation: "console:" + p.Email, Text: said}
-		if strings.HasPrefix(said, "[") && strings.HasSuffix(said, "]") {
-			press, err := r.findButton(ctx, p.Email, strings.TrimSpace(said[1:len(said)-1]))
-			if err != nil {
-				return &ScriptError{n, err.Error()}
-			}
-			turn.Text, turn.Press = "", &press.Press
-		}
-		if err := r.turn(ctx, turn); err != nil {
-			return &ScriptError{n, err.Error()}
-		}
+	if err := r.validate(ctx, s); err != nil {
+		return err
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read script: %w", err)
+	var lastErr error
+	for i, st := range s.steps {
+		if st.kind != stepCheck {
+			r.lastShown, lastErr = nil, nil
+		}
+		switch st.kind {
+		case stepNow:
+			t, err := when(st.when, r.Clock.Now(), r.zone(workflows.Person{}))
+			if err == nil {
+				err = r.setNow(ctx, t)
+			}
+			if err == nil {
+				err = r.flushAll(ctx)
+			}
+			if err != nil {
+				return &ScriptError{st.line, err.Error()}
+			}
+		case stepSay, stepPress:
+			lastErr = r.runStep(ctx, st)
+			if lastErr != nil && !(i+1 < len(s.steps) && s.steps[i+1].kind == stepCheck && s.steps[i+1].check.Verb == "fails") {
+				return &ScriptError{st.line, lastErr.Error()}
+			}
+		case stepCheck:
+			if err := r.check(ctx, st.check, lastErr); err != nil {
+				return &ScriptError{st.line, st.check.String() + ": " + err.Error()}
+			}
+		}
 	}
 	return nil
+}
+
+// validate checks what parsing could not: that everyone named may be
+// met here, that the clock never goes back, that state checks can be
+// carried out. Every line in error is reported; nothing has run.
+func (r *Runner) validate(ctx context.Context, s *Script) error {
+	var errs ScriptErrors
+	known := map[string]bool{}
+	person := func(line int, email string) {
+		e := strings.ToLower(email)
+		if ok, seen := known[e]; seen {
+			if !ok {
+				errs = append(errs, &ScriptError{line, fmt.Sprintf("unknown person %q (not in the configuration)", email)})
+			}
+			return
+		}
+		_, err := r.lookup(ctx, email)
+		known[e] = err == nil
+		if err != nil {
+			errs = append(errs, &ScriptError{line, fmt.Sprintf("unknown person %q (not in the configuration)", email)})
+		}
+	}
+	last, err := LastClock(ctx, r.Store)
+	if err != nil {
+		return err
+	}
+	for _, st := range s.steps {
+		switch st.kind {
+		case stepSay, stepPress:
+			person(st.line, st.email)
+		case stepCheck:
+			if st.check.Email != "" {
+				person(st.line, st.check.Email)
+			}
+			if stateChecks[st.check.Verb] > 0 && r.Check == nil {
+				errs = append(errs, &ScriptError{st.line, fmt.Sprintf("#%s cannot be checked here (no portal to read)", st.check.Verb)})
+			}
+		case stepNow:
+			t, err := time.Parse(time.RFC3339, st.when)
+			if err != nil {
+				continue // a move forward
+			}
+			if t.Before(last) {
+				errs = append(errs, &ScriptError{st.line, (&BackwardsError{Want: t, Last: last, Loc: r.zone(workflows.Person{})}).Error()})
+				continue
+			}
+			last = t
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// runStep says a line or presses a button as someone.
+func (r *Runner) runStep(ctx context.Context, st step) error {
+	p, err := r.lookup(ctx, st.email)
+	if err != nil {
+		return fmt.Errorf("unknown person %q (not in the configuration): %w", st.email, err)
+	}
+	turn := bot.Turn{Person: p, Platform: "console", Org: workflows.Org{Platform: "console"}, Conversation: "console:" + p.Email, Text: st.text}
+	if st.kind == stepPress {
+		press, err := r.findButton(ctx, p.Email, st.text)
+		if err != nil {
+			return err
+		}
+		turn.Text, turn.Press = "", &press.Press
+	}
+	return r.turn(ctx, turn)
+}
+
+// check carries out one expectation line against the last step.
+func (r *Runner) check(ctx context.Context, c Check, lastErr error) error {
+	if c.Verb == "fails" {
+		if lastErr == nil {
+			return errors.New("the line before was carried out, but should have been refused")
+		}
+		return nil
+	}
+	if lastErr != nil {
+		return fmt.Errorf("the line before failed: %w", lastErr)
+	}
+	if !messageChecks[c.Verb] {
+		return r.Check(ctx, c)
+	}
+	// Bold markers are not what a reader sees: "*14 Jun 2027*" and
+	// "14 Jun 2027" both match.
+	text := foldCheck(c.Text)
+	found := false
+	var seen []string
+	for _, m := range r.lastShown {
+		if !strings.EqualFold(m.To, c.Email) {
+			continue
+		}
+		seen = append(seen, strings.ReplaceAll(strings.TrimSpace(messageText(m)), "\n", " | "))
+		if c.Verb == "buttons" {
+			for _, a := range m.Actions {
+				if strings.Contains(strings.ToLower(a.Label), text) {
+					found = true
+				}
+			}
+			continue
+		}
+		if strings.Contains(messageText(m), text) {
+			found = true
+		}
+	}
+	switch {
+	case c.Verb == "expect-not" && found:
+		return fmt.Errorf("a message to %s contains %q", c.Email, c.Text)
+	case c.Verb != "expect-not" && !found:
+		if len(seen) == 0 {
+			return fmt.Errorf("nothing was shown to %s by the line before", c.Email)
+		}
+		return fmt.Errorf("no message to %s contains %q; shown:\n  %s", c.Email, c.Text, strings.Join(seen, "\n  "))
+	}
+	return nil
+}
+
+// messageText is everything a message shows, lower-cased, for checks.
+func messageText(m bot.Message) string {
+	var b strings.Builder
+	status := ""
+	if m.Status != nil {
+		status = m.Status.Text
+	}
+	b.WriteString(m.Title + "\n" + status + "\n" + m.TopLine() + "\n" + m.Text + "\n" + m.Context + "\n")
+	for _, f := range m.Fields {
+		b.WriteString(f.Label + ": " + f.Value + "\n")
+	}
+	for _, a := range m.Actions {
+		b.WriteString("[" + a.Label + "]\n")
+	}
+	return foldCheck(b.String())
+}
+
+// foldCheck is what a check compares: lower case, without bold markers,
+// with the no-break spaces of French numbers ("516,22 €") as spaces.
+func foldCheck(s string) string {
+	return strings.ToLower(strings.NewReplacer("*", "", "\u00a0", " ", "\u202f", " ").Replace(s))
+}
+
+// zone is the time zone a person reads the clock in: their customer's,
+// an account manager's first customer's, or the default.
+func (r *Runner) zone(p workflows.Person) *time.Location {
+	if l := r.Zones[p.CustomerID]; l != nil {
+		return l
+	}
+	for _, c := range p.Customers {
+		if l := r.Zones[c]; l != nil {
+			return l
+		}
+	}
+	if r.DefaultZone != nil {
+		return r.DefaultZone
+	}
+	return time.UTC
 }
 
 // findButton finds a button by label (case-insensitive) or action id on
@@ -153,8 +315,20 @@ func (r *Runner) findButton(ctx context.Context, email, label string) (*press, e
 	return nil, fmt.Errorf("no button %q on the newest message for %s (it has %s)", label, email, strings.Join(labels, " "))
 }
 
+// setNow moves the clock to t, never back past a time already reached,
+// and runs what falls due.
 func (r *Runner) setNow(ctx context.Context, t time.Time) error {
+	last, err := LastClock(ctx, r.Store)
+	if err != nil {
+		return err
+	}
+	if t.Before(last) {
+		return &BackwardsError{Want: t, Last: last, Loc: r.zone(workflows.Person{})}
+	}
 	r.Clock.Set(t)
+	if err := saveClock(ctx, r.Store, t); err != nil {
+		return err
+	}
 	if r.Tick != nil {
 		if err := r.Tick(ctx); err != nil {
 			return fmt.Errorf("run due work: %w", err)
@@ -200,12 +374,48 @@ func (r *Runner) flushAll(ctx context.Context) error { return r.flushOthers(ctx,
 
 func (r *Runner) script() bool { return r.scriptMode }
 
+// flush shows email's unread messages. One read well after it was sent
+// says when it was sent, and loses the buttons that no longer make sense
+// (a reminder about a date now past).
 func (r *Runner) flush(ctx context.Context, email string) error {
-	msgs, err := r.Outbox.Take(ctx, email)
+	qs, err := r.Outbox.TakeQueued(ctx, email)
 	if err != nil {
 		return err
 	}
+	now := r.Clock.Now()
+	loc := r.zoneOf(ctx, email)
+	msgs := make([]bot.Message, 0, len(qs))
+	for _, q := range qs {
+		m := q.Message
+		if tr := r.translator(); tr != nil {
+			if !q.SentAt.IsZero() && now.Sub(q.SentAt) >= shownLater {
+				m.Context = strings.TrimSpace(cards.SentNote(tr, m.Lang, q.SentAt, loc) + " " + m.Context)
+			}
+			cards.Retire(tr, &m, now, loc)
+		}
+		msgs = append(msgs, m)
+	}
 	return r.show(ctx, email, msgs)
+}
+
+// shownLater is how old an unread message is when it says when it was
+// sent.
+const shownLater = time.Hour
+
+func (r *Runner) translator() *bot.Translator {
+	if r.Engine == nil {
+		return nil
+	}
+	return r.Engine.Translator()
+}
+
+// zoneOf is the time zone of the person with email, or the default.
+func (r *Runner) zoneOf(ctx context.Context, email string) *time.Location {
+	p, err := r.lookup(ctx, email)
+	if err != nil {
+		return r.zone(workflows.Person{})
+	}
+	return r.zone(p)
 }
 
 // show prints messages for email and remembers the newest buttons.
@@ -218,6 +428,9 @@ func (r *Runner) show(ctx context.Context, email string, msgs []bot.Message) err
 			}
 		} else {
 			fmt.Fprint(r.Out, RenderText(m, r.scriptMode))
+		}
+		if r.scriptMode {
+			r.lastShown = append(r.lastShown, m)
 		}
 		if len(m.Actions) > 0 {
 			last = m.Actions
@@ -364,18 +577,24 @@ func (r *Runner) Interactive(ctx context.Context, in io.Reader, as string) error
 		case strings.HasPrefix(line, "/now"):
 			arg := strings.TrimSpace(strings.TrimPrefix(line, "/now"))
 			if arg == "" {
-				fmt.Fprintf(r.Out, "  it is %s\n", r.Clock.Now().Format(time.RFC3339))
+				fmt.Fprintf(r.Out, "  it is %s\n", ShowTime(r.Clock.Now(), r.zone(p)))
 				continue
 			}
-			t, err := time.Parse(time.RFC3339, arg)
+			t, err := when(arg, r.Clock.Now(), r.zone(p))
 			if err != nil {
-				fmt.Fprintln(r.Out, "  /now wants an RFC 3339 time like 2026-12-27T09:00:00+01:00")
+				fmt.Fprintf(r.Out, "  /now wants a move forward such as /now +30d or /now +2h, or a time such as /now 2026-12-27T09:00 (%s): %s\n", r.zone(p), err)
 				continue
 			}
 			if err := r.setNow(ctx, t); err != nil {
+				var back *BackwardsError
+				if errors.As(err, &back) {
+					back.Loc = r.zone(p)
+					fmt.Fprintf(r.Out, "  Not moved: %s.\n", back)
+					continue
+				}
 				fmt.Fprintf(r.Out, "  %v\n", err)
 			}
-			fmt.Fprintf(r.Out, "  it is now %s\n", r.Clock.Now().In(t.Location()).Format(time.RFC3339))
+			fmt.Fprintf(r.Out, "  it is now %s\n", ShowTime(r.Clock.Now(), r.zone(p)))
 			if err := r.flush(ctx, p.Email); err != nil {
 				return err
 			}
@@ -466,7 +685,9 @@ func (r *Runner) people(ctx context.Context) string {
 
 const consoleHelp = `  /as EMAIL     talk as someone else (and see their unread messages)
   /as           list the people you can be, of every customer
-  /now TIME     move the clock (RFC 3339); renewals and due work run
+  /now +30d     move the clock forward (+2h, +1w, +1d12h…); renewals and due work run
+  /now TIME     move the clock to a time (2026-12-27T09:00 in your time zone, or RFC 3339);
+                never backwards: what fell due has already run
   /now          show the clock
   /quit         leave
   Buttons show as [1] Label: type the number or the label to press one.

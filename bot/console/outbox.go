@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/licensebot/licensebot/bot"
+	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/store"
 	"github.com/licensebot/licensebot/workflows"
 )
@@ -26,37 +28,61 @@ const (
 // three times while someone was away shows once, current.
 type Outbox struct {
 	Store store.Store
+	// Clock, when set, stamps each message with when it was sent, so a
+	// message read much later says so.
+	Clock clock.Clock
+}
+
+// Queued is an unread message and when it was sent (zero when the outbox
+// had no clock).
+type Queued struct {
+	bot.Message
+	SentAt time.Time `json:"sent_at,omitzero"`
 }
 
 var _ bot.Deliverer = (*Outbox)(nil)
 
 // Deliver queues msg for p.
 func (o *Outbox) Deliver(ctx context.Context, p workflows.Person, msg bot.Message) error {
-	return o.update(ctx, strings.ToLower(p.Email), func(list []bot.Message) []bot.Message {
+	q := Queued{Message: msg}
+	if o.Clock != nil {
+		q.SentAt = o.Clock.Now()
+	}
+	return o.update(ctx, strings.ToLower(p.Email), func(list []Queued) []Queued {
 		if msg.Key != "" {
 			for i := range list {
 				if list[i].Key == msg.Key {
-					list[i] = msg
+					list[i] = q
 					return list
 				}
 			}
 		}
-		return append(list, msg)
+		return append(list, q)
 	})
 }
 
 // Take returns and clears p's unread messages.
 func (o *Outbox) Take(ctx context.Context, email string) ([]bot.Message, error) {
-	var taken []bot.Message
-	err := o.update(ctx, strings.ToLower(email), func(list []bot.Message) []bot.Message {
+	qs, err := o.TakeQueued(ctx, email)
+	msgs := make([]bot.Message, 0, len(qs))
+	for _, q := range qs {
+		msgs = append(msgs, q.Message)
+	}
+	return msgs, err
+}
+
+// TakeQueued is Take with when each message was sent.
+func (o *Outbox) TakeQueued(ctx context.Context, email string) ([]Queued, error) {
+	var taken []Queued
+	err := o.update(ctx, strings.ToLower(email), func(list []Queued) []Queued {
 		taken = list
 		return nil
 	})
 	return taken, err
 }
 
-func (o *Outbox) update(ctx context.Context, email string, f func([]bot.Message) []bot.Message) error {
-	_, err := store.UpdateJSON(ctx, o.Store, store.Ref{Collection: collOutbox, ID: email}, func(list *[]bot.Message, _ bool) ([]store.AuditEntry, error) {
+func (o *Outbox) update(ctx context.Context, email string, f func([]Queued) []Queued) error {
+	_, err := store.UpdateJSON(ctx, o.Store, store.Ref{Collection: collOutbox, ID: email}, func(list *[]Queued, _ bool) ([]store.AuditEntry, error) {
 		*list = f(*list)
 		return nil, nil
 	})

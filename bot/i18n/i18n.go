@@ -109,9 +109,10 @@ func New(fsys fs.FS) (*Translator, error) {
 }
 
 // compile parses a message's "other" form as go-i18n does (its
-// delimiters, missingkey=default); nil when it has none.
+// delimiters, missingkey=default); nil when it has none, or when it has
+// plural forms: those are chosen by a count, which only go-i18n does.
 func compile(m *goi18n.Message) (*compiled, error) {
-	if m.Other == "" {
+	if m.Other == "" || m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" {
 		return nil, nil
 	}
 	left, right := m.LeftDelim, m.RightDelim
@@ -190,6 +191,16 @@ func (t *Translator) render(lang, id string, data any, count any) string {
 	loc, ok := t.locs[lang]
 	if !ok {
 		loc = t.locs["en"]
+	}
+	if count == nil {
+		// A message with plural forms counts its Quantity: "at 1 seat".
+		if m, ok := data.(map[string]any); ok {
+			if q, ok := m["Quantity"].(int); ok {
+				if s, err := loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: q}); err == nil && s != "" {
+					return s
+				}
+			}
+		}
 	}
 	s, err := loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
 	if err != nil || s == "" {

@@ -65,6 +65,19 @@ func classifierRules() []rule {
 		{KindYes, (*analysis).isLetterYes},
 		{KindNo, (*analysis).isLetterNo},
 
+		// Questions about licences, requests and roles
+		// (topics_questions.go), read by topics only: before the short
+		// replies, which see "what's my role?" as "what?", and before the
+		// requests, the renewal and the catalog, which share their words
+		// — "reject R-1" is not "my requests", "when does the trial
+		// end?" is not a change to the trial, "how much do we pay per
+		// month?" is not the list prices.
+		{KindReject, (*analysis).rejectsRequest},
+		{KindRequestStatus, (*analysis).asksRequestStatus},
+		{KindMyRole, (*analysis).asksMyRole},
+		{KindTotalCost, (*analysis).asksTotalCost},
+		{KindWhen, (*analysis).asksWhen},
+
 		// Short replies made only of vocabulary: before every change, so
 		// that "cancel" or "no, stop" answers the question being asked.
 		{KindHelp, (*analysis).isFillerQuestion},

@@ -73,7 +73,7 @@ func (k Kind) Valid() bool {
 		KindChoosePlatform, KindUsage, KindDelegatedAccess:
 		return true
 	}
-	return false
+	return k.isQuestion() // topics_questions.go
 }
 
 // Quantity errors: a number was given but cannot be a seat count.
@@ -162,6 +162,8 @@ type Intent struct {
 	Platform string
 	// Truncated is true when only the first MaxRunes runes were analysed.
 	Truncated bool
+	// Question is what a question named beyond its kind (topics_questions.go).
+	Question Question
 }
 
 // Parser parses messages against one catalog. It is immutable after
@@ -192,6 +194,7 @@ func (p *Parser) Parse(text string) Intent {
 	in := Intent{Truncated: a.truncated}
 	in.Kind = p.classify(a)
 	p.fill(a, &in)
+	a.fillQuestion(&in) // topics_questions.go
 	return in
 }
 

@@ -79,7 +79,7 @@ var table = []tcase{
 	{text: "détails de E1", kind: KindShow, lang: "fr", offers: offers("o365-e1")},
 	{text: "how many E3 seats do we have", kind: KindShow, lang: "en", offers: offers("o365-e3")},
 	{text: "combien de licences E3 ai-je ?", kind: KindShow, lang: "fr", offers: offers("o365-e3")},
-	{text: "when does E3 renew?", kind: KindShow, offers: offers("o365-e3")},
+	{text: "when does E3 renew?", kind: KindWhen, offers: offers("o365-e3")}, // a one-line answer (topics_questions.go)
 	{text: "is auto-renew on for E3?", kind: KindShow, offers: offers("o365-e3")},
 	{text: "what's the end date of E3", kind: KindShow, offers: offers("o365-e3")},
 	{text: "E3", kind: KindShow, lang: "-", offers: offers("o365-e3")},
@@ -219,9 +219,10 @@ var table = []tcase{
 	{text: "my requests", kind: KindMyRequests, lang: "en"},
 	{text: "mes demandes", kind: KindMyRequests, lang: "fr"},
 	{text: "status of my request", kind: KindMyRequests, lang: "en"},
-	{text: "show R-12", kind: KindMyRequests, req: "R-12"},
-	{text: "what's the status of req-7", kind: KindMyRequests, req: "R-7"},
-	{text: "statut de la demande #9", kind: KindMyRequests, lang: "fr", req: "R-9"},
+	// One request named by id: that request (topics_questions.go).
+	{text: "show R-12", kind: KindRequestStatus, req: "R-12"},
+	{text: "what's the status of req-7", kind: KindRequestStatus, req: "R-7"},
+	{text: "statut de la demande #9", kind: KindRequestStatus, lang: "fr", req: "R-9"},
 	{text: "pending approvals", kind: KindPendingApprovals, lang: "en"},
 	{text: "what do I need to approve", kind: KindPendingApprovals, lang: "en"},
 	{text: "approbations en attente", kind: KindPendingApprovals, lang: "fr"},

@@ -34,7 +34,7 @@ type topicEntry struct {
 // topicEntries is the vocabulary of topics; buildLexicon merges it with
 // lexiconEntries.
 func topicEntries() []topicEntry {
-	return append(usageTopicEntries(), []topicEntry{
+	return append(append(usageTopicEntries(), []topicEntry{
 		{tUsed, langEN, "used|in use|assigned|unassigned|consumed|usage|unused|utilised|utilized|allocated"},
 		{tUsed, langFR, "utilisé|utilisée|utilisés|utilisées|attribué|attribuée|attribués|attribuées|consommé|consommées|consommés|utilisation|inutilisé|inutilisées|inutilisés|assigné|assignées|assignés|affecté|affectées|affectés"},
 		{tPay, langEN, "pay|paying|spend|spending|cost|costs|bill|billed|charged"},
@@ -50,7 +50,7 @@ func topicEntries() []topicEntry {
 		{tWriteToMe, langEN, "prefer|i prefer|send me|write to me|reach me|contact me|message me|send my messages|send my cards|send my notifications|my messages|my notifications|my cards"},
 		{tWriteToMe, langFR, "préfère|je préfère|écris moi|écrivez moi|envoie moi|envoyez moi|contacte moi|contactez moi|mes messages|mes notifications|mes cartes|envoie mes messages|envoyez mes messages"},
 		{tAccess, langFR, "accès admin|accès administrateur|accès délégué|accès délégués|administration déléguée|relation d administration|délégué|délégués"},
-	}...)
+	}...), questionTopicEntries()...) // topics_usage.go, topics_questions.go
 }
 
 // choosesPlatform: "send my messages to Teams", "I prefer Slack",

@@ -47,6 +47,10 @@ const (
 const (
 	bkMaxButtonsPerRow   = 3
 	bkMaxPhoneLabelRunes = 20
+	// A button alone in its row (a question's choices, one per row) has
+	// the whole column: scaled from the 20-character measurement,
+	// about 36 characters fit.
+	bkMaxLoneLabelRunes = 36
 )
 
 // bkGoldenGlobs are the Slack goldens: the first ones and the
@@ -147,7 +151,7 @@ func bkCheck(blocks []any) []bkProblem {
 				add(where, false, "a section needs text or fields")
 			}
 			if acc, ok := b["accessory"].(map[string]any); ok {
-				ps = append(ps, bkCheckElement(where+" accessory", acc)...)
+				ps = append(ps, bkCheckElement(where+" accessory", acc, false)...)
 			}
 		case "context":
 			els, _ := b["elements"].([]any)
@@ -179,7 +183,7 @@ func bkCheck(blocks []any) []bkProblem {
 				case "overflow":
 					overflows++
 				}
-				ps = append(ps, bkCheckElement(ew, em)...)
+				ps = append(ps, bkCheckElement(ew, em, len(els) == 1)...)
 			}
 			if buttons > bkMaxButtonsPerRow || overflows > 1 {
 				add(where, true, "%d buttons and %d overflow menus in one row: a phone cuts them; keep at most %d buttons and put the rest in one overflow menu", buttons, overflows, bkMaxButtonsPerRow)
@@ -190,7 +194,7 @@ func bkCheck(blocks []any) []bkProblem {
 }
 
 // bkCheckElement checks one interactive element (button, overflow menu).
-func bkCheckElement(where string, e map[string]any) []bkProblem {
+func bkCheckElement(where string, e map[string]any, alone bool) []bkProblem {
 	var ps []bkProblem
 	add := func(phone bool, format string, args ...any) {
 		ps = append(ps, bkProblem{where: where, msg: fmt.Sprintf(format, args...), phone: phone})
@@ -208,8 +212,12 @@ func bkCheckElement(where string, e map[string]any) []bkProblem {
 			add(false, "button text must be plain_text, is %q", tt)
 		}
 		long("button text", text, bkMaxButtonText)
-		if n := utf8.RuneCountInString(text); n > bkMaxPhoneLabelRunes {
-			add(true, "button label %q is %d characters: a phone cuts labels over %d", text, n, bkMaxPhoneLabelRunes)
+		limit := bkMaxPhoneLabelRunes
+		if alone {
+			limit = bkMaxLoneLabelRunes
+		}
+		if n := utf8.RuneCountInString(text); n > limit {
+			add(true, "button label %q is %d characters: a phone cuts labels over %d", text, n, limit)
 		}
 		long("button value", bkStr(e, "value"), bkMaxButtonValue)
 		long("button url", bkStr(e, "url"), bkMaxButtonURL)
@@ -389,7 +397,8 @@ func TestBlockKitLimitsCatchBrokenMessages(t *testing.T) {
 				"confirm": map[string]any{"type": "plain_text", "text": strings.Repeat("y", 31)}, "deny": map[string]any{"type": "plain_text", "text": "No"}}})}, "confirm button is 31 characters", false},
 		{"four buttons", []any{actions(button("a"), button("b"), button("c"), button("d"))}, "4 buttons and 0 overflow menus in one row", true},
 		{"two overflows", []any{actions(button("a"), overflow(2), overflow(2))}, "1 buttons and 2 overflow menus", true},
-		{"long label", []any{actions(button("Remind me when the window opens"))}, `button label "Remind me when the window opens" is 31 characters`, true},
+		{"long label", []any{actions(button("Remind me when the window opens"), button("Keep"))}, `button label "Remind me when the window opens" is 31 characters`, true},
+		{"long lone label", []any{actions(button("Remind me when the removal window opens"))}, `button label "Remind me when the removal window opens" is 39 characters`, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -235,10 +235,16 @@ func actionBlocks(w channel.Words, m bot.Message) []slackapi.Block {
 	} else if len(options) > 1 {
 		elems = append(elems, slackapi.NewOverflowBlockElement(overflowActionID, options...))
 	}
+	// Choices (a subscription's name, a refusal's alternative) are long:
+	// one per row, so none is cut on a phone.
+	perRow := bot.MaxRowButtons
+	if m.Stacked() {
+		perRow = 1
+	}
 	var out []slackapi.Block
 	for _, group := range [][]slackapi.BlockElement{elems, extra} {
-		for i := 0; i < len(group); i += bot.MaxRowButtons {
-			out = append(out, slackapi.NewActionBlock("", group[i:min(i+bot.MaxRowButtons, len(group))]...))
+		for i := 0; i < len(group); i += perRow {
+			out = append(out, slackapi.NewActionBlock("", group[i:min(i+perRow, len(group))]...))
 		}
 	}
 	return out

@@ -133,9 +133,18 @@ func TestRenderEscapesEverything(t *testing.T) {
 func TestActionIDsDistinctAndReversible(t *testing.T) {
 	m := goldenMessages()["refusal"]
 	blocks := Render(testWords, m)
-	ab := blocks[len(blocks)-1].(*slackapi.ActionBlock)
+	// A refusal's alternatives are one per row: gather every row's.
+	var els []slackapi.BlockElement
+	for _, b := range blocks {
+		if ab, ok := b.(*slackapi.ActionBlock); ok {
+			els = append(els, ab.Elements.ElementSet...)
+		}
+	}
+	if len(els) != len(m.Actions) {
+		t.Fatalf("%d buttons for %d actions", len(els), len(m.Actions))
+	}
 	seen := map[string]bool{}
-	for i, el := range ab.Elements.ElementSet {
+	for i, el := range els {
 		b := el.(*slackapi.ButtonBlockElement)
 		if seen[b.ActionID] {
 			t.Fatalf("duplicate action_id %q", b.ActionID)

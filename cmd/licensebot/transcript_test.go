@@ -1,37 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/licensebot/licensebot/bot/console"
 )
 
 // Transcript tests: testdata/*.chat are scripts for `licensebot chat
-// --script`, with expectation lines the CLI ignores as comments:
-//
-//	#expect EMAIL ~ text       a message to EMAIL from the last step contains text
-//	#expect-not EMAIL ~ text   no message to EMAIL from the last step contains text
-//	#buttons EMAIL ~ label     the newest message to EMAIL has a button with that label
-//	#quantity SUB N            subscription SUB has N seats
-//	#renewal SUB N             subscription SUB renews with N seats
-//	#autorenew SUB on|off
-//	#status SUB active|cancelled|expired
-//	#enddate SUB YYYY-MM-DD    the commitment end date (the day before TermEnd, Paris)
-//	#request ID STATE          request ID is in STATE
-//	#requests N                N requests exist
-//	#fails                     the last step is refused by the runner
-//
-// Text comparisons fold case. Every step runs through the same Runner the
-// CLI uses, on a fresh data directory.
+// --script`, with their own checks (#expect, #quantity, … — see `licensebot
+// chat --help`). Each runs exactly as a user would run it: the real CLI,
+// a fresh data directory, no --now (the demo data is created at the
+// script's first @now, so they pass on any day), every check carried out
+// by the CLI itself.
 func TestTranscripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.chat")
 	if err != nil {
@@ -43,192 +24,138 @@ func TestTranscripts(t *testing.T) {
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".chat"), func(t *testing.T) {
 			t.Parallel()
-			runTranscript(t, f)
+			out, errOut, err := run(t, "", "chat", "--script", f, "--data", t.TempDir(), "--log-level", "error")
+			if err != nil {
+				t.Fatalf("%v\n--- stderr ---\n%s\n--- transcript ---\n%s", err, errOut, out)
+			}
+			if testing.Verbose() {
+				t.Log("\n" + out)
+			}
 		})
 	}
 }
 
-type shown struct {
-	To      string `json:"to"`
-	Text    string `json:"text"`
-	Title   string `json:"title"`
-	Context string `json:"context"`
-	Status  string `json:"status"`
-	Top     string `json:"top"`
-	Fields  []struct {
-		Label string `json:"label"`
-		Value string `json:"value"`
-	} `json:"fields"`
-	Actions []struct {
-		ID    string `json:"id"`
-		Label string `json:"label"`
-	} `json:"actions"`
-}
-
-func (s shown) all() string {
-	var b strings.Builder
-	b.WriteString(s.Title + "\n" + s.Status + "\n" + s.Top + "\n" + s.Text + "\n" + s.Context + "\n")
-	for _, f := range s.Fields {
-		b.WriteString(f.Label + ": " + f.Value + "\n")
+// A script is read and checked whole before anything runs: a bad line 3
+// leaves lines 1 and 2 undone, and every bad line is named.
+func TestScriptCheckedBeforeItRuns(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(t.TempDir(), "bad.chat")
+	writeFile(t, script, `@now 2026-11-26T10:00:00+01:00
+claire@contoso.example: add 2 Business Standard seats
+bob@nowhere.example: hello
+#quantty sub-1 12
+#expect claire@contoso.example
+`)
+	_, _, err := run(t, "", "chat", "--script", script, "--data", dir)
+	if err == nil {
+		t.Fatal("a script with bad lines ran")
 	}
-	for _, a := range s.Actions {
-		b.WriteString("[" + a.Label + "]\n")
+	for _, want := range []string{"line 4: unknown check #quantty", "line 5: #expect wants", "nothing was done"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
 	}
-	return strings.ToLower(b.String())
-}
-
-func runTranscript(t *testing.T, path string) {
-	data, err := os.ReadFile(path)
+	// A line that parses but names someone unknown is refused before
+	// line 2 runs.
+	writeFile(t, script, `@now 2026-11-26T10:00:00+01:00
+claire@contoso.example: add 2 Business Standard seats
+claire@contoso.example: [Confirm]
+bob@nowhere.example: hello
+`)
+	if _, _, err := run(t, "", "chat", "--script", script, "--data", dir); err == nil || !strings.Contains(err.Error(), `line 4: unknown person "bob@nowhere.example"`) {
+		t.Fatalf("unknown person: %v", err)
+	}
+	out, _, err := run(t, "", "subscriptions", "--data", dir, "--now", "2026-11-26T10:00:00+01:00")
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &globals{data: t.TempDir(), now: "2026-11-26T10:00:00+01:00", logLevel: "error", errOut: &bytes.Buffer{}}
-	ctx := context.Background()
-	a, err := openApp(ctx, g, appOptions{withEngine: true})
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == "sub-1" && !strings.Contains(l, "  10  ") {
+			t.Fatalf("lines 2–3 ran although line 4 was bad:\n%s", out)
+		}
+	}
+}
+
+// #expect lines are carried out: one that does not hold fails the
+// script, naming the line and what was shown.
+func TestScriptExpectationsAreChecked(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "expect.chat")
+	writeFile(t, script, `@now 2026-11-26T10:00:00+01:00
+alice@contoso.example: my subscriptions
+#expect alice@contoso.example ~ subscriptions of contoso sas
+#expect alice@contoso.example ~ a sentence the bot never says
+`)
+	_, _, err := run(t, "", "chat", "--script", script, "--data", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), `line 4: #expect alice@contoso.example ~ a sentence the bot never says: no message to alice@contoso.example contains`) {
+		t.Fatalf("a false expectation passed: %v", err)
+	}
+}
+
+// The clock never goes back over the life of a data directory: a second
+// session starts where the first left it, sends no reminder twice, and
+// refuses /now to an earlier time with a sentence.
+func TestChatClockNeverGoesBack(t *testing.T) {
+	dir := t.TempDir()
+	first, _, err := run(t, "/now +30d\n/as claire@contoso.example\n/quit\n", "chat", "--data", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
-	var out bytes.Buffer
-	r := &console.Runner{Engine: a.engine, Outbox: a.outbox, Store: a.store, People: a.people,
-		Clock: a.clock, Tick: a.tick, Out: &out, JSON: true}
-
-	var last []shown
-	var lastErr error
-	var transcript strings.Builder
-	for n, line := range strings.Split(string(data), "\n") {
-		n++
-		line = strings.TrimSpace(line)
-		fail := func(format string, args ...any) {
-			t.Helper()
-			t.Fatalf("%s:%d: %s\n%s\n--- transcript so far ---\n%s", path, n, line, fmt.Sprintf(format, args...), transcript.String())
-		}
-		switch {
-		case line == "" || (strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "#expect") && !isCheck(line)):
-			continue
-		case strings.HasPrefix(line, "#"):
-			checkLine(ctx, t, a, line, last, lastErr, fail)
-			continue
-		}
-		out.Reset()
-		lastErr = r.RunScript(ctx, strings.NewReader(line))
-		last = nil
-		for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-			if l == "" {
-				continue
-			}
-			var s shown
-			if err := json.Unmarshal([]byte(l), &s); err != nil {
-				fail("bad JSON from the runner: %v: %s", err, l)
-			}
-			last = append(last, s)
-		}
-		transcript.WriteString("» " + line + "\n")
-		for _, s := range last {
-			transcript.WriteString("  → " + s.To + ": " + strings.ReplaceAll(strings.TrimSpace(s.all()), "\n", " | ") + "\n")
-		}
-		if lastErr != nil {
-			transcript.WriteString("  ! " + lastErr.Error() + "\n")
+	if !strings.Contains(first, "Renewal coming") {
+		t.Fatalf("no reminder after /now +30d:\n%s", first)
+	}
+	if !strings.Contains(first, "it is now") || !strings.Contains(first, "(Europe/Paris)") {
+		t.Fatalf("the moved clock is not shown in the customer's time zone:\n%s", first)
+	}
+	second, _, err := run(t, "/now\n/now 2026-01-01T09:00\n/as claire@contoso.example\n/now +1h\n/as claire@contoso.example\n/quit\n", "chat", "--data", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(second, "The clock carries on from where the last session left it") {
+		t.Errorf("the second session did not resume the clock:\n%s", second)
+	}
+	if !strings.Contains(second, "Not moved: the clock is already at") {
+		t.Errorf("/now to the past was not refused:\n%s", second)
+	}
+	for _, again := range []string{"Renewal coming", "Trial ending", "Removal window open"} {
+		if strings.Contains(second, again) {
+			t.Errorf("a reminder was sent again (%s):\n%s", again, second)
 		}
 	}
-	if testing.Verbose() {
-		t.Log("\n" + transcript.String())
+	// --now before the directory's clock is refused too.
+	if _, _, err := run(t, "/quit\n", "chat", "--data", dir, "--now", "2026-01-01T09:00:00+01:00"); err == nil || !strings.Contains(err.Error(), "cannot go back") {
+		t.Errorf("--now to the past: %v", err)
 	}
 }
 
-func isCheck(line string) bool {
-	for _, p := range []string{"#expect", "#buttons", "#quantity", "#renewal", "#autorenew", "#status", "#enddate", "#request ", "#requests", "#fails"} {
-		if strings.HasPrefix(line, p) {
-			return true
-		}
+// Unread messages read much later say when they were sent, and a
+// reminder whose date has passed has its buttons retired.
+func TestUnreadRemindersSayWhenTheyWereSent(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(t.TempDir(), "s.chat")
+	writeFile(t, script, "@now 2026-11-26T10:00:00+01:00\n")
+	if _, _, err := run(t, "", "chat", "--script", script, "--data", dir); err != nil {
+		t.Fatal(err)
 	}
-	return false
+	// The script showed Claire her reminders; a new one waits unread
+	// from a session in which she was not at the keyboard.
+	if _, _, err := run(t, "/now 2026-11-30T10:00\n/quit\n", "chat", "--data", dir); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "/now 2026-12-27T10:00\n/as claire@contoso.example\n/quit\n", "chat", "--data", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Sent Mon 30 Nov 2026") {
+		t.Errorf("an old unread reminder does not say when it was sent:\n%s", out)
+	}
+	if !strings.Contains(out, "its buttons are retired") {
+		t.Errorf("an old reminder kept its stale buttons:\n%s", out)
+	}
 }
 
-func checkLine(ctx context.Context, t *testing.T, a *app, line string, last []shown, lastErr error, fail func(string, ...any)) {
+func writeFile(t *testing.T, path, s string) {
 	t.Helper()
-	if lastErr != nil && line != "#fails" {
-		fail("the step before failed: %v", lastErr)
-	}
-	f := strings.Fields(line)
-	switch f[0] {
-	case "#fails":
-		if lastErr == nil {
-			fail("the step before should have failed")
-		}
-	case "#expect", "#expect-not", "#buttons":
-		who, text, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, f[0])), "~")
-		if !ok {
-			fail("want %s EMAIL ~ text", f[0])
-		}
-		who, text = strings.TrimSpace(who), strings.ToLower(strings.TrimSpace(text))
-		found := false
-		for _, s := range last {
-			if !strings.EqualFold(s.To, who) {
-				continue
-			}
-			if f[0] == "#buttons" {
-				for _, b := range s.Actions {
-					if strings.EqualFold(b.Label, text) || strings.Contains(strings.ToLower(b.Label), text) {
-						found = true
-					}
-				}
-				continue
-			}
-			if strings.Contains(s.all(), text) {
-				found = true
-			}
-		}
-		if f[0] == "#expect-not" && found {
-			fail("a message to %s contains %q", who, text)
-		}
-		if f[0] != "#expect-not" && !found {
-			fail("no message to %s contains %q", who, text)
-		}
-	case "#quantity", "#renewal", "#autorenew", "#status", "#enddate":
-		if len(f) != 3 {
-			fail("want %s SUB VALUE", f[0])
-		}
-		s, err := a.provider.Subscription(ctx, "contoso", f[1])
-		if err != nil {
-			fail("%v", err)
-		}
-		var got string
-		switch f[0] {
-		case "#quantity":
-			got = strconv.Itoa(s.Quantity)
-		case "#renewal":
-			got = strconv.Itoa(s.RenewalQuantity())
-		case "#autorenew":
-			got = map[bool]string{true: "on", false: "off"}[s.AutoRenew]
-		case "#status":
-			got = string(s.Status)
-		case "#enddate":
-			got = s.TermEnd.In(a.cfg.Customers[0].Location()).AddDate(0, 0, -1).Format(time.DateOnly)
-		}
-		if got != f[2] {
-			fail("%s of %s is %s, want %s", f[0][1:], f[1], got, f[2])
-		}
-	case "#request":
-		if len(f) != 3 {
-			fail("want #request ID STATE")
-		}
-		r, err := a.svc.Find(ctx, f[1], a.cfg.CustomerIDs())
-		if err != nil {
-			fail("%v", err)
-		}
-		if string(r.State) != f[2] {
-			fail("request %s is %s, want %s", f[1], r.State, f[2])
-		}
-	case "#requests":
-		reqs, err := a.svc.List(ctx, "contoso")
-		if err != nil {
-			fail("%v", err)
-		}
-		if strconv.Itoa(len(reqs)) != f[1] {
-			fail("%d requests, want %s", len(reqs), f[1])
-		}
-	default:
-		fail("unknown check %q", f[0])
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
