@@ -34,6 +34,11 @@ type Capabilities struct {
 	// show. Past it, an effect neither visible nor disproven goes to a
 	// person; it is never sent again automatically.
 	SettleTime time.Duration
+	// AlignsPurchases: a purchase can be given the end date of another
+	// subscription (co-terminosity) when it is bought. A portal whose
+	// order has no end date leaves it false, and the bot offers no
+	// alignment when buying there.
+	AlignsPurchases bool
 }
 
 // GuideCapabilities is a portal that makes every change of the guide:
@@ -51,8 +56,10 @@ func GuideCapabilities(settle time.Duration) Capabilities {
 			ChangeAlignEndDate:       DeliveryAbsolute,
 			ChangeCancel:             DeliverySendOnce,
 			ChangeUpgrade:            DeliverySendOnce,
+			ChangePurchase:           DeliverySendOnce,
 		},
-		SettleTime: settle,
+		SettleTime:      settle,
+		AlignsPurchases: true,
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 func TestConformance(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) providertest.Harness {
 		clk := clock.NewManual(seedTime(t))
-		return providertest.Harness{Provider: openAt(t, t.TempDir(), clk), CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance}
+		return providertest.Harness{Provider: openAt(t, t.TempDir(), clk), CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance, PurchaseOffer: "o365-e5"}
 	})
 }
 
@@ -31,7 +31,7 @@ func TestConformanceAcceptDelay(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		return providertest.Harness{Provider: s, CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance}
+		return providertest.Harness{Provider: s, CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance, PurchaseOffer: "o365-e5"}
 	})
 }
 
@@ -42,7 +42,7 @@ func TestConformanceTwoProcessesOneDirectory(t *testing.T) {
 		clk := clock.NewManual(seedTime(t))
 		dir := t.TempDir()
 		return providertest.Harness{Provider: &alternating{ps: [2]*Sandbox{openAt(t, dir, clk), openAt(t, dir, clk)}},
-			CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance}
+			CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance, PurchaseOffer: "o365-e5"}
 	})
 }
 
