@@ -40,6 +40,8 @@ type fakeCC struct {
 	reqs        []recorded
 	rejectAll   bool         // 401 to every API call
 	audit       []*fakeAudit // newest last
+	orders      map[string]*fakeOrder
+	offers      []map[string]any // GET /v1/Offers
 }
 
 // fakeAudit is one audit-log entry, keyed by the X-Correlation-Id of the
@@ -84,6 +86,7 @@ type fakeSub struct {
 	RenewTerm, RenewBilling, CustomEnd            string
 	Trial                                         bool
 	OfferPrice, ListPrice                         float64
+	OrderID                                       string // the order that created it, if bought
 }
 
 func enumOf(name string) any {
@@ -103,7 +106,7 @@ func nullable(s string) any {
 // item is the list shape.
 func (s *fakeSub) item() map[string]any {
 	return map[string]any{
-		"id": s.ID, "orderId": "ord-" + s.ID, "offerId": s.OfferID, "customerId": custID,
+		"id": s.ID, "orderId": portalOr(s.OrderID, "ord-"+s.ID), "offerId": s.OfferID, "customerId": custID,
 		"subscriptionName": s.Name, "offerName": s.OfferName, "offerType": "License",
 		"isAddonOffer": false, "isTrialOffer": s.Trial, "providerOfferId": s.ProviderOfferID,
 		"subscriptionStatus": enumOf(s.Status), "startDate": s.Start, "endDate": s.End,
@@ -140,6 +143,7 @@ func newFake(t *testing.T) *fakeCC {
 		t: t, secret: testSecret, tenant: testTenant,
 		subs: map[string]*fakeSub{}, transitions: map[string][]map[string]any{},
 		tokens: map[string]bool{}, expiresIn: 3599, queued: map[string][]fakeResp{},
+		orders: map[string]*fakeOrder{}, offers: defaultOffers(),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /tenant/oauth2/v2.0/token", f.token)
@@ -151,6 +155,9 @@ func newFake(t *testing.T) *fakeCC {
 	mux.HandleFunc("GET /v1/customers/{cid}/subscriptions/{sid}/eligible-transitions", f.api(f.eligible))
 	mux.HandleFunc("POST /v1/customers/{cid}/subscriptions/{sid}/upgrade", f.api(f.upgrade))
 	mux.HandleFunc("GET /v1/AuditLogs", f.api(f.auditLogs))
+	mux.HandleFunc("GET /v1/Offers", f.api(f.listOffers))
+	mux.HandleFunc("POST /v1/Orders", f.api(f.placeOrder))
+	mux.HandleFunc("GET /v1/Orders/{id}", f.api(f.getOrder))
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
