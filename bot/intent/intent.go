@@ -54,6 +54,9 @@ const (
 	KindWhoCanUse         Kind = "who_can_use"
 	KindWhoApproves       Kind = "who_approves"
 	KindWhoAccountManager Kind = "who_account_manager"
+	// KindPurchase: buy a new subscription from the catalog
+	// (csp.ChangePurchase; topics_buy.go).
+	KindPurchase Kind = "purchase"
 )
 
 // Valid reports whether k is one of the kinds above.
@@ -62,7 +65,8 @@ func (k Kind) Valid() bool {
 	case KindHelp, KindList, KindShow, KindAddSeats, KindRemoveSeats, KindSetRenewalQuantity,
 		KindAutoRenewOff, KindAutoRenewOn, KindCancel, KindUpgrade, KindAlignEndDate, KindCatalog,
 		KindMyRequests, KindPendingApprovals, KindWithdraw, KindLanguage, KindAbort, KindYes,
-		KindNo, KindUnknown, KindMakeAdmin, KindWhoCanUse, KindWhoApproves, KindWhoAccountManager:
+		KindNo, KindUnknown, KindMakeAdmin, KindWhoCanUse, KindWhoApproves, KindWhoAccountManager,
+		KindPurchase:
 		return true
 	}
 	return false
@@ -151,6 +155,9 @@ type Intent struct {
 	Language string
 	// Truncated is true when only the first MaxRunes runes were analysed.
 	Truncated bool
+	// UnknownProduct is a product named that the catalog does not have
+	// ("Visio Plan 2"), as typed; set only when no offer was named.
+	UnknownProduct string
 }
 
 // Parser parses messages against one catalog. It is immutable after
@@ -795,6 +802,7 @@ func (p *Parser) fill(a *analysis, in *Intent) {
 		in.Language = a.languageAsked()
 	}
 	in.Offers = p.offerRefs(a, in.Kind)
+	in.UnknownProduct = a.unknownProductText()
 }
 
 func (a *analysis) languageAsked() string {

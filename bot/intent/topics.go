@@ -28,7 +28,7 @@ type topicEntry struct {
 // topicEntries is the vocabulary of topics; buildLexicon merges it with
 // lexiconEntries.
 func topicEntries() []topicEntry {
-	return []topicEntry{
+	return append(buyTopicEntries(), []topicEntry{
 		{tUsed, langEN, "used|in use|assigned|unassigned|consumed|usage|unused|utilised|utilized|allocated"},
 		{tUsed, langFR, "utilisé|utilisée|utilisés|utilisées|attribué|attribuée|attribués|attribuées|consommé|consommées|consommés|utilisation|inutilisé|inutilisées|inutilisés|assigné|assignées|assignés|affecté|affectées|affectés"},
 		{tPay, langEN, "pay|paying|spend|spending|cost|costs|bill|billed|charged"},
@@ -41,5 +41,5 @@ func topicEntries() []topicEntry {
 		{tWhen, langFR, "quand|quelle date|à quelle date"},
 		{tAccess, langEN, "gdap|admin access|delegated access|delegated admin|admin relationship|admin relationships|delegated"},
 		{tAccess, langFR, "accès admin|accès administrateur|accès délégué|accès délégués|administration déléguée|relation d administration|délégué|délégués"},
-	}
+	}...)
 }
