@@ -136,6 +136,9 @@ func evalRequest(ev workflows.Evaluation) workflows.Request {
 
 // costFields shows the money of a decision, only the lines that matter.
 func (rd *Renderer) costFields(lang string, r workflows.Request) []chat.Field {
+	if r.Change.Kind == csp.ChangePurchase {
+		return nil // purchaseFields shows a purchase's money
+	}
 	c := r.Decision.Cost
 	var f []chat.Field
 	if c.MonthlyBefore != c.MonthlyAfter {
@@ -226,6 +229,8 @@ func (rd *Renderer) quantityFields(l string, r workflows.Request) []chat.Field {
 			name = r.TargetOfferName + " (" + rd.tr.T(l, "merge.new_short", nil) + ")"
 		}
 		return append(f, chat.Field{Label: name, Value: arrow(d.TargetFrom, d.TargetTo)})
+	case csp.ChangePurchase:
+		return rd.purchaseFields(l, r) // purchase.go
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func (rd *Renderer) Request(lang string, r workflows.Request) chat.Message {
 	}
 	m := chat.Message{Kind: chat.KindRequest, Title: rd.tr.T(lang, "card.title", data), Text: rd.tr.T(lang, id, data),
 		Key: "request:" + r.ID, RequestID: r.ID, CustomerID: r.CustomerID}
-	if r.State == workflows.StateCompleted || r.State == workflows.StateExecuting {
+	if r.State == workflows.StateCompleted || r.State == workflows.StateExecuting || r.Change.Kind == csp.ChangePurchase {
 		m.Fields = rd.quantityFields(lang, r)
 	}
 	if r.State == workflows.StatePendingApproval {
