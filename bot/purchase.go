@@ -270,4 +270,3 @@ func (e *Engine) purchaseInstead(ctx context.Context, tc *turnCtx, in intent.Int
 	in.Offers = in.Offers[:1]
 	return e.startPurchase(ctx, tc, in)
 }
-
