@@ -43,8 +43,9 @@ type Capabilities struct {
 
 // GuideCapabilities is a portal that makes every change of the guide:
 // quantity, renewal, auto-renew and end-date writes set a state and are
-// absolute; a cancellation and an upgrade are actions, sent once and then
-// observed. settle is its SettleTime.
+// absolute; a cancellation, an upgrade and a purchase are actions, sent
+// once and then observed, and a purchase can be aligned with another
+// subscription's end date. settle is its SettleTime.
 func GuideCapabilities(settle time.Duration) Capabilities {
 	return Capabilities{
 		Operations: map[ChangeKind]Delivery{
