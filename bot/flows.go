@@ -173,8 +173,8 @@ func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent)
 		tc.say(Message{Kind: KindRefusal, Text: msg})
 		return nil
 	}
-	if in.Kind == intent.KindPurchase {
-		return e.startPurchase(ctx, tc, in) // purchase.go
+	if in.Kind == intent.KindPurchase || (in.Kind == intent.KindAddSeats && len(in.Offers) == 0 && in.UnknownProduct != "") {
+		return e.startPurchase(ctx, tc, in) // purchase.go: "Visio" is not in the catalog
 	}
 	dr := &draft{
 		ID:          newID(),

@@ -53,3 +53,15 @@ func TestUnknownProductText(t *testing.T) {
 		}
 	}
 }
+
+// What the seats are for is not a product: "3 licences for marketing"
+// asks for seats, it names nothing to buy.
+func TestPurposeIsNotAProduct(t *testing.T) {
+	p := NewParser(testCatalog(t))
+	for _, text := range []string{"I need 3 licences for marketing", "je voudrais 3 licences pour le marketing"} {
+		in := p.Parse(text)
+		if in.Kind == KindPurchase || in.UnknownProduct != "" {
+			t.Errorf("%q: %s, unknown product %q", text, in.Kind, in.UnknownProduct)
+		}
+	}
+}

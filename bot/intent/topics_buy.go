@@ -126,7 +126,7 @@ func (a *analysis) introducesProduct(k int) bool {
 			return true
 		}
 		switch a.toks[it.end-1].text {
-		case "of", "de", "d", "des", "du", "for", "pour":
+		case "of", "de", "d", "des", "du":
 			return k > 0 && a.items[k-1].kind == itConcept && a.items[k-1].c&(cSeatNoun|cSubNoun) != 0
 		}
 	}
