@@ -180,31 +180,31 @@ type renewSettings struct {
 // isTrialOffer/listPrice, the detail autoRenewEnabled/autoRenewSettings/
 // offer/offerPrice. Fields absent from one are empty.
 type subscription struct {
-	ID                     string `json:"id"`
-	CustomerID             string `json:"customerId"`
-	Name                   string `json:"name"`
-	SubscriptionName       string `json:"subscriptionName"`
-	ProviderSubscriptionID string `json:"providerSubscriptionId"`
-	OfferID                string `json:"offerId"`
-	OfferName              string `json:"offerName"`
-	ProviderOfferID        string `json:"providerOfferId"`
+	ID                     string         `json:"id"`
+	CustomerID             string         `json:"customerId"`
+	Name                   string         `json:"name"`
+	SubscriptionName       string         `json:"subscriptionName"`
+	ProviderSubscriptionID string         `json:"providerSubscriptionId"`
+	OfferID                string         `json:"offerId"`
+	OfferName              string         `json:"offerName"`
+	ProviderOfferID        string         `json:"providerOfferId"`
+	Offer                  *offerRef      `json:"offer"`
+	IsTrialOffer           bool           `json:"isTrialOffer"`
+	Status                 enum           `json:"status"`
+	SubscriptionStatus     enum           `json:"subscriptionStatus"`
+	StartDate              string         `json:"startDate"`
+	EndDate                string         `json:"endDate"`
+	CancellationAllowed    string         `json:"cancellationAllowedUntil"`
+	Quantity               int            `json:"quantity"`
+	TermDuration           enum           `json:"termDuration"`
+	BillingFrequency       enum           `json:"billingFrequency"`
+	NextBillingFrequency   enum           `json:"nextBillingFrequency"`
+	AutoRenewEnabled       *bool          `json:"autoRenewEnabled"`
+	AutoRenewSettings      *renewSettings `json:"autoRenewSettings"`
+	OfferPrice             amount         `json:"offerPrice"`
+	ListPrice              amount         `json:"listPrice"`
 	// OrderID is the purchase order that created the line (list items).
-	OrderID              string         `json:"orderId"`
-	Offer                *offerRef      `json:"offer"`
-	IsTrialOffer         bool           `json:"isTrialOffer"`
-	Status               enum           `json:"status"`
-	SubscriptionStatus   enum           `json:"subscriptionStatus"`
-	StartDate            string         `json:"startDate"`
-	EndDate              string         `json:"endDate"`
-	CancellationAllowed  string         `json:"cancellationAllowedUntil"`
-	Quantity             int            `json:"quantity"`
-	TermDuration         enum           `json:"termDuration"`
-	BillingFrequency     enum           `json:"billingFrequency"`
-	NextBillingFrequency enum           `json:"nextBillingFrequency"`
-	AutoRenewEnabled     *bool          `json:"autoRenewEnabled"`
-	AutoRenewSettings    *renewSettings `json:"autoRenewSettings"`
-	OfferPrice           amount         `json:"offerPrice"`
-	ListPrice            amount         `json:"listPrice"`
+	OrderID string `json:"orderId"`
 }
 
 // fillFrom completes a detail with what only the list item carries.
