@@ -189,6 +189,9 @@ type draft struct {
 	Previewed bool `json:"previewed,omitempty"`
 	// Alternatives offered by the last refusal (pressed by index).
 	Alternatives []altChoice `json:"alternatives,omitempty"`
+	// Purchase is set while a new subscription is being bought
+	// (purchase.go).
+	Purchase *purchaseDraft `json:"purchase,omitempty"`
 }
 
 type altChoice struct {

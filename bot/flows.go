@@ -182,6 +182,9 @@ func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent)
 		tc.say(Message{Kind: KindRefusal, Text: msg})
 		return nil
 	}
+	if in.Kind == intent.KindPurchase || (in.Kind == intent.KindAddSeats && len(in.Offers) == 0 && in.UnknownProduct != "") {
+		return e.startPurchase(ctx, tc, in) // purchase.go: "Visio" is not in the catalog
+	}
 	dr := &draft{
 		ID:          newID(),
 		CustomerID:  tc.customer.ID,
@@ -205,6 +208,9 @@ func (e *Engine) startChange(ctx context.Context, tc *turnCtx, in intent.Intent)
 		cands := subsMatching(subs, offers[0].Candidates, dr.Change.Kind)
 		switch len(cands) {
 		case 0:
+			if dr.Change.Kind == csp.ChangeAddSeats && e.opt.Provider.Capabilities().Supports(csp.ChangePurchase) {
+				return e.purchaseInstead(ctx, tc, in, e.offerNames(tc.customer.ID, offers[0].Candidates))
+			}
 			tc.say(Message{Text: e.tr.T(tc.lang, "no_such_subscription", map[string]any{"Product": e.offerNames(tc.customer.ID, offers[0].Candidates)})})
 			return nil
 		case 1:
@@ -299,6 +305,8 @@ func ids(subs []csp.Subscription) []string {
 // text does not answer it (then it is handled as a new message).
 func (e *Engine) fillSlot(ctx context.Context, tc *turnCtx, dr *draft, in intent.Intent, text string) bool {
 	switch dr.Awaiting {
+	case slotBuyOffer, slotBuyHeld, slotBuyPlan, slotBuyAlign:
+		return e.fillPurchaseSlot(tc, dr, in, text) // purchase.go
 	case slotQuantity:
 		if in.QuantityError != "" {
 			tc.say(Message{Kind: KindRefusal, Text: e.quantityProblem(tc, in)})
@@ -361,6 +369,10 @@ func (e *Engine) subOffer(ctx context.Context, tc *turnCtx, subID string) string
 
 // choose fills the slot being asked with a pressed or typed choice.
 func (e *Engine) choose(dr *draft, value string) {
+	if e.choosePurchase(dr, value) { // purchase.go
+		dr.Awaiting = ""
+		return
+	}
 	switch dr.Awaiting {
 	case slotSubscription:
 		dr.Change.SubscriptionID = value
@@ -386,6 +398,9 @@ func (e *Engine) choose(dr *draft, value string) {
 // asks, and then the turn ends until the answer comes.
 func (e *Engine) advance(ctx context.Context, tc *turnCtx) error {
 	dr := tc.d.Draft
+	if dr.Purchase != nil {
+		return e.advancePurchase(ctx, tc) // purchase.go
+	}
 	subs, err := e.opt.Provider.Subscriptions(ctx, dr.CustomerID)
 	if err != nil {
 		return err

@@ -379,7 +379,13 @@ func (e *Engine) requesterCard(lang string, r workflows.Request, viewer workflow
 	m := e.cards.Request(lang, r)
 	if viewer.Role == rules.RoleAccountManager && r.ApproverRole == rules.RoleAccountManager {
 		yours := e.tr.T(lang, "role.account_manager", nil)
-		m.Text = strings.ReplaceAll(m.Text, yours, e.tr.T(lang, "q.role.another_am", nil))
+		another := e.tr.T(lang, "q.role.another_am", nil)
+		m.Text = strings.ReplaceAll(m.Text, yours, another)
+		if m.Status != nil {
+			st := *m.Status
+			st.Text = strings.ReplaceAll(st.Text, yours, another)
+			m.Status = &st
+		}
 	}
 	return m
 }

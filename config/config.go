@@ -82,6 +82,9 @@ type Policy struct {
 	MemberAddSeatsLimit *float64 `yaml:"member_add_seats_limit"`
 	ApprovalLead        string   `yaml:"approval_lead"`
 	Currency            string   `yaml:"currency"`
+	// PurchaseApprovalAbove: a new subscription whose first term costs
+	// more than this goes to the account manager; unset: no such limit.
+	PurchaseApprovalAbove *float64 `yaml:"purchase_approval_above"`
 }
 
 // Person as written in the file.
@@ -322,7 +325,20 @@ func (cu Customer) policy() (rules.Policy, error) {
 		}
 		p.MemberAddSeatsLimit = csp.NewMoney(*v, cur)
 	}
+	if v := cu.Policy.PurchaseApprovalAbove; v != nil {
+		if *v < 0 {
+			return p, fmt.Errorf("policy.purchase_approval_above: must not be negative")
+		}
+		p.PurchaseApprovalAbove = csp.NewMoney(*v, portalCurrency(cu.Policy.Currency))
+	}
 	return p, nil
+}
+
+func portalCurrency(c string) string {
+	if c == "" {
+		return "EUR"
+	}
+	return c
 }
 
 // Policy returns a customer's rules policy.

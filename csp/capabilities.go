@@ -34,12 +34,18 @@ type Capabilities struct {
 	// show. Past it, an effect neither visible nor disproven goes to a
 	// person; it is never sent again automatically.
 	SettleTime time.Duration
+	// AlignsPurchases: a purchase can be given the end date of another
+	// subscription (co-terminosity) when it is bought. A portal whose
+	// order has no end date leaves it false, and the bot offers no
+	// alignment when buying there.
+	AlignsPurchases bool
 }
 
 // GuideCapabilities is a portal that makes every change of the guide:
 // quantity, renewal, auto-renew and end-date writes set a state and are
-// absolute; a cancellation and an upgrade are actions, sent once and then
-// observed. settle is its SettleTime.
+// absolute; a cancellation, an upgrade and a purchase are actions, sent
+// once and then observed, and a purchase can be aligned with another
+// subscription's end date. settle is its SettleTime.
 func GuideCapabilities(settle time.Duration) Capabilities {
 	return Capabilities{
 		Operations: map[ChangeKind]Delivery{
@@ -51,8 +57,10 @@ func GuideCapabilities(settle time.Duration) Capabilities {
 			ChangeAlignEndDate:       DeliveryAbsolute,
 			ChangeCancel:             DeliverySendOnce,
 			ChangeUpgrade:            DeliverySendOnce,
+			ChangePurchase:           DeliverySendOnce,
 		},
-		SettleTime: settle,
+		SettleTime:      settle,
+		AlignsPurchases: true,
 	}
 }
 

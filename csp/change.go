@@ -20,6 +20,9 @@ const (
 	ChangeCancel             ChangeKind = "cancel"
 	ChangeUpgrade            ChangeKind = "upgrade"
 	ChangeAlignEndDate       ChangeKind = "align_end_date"
+	// ChangePurchase buys a new subscription from the catalog (the
+	// guide's Catalogue menu); see purchase.go.
+	ChangePurchase ChangeKind = "purchase"
 )
 
 // Valid reports whether k is a known kind.
@@ -42,6 +45,9 @@ type Change struct {
 	// TargetSubscriptionID is the existing line to merge an upgrade into,
 	// or the subscription whose end date to align with.
 	TargetSubscriptionID string `json:"target_subscription_id,omitempty"`
+	// Term and Billing are a purchase's commitment and billing cycle.
+	Term    Term         `json:"term,omitempty"`
+	Billing BillingCycle `json:"billing,omitempty"`
 }
 
 // Operation is an absolute, idempotent write to a provider: "set quantity
@@ -66,6 +72,9 @@ type Operation struct {
 	TargetOfferID        string     `json:"target_offer_id,omitempty"`
 	TargetSubscriptionID string     `json:"target_subscription_id,omitempty"`
 	CustomTermEnd        *time.Time `json:"custom_term_end,omitempty"`
+	// Term and Billing are a purchase's (see purchase.go).
+	Term    Term         `json:"term,omitempty"`
+	Billing BillingCycle `json:"billing,omitempty"`
 }
 
 // Validate checks the operation's shape, not the licence rules.
@@ -73,7 +82,7 @@ func (op Operation) Validate() error {
 	if op.Key == "" {
 		return fmt.Errorf("operation: key is required")
 	}
-	if op.SubscriptionID == "" {
+	if op.SubscriptionID == "" && op.Kind != ChangePurchase {
 		return fmt.Errorf("operation: subscription id is required")
 	}
 	switch op.Kind {
@@ -94,6 +103,8 @@ func (op Operation) Validate() error {
 		if op.CustomTermEnd == nil {
 			return fmt.Errorf("operation align_end_date: custom term end is required")
 		}
+	case ChangePurchase:
+		return op.validatePurchase()
 	default:
 		return fmt.Errorf("operation: unknown kind %q", op.Kind)
 	}
@@ -139,7 +150,7 @@ const CodeQuantityMin = "quantity_min"
 // direction its kind names. Shape errors are prefixed with provider.
 func (op Operation) CheckApply(provider string) error {
 	switch op.Kind {
-	case ChangeAddSeats, ChangeRemoveSeats, ChangeSetRenewalQuantity, ChangeUpgrade:
+	case ChangeAddSeats, ChangeRemoveSeats, ChangeSetRenewalQuantity, ChangeUpgrade, ChangePurchase:
 		// Checked before Validate, which would make it a plain error.
 		if op.Quantity < 1 {
 			return &RefusedError{Code: CodeQuantityMin, Detail: fmt.Sprintf(

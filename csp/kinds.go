@@ -40,6 +40,8 @@ func (k ChangeKind) Spec() (KindSpec, bool) {
 			TargetOffer: true, TargetSubscription: true}, true
 	case ChangeAlignEndDate:
 		return KindSpec{Kind: k, NeedsSubscription: true, TargetSubscription: true}, true
+	case ChangePurchase:
+		return purchaseSpec, true
 	}
 	return KindSpec{Kind: k}, false
 }
@@ -47,7 +49,7 @@ func (k ChangeKind) Spec() (KindSpec, bool) {
 // Kinds lists every change kind, in the order the guide presents them.
 func Kinds() []ChangeKind {
 	return []ChangeKind{ChangeAddSeats, ChangeRemoveSeats, ChangeSetRenewalQuantity, ChangeAutoRenewOff,
-		ChangeAutoRenewOn, ChangeCancel, ChangeUpgrade, ChangeAlignEndDate}
+		ChangeAutoRenewOn, ChangeCancel, ChangeUpgrade, ChangeAlignEndDate, ChangePurchase}
 }
 
 // SatisfiedBy reports whether sub already shows op's target state, so a

@@ -210,7 +210,7 @@ const (
 // approval reasons, warnings and alternatives. The bot tests that each has
 // a sentence in every language. The slice is new on each call.
 func AllCodes() []Code {
-	return []Code{
+	codes := []Code{
 		CodeUnknownChange, CodeSubscriptionMismatch, CodeNotActive, CodeTermEnded,
 		CodeUnknownOffer, CodeInvalidQuantity, CodeQuantityBelowOne, CodeQuantityAboveCurrent,
 		CodeOverSeatCap, CodeWindowClosed, CodeFewerRemovable, CodeBeforeCommitment,
@@ -230,4 +230,5 @@ func AllCodes() []Code {
 		CodeTurnOnAutoRenew, CodeCancelNow, CodeUpgradeTo, CodeUpgradeNewLine, CodeMergeInto,
 		CodeReapplyRenewal,
 	}
+	return append(codes, purchaseCodes()...)
 }

@@ -30,6 +30,10 @@ type Policy struct {
 	// ApprovalLead is how long before a deadline the backup approver is
 	// involved.
 	ApprovalLead time.Duration
+	// PurchaseApprovalAbove: a purchase whose first term costs more than
+	// this goes to the account manager, whoever asks; zero means no
+	// such limit (purchase.go).
+	PurchaseApprovalAbove csp.Money
 }
 
 // Outcome is the verdict of a Decision.
@@ -93,6 +97,9 @@ type Cost struct {
 	ProratedCharge Money `json:"prorated_charge"`
 	// ProratedRefund is refunded for seats removed in the window.
 	ProratedRefund Money `json:"prorated_refund"`
+	// FirstTerm is a purchase's first term, prorated daily when its end
+	// is aligned with another subscription's (purchase.go).
+	FirstTerm Money `json:"first_term,omitzero"`
 }
 
 // Money is csp.Money, re-exported for brevity in this package's API.

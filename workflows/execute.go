@@ -61,6 +61,9 @@ func (s *Service) run(ctx context.Context, req Request, shownTo string, resend b
 	if att, ok := req.LastAttempt(); ok && delivery == csp.DeliverySendOnce && !resend {
 		return s.observe(ctx, req, att, shownTo)
 	}
+	if req.Change.Kind == csp.ChangePurchase {
+		return s.runPurchase(ctx, req, shownTo) // purchase.go
+	}
 	sub, err := s.opt.Provider.Subscription(ctx, req.CustomerID, req.Change.SubscriptionID)
 	if err != nil {
 		if errors.Is(err, csp.ErrUnavailable) {
@@ -156,7 +159,10 @@ func (s *Service) send(ctx context.Context, req Request, sub csp.Subscription, d
 		// Done: the portal's answer is recorded with the completion, in
 		// one write.
 		rc := s.receipt(res.Receipt)
-		return s.complete(ctx, req, res.AlreadyApplied, shownTo, func(r *Request) { setReceipt(r, att.Key, rc, nil) })
+		return s.complete(ctx, req, res.AlreadyApplied, shownTo, func(r *Request) {
+			setReceipt(r, att.Key, rc, nil)
+			notePurchase(r, &res.Subscription)
+		})
 	}
 	req = s.recordReceipt(ctx, req, att.Key, res.Receipt, applyErr)
 	if applyErr != nil {
@@ -245,7 +251,7 @@ func (s *Service) observe(ctx context.Context, req Request, att Attempt, shownTo
 	settled := s.opt.Clock.Now().Sub(att.SentAt) >= s.opt.Provider.Capabilities().SettleTime
 	switch {
 	case obs.Outcome == csp.ObservedDone:
-		return s.complete(ctx, req, false, shownTo, nil)
+		return s.complete(ctx, req, false, shownTo, func(r *Request) { notePurchase(r, obs.Subscription) })
 	case obs.Outcome == csp.ObservedNotDone && rc.Status >= 400 && rc.Status < 500 && rc.Status != 429:
 		return s.fail(ctx, req, "provider_error", nil, shownTo, fmt.Errorf("the portal answered %d: %s", rc.Status, att.Error))
 	case obs.Outcome == csp.ObservedNotDone && settled && req.State == StateExecuting:

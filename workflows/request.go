@@ -144,6 +144,8 @@ type Request struct {
 	SubscriptionName string `json:"subscription_name"`
 	TargetOfferName  string `json:"target_offer_name,omitempty"`
 	TargetLineName   string `json:"target_line_name,omitempty"`
+	// NewSubscriptionID is the line a completed purchase created.
+	NewSubscriptionID string `json:"new_subscription_id,omitempty"`
 	// Failure is a rules code or "provider_error" when execution failed;
 	// FailureParams are the rules' values for its sentence.
 	Failure       string            `json:"failure,omitempty"`

@@ -101,6 +101,9 @@ type Evaluation struct {
 // Evaluate reads the subscription fresh and asks the rules what they say
 // about change for person now.
 func (s *Service) Evaluate(ctx context.Context, p Person, customerID string, change csp.Change) (Evaluation, error) {
+	if change.Kind == csp.ChangePurchase {
+		return s.evaluatePurchase(ctx, p, customerID, change)
+	}
 	cat, err := s.opt.Provider.Catalog(ctx, customerID)
 	if err != nil {
 		return Evaluation{}, fmt.Errorf("read catalog: %w", err)
@@ -327,6 +330,13 @@ func operationFor(ev Evaluation) csp.Operation {
 		op.Quantity = d.FromQuantity - d.ToQuantity
 	case csp.ChangeAlignEndDate:
 		op.TargetSubscriptionID = c.TargetSubscriptionID
+		if !d.CustomTermEnd.IsZero() {
+			t := d.CustomTermEnd
+			op.CustomTermEnd = &t
+		}
+	case csp.ChangePurchase:
+		op.TargetOfferID, op.TargetSubscriptionID, op.Term, op.Billing = c.TargetOfferID, c.TargetSubscriptionID, c.Term, c.Billing
+		op.FromQuantity = 0
 		if !d.CustomTermEnd.IsZero() {
 			t := d.CustomTermEnd
 			op.CustomTermEnd = &t

@@ -136,6 +136,9 @@ func evalRequest(ev workflows.Evaluation) workflows.Request {
 
 // costFields shows the money of a decision, only the lines that matter.
 func (rd *Renderer) costFields(lang string, r workflows.Request) []chat.Field {
+	if r.Change.Kind == csp.ChangePurchase {
+		return nil // purchaseFields shows a purchase's money
+	}
 	c := r.Decision.Cost
 	var f []chat.Field
 	if c.MonthlyBefore != c.MonthlyAfter {
@@ -234,6 +237,8 @@ func (rd *Renderer) quantityFields(l string, r workflows.Request) []chat.Field {
 		}
 		return append(f, chat.Field{Label: rd.tr.T(l, "field.upgrade_into", nil),
 			Value: rd.tr.T(l, "field.upgrade_into_value", map[string]any{"Line": name, "Seats": arrow(d.TargetFrom, d.TargetTo)})})
+	case csp.ChangePurchase:
+		return rd.purchaseFields(l, r) // purchase.go
 	}
 	return nil
 }

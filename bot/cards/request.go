@@ -33,6 +33,10 @@ func (rd *Renderer) Request(lang string, r workflows.Request) chat.Message {
 	case workflows.StateCompleted, workflows.StateExecuting:
 		m.Fields = rd.quantityFields(lang, r)
 	}
+	if r.Change.Kind == csp.ChangePurchase && m.Fields == nil {
+		// What is bought, its term and price, whatever the state.
+		m.Fields = rd.quantityFields(lang, r)
+	}
 	if r.State == workflows.StateCompleted {
 		// A mid-term change deleted the scheduled renewal: offer to set it
 		// again, as the rules promised in the preview's warning.

@@ -636,7 +636,13 @@ func (r *Runner) isButtonish(line string, _ *press) bool {
 // ("/as …") is not taken as "no" silently: the action is not done and the
 // command is handed back to run; anything else asks again.
 func (r *Runner) ask(sc *bufio.Scanner, question string) (yes bool, command string) {
-	fmt.Fprintf(r.Out, "  %s [yes/no] ", question)
+	// The question comes in the person's language; French typography puts
+	// a space before "?", which is how the prompt knows to say oui/non.
+	choices, again := "[yes/no]", "Please answer yes or no."
+	if strings.HasSuffix(strings.TrimSpace(question), " ?") {
+		choices, again = "[oui/non]", "Répondez oui ou non."
+	}
+	fmt.Fprintf(r.Out, "  %s %s ", question, choices)
 	for sc.Scan() {
 		answer := strings.TrimSpace(sc.Text())
 		switch strings.ToLower(answer) {
@@ -648,7 +654,7 @@ func (r *Runner) ask(sc *bufio.Scanner, question string) (yes bool, command stri
 		if strings.HasPrefix(answer, "/") {
 			return false, answer
 		}
-		fmt.Fprintf(r.Out, "  Please answer yes or no (oui ou non). %s [yes/no] ", question)
+		fmt.Fprintf(r.Out, "  %s %s %s ", again, question, choices)
 	}
 	return false, ""
 }

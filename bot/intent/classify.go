@@ -143,6 +143,14 @@ func classifierRules() []rule {
 		{KindCatalog, (*analysis).asksCatalog},
 		{KindCatalog, (*analysis).asksWhatToBuy},
 
+		// Buying a new subscription (topics_buy.go): a verb of buying
+		// without "more" or "seats", "a new subscription of X", or a
+		// product the catalog lacks — before the seat additions, which
+		// share "buy" and "je voudrais".
+		{KindPurchase, (*analysis).buysNew},
+		{KindPurchase, (*analysis).wantsNewSubscription},
+		{KindPurchase, (*analysis).needsUnknownProduct},
+
 		// Add and remove seats: the first verb wins when both appear.
 		{KindAddSeats, (*analysis).addsFirst},
 		{KindRemoveSeats, (*analysis).removes},

@@ -61,6 +61,9 @@ const (
 	// delegated admin access (GDAP).
 	KindUsage           Kind = "usage"
 	KindDelegatedAccess Kind = "delegated_access"
+	// KindPurchase: buy a new subscription from the catalog
+	// (csp.ChangePurchase; topics_buy.go).
+	KindPurchase Kind = "purchase"
 )
 
 // Valid reports whether k is one of the kinds above.
@@ -70,7 +73,8 @@ func (k Kind) Valid() bool {
 		KindAutoRenewOff, KindAutoRenewOn, KindCancel, KindUpgrade, KindAlignEndDate, KindCatalog,
 		KindMyRequests, KindPendingApprovals, KindWithdraw, KindLanguage, KindAbort, KindYes,
 		KindNo, KindUnknown, KindMakeAdmin, KindWhoCanUse, KindWhoApproves, KindWhoAccountManager,
-		KindChoosePlatform, KindUsage, KindDelegatedAccess:
+		KindChoosePlatform, KindUsage, KindDelegatedAccess,
+		KindPurchase:
 		return true
 	}
 	return k.isQuestion() // topics_questions.go
@@ -164,6 +168,9 @@ type Intent struct {
 	Truncated bool
 	// Question is what a question named beyond its kind (topics_questions.go).
 	Question Question
+	// UnknownProduct is a product named that the catalog does not have
+	// ("Visio Plan 2"), as typed; set only when no offer was named.
+	UnknownProduct string
 }
 
 // Parser parses messages against one catalog. It is immutable after
@@ -812,6 +819,7 @@ func (p *Parser) fill(a *analysis, in *Intent) {
 		in.Platform = a.platformNamed()
 	}
 	in.Offers = p.offerRefs(a, in.Kind)
+	in.UnknownProduct = a.unknownProductText()
 }
 
 func (a *analysis) languageAsked() string {

@@ -115,6 +115,20 @@ var table = []tcase{
 	{text: "add 3 E3 as a new subscription", kind: KindAddSeats, q: "3", flags: "new", offers: offers("o365-e3")},
 	{text: "add 1 E3 and remove 2 E1", kind: KindAddSeats, q: "1", offers: offers("o365-e3", "o365-e1")},
 
+	// --- buy a new subscription (topics_buy.go) ---
+	{text: "buy 5 Office 365 E5", kind: KindPurchase, lang: "en", q: "5", offers: offers("o365-e5")},
+	{text: "I want to buy 5 E5 licences", kind: KindPurchase, lang: "en", q: "5", offers: offers("o365-e5")},
+	{text: "order 10 Power BI Pro", kind: KindPurchase, lang: "en", q: "10"},
+	{text: "new subscription of E5", kind: KindPurchase, lang: "en", flags: "new", offers: offers("o365-e5")},
+	{text: "I need a new Visio Plan 2 subscription", kind: KindPurchase, lang: "en", flags: "new"},
+	{text: "je voudrais 3 licences Visio Plan 2", kind: KindPurchase, lang: "fr", q: "3"},
+	{text: "commander 4 licences E5", kind: KindPurchase, lang: "fr", q: "4", offers: offers("o365-e5")},
+	{text: "acheter 2 licences Office 365 E5", kind: KindPurchase, lang: "fr", q: "2", offers: offers("o365-e5")},
+	{text: "je voudrais un nouvel abonnement Exchange Online Plan 2", kind: KindPurchase, lang: "fr", flags: "new", offers: offers("exchange-p2")},
+	// …but seats of a line held stay seat additions.
+	{text: "buy 2 more E3 licences", kind: KindAddSeats, lang: "en", q: "2", offers: offers("o365-e3")},
+	{text: "order 2 E3 seats", kind: KindAddSeats, lang: "en", q: "2", offers: offers("o365-e3")},
+
 	// --- remove seats ---
 	{text: "remove 3 seats from business standard", kind: KindRemoveSeats, lang: "en", q: "3", offers: offers("m365-business-standard")},
 	{text: "enlève 2 licences E1", kind: KindRemoveSeats, lang: "fr", q: "2", offers: offers("o365-e1")},

@@ -96,6 +96,7 @@ func addUnique(s []int, v int) []int {
 type offerIndex struct {
 	root *onode
 	ids  []string
+	wc   wordClass
 }
 
 // wordClass tells the index builder what a word can do in a product name.
@@ -182,8 +183,8 @@ func phraseWords(s string) []string {
 // buildOfferIndex indexes every offer of the catalog under its explicit
 // names, the phrases derived from its name, and its distinctive keywords.
 func buildOfferIndex(cat *csp.Catalog, lex *lexicon) *offerIndex {
-	ix := &offerIndex{root: &onode{}}
 	wc := wordClass{lex: lex}
+	ix := &offerIndex{root: &onode{}, wc: wc}
 	if cat == nil {
 		return ix
 	}
@@ -381,7 +382,7 @@ func (ix *offerIndex) findOffers(toks []token, blocked, fuzzy []bool) []mention 
 		}
 		best = omatch{nodes: best.nodes[:0]}
 		ix.walk(toks, blocked, fuzzy, i, 0, ix.root, 0, &best)
-		if best.n == 0 {
+		if best.n == 0 || ix.ownedByUnknownWord(toks, blocked, i, best) {
 			i++
 			continue
 		}
@@ -396,6 +397,35 @@ func (ix *offerIndex) findOffers(toks []token, blocked, fuzzy []bool) []mention 
 		i += best.n
 	}
 	return out
+}
+
+// ownedByUnknownWord: a match that starts with a generic word ("plan 2"
+// of Exchange Online (Plan 2)) right after a word neither the catalog
+// nor the vocabulary knows ("Visio Plan 2") is that unknown product's
+// "plan 2", not the catalog's: reading it as Exchange would buy another
+// product than the one asked for. An explicit name or alias is never
+// dropped. The word before must be letters only, so "2 plan 2" or "the
+// plan 2" still name Exchange.
+func (ix *offerIndex) ownedByUnknownWord(toks []token, blocked []bool, i int, best omatch) bool {
+	if i == 0 || blocked[i-1] || best.class == classExplicit || !ix.wc.generic(toks[i].text) {
+		return false
+	}
+	prev := toks[i-1].text
+	if len(prev) < 2 || ix.wc.function(prev) || isBrand(prev) {
+		return false
+	}
+	for k := 0; k < len(prev); k++ {
+		if c := prev[k]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	if _, known := ix.wc.lex.words[prev]; known {
+		return false
+	}
+	// A word of the catalog ("exchange plan 2" typed with a typo in
+	// "plan") belongs to the match before, not to an unknown product.
+	_, catalogWord := ix.root.next[prev]
+	return !catalogWord
 }
 
 func (ix *offerIndex) walk(toks []token, blocked, fuzzy []bool, i, depth int, n *onode, dist int, best *omatch) {

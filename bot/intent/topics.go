@@ -34,7 +34,7 @@ type topicEntry struct {
 // topicEntries is the vocabulary of topics; buildLexicon merges it with
 // lexiconEntries.
 func topicEntries() []topicEntry {
-	return append(append(usageTopicEntries(), []topicEntry{
+	return append(append(append(buyTopicEntries(), usageTopicEntries()...), []topicEntry{
 		{tUsed, langEN, "used|in use|assigned|unassigned|consumed|usage|unused|utilised|utilized|allocated"},
 		{tUsed, langFR, "utilisé|utilisée|utilisés|utilisées|attribué|attribuée|attribués|attribuées|consommé|consommées|consommés|utilisation|inutilisé|inutilisées|inutilisés|assigné|assignées|assignés|affecté|affectées|affectés"},
 		{tPay, langEN, "pay|paying|spend|spending|cost|costs|bill|billed|charged"},

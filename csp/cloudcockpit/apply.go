@@ -43,6 +43,14 @@ func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation)
 	if err := op.CheckApply("cloudcockpit"); err != nil {
 		return csp.Result{}, err
 	}
+	if op.Kind == csp.ChangePurchase {
+		res, err := c.purchase(ctx, customerID, op)
+		var refused *csp.RefusedError
+		if err != nil && !errors.As(err, &refused) {
+			err = fmt.Errorf("cloudcockpit: purchase of %s: %w", op.TargetOfferID, err)
+		}
+		return res, err
+	}
 	if op.Kind == csp.ChangeSetRenewalQuantity {
 		return csp.Result{}, refuse(CodeNotSupported,
 			"CloudCockpit's API cannot schedule a renewal quantity (its autoRenewSettings have only term, billing frequency and end date); "+

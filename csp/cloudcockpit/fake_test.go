@@ -45,6 +45,8 @@ type fakeCC struct {
 	consumed map[string]int
 	// relationships are the GDAP relationships listed (usage_test.go).
 	relationships []map[string]any
+	orders        map[string]*fakeOrder
+	offers        []map[string]any // GET /v1/Offers
 }
 
 // fakeAudit is one audit-log entry, keyed by the X-Correlation-Id of the
@@ -89,6 +91,7 @@ type fakeSub struct {
 	RenewTerm, RenewBilling, CustomEnd            string
 	Trial                                         bool
 	OfferPrice, ListPrice                         float64
+	OrderID                                       string // the order that created it, if bought
 }
 
 func enumOf(name string) any {
@@ -108,7 +111,7 @@ func nullable(s string) any {
 // item is the list shape.
 func (s *fakeSub) item() map[string]any {
 	return map[string]any{
-		"id": s.ID, "orderId": "ord-" + s.ID, "offerId": s.OfferID, "customerId": custID,
+		"id": s.ID, "orderId": portalOr(s.OrderID, "ord-"+s.ID), "offerId": s.OfferID, "customerId": custID,
 		"subscriptionName": s.Name, "offerName": s.OfferName, "offerType": "License",
 		"isAddonOffer": false, "isTrialOffer": s.Trial, "providerOfferId": s.ProviderOfferID,
 		"subscriptionStatus": enumOf(s.Status), "startDate": s.Start, "endDate": s.End,
@@ -145,6 +148,7 @@ func newFake(t *testing.T) *fakeCC {
 		t: t, secret: testSecret, tenant: testTenant,
 		subs: map[string]*fakeSub{}, transitions: map[string][]map[string]any{},
 		tokens: map[string]bool{}, expiresIn: 3599, queued: map[string][]fakeResp{},
+		orders: map[string]*fakeOrder{}, offers: defaultOffers(),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /tenant/oauth2/v2.0/token", f.token)
@@ -158,6 +162,9 @@ func newFake(t *testing.T) *fakeCC {
 	mux.HandleFunc("GET /v1/AuditLogs", f.api(f.auditLogs))
 	mux.HandleFunc("GET /v1/Customers/{cid}/licenses", f.api(f.licences))
 	mux.HandleFunc("GET /v1/Customers/{cid}/delegated-admin-relationships", f.api(f.delegated))
+	mux.HandleFunc("GET /v1/Offers", f.api(f.listOffers))
+	mux.HandleFunc("POST /v1/Orders", f.api(f.placeOrder))
+	mux.HandleFunc("GET /v1/Orders/{id}", f.api(f.getOrder))
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(strings.NewReader(string(body)))

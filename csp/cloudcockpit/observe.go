@@ -35,7 +35,9 @@ const (
 // Quantity, auto-renew and end-date PATCHes are absolute; the upgrade POST
 // and the cancellation are sent once.
 func (c *Client) Capabilities() csp.Capabilities {
-	return csp.GuideCapabilities(SettleTime).Without(csp.ChangeSetRenewalQuantity)
+	caps := csp.GuideCapabilities(SettleTime).Without(csp.ChangeSetRenewalQuantity)
+	caps.AlignsPurchases = false // the order body has no end date (orders.go)
+	return caps
 }
 
 // KeyCorrelationID is the X-Correlation-Id a send-once call of the
@@ -84,6 +86,9 @@ func (c *Client) auditFor(ctx context.Context, cid string, since time.Time) (aud
 // receipt is younger than SettleTime, and not done otherwise (so it may
 // be sent again).
 func (c *Client) Observe(ctx context.Context, customerID string, op csp.Operation, receipt csp.Receipt) (csp.Observation, error) {
+	if op.Kind == csp.ChangePurchase {
+		return c.observePurchase(ctx, customerID, op, receipt)
+	}
 	sendOnce := op.Kind == csp.ChangeUpgrade || op.Kind == csp.ChangeCancel
 	var entry *auditLog
 	if sendOnce {

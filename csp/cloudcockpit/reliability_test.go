@@ -14,7 +14,7 @@ import (
 func TestConformance(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) providertest.Harness {
 		e := setup(t)
-		return providertest.Harness{Provider: e.c, CustomerID: custID, Cancellable: "s1", Advance: e.clk.Advance}
+		return providertest.Harness{Provider: e.c, CustomerID: custID, Cancellable: "s1", Advance: e.clk.Advance, PurchaseOffer: "o365-e3"}
 	})
 }
 
@@ -25,7 +25,7 @@ func TestConformanceSlowPortal(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) providertest.Harness {
 		e := setup(t)
 		e.f.setLag(8)
-		return providertest.Harness{Provider: e.c, CustomerID: custID, Cancellable: "s1", Advance: e.clk.Advance}
+		return providertest.Harness{Provider: e.c, CustomerID: custID, Cancellable: "s1", Advance: e.clk.Advance, PurchaseOffer: "o365-e3"}
 	})
 }
 

@@ -203,6 +203,8 @@ type subscription struct {
 	AutoRenewSettings      *renewSettings `json:"autoRenewSettings"`
 	OfferPrice             amount         `json:"offerPrice"`
 	ListPrice              amount         `json:"listPrice"`
+	// OrderID is the purchase order that created the line (list items).
+	OrderID string `json:"orderId"`
 }
 
 // fillFrom completes a detail with what only the list item carries.

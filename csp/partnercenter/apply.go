@@ -41,6 +41,9 @@ func (c *Client) Apply(ctx context.Context, customerID string, op csp.Operation)
 	if err := op.CheckApply("partnercenter"); err != nil {
 		return csp.Result{}, err
 	}
+	if op.Kind == csp.ChangePurchase {
+		return c.applyPurchase(ctx, customerID, op)
+	}
 	a := applier{c: c, customerID: customerID, op: op,
 		log: c.log.With("customer_id", customerID, "subscription_id", op.SubscriptionID, "operation", string(op.Kind), "key", op.Key)}
 	var res csp.Result
@@ -517,6 +520,9 @@ func transitionOutcome(status string) csp.Outcome {
 // history since the receipt); any other change by reading the
 // subscription.
 func (c *Client) Observe(ctx context.Context, customerID string, op csp.Operation, receipt csp.Receipt) (csp.Observation, error) {
+	if op.Kind == csp.ChangePurchase {
+		return c.ObservePurchase(ctx, customerID, receipt)
+	}
 	sub, err := c.Subscription(ctx, customerID, op.SubscriptionID)
 	if err != nil {
 		return csp.Observation{}, err

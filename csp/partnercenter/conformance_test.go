@@ -17,7 +17,7 @@ import (
 func TestConformance(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) providertest.Harness {
 		e := setup(t)
-		return providertest.Harness{Provider: e.c, CustomerID: custID, Cancellable: "s1", Advance: e.clk.Advance}
+		return providertest.Harness{Provider: e.c, CustomerID: custID, Cancellable: "s1", Advance: e.clk.Advance, PurchaseOffer: "o365-e3"}
 	})
 }
 
@@ -30,7 +30,7 @@ func TestConformanceSlowTransitions(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) providertest.Harness {
 		e := setup(t)
 		e.f.opDelay = 10 * time.Minute
-		return providertest.Harness{Provider: e.c, CustomerID: custID, Cancellable: "s1", Advance: e.clk.Advance}
+		return providertest.Harness{Provider: e.c, CustomerID: custID, Cancellable: "s1", Advance: e.clk.Advance, PurchaseOffer: "o365-e3"}
 	})
 }
 
@@ -43,6 +43,7 @@ func TestConformanceSlowTransitionsForgetfulPortal(t *testing.T) {
 		e := setup(t)
 		e.f.opDelay = 10 * time.Minute
 		e.f.forgetful = true
-		return providertest.Harness{Provider: e.c, CustomerID: custID, Cancellable: "s1", Advance: e.clk.Advance}
+		return providertest.Harness{Provider: e.c, CustomerID: custID, Cancellable: "s1", Advance: e.clk.Advance, PurchaseOffer: "o365-e3",
+			ForgetsPurchaseKeys: true}
 	})
 }

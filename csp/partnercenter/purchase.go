@@ -295,3 +295,21 @@ func (c *Client) catalogItem(ctx context.Context, customerID, offerID string) (s
 	}
 	return "", refuse(CodeOfferNotAvailable, "Partner Center lists no availability of %s:%s for this customer", parts[0], parts[1])
 }
+
+// applyPurchase is Apply for a purchase: the operation's key is the
+// purchase's key (the cart's MS-RequestId, and the checkout's derived
+// from it), the aligned subscription co-terms the new one through
+// Partner Center's allowed end dates.
+func (c *Client) applyPurchase(ctx context.Context, customerID string, op csp.Operation) (csp.Result, error) {
+	po := PurchaseOrder{Key: op.Key, OfferID: op.TargetOfferID, Quantity: op.Quantity, Term: op.Term, Billing: op.Billing,
+		AlignWith: op.TargetSubscriptionID, CustomTermEnd: op.CustomTermEnd}
+	if o, ok := c.cat.Offer(op.TargetOfferID); ok {
+		po.FriendlyName = o.Name
+	}
+	res, err := c.Purchase(ctx, customerID, po)
+	var refused *csp.RefusedError
+	if err != nil && !errors.As(err, &refused) {
+		err = fmt.Errorf("partnercenter: purchase of %s: %w", op.TargetOfferID, err)
+	}
+	return res, err
+}

@@ -38,6 +38,12 @@
 //     answers (usage of live subscriptions, seats as bought, a
 //     measuring time) or says the portal cannot tell
 //     (csp.ErrUsageUnsupported, csp.ErrAccessUnsupported).
+//   - Purchases (when the harness names an offer to buy): the order's key
+//     is its id, so a purchase sent twice with one key — before it
+//     completes and after — buys one subscription; Observe follows the
+//     order to the new subscription; an aligned purchase ends on the
+//     other subscription's end date; a quantity of 0 or an offer the
+//     portal does not sell is refused and buys nothing.
 //
 // The customer must have at least one active, non-trial subscription
 // with auto-renew on and an annual term, and, when the provider declares
@@ -69,6 +75,16 @@ type Harness struct {
 	// Advance moves the portal's clock forward by d, so that accepted
 	// writes can show (a manual clock's Advance).
 	Advance func(d time.Duration)
+	// PurchaseOffer is a catalog offer the portal sells the customer
+	// with an annual term billed monthly; "" skips the purchase checks.
+	PurchaseOffer string
+	// ForgetsPurchaseKeys: the portal does not recognise a purchase sent
+	// again with its key (Partner Center without MS-RequestId replay),
+	// and the client has no order id of its own to look for; the
+	// duplicate purchase is not checked. The workflow never sends a
+	// purchase twice with one key, so this only matters to a caller
+	// that does.
+	ForgetsPurchaseKeys bool
 }
 
 // Run runs the whole suite. newHarness is called once per subtest with
@@ -94,6 +110,10 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"SendOnce/UpgradeSameKeyTwice", testUpgradeSameKey},
 		{"Usage", testUsage},
 		{"DelegatedAccess", testDelegatedAccess},
+		{"SendOnce/" + string(csp.ChangePurchase), testPurchase},
+		{"SendOnce/PurchaseSameKeyTwice", testPurchaseSameKey},
+		{"SendOnce/PurchaseAligned", testPurchaseAligned},
+		{"PurchaseRefusals", testPurchaseRefusals},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -319,6 +339,9 @@ func prepareShape(k csp.ChangeKind, sub csp.Subscription) csp.Operation {
 		op.CustomTermEnd = &end
 	case csp.ChangeUpgrade:
 		op.TargetOfferID, op.Quantity = "some-higher-offer", 1
+	case csp.ChangePurchase:
+		op.SubscriptionID, op.TargetOfferID, op.Quantity = "", "some-offer", 1
+		op.Term, op.Billing = csp.TermAnnual, csp.BillingMonthly
 	}
 	return op
 }
@@ -530,4 +553,125 @@ func sameSubscriptions(t *testing.T, before, after []csp.Subscription) {
 	if !t.Failed() {
 		t.Errorf("subscriptions changed (in fields beyond the summary)")
 	}
+}
+
+// purchaseOp is a purchase of n seats of the harness's offer, annual and
+// billed monthly, with a fresh key.
+func purchaseOp(t *testing.T, h Harness, n int) csp.Operation {
+	t.Helper()
+	if h.PurchaseOffer == "" || !h.Provider.Capabilities().Supports(csp.ChangePurchase) {
+		t.Skip("no purchase to test")
+	}
+	return csp.Operation{Key: NewKey(), Kind: csp.ChangePurchase, TargetOfferID: h.PurchaseOffer, Quantity: n,
+		Term: csp.TermAnnual, Billing: csp.BillingMonthly}
+}
+
+// newLines returns the subscriptions of after that are not in before.
+func newLines(before, after []csp.Subscription) []csp.Subscription {
+	known := map[string]bool{}
+	for _, s := range before {
+		known[s.ID] = true
+	}
+	var out []csp.Subscription
+	for _, s := range after {
+		if !known[s.ID] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func testPurchase(t *testing.T, h Harness) {
+	op := purchaseOp(t, h, 3)
+	before := subscriptions(t, h)
+	obs, err := h.Provider.Observe(t.Context(), h.CustomerID, op, csp.Receipt{})
+	if err != nil {
+		t.Fatalf("Observe a purchase before it is sent: %v", err)
+	}
+	if obs.Outcome == csp.ObservedDone {
+		t.Fatalf("Observe a purchase before it is sent says done: %+v", obs)
+	}
+	res := apply(t, h, op)
+	checkReceipt(t, res)
+	done := settle(t, h, op, res.Receipt)
+	got := *done.Subscription
+	if got.OfferID != h.PurchaseOffer || got.Quantity != 3 || got.Term != csp.TermAnnual || got.Billing != csp.BillingMonthly ||
+		got.Status != csp.StatusActive || got.CustomerID != h.CustomerID {
+		t.Errorf("the observed purchase: %s, want 3 active annual seats of %s billed monthly", summary(got), h.PurchaseOffer)
+	}
+	lines := newLines(before, subscriptions(t, h))
+	if len(lines) != 1 || lines[0].ID != got.ID {
+		t.Fatalf("after one purchase the new lines are %d (%+v), want the one observed (%s)", len(lines), lines, got.ID)
+	}
+	if !lines[0].TermEnd.After(lines[0].TermStart) {
+		t.Errorf("the new line's term: %s", summary(lines[0]))
+	}
+	if op.SatisfiedBy(got) {
+		t.Error("a purchase is recognised by its order, never by a subscription alone")
+	}
+}
+
+func testPurchaseSameKey(t *testing.T, h Harness) {
+	op := purchaseOp(t, h, 2)
+	if h.ForgetsPurchaseKeys {
+		t.Skip("the portal does not recognise a purchase's key")
+	}
+	before := subscriptions(t, h)
+	first := apply(t, h, op)
+	if _, err := h.Provider.Apply(t.Context(), h.CustomerID, op); err != nil {
+		t.Fatalf("the same purchase (same order id) sent again: %v", err)
+	}
+	settle(t, h, op, first.Receipt)
+	// Sent again once it shows, too: the order is known by its id.
+	if _, err := h.Provider.Apply(t.Context(), h.CustomerID, op); err != nil {
+		t.Fatalf("the same purchase sent after it completed: %v", err)
+	}
+	for range 12 {
+		h.Advance(h.Provider.Capabilities().SettleTime / 4)
+		subscriptions(t, h)
+	}
+	lines := newLines(before, subscriptions(t, h))
+	if len(lines) != 1 || lines[0].Quantity != 2 {
+		t.Errorf("one purchase of 2 seats sent three times with one order id made %d new lines: %+v", len(lines), lines)
+	}
+}
+
+func testPurchaseAligned(t *testing.T, h Harness) {
+	op := purchaseOp(t, h, 1)
+	if !h.Provider.Capabilities().AlignsPurchases {
+		t.Skip("the portal does not align purchases")
+	}
+	ref := pick(t, h, func(s csp.Subscription) bool {
+		return s.Status == csp.StatusActive && !s.Trial && s.AutoRenew && s.Term == csp.TermAnnual
+	})
+	end := ref.TermEnd
+	op.TargetSubscriptionID, op.CustomTermEnd = ref.ID, &end
+	res := apply(t, h, op)
+	got := *settle(t, h, op, res.Receipt).Subscription
+	y1, m1, d1 := got.TermEnd.Date()
+	y2, m2, d2 := ref.TermEnd.In(got.TermEnd.Location()).Date()
+	if y1 != y2 || m1 != m2 || d1 != d2 {
+		t.Errorf("aligned with %s (ends %s), the new line ends %s", ref.ID, ref.TermEnd.Format(time.DateOnly), got.TermEnd.Format(time.DateOnly))
+	}
+}
+
+func testPurchaseRefusals(t *testing.T, h Harness) {
+	op := purchaseOp(t, h, 1)
+	before := subscriptions(t, h)
+	for name, bad := range map[string]csp.Operation{
+		"no seat":     {Key: NewKey(), Kind: csp.ChangePurchase, TargetOfferID: op.TargetOfferID, Quantity: 0, Term: op.Term, Billing: op.Billing},
+		"not in sale": {Key: NewKey(), Kind: csp.ChangePurchase, TargetOfferID: "no-such-offer", Quantity: 1, Term: op.Term, Billing: op.Billing},
+	} {
+		_, err := h.Provider.Apply(t.Context(), h.CustomerID, bad)
+		var refused *csp.RefusedError
+		if !errors.As(err, &refused) || refused.Code == "" {
+			t.Errorf("%s: %v, want a *csp.RefusedError with a code", name, err)
+		}
+		obs, err := h.Provider.Observe(t.Context(), h.CustomerID, bad, csp.Receipt{})
+		if err != nil || obs.Outcome == csp.ObservedDone {
+			t.Errorf("%s: observed %+v %v after a refusal", name, obs, err)
+		}
+	}
+	h.Advance(h.Provider.Capabilities().SettleTime)
+	sameSubscriptions(t, before, subscriptions(t, h))
 }

@@ -43,6 +43,9 @@ func (s *Sandbox) Apply(ctx context.Context, customerID string, op csp.Operation
 	if err := op.CheckApply("sandbox"); err != nil {
 		return csp.Result{}, err
 	}
+	if op.Kind == csp.ChangePurchase {
+		return s.purchase(ctx, customerID, op)
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -28,6 +28,9 @@ func (s *Sandbox) Observe(ctx context.Context, customerID string, op csp.Operati
 	if _, err := s.sync(ctx); err != nil {
 		return csp.Observation{}, err
 	}
+	if op.Kind == csp.ChangePurchase {
+		return s.observeOrder(customerID, op)
+	}
 	sub, err := s.st.subscription(customerID, op.SubscriptionID)
 	if err != nil {
 		return csp.Observation{}, err

@@ -17,7 +17,7 @@ import (
 func TestConformance(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) providertest.Harness {
 		clk := clock.NewManual(seedTime(t))
-		return providertest.Harness{Provider: openAt(t, t.TempDir(), clk), CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance}
+		return providertest.Harness{Provider: openAt(t, t.TempDir(), clk), CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance, PurchaseOffer: "o365-e5"}
 	})
 }
 
@@ -31,7 +31,7 @@ func TestConformanceAcceptDelay(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		return providertest.Harness{Provider: s, CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance}
+		return providertest.Harness{Provider: s, CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance, PurchaseOffer: "o365-e5"}
 	})
 }
 
@@ -42,7 +42,7 @@ func TestConformanceTwoProcessesOneDirectory(t *testing.T) {
 		clk := clock.NewManual(seedTime(t))
 		dir := t.TempDir()
 		return providertest.Harness{Provider: &alternating{ps: [2]*Sandbox{openAt(t, dir, clk), openAt(t, dir, clk)}},
-			CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance}
+			CustomerID: cust, Cancellable: "sub-1", Advance: clk.Advance, PurchaseOffer: "o365-e5"}
 	})
 }
 
@@ -315,4 +315,38 @@ func TestFileStateLostRaceIsRedone(t *testing.T) {
 		}
 	}
 	get(t, a, "sub-8") // b's new line
+}
+
+// A purchase whose answer is lost after the order was placed: Observe
+// finds the order by its id, and the same order sent again buys nothing
+// more.
+func TestPurchaseAnswerLost(t *testing.T) {
+	clk := clock.NewManual(seedTime(t))
+	s, err := Open(t.TempDir(), Options{Clock: clk, FailAfterWrite: 1, Rand: func() float64 { return 0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	before, _ := s.Subscriptions(ctx, cust)
+	op := csp.Operation{Key: providertest.NewKey(), Kind: csp.ChangePurchase, TargetOfferID: "o365-e5", Quantity: 2,
+		Term: csp.TermAnnual, Billing: csp.BillingMonthly}
+	if _, err := s.Apply(ctx, cust, op); !errors.Is(err, csp.ErrUnavailable) {
+		t.Fatalf("first send: %v, want its answer lost", err)
+	}
+	obs, err := s.Observe(ctx, cust, op, csp.Receipt{})
+	if err != nil || obs.Outcome != csp.ObservedDone || obs.Subscription == nil || obs.Subscription.Quantity != 2 {
+		t.Fatalf("observe: %+v %v", obs, err)
+	}
+	if _, err := s.Apply(ctx, cust, op); err != nil {
+		t.Fatalf("sent again: %v", err)
+	}
+	after, _ := s.Subscriptions(ctx, cust)
+	if len(after) != len(before)+1 {
+		t.Errorf("%d lines after one order sent twice, had %d", len(after), len(before))
+	}
+	orders, err := s.Orders(ctx, cust)
+	if err != nil || len(orders) != 1 || orders[0].Status != OrderCompleted {
+		t.Errorf("orders %+v %v", orders, err)
+	}
 }

@@ -11,6 +11,9 @@ import (
 // due reports whether any subscription needs rolling over at now, so that
 // most calls need neither a copy of the state nor a write.
 func (st *state) due(now time.Time) bool {
+	if st.ordersDue(now) {
+		return true
+	}
 	for _, p := range st.Pending {
 		if !now.Before(p.VisibleAt) {
 			return true
@@ -56,6 +59,7 @@ func (s *Sandbox) settle(st *state, now time.Time) (*state, []Event) {
 		}
 	}
 	st.Pending = rest
+	events = append(events, s.settleOrders(st, now)...)
 	events = append(events, s.advance(st, now)...)
 	return st, events
 }

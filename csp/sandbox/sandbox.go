@@ -12,6 +12,9 @@
 // that skipped the rules package still cannot do what Microsoft would not
 // accept. Writes are absolute and idempotent like every csp.Provider.
 //
+// New subscriptions are bought as orders whose id is the operation key
+// (orders.go), provisioned at once or after AcceptDelay.
+//
 // It can also behave like a slow portal (Options.AcceptDelay: a write is
 // accepted at once and shows later) and like a flaky one
 // (Options.FailAfterWrite: a write takes effect but the call reports an

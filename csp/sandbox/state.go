@@ -64,6 +64,8 @@ type state struct {
 	// show, so Observe can say they did not take effect.
 	Rejected []rejectedWrite `json:"rejected,omitempty"`
 	Events   []Event         `json:"events,omitempty"`
+	// Orders are the purchase orders placed, by order id (orders.go).
+	Orders []Order `json:"orders,omitempty"`
 }
 
 // pendingWrite is a write the portal accepted (HTTP 202) that shows at
@@ -111,6 +113,7 @@ func (st *state) clone() *state {
 	c.Pending = append([]pendingWrite(nil), st.Pending...)
 	c.Rejected = append([]rejectedWrite(nil), st.Rejected...)
 	c.Events = append([]Event(nil), st.Events...)
+	c.Orders = append([]Order(nil), st.Orders...)
 	return &c
 }
 
@@ -280,5 +283,12 @@ func (st *state) normalize(loc *time.Location) {
 	}
 	for i := range st.Rejected {
 		in(&st.Rejected[i].At)
+	}
+	for i := range st.Orders {
+		in(&st.Orders[i].CreatedAt)
+		in(&st.Orders[i].DueAt)
+		if t := st.Orders[i].Op.CustomTermEnd; t != nil {
+			in(t)
+		}
 	}
 }
