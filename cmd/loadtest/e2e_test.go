@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// A short run end to end: licensebot is built and served, a few dozen
+// turns go through each platform, and every one is answered. No timing
+// is asserted.
+func TestLoadTestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs licensebot")
+	}
+	for _, platform := range []string{"slack", "teams"} {
+		t.Run(platform, func(t *testing.T) {
+			var out bytes.Buffer
+			o := options{platform: platform, store: "bbolt", rate: 20, users: 4, duration: 2 * time.Second,
+				timeout: 10 * time.Second, text: "my subscriptions", ceiling: true}
+			if err := o.check(); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			if err := run(ctx, &out, o); err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			row := regexp.MustCompile(`(?m)^serve\s+(\d+)\s+\S+\s+.*\s(\d+)\s+(\d+)\s+(\d+)\s+\S+$`).FindStringSubmatch(out.String())
+			if row == nil {
+				t.Fatalf("no serve row:\n%s", out.String())
+			}
+			turns, _ := strconv.Atoi(row[1])
+			if turns != 40 || row[2] != "0" || row[3] != "0" || row[4] != "0" {
+				t.Fatalf("want 40 turns answered, no error, refusal or loss:\n%s", out.String())
+			}
+			if !regexp.MustCompile(`(?m)^ceiling\s+40\s`).MatchString(out.String()) {
+				t.Fatalf("ceiling did not take the same 40 turns:\n%s", out.String())
+			}
+			if bytes.Contains(out.Bytes(), []byte("warning")) {
+				t.Fatalf("warnings:\n%s", out.String())
+			}
+		})
+	}
+}
