@@ -32,7 +32,7 @@ func (s slackEvents) request(user int, n int64, now time.Time) ([]byte, http.Hea
 	id := "U" + upper(userName(user))
 	conv := "D" + id
 	body, err := json.Marshal(map[string]any{
-		"type": "event_callback", "event_id": fmt.Sprintf("Ev%d-%d", s.run, n), "event_time": now.Unix(),
+		"type": "event_callback", "team_id": slackTeam, "event_id": fmt.Sprintf("Ev%d-%d", s.run, n), "event_time": now.Unix(),
 		"event": map[string]any{"type": "message", "channel_type": "im", "channel": conv, "user": id,
 			"text": s.text, "ts": fmt.Sprintf("%d.%06d", now.Unix(), n%1000000)},
 	})
@@ -119,6 +119,8 @@ func (d *driver) turn(ctx context.Context, res *result, user int, start time.Tim
 			return
 		case <-t.C:
 			res.add(&res.lost)
+			d.track.abandon(f)
+			return
 		case <-ctx.Done():
 		}
 	}

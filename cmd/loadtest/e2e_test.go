@@ -40,6 +40,11 @@ func TestLoadTestEndToEnd(t *testing.T) {
 			if !regexp.MustCompile(`(?m)^ceiling\s+40\s`).MatchString(out.String()) {
 				t.Fatalf("ceiling did not take the same 40 turns:\n%s", out.String())
 			}
+			// The turns were answered by the engine, not with "you are
+			// not set up": the reply lists Contoso's subscriptions.
+			if !bytes.Contains(out.Bytes(), []byte("Business Standard")) {
+				t.Fatalf("the sample reply is not the subscriptions list:\n%s", out.String())
+			}
 			if bytes.Contains(out.Bytes(), []byte("warning")) {
 				t.Fatalf("warnings:\n%s", out.String())
 			}

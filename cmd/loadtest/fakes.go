@@ -19,12 +19,14 @@ type tracker struct {
 	mu      sync.Mutex
 	pending map[string][]*flight // conversation → turns waiting, oldest first
 	extra   int                  // replies nobody was waiting for
+	late    int                  // replies to turns already counted lost
 }
 
 // flight is one turn waiting for its reply.
 type flight struct {
-	done chan struct{}
-	at   time.Time // when the reply arrived
+	done      chan struct{}
+	at        time.Time // when the reply arrived
+	abandoned bool      // counted lost; its reply still takes its place in line
 }
 
 func newTracker() *tracker { return &tracker{pending: map[string][]*flight{}} }
@@ -39,7 +41,15 @@ func (t *tracker) expect(conv string) *flight {
 	return f
 }
 
-// forget drops a turn that was refused or failed, or gave up waiting.
+// abandon marks a turn lost. It stays in line: its reply may still
+// come, and must not be taken for the next turn's.
+func (t *tracker) abandon(f *flight) {
+	t.mu.Lock()
+	f.abandoned = true
+	t.mu.Unlock()
+}
+
+// forget drops a turn that was refused or failed: no reply will come.
 func (t *tracker) forget(conv string, f *flight) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -63,15 +73,20 @@ func (t *tracker) arrived(conv string, at time.Time) {
 	}
 	f := q[0]
 	t.pending[conv] = q[1:]
+	if f.abandoned {
+		t.late++
+	}
 	t.mu.Unlock()
 	f.at = at
 	close(f.done)
 }
 
-func (t *tracker) extras() int {
+// counts are the replies nobody waited for and those that came after
+// their turn was counted lost.
+func (t *tracker) counts() (extra, late int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.extra
+	return t.extra, t.late
 }
 
 // fakes is the fake Slack Web API and the fake Bot Framework (OpenID
@@ -81,6 +96,26 @@ type fakes struct {
 	key   *bfKey
 	base  string // set once listening: http://127.0.0.1:port
 	ids   atomic.Int64
+	// sample is the text of one reply, shown so a run that only ever
+	// answered "you are not set up" is seen for what it is.
+	sample atomic.Pointer[string]
+}
+
+func (f *fakes) keepSample(text string) {
+	if f.sample.Load() == nil {
+		text = strings.Join(strings.Fields(text), " ")
+		if r := []rune(text); len(r) > 160 {
+			text = string(r[:160]) + "…"
+		}
+		f.sample.CompareAndSwap(nil, &text)
+	}
+}
+
+func (f *fakes) sampleReply() string {
+	if p := f.sample.Load(); p != nil {
+		return *p
+	}
+	return "(none)"
 }
 
 func (f *fakes) handler() http.Handler {
@@ -125,6 +160,7 @@ func (f *fakes) slackAPI(w http.ResponseWriter, r *http.Request) {
 	case "chat.postMessage":
 		ch := form.Get("channel")
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "channel": ch, "ts": fmt.Sprintf("%d.%06d", at.Unix(), f.ids.Add(1)%1000000)})
+		f.keepSample(form.Get("text") + " " + form.Get("blocks"))
 		f.track.arrived(ch, at)
 	case "chat.update":
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "channel": form.Get("channel"), "ts": form.Get("ts")})
@@ -136,7 +172,8 @@ func (f *fakes) slackAPI(w http.ResponseWriter, r *http.Request) {
 // teamsReply is the Connector receiving the bot's answer.
 func (f *fakes) teamsReply(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
-	_, _ = io.Copy(io.Discard, r.Body)
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	f.keepSample(string(body))
 	writeJSON(w, http.StatusCreated, map[string]string{"id": fmt.Sprintf("act-%d", f.ids.Add(1))})
 	f.track.arrived(r.PathValue("conv"), at)
 }

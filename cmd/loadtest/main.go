@@ -36,6 +36,7 @@ const (
 	signingSecret = "loadtest-signing-secret"
 	appID         = "loadtest-app"
 	tenantID      = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+	slackTeam     = "T0LOADTEST"
 )
 
 // options are the command's flags.
@@ -43,6 +44,7 @@ type options struct {
 	platform  string
 	rate      float64
 	users     int
+	people    int
 	duration  time.Duration
 	timeout   time.Duration
 	store     string
@@ -91,7 +93,8 @@ the same load against a verify-and-200 ceiling and the ratio.`,
 	f := cmd.Flags()
 	f.StringVar(&o.platform, "platform", "slack", "slack or teams")
 	f.Float64Var(&o.rate, "rate", 0, "turns per second offered (open loop); 0: closed loop")
-	f.IntVar(&o.users, "users", 0, "people talking (default: 16 in a closed loop; in an open loop max(64, rate), so nobody sends more than one turn a second)")
+	f.IntVar(&o.users, "users", 0, "people talking (default 16 in a closed loop; in an open loop 64 on Slack, max(64, rate) on Teams, which paces each conversation to 2 messages a second)")
+	f.IntVar(&o.people, "people", 0, "people listed in Contoso's roster (default and at least --users)")
 	f.DurationVar(&o.duration, "duration", 15*time.Second, "how long turns are offered")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long a reply may take before its turn counts as lost")
 	f.StringVar(&o.store, "store", "bbolt", "bbolt or redis")
@@ -121,19 +124,24 @@ func (o *options) check() error {
 		errs = append(errs, errors.New("--rate and --users must not be negative, --duration and --timeout must be positive"))
 	}
 	if o.users == 0 {
-		o.users = 16
-		if o.rate > 0 {
+		switch {
+		case o.rate > 0 && o.platform == "teams":
 			o.users = max(64, int(o.rate))
+		case o.rate > 0:
+			o.users = 64
+		default:
+			o.users = 16
 		}
 	}
+	o.people = max(o.people, o.users)
 	return errors.Join(errs...)
 }
 
 func (o options) shape() string {
 	if o.rate > 0 {
-		return fmt.Sprintf("open loop, %.0f turns/s from %d people", o.rate, o.users)
+		return fmt.Sprintf("open loop, %.0f turns/s from %d people (%d listed)", o.rate, o.users, o.people)
 	}
-	return fmt.Sprintf("closed loop, %d people", o.users)
+	return fmt.Sprintf("closed loop, %d people (%d listed)", o.users, o.people)
 }
 
 func run(ctx context.Context, out io.Writer, o options) error {
@@ -196,9 +204,10 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	if after := counter(ctx); before >= 0 && after >= 0 {
 		serveRes.commands = after - before
 	}
-	if extra := fk.track.extras(); extra > 0 {
-		fmt.Fprintf(out, "warning: %d replies answered no pending turn (a turn answered twice, or a late reply)\n", extra)
+	if extra, late := fk.track.counts(); extra > 0 || late > 0 {
+		fmt.Fprintf(out, "warning: %d replies came after their turn was counted lost; %d answered no turn (answered twice?)\n", late, extra)
 	}
+	fmt.Fprintf(out, "a reply: %s\n", fk.sampleReply())
 	if err := srv.stop(); err != nil {
 		fmt.Fprintln(out, "warning: serve stopped with", err)
 	}

@@ -30,14 +30,14 @@ func build(ctx context.Context, dir string) (string, error) {
 }
 
 // serveConfig is the configuration serve runs with: the sandbox portal,
-// Contoso with the load test's people as members and its Teams tenant
-// linked, the Bot Framework endpoints and connector origin at the fakes.
+// Contoso with the load test's people as members and its Slack
+// workspace and Teams tenant linked, the Bot Framework endpoints and connector origin at the fakes.
 func serveConfig(o options, fakeURL, addr, redisPrefix string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "provider: sandbox\nstore: %s\n", map[string]string{"bbolt": "bolt", "redis": "redis"}[o.store])
-	fmt.Fprintf(&b, "customers:\n  - id: contoso\n    name: Contoso SAS\n    time_zone: Europe/Paris\n    language: en\n    email_domains: [contoso.example]\n    teams_tenants: [%s]\n", tenantID)
+	fmt.Fprintf(&b, "customers:\n  - id: contoso\n    name: Contoso SAS\n    time_zone: Europe/Paris\n    language: en\n    email_domains: [contoso.example]\n    slack_teams: [%s]\n    teams_tenants: [%s]\n", slackTeam, tenantID)
 	b.WriteString("people:\n")
-	for u := range o.users {
+	for u := range o.people {
 		fmt.Fprintf(&b, "  - {email: %s@contoso.example, name: %s, role: member, customer: contoso}\n", userName(u), userName(u))
 	}
 	fmt.Fprintf(&b, "serve:\n  addr: %q\n  workers: %d\n  queue_size: %d\n  idle_conns_per_host: %d\n", addr, o.workers, o.queue, o.idle)

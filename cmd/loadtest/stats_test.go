@@ -77,7 +77,19 @@ func TestTrackerPairsRepliesInOrder(t *testing.T) {
 	if !a1.at.Equal(t0) || !a2.at.Equal(t0.Add(time.Second)) {
 		t.Errorf("replies paired out of order: %v %v", a1.at, a2.at)
 	}
-	if tr.extras() != 1 {
-		t.Errorf("extra replies %d, want 1 (B's turn was forgotten)", tr.extras())
+	if extra, late := tr.counts(); extra != 1 || late != 0 {
+		t.Errorf("extra replies %d, late %d, want 1 and 0 (B's turn was forgotten)", extra, late)
+	}
+	// A turn counted lost keeps its place: its late reply is not taken
+	// for the next turn's.
+	c1, c2 := tr.expect("C"), tr.expect("C")
+	tr.abandon(c1)
+	tr.arrived("C", t0)
+	tr.arrived("C", t0.Add(time.Second))
+	if !c2.at.Equal(t0.Add(time.Second)) {
+		t.Errorf("the next turn took the lost turn's reply: %v", c2.at)
+	}
+	if _, late := tr.counts(); late != 1 {
+		t.Errorf("late replies %d, want 1", late)
 	}
 }
