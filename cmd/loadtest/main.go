@@ -78,7 +78,8 @@ this command runs, warms each user up with one turn, then offers turns:
   --rate R   open loop: R turns a second whatever the answers (from --users people in turn)
   (no rate)  closed loop: --users people each send, wait for the reply, send again
 and prints p50/p99/max from send to the reply's arrival, errors, 503 refusals,
-lost turns (accepted, no reply within --timeout), Redis commands per turn, then
+lost turns (accepted, no reply within --timeout), Redis commands and serve's
+processor time (Linux) per turn, then
 the same load against a verify-and-200 ceiling and the ratio.`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
@@ -199,10 +200,13 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	l := load{rate: o.rate, users: o.users, duration: o.duration, timeout: o.timeout}
 	serveRes := newResult("serve")
 	counter := redisCounter(o)
-	before := counter(ctx)
+	before, cpuBefore := counter(ctx), srv.cpu()
 	drive(ctx, d, serveRes, l)
 	if after := counter(ctx); before >= 0 && after >= 0 {
 		serveRes.commands = after - before
+	}
+	if cpuAfter := srv.cpu(); cpuBefore >= 0 && cpuAfter >= 0 {
+		serveRes.cpu = cpuAfter - cpuBefore
 	}
 	if extra, late := fk.track.counts(); extra > 0 || late > 0 {
 		fmt.Fprintf(out, "warning: %d replies came after their turn was counted lost; %d answered no turn (answered twice?)\n", late, extra)

@@ -18,10 +18,11 @@ type result struct {
 	refused  int             // 503: the queue was full (the platform would retry)
 	lost     int             // accepted (200) but no reply within the timeout
 	elapsed  time.Duration
-	commands int64 // Redis commands during the run (-1: not measured)
+	commands int64         // Redis commands during the run (-1: not measured)
+	cpu      time.Duration // serve's processor time during the run (-1: not measured)
 }
 
-func newResult(name string) *result { return &result{name: name, commands: -1} }
+func newResult(name string) *result { return &result{name: name, commands: -1, cpu: -1} }
 
 func (r *result) ok(d time.Duration) {
 	r.mu.Lock()
@@ -42,13 +43,14 @@ type summary struct {
 	p50, p99, max  time.Duration
 	errors, lost   int
 	refused        int
-	commandsPerRun float64 // Redis commands per answered turn (-1: not measured)
+	commandsPerRun float64       // Redis commands per answered turn (-1: not measured)
+	cpuPerTurn     time.Duration // serve's processor time per answered turn (-1: not measured)
 }
 
 func (r *result) summary() summary {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := summary{turns: len(r.lat), errors: r.errors, refused: r.refused, lost: r.lost, commandsPerRun: -1}
+	s := summary{turns: len(r.lat), errors: r.errors, refused: r.refused, lost: r.lost, commandsPerRun: -1, cpuPerTurn: -1}
 	sorted := slices.Clone(r.lat)
 	slices.Sort(sorted)
 	s.p50, s.p99 = percentile(sorted, 0.50), percentile(sorted, 0.99)
@@ -60,6 +62,9 @@ func (r *result) summary() summary {
 	}
 	if r.commands >= 0 && len(r.lat) > 0 {
 		s.commandsPerRun = float64(r.commands) / float64(len(r.lat))
+	}
+	if r.cpu >= 0 && len(r.lat) > 0 {
+		s.cpuPerTurn = r.cpu / time.Duration(len(r.lat))
 	}
 	return s
 }
@@ -75,24 +80,27 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(max(rank, 0), len(sorted)-1)]
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Nanoseconds())/1e6) }
 
 // report prints the results side by side, then how the first compares
 // with the last (the ceiling).
 func report(w io.Writer, title string, results ...*result) {
 	fmt.Fprintln(w, title)
-	fmt.Fprintf(w, "%-10s %8s %10s %10s %10s %10s %7s %8s %6s %12s\n",
-		"target", "turns", "turns/s", "p50", "p99", "max", "errors", "refused", "lost", "redis cmd/turn")
+	fmt.Fprintf(w, "%-10s %8s %10s %10s %10s %10s %7s %8s %6s %14s %12s\n",
+		"target", "turns", "turns/s", "p50", "p99", "max", "errors", "refused", "lost", "redis cmd/turn", "cpu/turn")
 	var sums []summary
 	for _, r := range results {
 		s := r.summary()
 		sums = append(sums, s)
-		cmds := "-"
+		cmds, cpu := "-", "-"
 		if s.commandsPerRun >= 0 {
 			cmds = fmt.Sprintf("%.1f", s.commandsPerRun)
 		}
-		fmt.Fprintf(w, "%-10s %8d %10.0f %10s %10s %10s %7d %8d %6d %12s\n",
-			r.name, s.turns, s.rate, ms(s.p50), ms(s.p99), ms(s.max), s.errors, s.refused, s.lost, cmds)
+		if s.cpuPerTurn >= 0 {
+			cpu = ms(s.cpuPerTurn)
+		}
+		fmt.Fprintf(w, "%-10s %8d %10.0f %10s %10s %10s %7d %8d %6d %14s %12s\n",
+			r.name, s.turns, s.rate, ms(s.p50), ms(s.p99), ms(s.max), s.errors, s.refused, s.lost, cmds, cpu)
 	}
 	if len(sums) == 2 && sums[1].rate > 0 && sums[1].p99 > 0 {
 		fmt.Fprintf(w, "serve ÷ ceiling: %.1f %% of the turns/s; p99 %.1f× the ceiling's\n",

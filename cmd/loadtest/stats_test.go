@@ -93,3 +93,14 @@ func TestTrackerPairsRepliesInOrder(t *testing.T) {
 		t.Errorf("late replies %d, want 1", late)
 	}
 }
+
+func TestProcCPU(t *testing.T) {
+	// utime 150 and stime 50 ticks; the command name holds a space and a ")".
+	stat := "4242 (licensebot (x)) S 1 4242 4242 0 -1 4194560 1 0 0 0 150 50 0 0 20 0 9 0 100 0 0"
+	if got := procCPU(stat); got != 2*time.Second {
+		t.Fatalf("procCPU = %v, want 2s", got)
+	}
+	if got := procCPU("garbage"); got != -1 {
+		t.Fatalf("procCPU(garbage) = %v, want -1", got)
+	}
+}
