@@ -138,9 +138,48 @@ type Reminders struct {
 	Tick string `yaml:"tick"`
 }
 
-// Serve settings.
+// Serve settings. The pool sizes default from the number of processors
+// (GOMAXPROCS) when zero: see docs/OPERATIONS.md for the values on 2 and
+// 16 cores.
 type Serve struct {
 	Addr string `yaml:"addr"`
+	// Workers is the number of turns handled at once per chat platform
+	// (default 4 per processor: a turn mostly waits on the store, the
+	// portal and the platform). One person's turns always run in order.
+	Workers int `yaml:"workers"`
+	// QueueSize is how many turns may wait for a worker, across workers
+	// (default 64 per worker); past it a request is refused at once with
+	// 503 and the platform delivers it again later.
+	QueueSize int `yaml:"queue_size"`
+	// IdleConnsPerHost is how many idle connections are kept to each
+	// platform API host (Slack's Web API, the Bot Connector), so busy
+	// workers do not open a new TLS connection per reply (default: one
+	// per worker; Go's own default is 2).
+	IdleConnsPerHost int `yaml:"idle_conns_per_host"`
+}
+
+// Bounds of the pool settings: beyond them a typo (an extra zero) would
+// cost memory or file descriptors rather than help.
+const (
+	maxWorkers   = 4096
+	maxQueueSize = 1 << 20
+	maxIdleConns = 4096
+)
+
+// validateServe checks the pool sizes.
+func (c *Config) validateServe(pr *problems) {
+	for _, f := range []struct {
+		key    string
+		v, max int
+	}{
+		{"serve.workers", c.Serve.Workers, maxWorkers},
+		{"serve.queue_size", c.Serve.QueueSize, maxQueueSize},
+		{"serve.idle_conns_per_host", c.Serve.IdleConnsPerHost, maxIdleConns},
+	} {
+		if f.v < 0 || f.v > f.max {
+			pr.add("%s: %d is not between 0 (the default for this machine) and %d", f.key, f.v, f.max)
+		}
+	}
 }
 
 // Load reads a file, or the embedded demo configuration when path is "".
@@ -179,6 +218,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateRedis(&pr)
+	c.validateServe(&pr)
 	pr = append(pr, c.validateSandbox()...)
 	pr = append(pr, c.validateTeams()...)
 	return errors.Join(pr...)

@@ -252,3 +252,43 @@ teams:
 		}
 	}
 }
+
+// The pool settings and the connector allow-list are read, and wrong
+// values are refused with their key.
+func TestServePoolAndConnectorOrigins(t *testing.T) {
+	c, err := Load(write(t, `
+customers:
+  - id: contoso
+serve:
+  workers: 32
+  queue_size: 2048
+  idle_conns_per_host: 16
+teams:
+  token_issuer: https://api.botframework.us
+  token_scope: https://api.botframework.us/.default
+  connector_origins: [https://smba.infra.gov.teams.microsoft.us, "https://*.teams.microsoft.us", "http://127.0.0.1:8081"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Serve.Workers != 32 || c.Serve.QueueSize != 2048 || c.Serve.IdleConnsPerHost != 16 {
+		t.Errorf("serve settings %+v", c.Serve)
+	}
+	if len(c.Teams.ConnectorOrigins) != 3 || c.Teams.TokenIssuer == "" || c.Teams.TokenScope == "" {
+		t.Errorf("teams settings %+v", c.Teams)
+	}
+	_, err = Load(write(t, `
+customers:
+  - id: contoso
+serve:
+  workers: -1
+  queue_size: 99999999
+teams:
+  connector_origins: [smba.trafficmanager.net, "https://smba.trafficmanager.net/emea/", "https://*.net"]
+`))
+	for _, want := range []string{"serve.workers: -1", "serve.queue_size: 99999999", "teams.connector_origins[0]", "teams.connector_origins[1]", "teams.connector_origins[2]"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}

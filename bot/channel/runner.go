@@ -33,7 +33,11 @@ const DefaultJobTimeout = 2 * time.Minute
 
 // DefaultWorkers is four workers per processor: a turn mostly waits on
 // the store, the portal and the platform, not on the CPU.
-func DefaultWorkers() int { return 4 * runtime.GOMAXPROCS(0) }
+func DefaultWorkers() int { return WorkersFor(runtime.GOMAXPROCS(0)) }
+
+// WorkersFor is DefaultWorkers on a machine of procs processors (8 on 2
+// cores, 64 on 16).
+func WorkersFor(procs int) int { return 4 * max(procs, 1) }
 
 // DefaultQueueSize is what may wait for the workers: 64 turns each,
 // about a second of work at full load on a small machine — enough to

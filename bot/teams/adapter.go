@@ -74,6 +74,17 @@ type Options struct {
 	// TokenURL is where the bot gets its outbound token (default: the
 	// tenant's authority, or MultiTenantTokenURL without a TenantID).
 	TokenURL string
+	// TokenIssuer is the issuer of inbound tokens (default
+	// https://api.botframework.com; US Government and China have their
+	// own) and TokenScope the scope of the outbound token (default
+	// https://api.botframework.com/.default).
+	TokenIssuer string
+	TokenScope  string
+	// ConnectorOrigins are the Bot Connector hosts activities may name as
+	// their serviceUrl, the only hosts the bot sends its token to
+	// (default DefaultConnectorOrigins): "https://host",
+	// "https://host:port" or "https://*.domain".
+	ConnectorOrigins []string
 	channel.Config
 	// InvokeTimeout bounds a card press (default DefaultInvokeTimeout).
 	InvokeTimeout time.Duration
@@ -131,6 +142,19 @@ func New(opt Options) (*Adapter, error) {
 			opt.TokenURL = fmt.Sprintf(DefaultTokenURLFormat, opt.TenantID)
 		}
 	}
+	if opt.TokenIssuer == "" {
+		opt.TokenIssuer = botFrameworkIssuer
+	}
+	if opt.TokenScope == "" {
+		opt.TokenScope = botFrameworkScope
+	}
+	if len(opt.ConnectorOrigins) == 0 {
+		opt.ConnectorOrigins = DefaultConnectorOrigins
+	}
+	allowed, err := parseOrigins(opt.ConnectorOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("teams: %w", err)
+	}
 	if opt.ApprovalsServiceURL == "" {
 		opt.ApprovalsServiceURL = DefaultServiceURL
 	}
@@ -152,8 +176,9 @@ func New(opt Options) (*Adapter, error) {
 	a.invokes = make(chan struct{}, opt.Workers)
 	_, a.linker = opt.People.(channel.OrgLinker)
 	a.auth = newTokenValidator(opt.OpenIDMetadataURL, opt.AppID, opt.HTTPClient, opt.Clock, a.log)
+	a.auth.issuer = opt.TokenIssuer
 	a.conn = &connector{
-		http: opt.HTTPClient, tokenURL: opt.TokenURL, appID: opt.AppID, password: opt.AppPassword,
+		http: opt.HTTPClient, tokenURL: opt.TokenURL, appID: opt.AppID, password: opt.AppPassword, scope: opt.TokenScope, origins: allowed,
 		clock: opt.Clock, sleep: opt.Sleep, pacer: newPacer(teamsLimits()), retry: k.Retry,
 	}
 	return a, nil

@@ -50,6 +50,9 @@ var (
 	errEndorsement       = errors.New("signing key is not endorsed for the activity's channel")
 	errKeysUnavailable   = errors.New("signing keys unavailable")
 	errNoServiceURLClaim = errors.New("token has no serviceurl claim")
+	// errOriginNotAllowed: the serviceUrl is not on a Bot Connector host
+	// of the configured cloud (teams.connector_origins).
+	errOriginNotAllowed = errors.New("serviceUrl is not an allowed Bot Connector origin")
 )
 
 // botClaims are the claims of a Bot Connector token.

@@ -42,10 +42,13 @@ type connector struct {
 	tokenURL string
 	appID    string
 	password string
-	clock    clock.Clock
-	sleep    channel.SleepFunc
-	retry    *channel.Retrier
-	pacer    *pacer
+	scope    string
+	// origins are the hosts the token may be sent to.
+	origins origins
+	clock   clock.Clock
+	sleep   channel.SleepFunc
+	retry   *channel.Retrier
+	pacer   *pacer
 
 	// tokMu guards the cached token; a fetch happens under it, so
 	// concurrent senders wait for one fetch.
@@ -71,7 +74,7 @@ func (c *connector) accessToken(ctx context.Context, reqID string) (string, erro
 		"grant_type":    {"client_credentials"},
 		"client_id":     {c.appID},
 		"client_secret": {c.password},
-		"scope":         {botFrameworkScope},
+		"scope":         {c.scope},
 	}
 	err := c.retry.Do(ctx, reqID, "token", func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form.Encode()))
@@ -116,6 +119,11 @@ func (c *connector) call(ctx context.Context, reqID, op, method, endpoint, pace 
 		if body, err = json.Marshal(in); err != nil {
 			return fmt.Errorf("teams %s: encode: %w", op, err)
 		}
+	}
+	if !c.origins.allows(endpoint) {
+		// A stored conversation or a configured service URL from before
+		// the allow-list changed: never send the bot's token there.
+		return fmt.Errorf("teams %s to %s: %w", op, hostOf(endpoint), errOriginNotAllowed)
 	}
 	refreshed := false
 	return c.retry.Do(ctx, reqID, op, func(ctx context.Context) error {

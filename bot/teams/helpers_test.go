@@ -150,6 +150,7 @@ func newEnv(t testing.TB, mod ...func(*Options)) *env {
 		TenantID:          testTenant,
 		OpenIDMetadataURL: bf.srv.URL + "/openid",
 		TokenURL:          bf.srv.URL + "/token",
+		ConnectorOrigins:  []string{bf.srv.URL},
 		HTTPClient:        &http.Client{Timeout: 5 * time.Second},
 		Config: channel.Config{
 			Handler: e.h,

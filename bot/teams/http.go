@@ -40,6 +40,16 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		a.unauthorized(w, r, reqID, err)
 		return
 	}
+	if !a.conn.origins.allows(act.ServiceURL) {
+		// Signed, but naming a host outside the configured cloud: the
+		// reply would carry the bot's token there. The host is logged so
+		// an operator can add a genuine one (docs/TEAMS.md).
+		log.WarnContext(r.Context(), "teams activity refused: serviceUrl not an allowed connector origin",
+			"service_host", hostOf(act.ServiceURL), "err", errOriginNotAllowed)
+		a.metrics.Dropped("connector_origin")
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
 	log = log.With("activity_id", act.ID, "type", act.Type)
 	if act.Conversation == nil || act.Conversation.ID == "" || act.From == nil || act.From.ID == "" {
 		log.WarnContext(r.Context(), "teams activity without conversation or sender")

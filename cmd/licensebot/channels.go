@@ -3,10 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/licensebot/licensebot/bot/channel"
+	"github.com/licensebot/licensebot/config"
 	"github.com/licensebot/licensebot/internal/secretbox"
 )
 
@@ -48,4 +53,47 @@ func channelProblems() error {
 			map[bool]string{true: "TEAMS_APP_ID", false: "TEAMS_APP_PASSWORD"}[id != ""]))
 	}
 	return errors.Join(errs...)
+}
+
+// pool is what the chat adapters' worker pools and HTTP clients are
+// sized with: the configuration's serve settings, else defaults for a
+// machine of procs processors (GOMAXPROCS).
+type pool struct {
+	workers, queue, idleConns int
+}
+
+func poolFor(s config.Serve, procs int) pool {
+	p := pool{workers: s.Workers, queue: s.QueueSize, idleConns: s.IdleConnsPerHost}
+	if p.workers <= 0 {
+		p.workers = channel.WorkersFor(procs)
+	}
+	if p.queue <= 0 {
+		p.queue = channel.DefaultQueueSize(p.workers)
+	}
+	if p.idleConns <= 0 {
+		p.idleConns = p.workers
+	}
+	return p
+}
+
+// channelConfig is the part of an adapter's configuration serve sizes.
+func (p pool) channelConfig(c channel.Config) channel.Config {
+	c.Workers, c.QueueSize = p.workers, p.queue
+	return c
+}
+
+// httpClient is the client of a platform's API: as many idle connections
+// per host as there may be calls at once (Go's default keeps 2, so a busy
+// pool opens a new connection, and a TLS handshake, for most replies).
+func (p pool) httpClient() *http.Client {
+	return &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          max(100, 2*p.idleConns),
+		MaxIdleConnsPerHost:   p.idleConns,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -206,6 +207,7 @@ type server struct {
 	slack     *slack.Adapter
 	slackMode string // "", "http" or "socket"
 	teams     *teams.Adapter
+	pool      pool
 }
 
 func serveWith(ctx context.Context, g *globals, opt serveOptions) error {
@@ -230,6 +232,7 @@ func serveWith(ctx context.Context, g *globals, opt serveOptions) error {
 	} else if n > 0 {
 		s.log.WarnContext(ctx, "people index repaired from the rosters", "people", n)
 	}
+	s.pool = poolFor(a.cfg.Serve, runtime.GOMAXPROCS(0))
 	if err := s.openChannels(ctx); err != nil {
 		return err
 	}
@@ -253,7 +256,8 @@ func serveWith(ctx context.Context, g *globals, opt serveOptions) error {
 		return err
 	}
 	s.log.Info("licensebot serving", "addr", pub.addr, "admin_addr", adm.addr, "store", a.store.Name(),
-		"provider", a.provider.Name(), "slack", s.slackMode, "teams", s.teams != nil, "version", version)
+		"provider", a.provider.Name(), "slack", s.slackMode, "teams", s.teams != nil, "version", version,
+		"workers", s.pool.workers, "queue_size", s.pool.queue, "idle_conns_per_host", s.pool.idleConns)
 	if s.opt.listening != nil {
 		s.opt.listening(pub.addr, adm.addr)
 	}
@@ -317,7 +321,8 @@ func (s *server) openSlack(ctx context.Context, tok string, distributed bool) er
 		// SLACK_API_URL points the Web API elsewhere (a proxy, or the
 		// fake Slack of the load test); it must end with "/".
 		APIURL:           os.Getenv("SLACK_API_URL"),
-		Config:           channel.Config{People: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: s.log, Metrics: sm},
+		Config:           s.pool.channelConfig(channel.Config{People: a.svc.Directory(), Store: a.store, Clock: a.clock, Logger: s.log, Metrics: sm}),
+		HTTPClient:       s.pool.httpClient(),
 		ApprovalsChannel: os.Getenv("SLACK_APPROVALS_CHANNEL"),
 		Home: func(ctx context.Context, p workflows.Person, lang string) []bot.Message {
 			return a.engine.Home(ctx, p, lang)
@@ -349,7 +354,9 @@ func (s *server) openTeams(id, pw string) error {
 	s.teams, err = teams.New(teams.Options{
 		AppID: id, AppPassword: pw, TenantID: os.Getenv("TEAMS_TENANT_ID"),
 		OpenIDMetadataURL: s.a.cfg.Teams.OpenIDMetadataURL, TokenURL: s.a.cfg.Teams.TokenURL,
-		Config:                channel.Config{People: s.a.svc.Directory(), Store: s.a.store, Clock: s.a.clock, Logger: s.log, Metrics: tm},
+		TokenIssuer: s.a.cfg.Teams.TokenIssuer, TokenScope: s.a.cfg.Teams.TokenScope, ConnectorOrigins: s.a.cfg.Teams.ConnectorOrigins,
+		Config:                s.pool.channelConfig(channel.Config{People: s.a.svc.Directory(), Store: s.a.store, Clock: s.a.clock, Logger: s.log, Metrics: tm}),
+		HTTPClient:            s.pool.httpClient(),
 		ApprovalsConversation: os.Getenv("TEAMS_APPROVALS_CONVERSATION"),
 	})
 	if err != nil {

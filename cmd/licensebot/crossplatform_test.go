@@ -206,7 +206,7 @@ func (f *xpFake) count() int {
 func xpServe(t *testing.T, f *xpFake, team, yaml string) string {
 	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "licensebot.yaml")
-	yaml += fmt.Sprintf("\nteams:\n  openid_metadata_url: %s/bf/openid\n  token_url: %s/bf/token\n", f.srv.URL, f.srv.URL)
+	yaml += fmt.Sprintf("\nteams:\n  openid_metadata_url: %s/bf/openid\n  token_url: %s/bf/token\n  connector_origins: [%q]\n", f.srv.URL, f.srv.URL, f.srv.URL)
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
