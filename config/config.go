@@ -131,6 +131,10 @@ type CloudCockpit struct {
 	// Tenant is the portal domain sent as X-Tenant (csp.example.fr);
 	// CLOUDCOCKPIT_TENANT overrides it.
 	Tenant string `yaml:"tenant"`
+	// ProviderInstanceID is the reseller's Microsoft provider instance in
+	// CloudCockpit: the licences (usage) and GDAP endpoints need it.
+	// Without it the bot says the portal cannot tell.
+	ProviderInstanceID string `yaml:"provider_instance_id"`
 }
 
 // Reminders settings.

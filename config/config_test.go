@@ -292,3 +292,22 @@ teams:
 		}
 	}
 }
+
+// The licence usage and GDAP endpoints of CloudCockpit need the
+// reseller's provider instance id: it is read from the file.
+func TestCloudCockpitProviderInstanceID(t *testing.T) {
+	c, err := Load(write(t, `
+provider: cloudcockpit
+customers:
+  - id: contoso
+cloudcockpit:
+  tenant: csp.example.fr
+  provider_instance_id: 5d8c2f1a-0000-4000-8000-000000000001
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CloudCockpit.ProviderInstanceID != "5d8c2f1a-0000-4000-8000-000000000001" {
+		t.Fatalf("provider instance id %q", c.CloudCockpit.ProviderInstanceID)
+	}
+}

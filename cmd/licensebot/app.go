@@ -220,7 +220,7 @@ func (a *app) openCloudCockpit() error {
 	c, err := cloudcockpit.New(cloudcockpit.Options{
 		BaseURL: base, ClientID: os.Getenv("CLOUDCOCKPIT_CLIENT_ID"), ClientSecret: os.Getenv("CLOUDCOCKPIT_CLIENT_SECRET"),
 		Tenant: tenant, CustomerIDs: a.cfg.CustomerIDs(), Clock: a.clock, Logger: a.log, Catalog: cat,
-		Customers: a.customerSettings(),
+		Customers: a.customerSettings(), ProviderInstanceID: a.cfg.CloudCockpit.ProviderInstanceID,
 	})
 	if err != nil {
 		return fmt.Errorf("cloudcockpit: %w", err)

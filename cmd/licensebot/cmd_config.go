@@ -110,6 +110,7 @@ func demoFor(provider string) ([]byte, error) {
 # customer ids below must be CloudCockpit's customer ids.
 cloudcockpit:
   tenant: csp.example.fr       # your portal domain (sent as X-Tenant)
+  # provider_instance_id: 00000000-0000-0000-0000-000000000000  # licence usage and GDAP need it
 `)), nil
 	case "partnercenter":
 		// Partner Center names customers by their tenant id.
