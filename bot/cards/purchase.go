@@ -60,19 +60,27 @@ func (rd *Renderer) PurchaseHeld(l string, dr Draft, offer csp.Offer, quantity i
 	}
 	m := chat.Message{Kind: chat.KindQuestion, Text: rd.tr.T(l, "purchase.held", map[string]any{
 		"Name": offer.Name, "Seats": rd.tr.N(l, "purchase.seats", seats, nil), "Quantity": quantity})}
+	// Each line in the text, with its name; its button is short enough
+	// for a phone and told apart by its end date.
 	for i, s := range held {
 		style := chat.StyleDefault
 		if i == 0 {
 			style = chat.StylePrimary
 		}
+		if len(held) > 1 {
+			m.Text += "\n" + rd.tr.T(l, "purchase.held_line", map[string]any{"Name": s.Name,
+				"Seats": rd.tr.N(l, "purchase.seats", s.Quantity, nil), "End": rd.EndDate(l, s)})
+		}
 		m.Actions = append(m.Actions, chat.Action{ID: chat.ActChoose, Style: style, Value: dr.ID + ":add:" + s.ID,
-			Label: rd.tr.T(l, "purchase.btn.add_to", map[string]any{"Quantity": quantity, "Name": s.Name, "End": rd.EndDate(l, s)})})
+			Label: rd.tr.T(l, "purchase.btn.add_to", map[string]any{"Quantity": quantity, "End": rd.EndDate(l, s)})})
 	}
 	m.Actions = append(m.Actions, chat.Action{ID: chat.ActChoose, Value: dr.ID + ":new", Label: rd.tr.T(l, "purchase.btn.new", nil)})
 	return m
 }
 
-// PurchasePlans asks for the term and billing, with the price of each.
+// PurchasePlans asks for the term and billing: the price of each is a
+// line of the text, its button names the plan alone (a price would not
+// fit a phone's button in French).
 func (rd *Renderer) PurchasePlans(l string, dr Draft, offer csp.Offer, quantity int, plans []rules.Plan) chat.Message {
 	m := chat.Message{Kind: chat.KindQuestion, Text: rd.tr.T(l, "purchase.ask.plan", map[string]any{"Name": offer.Name, "Quantity": quantity})}
 	for _, p := range plans {
@@ -82,7 +90,8 @@ func (rd *Renderer) PurchasePlans(l string, dr Draft, offer csp.Offer, quantity 
 		if p.Billing.Months() > 1 {
 			id = "purchase.plan.per_term"
 		}
-		m.Actions = append(m.Actions, chat.Action{ID: chat.ActChoose, Label: rd.tr.T(l, id, data),
+		m.Text += "\n" + rd.tr.T(l, id, data)
+		m.Actions = append(m.Actions, chat.Action{ID: chat.ActChoose, Label: rd.tr.T(l, "purchase.btn.plan", data),
 			Value: dr.ID + ":" + string(p.Term) + "/" + string(p.Billing)})
 	}
 	return m
@@ -91,11 +100,15 @@ func (rd *Renderer) PurchasePlans(l string, dr Draft, offer csp.Offer, quantity 
 // PurchaseAlignments lists the customer's end dates (the guide's "View
 // subscription end-dates") and offers to end the new subscription with
 // each that can be, or not at all, with each choice's first-term price.
-// natural and full are the end and price without alignment.
+// natural and full are the end and price without alignment. The text
+// names each subscription; a button says the end date and the price
+// alone, so it fits a phone ("End on 3 Aug 2027 · €1,518.38"), and two
+// subscriptions ending the same day are one choice.
 func (rd *Renderer) PurchaseAlignments(l string, dr Draft, term csp.Term, as []rules.Alignment, natural time.Time, full csp.Money) chat.Message {
 	loc := rd.Loc(dr.CustomerID)
 	text := rd.tr.T(l, "purchase.ask.align", nil)
 	var actions []chat.Action
+	offered := map[string]bool{}
 	for _, a := range as {
 		s := a.Subscription
 		data := map[string]any{"Name": s.Name, "End": rd.commitEnd(l, a.End, loc)}
@@ -108,15 +121,22 @@ func (rd *Renderer) PurchaseAlignments(l string, dr Draft, term csp.Term, as []r
 			text += "\n" + rd.tr.T(l, "purchase.align.line_no", data)
 			continue
 		}
-		text += "\n" + rd.tr.T(l, "purchase.align.line", data)
 		if csp.DaysBetween(a.End, natural, loc) == 0 {
-			continue // ends with it anyway: the same as no alignment
+			// Ends with it anyway: the same as no alignment.
+			text += "\n" + rd.tr.T(l, "purchase.align.line", data)
+			continue
 		}
 		data["FirstTerm"] = rd.tr.Money(l, a.FirstTerm)
-		actions = append(actions, chat.Action{ID: chat.ActChoose, Label: rd.tr.T(l, "purchase.btn.align", data), Value: dr.ID + ":" + s.ID})
+		text += "\n" + rd.tr.T(l, "purchase.align.line_price", data)
+		if label := rd.tr.T(l, "purchase.btn.align", data); !offered[label] {
+			offered[label] = true
+			actions = append(actions, chat.Action{ID: chat.ActChoose, Label: label, Value: dr.ID + ":" + s.ID})
+		}
 	}
+	none := map[string]any{"End": rd.commitEnd(l, natural, loc), "FirstTerm": rd.tr.Money(l, full)}
+	text += "\n\n" + rd.tr.T(l, "purchase.align.none_line", none)
 	actions = append(actions, chat.Action{ID: chat.ActChoose, Style: chat.StylePrimary, Value: dr.ID + ":none",
-		Label: rd.tr.T(l, "purchase.btn.no_align", map[string]any{"End": rd.commitEnd(l, natural, loc), "FirstTerm": rd.tr.Money(l, full)})})
+		Label: rd.tr.T(l, "purchase.btn.no_align", none)})
 	return chat.Message{Kind: chat.KindQuestion, Text: text, Actions: actions}
 }
 
@@ -134,7 +154,7 @@ func (rd *Renderer) PurchasePreview(l string, dr Draft, ev workflows.Evaluation)
 	case rules.NeedsApproval:
 		f = append(f, chat.Field{Label: rd.tr.T(l, "field.approval", nil), Value: rd.tr.T(l, "approval.by", map[string]any{
 			"Role": rd.approverName(l, d.Approver), "Why": rd.reason(l, string(d.Reason), nil)})})
-		confirm = rd.tr.T(l, "purchase.btn.send_for_approval", nil)
+		confirm = rd.tr.T(l, "btn.send_for_approval", nil)
 	default:
 		f = append(f, chat.Field{Label: rd.tr.T(l, "field.approval", nil), Value: rd.tr.T(l, "approval.none", nil)})
 	}

@@ -77,9 +77,11 @@ func (rd *Renderer) Approval(lang string, r workflows.Request, viewer workflows.
 	if j := strings.TrimSpace(r.Justification); j != "" {
 		f = append(f, chat.Field{Label: rd.tr.T(lang, "field.justification", nil), Value: "“" + j + "”"})
 	}
-	f = append(f,
-		chat.Field{Label: rd.tr.T(lang, "field.customer", nil), Value: cust.Name},
-		chat.Field{Label: rd.tr.T(lang, "field.subscription", nil), Value: r.SubscriptionName})
+	f = append(f, chat.Field{Label: rd.tr.T(lang, "field.customer", nil), Value: cust.Name})
+	if r.Change.Kind != csp.ChangePurchase {
+		// A purchase's fields name the product (purchaseFields).
+		f = append(f, chat.Field{Label: rd.tr.T(lang, "field.subscription", nil), Value: r.SubscriptionName})
+	}
 	f = append(f, rd.quantityFields(lang, r)...)
 	f = append(f, rd.costFields(lang, r)...)
 	f = append(f, chat.Field{Label: rd.tr.T(lang, "field.why_approval", nil), Value: rd.reason(lang, string(r.Decision.Reason), nil)})
@@ -122,9 +124,9 @@ func (rd *Renderer) attention(lang string, r workflows.Request) chat.Message {
 		lines = append(lines, rd.tr.T(lang, "attention.checked", map[string]any{
 			"At": rd.tr.DateTime(lang, a.CheckedAt, loc), "Outcome": rd.tr.T(lang, "outcome."+string(a.Outcome), nil)}))
 	}
-	f := []chat.Field{
-		{Label: rd.tr.T(lang, "field.customer", nil), Value: cust.Name},
-		{Label: rd.tr.T(lang, "field.subscription", nil), Value: r.SubscriptionName},
+	f := []chat.Field{{Label: rd.tr.T(lang, "field.customer", nil), Value: cust.Name}}
+	if r.Change.Kind != csp.ChangePurchase {
+		f = append(f, chat.Field{Label: rd.tr.T(lang, "field.subscription", nil), Value: r.SubscriptionName})
 	}
 	f = append(f, rd.quantityFields(lang, r)...)
 	f = append(f, chat.Field{Label: rd.tr.T(lang, "field.sent_at", nil), Value: rd.tr.DateTime(lang, att.SentAt, loc)})

@@ -55,6 +55,10 @@
 //     what Teams does then). Card presses (invoke adaptiveCard/action)
 //     are answered in the HTTP response with the refreshed card, as Teams
 //     requires, at most Workers at once; one more is answered "very busy".
+//     The Action.Submit fallback of a client without Universal Actions
+//     comes as a message with the button's data and no text: it is
+//     queued like a message and handled as the same press (onSubmit),
+//     its answer shown by updating the pressed card.
 //   - Events are de-duplicated by the engine on Turn.EventID, the
 //     activity id; a repeated press still gets a valid invoke response
 //     (the card as it stands).

@@ -75,6 +75,9 @@ type pressCtx struct {
 	shown shownCard
 	have  bool // shown is known
 	users []string
+	// submit: the press came as a message (Action.Submit), whose answer
+	// cannot ride in an HTTP response.
+	submit bool
 }
 
 // onInvoke handles one Action.Execute: a refresh (show the stored card),
@@ -92,7 +95,17 @@ func (a *Adapter) onInvoke(ctx context.Context, log *slog.Logger, reqID string, 
 	if pc.verb == "" {
 		pc.verb = v.Action.Verb
 	}
-	log = log.With("verb", pc.verb, "trigger", v.Trigger)
+	return a.onPress(ctx, log.With("verb", pc.verb, "trigger", v.Trigger), reqID, pc)
+}
+
+// onPress is a press, from an Action.Execute invoke or from its
+// Action.Submit fallback: the sender is identified, then the press is a
+// refresh, the confirmation step, or the turn. Both ways share it, so
+// the fallback gets the same confirmation, de-duplication (the engine
+// claims the activity id) and checks (the engine decides whether this
+// person may act on the customer and request the button names).
+func (a *Adapter) onPress(ctx context.Context, log *slog.Logger, reqID string, pc *pressCtx) (invokeResponse, func(context.Context) error) {
+	act := pc.act
 	pc.in = a.inbound(reqID, act, log, "", nil)
 	w, err := a.run.Resolve(ctx, pc.in)
 	if err != nil {
@@ -167,6 +180,9 @@ func (a *Adapter) press(ctx context.Context, pc *pressCtx) (invokeResponse, func
 	}
 	msgs, err := a.run.Turn(ctx, pc.in, pc.who)
 	switch {
+	case errors.Is(err, bot.ErrDuplicateEvent) && pc.submit:
+		// A redelivered message: the card was updated the first time.
+		return invokeResponse{}, nil
 	case errors.Is(err, bot.ErrDuplicateEvent):
 		// Teams sent the press again: it was handled the first time.
 		// Answer with the card as it stands now.
@@ -201,6 +217,11 @@ func (a *Adapter) press(ctx context.Context, pc *pressCtx) (invokeResponse, func
 			rest = append(append([]bot.Message{}, msgs[:chosen]...), msgs[chosen+1:]...)
 		}
 		errs = append(errs, a.run.Dispatch(ctx, pc.in, pc.who.Person, rest))
+		if pc.submit && len(msgs) == 0 {
+			// An invoke says "Done" in its response; a Submit has
+			// only the chat.
+			errs = append(errs, a.answer(ctx, pc.in.ReqID, pc.act, pc.who.Person.Email, a.sentence(pc.who.Lang, channel.Done)))
+		}
 		return errors.Join(errs...)
 	}
 	return res, follow

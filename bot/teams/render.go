@@ -200,7 +200,7 @@ func render(m bot.Message, o renderOptions) *card {
 			tail = append(tail, element{Type: "ActionSet", Actions: []cardAction{actionFor(m, a, o.words)}})
 		}
 	default:
-		row, more := bot.SplitActions(m.Actions)
+		row, more := narrowRow(bot.SplitActions(m.Actions))
 		for _, a := range row {
 			actions = append(actions, actionFor(m, a, o.words))
 		}
@@ -215,6 +215,35 @@ func render(m bot.Message, o renderOptions) *card {
 	c.Actions = actions
 	c.Body = fit(c, o.words, m.Lang, content, tail)
 	return c
+}
+
+// rowOfThreeLabels is how many characters the labels of the buttons
+// beside "More…" may take when three buttons share the action bar:
+// Teams gives each about a third of a phone's card (360 px), so two
+// 14-character labels and "More…" do not fit ("Reduce renewal", "Stop
+// auto-renew"), while 27 characters in all do (measured with
+// tools/cardcheck in both themes and languages).
+const rowOfThreeLabels = 27
+
+// narrowRow moves the last buttons of a full action bar behind "More…"
+// until the bar fits a phone in Teams: chat.SplitActions counts a row's
+// characters in all, Teams splits its width between the buttons.
+func narrowRow(row, more []bot.Action) ([]bot.Action, []bot.Action) {
+	for len(row) > 1 {
+		n, runes := len(row), 0
+		if len(more) > 0 {
+			n++
+		}
+		for _, a := range row {
+			runes += utf8.RuneCountInString(label(a))
+		}
+		if n < 3 || runes <= rowOfThreeLabels {
+			break
+		}
+		more = append([]bot.Action{row[len(row)-1]}, more...)
+		row = row[:len(row)-1]
+	}
+	return row, more
 }
 
 // contentElements are the message's title, status, top line, text,

@@ -299,3 +299,23 @@ func checkAC15(v map[string]any, path string, top bool) []string {
 	}
 	return out
 }
+
+// Three buttons share a phone's action bar only when their labels are
+// short enough for a third of it each: the renewal reminder's "Reduce
+// renewal" and "Stop auto-renew" beside "More…" were cut, so the second
+// goes behind "More…" (first, keeping the order); nothing is lost.
+func TestActionBarFitsAPhone(t *testing.T) {
+	a := func(l string) bot.Action { return bot.Action{ID: "x", Label: l} }
+	row, more := narrowRow([]bot.Action{a("Reduce renewal"), a("Stop auto-renew")}, []bot.Action{a("Keep as is"), a("Stop reminders")})
+	if len(row) != 1 || row[0].Label != "Reduce renewal" || len(more) != 3 || more[0].Label != "Stop auto-renew" {
+		t.Fatalf("row %v, more %v", row, more)
+	}
+	row, more = narrowRow([]bot.Action{a("Add seats"), a("Reduce the renewal")}, []bot.Action{a("Cancel")})
+	if len(row) != 2 || len(more) != 1 {
+		t.Fatalf("a row that fits was changed: row %v, more %v", row, more)
+	}
+	row, more = narrowRow([]bot.Action{a("Approve"), a("Reject")}, nil)
+	if len(row) != 2 || len(more) != 0 {
+		t.Fatalf("two buttons were changed: row %v, more %v", row, more)
+	}
+}

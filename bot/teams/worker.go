@@ -43,9 +43,13 @@ func (a *Adapter) onMessage(ctx context.Context, log *slog.Logger, reqID string,
 		return nil // our own message
 	}
 	text := cleanText(act)
+	if text == "" && submitData(act) {
+		// A card press from a client without Universal Actions.
+		return a.onSubmit(ctx, log, reqID, act)
+	}
 	if text == "" {
-		// An Action.Submit from an old client, a file, a reaction: we
-		// send none of these, so there is nothing to answer.
+		// A file, a reaction, a Submit that is not ours: we send none
+		// of these, so there is nothing to answer.
 		log.DebugContext(ctx, "teams message without text ignored")
 		return nil
 	}

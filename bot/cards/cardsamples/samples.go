@@ -59,6 +59,8 @@ func paris() *time.Location {
 var (
 	alice = workflows.Person{Email: "alice@contoso.example", Name: "Alice Martin", Role: rules.RoleMember, CustomerID: "contoso"}
 	marc  = workflows.Person{Email: "marc@erp-cloud.example", Name: "Marc Dubois", Role: rules.RoleAccountManager}
+	// claire is Contoso's licence admin: she approves members' purchases.
+	claire = workflows.Person{Email: "claire@contoso.example", Name: "Claire Petit", Role: rules.RoleLicenceAdmin, CustomerID: "contoso"}
 )
 
 // env is what the samples are built from.
@@ -240,6 +242,50 @@ func (e *env) request(state workflows.State) workflows.Request {
 	return r
 }
 
+// purchaseChange is the samples' purchase: 5 Office 365 E5, annual,
+// billed monthly, ending with the subscription align names ("" none).
+func purchaseChange(align string) csp.Change {
+	return csp.Change{Kind: csp.ChangePurchase, TargetOfferID: "o365-e5", Quantity: 5, Term: csp.TermAnnual,
+		Billing: csp.BillingMonthly, TargetSubscriptionID: align}
+}
+
+func (e *env) purchaseInput(who workflows.Person, c csp.Change) rules.PurchaseInput {
+	return rules.PurchaseInput{Change: c, Role: who.Role, Policy: e.pol, Catalog: e.cat, Subscriptions: e.all,
+		AlignsPurchases: true, Now: e.now}
+}
+
+// evaluatePurchase asks the rules about a purchase, as
+// workflows.Service does: the line to be bought stands in for the
+// subscription.
+func (e *env) evaluatePurchase(who workflows.Person, c csp.Change) workflows.Evaluation {
+	o, _ := e.cat.Offer(c.TargetOfferID)
+	ev := workflows.Evaluation{Change: c, Others: e.all, TargetOffer: &o,
+		Subscription: csp.Subscription{CustomerID: "contoso", OfferID: o.ID, Name: o.Name, Term: c.Term, Billing: c.Billing},
+		Decision:     rules.EvaluatePurchase(e.purchaseInput(who, c))}
+	if t, ok := e.subs[c.TargetSubscriptionID]; ok {
+		ev.Target = &t
+	}
+	return ev
+}
+
+// purchaseRequest is Alice's purchase, aligned with the E3 line, as a
+// request a licence admin (Claire) decides.
+func (e *env) purchaseRequest(state workflows.State) workflows.Request {
+	ev := e.evaluatePurchase(alice, purchaseChange("sub-4"))
+	r := e.request(state)
+	r.ID, r.Change, r.Decision, r.ApproverRole = "R-5", ev.Change, ev.Decision, ev.Decision.Approver
+	r.SubscriptionName, r.TargetOfferName, r.TargetLineName = ev.TargetOffer.Name, ev.TargetOffer.Name, ev.Target.Name
+	r.Justification = "Three analysts join in January and need E5 Compliance"
+	r.Names[claire.Email] = claire.Name
+	if r.Approver != "" {
+		r.Approver = claire.Email
+	}
+	if state == workflows.StateCompleted {
+		r.NewSubscriptionID = "sub-8"
+	}
+	return r
+}
+
 // builder makes one sample in a language.
 type builder struct {
 	name  string
@@ -278,7 +324,7 @@ func (e *env) builders() []builder {
 	text := func(kind chat.Kind, id string, data map[string]any) func(string) chat.Message {
 		return func(l string) chat.Message { return chat.Message{Kind: kind, Text: tr.T(l, id, data)} }
 	}
-	admin := workflows.Person{Email: "claire@contoso.example", Name: "Claire Petit", Role: rules.RoleLicenceAdmin, CustomerID: "contoso"}
+	admin := claire
 	upgradeMerge := csp.Change{Kind: csp.ChangeUpgrade, SubscriptionID: "sub-3", Quantity: 5, TargetOfferID: "o365-e3", TargetSubscriptionID: "sub-4"}
 	upgradeNew := csp.Change{Kind: csp.ChangeUpgrade, SubscriptionID: "sub-3", Quantity: 5, TargetOfferID: "o365-e3"}
 	withRequest := func(s workflows.State, aud reminders.Audience) func(*reminders.Item) {
@@ -361,6 +407,44 @@ func (e *env) builders() []builder {
 		{"reminder_approval_waiting", marc, reminder(reminders.KindApprovalWaiting, marc, "sub-3", withRequest(workflows.StatePendingApproval, reminders.AudienceApprover))},
 		{"reminder_approval_escalated", marc, reminder(reminders.KindApprovalEscalated, marc, "sub-3", withRequest(workflows.StatePendingApproval, reminders.AudienceApprover))},
 		{"reminder_escalated_requester", alice, reminder(reminders.KindApprovalEscalated, alice, "sub-3", withRequest(workflows.StatePendingApproval, reminders.AudienceRequester))},
+		{"purchase_unknown", alice, func(l string) chat.Message {
+			return rd.UnknownProduct(l, draft, "Visio Plan 2", rules.NearestOffers(e.cat, "Visio Plan 2", 3))
+		}},
+		{"purchase_held", alice, func(l string) chat.Message {
+			o, _ := e.cat.Offer("o365-e3")
+			return rd.PurchaseHeld(l, draft, o, 5, []csp.Subscription{e.subs["sub-4"]})
+		}},
+		{"purchase_plans", alice, func(l string) chat.Message {
+			o, _ := e.cat.Offer("o365-e5")
+			return rd.PurchasePlans(l, draft, o, 5, rules.Plans(o, 5))
+		}},
+		{"purchase_alignments", alice, func(l string) chat.Message {
+			c := purchaseChange("")
+			full := csp.Money{}
+			o, _ := e.cat.Offer(c.TargetOfferID)
+			for _, p := range rules.Plans(o, c.Quantity) {
+				if p.Term == c.Term && p.Billing == c.Billing {
+					full = p.PerTerm
+				}
+			}
+			natural := csp.TermEnd(csp.StartOfDay(e.now, e.loc), c.Term)
+			return rd.PurchaseAlignments(l, draft, c.Term, rules.Alignments(e.purchaseInput(alice, c)), natural, full)
+		}},
+		{"purchase_preview", alice, func(l string) chat.Message {
+			return rd.PurchasePreview(l, draft, e.evaluatePurchase(alice, purchaseChange("sub-4")))
+		}},
+		{"approval_purchase_pending", claire, func(l string) chat.Message {
+			return rd.Approval(l, e.purchaseRequest(workflows.StatePendingApproval), claire)
+		}},
+		{"approval_purchase_approved", claire, func(l string) chat.Message {
+			return rd.Approval(l, e.purchaseRequest(workflows.StateCompleted), claire)
+		}},
+		{"request_purchase_pending", alice, func(l string) chat.Message {
+			return rd.Request(l, e.purchaseRequest(workflows.StatePendingApproval))
+		}},
+		{"request_purchase_completed", alice, func(l string) chat.Message {
+			return rd.Request(l, e.purchaseRequest(workflows.StateCompleted))
+		}},
 		{"help", alice, func(l string) chat.Message { return rd.Help(l, alice, "contoso") }},
 		{"help_account_manager", marc, func(l string) chat.Message { return rd.Help(l, marc, "contoso") }},
 		{"answer", alice, text(chat.KindText, "remind.scheduled", map[string]any{"At": "Mon 25 Jan 2027, 00:00"})},

@@ -66,8 +66,8 @@ func Messages() map[string]bot.Message {
 		"refusal": {Kind: bot.KindRefusal, Lang: "en",
 			Text: "Seats of Microsoft 365 E1 can only be removed in the 72 hours after the commitment date (Jun 30, 2026), not before. You can schedule the renewal with fewer seats now.\nWhat you can do instead:",
 			Actions: []bot.Action{
-				{ID: bot.ActAlt, Label: "Schedule the renewal at 7 seats", Value: "d9:0"},
-				{ID: bot.ActAlt, Label: "Remind me when the window opens (Jun 30, 2026)", Value: "d9:1"},
+				{ID: bot.ActAlt, Label: "Renew at 7 seats", Value: "d9:0"},
+				{ID: bot.ActAlt, Label: "Remind me then", Value: "d9:1"},
 			}},
 		"approval_pending":  approval("pending"),
 		"approval_approved": approval("approved"),
