@@ -25,6 +25,16 @@ func validRole(r rules.Role) bool {
 }
 
 func (d *StoreDirectory) checkGrant(ctx context.Context, g *Grant) error {
+	if err := checkGrantFields(g); err != nil {
+		return err
+	}
+	_, err := d.Customer(ctx, g.CustomerID)
+	return err
+}
+
+// checkGrantFields normalizes g's e-mail and checks it, the role and the
+// backup flag (not the customer).
+func checkGrantFields(g *Grant) error {
 	g.Email = normEmail(g.Email)
 	var bad []string
 	if !validEmail(g.Email) {
@@ -39,8 +49,7 @@ func (d *StoreDirectory) checkGrant(ctx context.Context, g *Grant) error {
 	if len(bad) > 0 {
 		return fmt.Errorf("%s: %w", strings.Join(bad, "; "), ErrInvalid)
 	}
-	_, err := d.Customer(ctx, g.CustomerID)
-	return err
+	return nil
 }
 
 // Grant gives g.Role at g.CustomerID to g.Email, with an audit line in the
