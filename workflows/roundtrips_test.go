@@ -17,10 +17,10 @@ import (
 // The budgets of Redis round trips of a confirmed request, from the
 // draft's claim to the outbox delivered (the notifier here makes no
 // store call): draft claim, open-request check (list: 2), request
-// number, create, the transitions, the attempt, the outbox's claim,
-// mark and release.
+// number, create, the transitions (approved and executing are one
+// write), the attempt, the outbox's claim, mark and release.
 const (
-	maxExecuteRoundTrips  = 12
+	maxExecuteRoundTrips  = 11
 	maxApprovalRoundTrips = 9
 )
 
