@@ -17,10 +17,11 @@ import (
 // The budgets of Redis round trips of a confirmed request, from the
 // draft's claim to the outbox delivered (the notifier here makes no
 // store call): draft claim, open-request check (list: 2), request
-// number, create, the transitions (approved and executing are one
-// write), the attempt, the outbox's claim, mark and release.
+// number, create, the transitions (approved, executing and the attempt
+// are one write when nothing stands in the way), the completion, the
+// outbox's claim, mark and release.
 const (
-	maxExecuteRoundTrips  = 11
+	maxExecuteRoundTrips  = 10
 	maxApprovalRoundTrips = 9
 )
 
