@@ -161,8 +161,11 @@ const ReasonNotSupportedByPortal rules.Code = "not_supported_by_portal"
 // confirmation; the second gets ErrDuplicate.
 func (s *Service) Submit(ctx context.Context, p Person, customerID string, change csp.Change, justification, draftID string) (Request, error) {
 	stored := false
+	listCtx := ctx
 	if draftID != "" {
-		won, err := s.opt.Store.Claim(ctx, "draft:"+draftID, 24*time.Hour)
+		var won bool
+		var err error
+		listCtx, won, err = s.claimDraft(ctx, draftID, customerID, change)
 		if err != nil {
 			return Request{}, fmt.Errorf("claim draft: %w", err)
 		}
@@ -184,7 +187,7 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 	if ev.Decision.Outcome == rules.Refused {
 		return Request{}, &RefusedError{Evaluation: ev}
 	}
-	if err := s.checkNoOpenSeatChange(ctx, customerID, change); err != nil {
+	if err := s.checkNoOpenSeatChange(listCtx, customerID, change); err != nil {
 		return Request{}, err
 	}
 	now := s.opt.Clock.Now()
@@ -222,6 +225,21 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 	}
 	s.drainAfterFrom(ctx, last)
 	return out, err
+}
+
+// claimDraft claims the draft. A seat change then lists the customer's
+// requests (checkNoOpenSeatChange): where a round trip is dear, the
+// index of that list is read with the claim, in one round trip, and the
+// returned context answers the list from it. Only that list is to read
+// through the returned context; everything else keeps ctx, so that
+// writes forget what ctx's own prefetch read (a chat turn's).
+func (s *Service) claimDraft(ctx context.Context, draftID, customerID string, c csp.Change) (context.Context, bool, error) {
+	key := "draft:" + draftID
+	if p, ok := s.opt.Store.(store.Prefetcher); ok && (c.Kind == csp.ChangeAddSeats || c.Kind == csp.ChangeRemoveSeats) {
+		return p.Prefetch(ctx, key, 24*time.Hour, store.ReadSet{Lists: []store.ListRef{{Scope: customerID, Collection: collRequests}}})
+	}
+	won, err := s.opt.Store.Claim(ctx, key, 24*time.Hour)
+	return ctx, won, err
 }
 
 // route sends a submitted request on: to its approvers when the rules
