@@ -51,6 +51,56 @@ func (s *Service) execute(ctx context.Context, req Request, shownTo string) (Req
 	return s.run(ctx, req, shownTo, false)
 }
 
+// executeNow runs a submitted request that needs no approval: approved
+// (by its requester's rights) and executing in one write that waits for
+// the replicas, with both transitions and their audit lines, as two
+// writes would have recorded them — one round trip less before the
+// portal is called. If the process dies before it, the request is still
+// submitted and Reconcile routes it again.
+//
+// In the usual case — the subscription read and the rules asked again
+// find nothing in the way — the attempt, with its operation key, is
+// recorded in that same write, before the portal is called: one write
+// where run would make two. Anything else (a purchase, a subscription
+// already at the target, a check that fails) takes the two writes and
+// run, which deal with it.
+func (s *Service) executeNow(ctx context.Context, req Request, shownTo string) (Request, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executionTimeout)
+	defer cancel()
+	steps := []step{{to: StateApproved, by: req.Requester}, {to: StateExecuting, by: actorBot}}
+	if req.Change.Kind != csp.ChangePurchase {
+		sub, err := s.opt.Provider.Subscription(ctx, req.CustomerID, req.Change.SubscriptionID)
+		if err == nil && !Satisfied(sub, req.Operation) && s.stillAllowed(ctx, req, sub) {
+			att := s.newAttempt(sub, s.opt.Provider.Capabilities().DeliveryOf(req.Change.Kind))
+			out, err := s.stepsFrom(ctx, req, steps, "", shownTo, func(r *Request) { addAttempt(r, att) })
+			if err != nil {
+				// Nothing was sent.
+				return out, err
+			}
+			return s.apply(ctx, out, att, shownTo)
+		}
+	}
+	req, err := s.stepsFrom(ctx, req, steps, "", shownTo, nil)
+	if err != nil {
+		return req, err
+	}
+	return s.run(ctx, req, shownTo, false)
+}
+
+// stillAllowed is recheck without its consequences: true when the
+// change is still what was decided and the rules still allow it.
+func (s *Service) stillAllowed(ctx context.Context, req Request, sub csp.Subscription) bool {
+	if spec, _ := req.Change.Kind.Spec(); spec.ChangesSeats && sub.Quantity != req.Operation.FromQuantity {
+		return false
+	}
+	requester, err := s.opt.Directory.ByEmail(ctx, req.Requester)
+	if err != nil {
+		return false
+	}
+	ev, err := s.Evaluate(ctx, requester, req.CustomerID, req.Change)
+	return err == nil && ev.Decision.Outcome != rules.Refused
+}
+
 // run brings an executing request to its end. A send-once change that
 // was sent before is only observed, never sent again, unless resend is
 // set (a person chose "Send again"). Otherwise the subscription is read:
@@ -138,22 +188,37 @@ func (s *Service) recheck(ctx context.Context, req Request, sub csp.Subscription
 // (waiting for replicas) before the call: if that write fails, nothing is
 // sent. What the portal answered is stored after.
 func (s *Service) send(ctx context.Context, req Request, sub csp.Subscription, delivery csp.Delivery, shownTo string) (Request, error) {
-	now := s.opt.Clock.Now()
-	before := sub
-	att := Attempt{Key: newOperationKey(), Delivery: delivery, SentAt: now, Before: &before}
+	att := s.newAttempt(sub, delivery)
 	req, err := s.updateFrom(ctx, req, true, func(r *Request) ([]store.AuditEntry, error) {
 		if r.State != StateExecuting {
 			return nil, &StateError{Request: *r, Wanted: StateExecuting}
 		}
-		r.Attempts = append(r.Attempts, att)
-		r.Operation.Key = att.Key
-		r.UpdatedAt = now
+		addAttempt(r, att)
 		return nil, nil
 	})
 	if err != nil {
 		// Nothing was sent; reconciliation starts again from a read.
 		return req, fmt.Errorf("record attempt: %w", err)
 	}
+	return s.apply(ctx, req, att, shownTo)
+}
+
+// newAttempt is a new attempt with a fresh random key, sub being the
+// subscription as read just before.
+func (s *Service) newAttempt(sub csp.Subscription, delivery csp.Delivery) Attempt {
+	before := sub
+	return Attempt{Key: newOperationKey(), Delivery: delivery, SentAt: s.opt.Clock.Now(), Before: &before}
+}
+
+func addAttempt(r *Request, att Attempt) {
+	r.Attempts = append(r.Attempts, att)
+	r.Operation.Key = att.Key
+	r.UpdatedAt = att.SentAt
+}
+
+// apply calls the portal with the attempt req records (stored durably
+// before) and records what it answered.
+func (s *Service) apply(ctx context.Context, req Request, att Attempt, shownTo string) (Request, error) {
 	res, applyErr := s.opt.Provider.Apply(ctx, req.CustomerID, req.Operation)
 	if applyErr == nil && !res.Pending {
 		// Done: the portal's answer is recorded with the completion, in

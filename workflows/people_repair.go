@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,10 +10,11 @@ import (
 	"github.com/licensebot/licensebot/store"
 )
 
-// Repair rebuilds the person index from the rosters, which are the truth:
-// every change writes the roster, then the index, so a crash between the
-// two leaves an index that is behind — a withdrawn account manager still
-// indexed as one. It rewrites each person's entry for each customer from
+// Repair rebuilds the person index from the rosters, which are the truth.
+// A process that died between a roster and the index left the index
+// behind it: a grant not yet indexed, a withdrawal that took the role out
+// of the index but never reached the roster (the withdrawal did not
+// happen), or an entry written by an older version. It rewrites each person's entry for each customer from
 // that customer's roster and drops entries for customers whose roster no
 // longer names them. It returns how many people's entries it changed.
 // Running it on a consistent directory changes nothing.
@@ -62,10 +64,26 @@ func (d *StoreDirectory) Repair(ctx context.Context) (int, error) {
 	}
 	changed := 0
 	for email, ids := range pairs {
+		// What the rosters read above say; only a person they disagree
+		// with is reindexed, from the rosters as they are by then (one
+		// may have changed since).
+		var idx personIndex
+		if b, ok := before[email]; ok {
+			if err := json.Unmarshal([]byte(b), &idx); err != nil {
+				return changed, fmt.Errorf("repair people index: decode %s: %w", email, err)
+			}
+		}
+		want, _ := json.Marshal(idx)
+		for id := range ids {
+			applyEntry(&idx, email, id, rosters[id])
+		}
+		if got, _ := json.Marshal(idx); bytes.Equal(got, want) {
+			continue
+		}
 		for id := range ids {
 			// A customer removed since keeps no entry: its empty
 			// roster takes the person's roles there away.
-			if err := d.reindex(ctx, email, id, rosters[id], nil); err != nil {
+			if err := d.reindex(ctx, email, id, nil, false); err != nil {
 				return changed, fmt.Errorf("repair people index: %w", err)
 			}
 		}

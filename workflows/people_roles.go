@@ -1,10 +1,12 @@
 package workflows
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +25,16 @@ func validRole(r rules.Role) bool {
 }
 
 func (d *StoreDirectory) checkGrant(ctx context.Context, g *Grant) error {
+	if err := checkGrantFields(g); err != nil {
+		return err
+	}
+	_, err := d.Customer(ctx, g.CustomerID)
+	return err
+}
+
+// checkGrantFields normalizes g's e-mail and checks it, the role and the
+// backup flag (not the customer).
+func checkGrantFields(g *Grant) error {
 	g.Email = normEmail(g.Email)
 	var bad []string
 	if !validEmail(g.Email) {
@@ -37,8 +49,7 @@ func (d *StoreDirectory) checkGrant(ctx context.Context, g *Grant) error {
 	if len(bad) > 0 {
 		return fmt.Errorf("%s: %w", strings.Join(bad, "; "), ErrInvalid)
 	}
-	_, err := d.Customer(ctx, g.CustomerID)
-	return err
+	return nil
 }
 
 // Grant gives g.Role at g.CustomerID to g.Email, with an audit line in the
@@ -50,7 +61,7 @@ func (d *StoreDirectory) Grant(ctx context.Context, by string, g Grant) (changed
 		return false, err
 	}
 	g.GrantedAt, g.GrantedBy = d.clock.Now(), by
-	ro, err := store.UpdateJSON(ctx, d.st, rosterRef(g.CustomerID), func(v *roster, _ bool) ([]store.AuditEntry, error) {
+	_, err = store.UpdateJSON(ctx, d.st, rosterRef(g.CustomerID), func(v *roster, _ bool) ([]store.AuditEntry, error) {
 		changed = false
 		if old, ok := v.Grants[g.Email][g.Role]; ok && old.Backup == g.Backup && (g.Name == "" || old.Name == g.Name) {
 			return nil, store.ErrNoChange
@@ -71,7 +82,7 @@ func (d *StoreDirectory) Grant(ctx context.Context, by string, g Grant) (changed
 	}
 	// The index follows the roster; rewriting it even when nothing
 	// changed repairs an index a crash left behind.
-	return changed, d.reindex(ctx, g.Email, g.CustomerID, ro, nil)
+	return changed, d.reindex(ctx, g.Email, g.CustomerID, nil, true)
 }
 
 // Withdraw takes role at customerID away from email, with an audit line;
@@ -84,7 +95,12 @@ func (d *StoreDirectory) Withdraw(ctx context.Context, by, email string, role ru
 	if _, err := d.Customer(ctx, customerID); err != nil {
 		return err
 	}
-	ro, err := store.UpdateJSON(ctx, d.st, rosterRef(customerID), func(v *roster, _ bool) ([]store.AuditEntry, error) {
+	// The index first: from here on no turn finds the role, even if this
+	// process dies before the roster is written.
+	if err := d.unindexRole(ctx, email, role, customerID); err != nil {
+		return fmt.Errorf("withdraw %s from %s: %w", role, email, err)
+	}
+	_, err := store.UpdateJSON(ctx, d.st, rosterRef(customerID), func(v *roster, _ bool) ([]store.AuditEntry, error) {
 		if _, ok := v.Grants[email][role]; !ok {
 			return nil, fmt.Errorf("%s is not %s at %s: %w", email, role, customerID, ErrNoSuchGrant)
 		}
@@ -97,7 +113,7 @@ func (d *StoreDirectory) Withdraw(ctx context.Context, by, email string, role ru
 	if errors.Is(err, ErrNoSuchGrant) {
 		// Already gone from the roster: a crash may have left the index
 		// behind, so bring it in line before saying so.
-		if ierr := d.reindex(ctx, email, customerID, ro, nil); ierr != nil {
+		if ierr := d.reindex(ctx, email, customerID, nil, true); ierr != nil {
 			return errors.Join(err, ierr)
 		}
 		return err
@@ -105,7 +121,29 @@ func (d *StoreDirectory) Withdraw(ctx context.Context, by, email string, role ru
 	if err != nil {
 		return err
 	}
-	return d.reindex(ctx, email, customerID, ro, nil)
+	return d.reindex(ctx, email, customerID, nil, true)
+}
+
+// unindexRole takes role at customerID out of email's index entry, and
+// nothing else.
+func (d *StoreDirectory) unindexRole(ctx context.Context, email string, role rules.Role, customerID string) error {
+	_, err := store.UpdateJSON(ctx, d.st, indexRef(email), func(v *personIndex, exists bool) ([]store.AuditEntry, error) {
+		e, ok := v.At[customerID]
+		if !exists || !ok || !slices.Contains(e.Roles, role) {
+			return nil, store.ErrNoChange
+		}
+		e.Roles = slices.DeleteFunc(e.Roles, func(r rules.Role) bool { return r == role })
+		if role == rules.RoleAccountManager {
+			e.Backup = false
+		}
+		if len(e.Roles) == 0 && !e.Seen {
+			delete(v.At, customerID)
+		} else {
+			v.At[customerID] = e
+		}
+		return nil, nil
+	})
+	return err
 }
 
 // GrantAs is a grant asked for in chat by actor: a licence admin of the
@@ -150,61 +188,111 @@ func mayManage(actor Person, customerID string, role rules.Role) error {
 	return fmt.Errorf("%s at %s: %w", actor.Email, customerID, ErrForbidden)
 }
 
-// reindex rewrites email's entry for customerID in the person index from
-// the roster ro, and records org as where they last talked when given.
-func (d *StoreDirectory) reindex(ctx context.Context, email, customerID string, ro roster, org *Org) error {
-	entry := indexEntry{}
-	name, locale := "", ""
+// maxIndexAttempts bounds the compare-and-swap retries of a reindex.
+const maxIndexAttempts = 64
+
+// entryFrom is email's index entry for a customer as its roster ro says,
+// and the name and locale found there.
+func entryFrom(ro roster, email string) (entry indexEntry, name, locale string) {
 	for role, g := range ro.Grants[email] {
 		entry.Roles = append(entry.Roles, role)
 		entry.Backup = entry.Backup || g.Backup
 		if g.Name != "" {
-			name = g.Name
+			entry.Name = g.Name
 		}
 		if g.Locale != "" {
-			locale = g.Locale
+			entry.Locale = g.Locale
 		}
 	}
 	sort.Slice(entry.Roles, func(i, j int) bool { return entry.Roles[i] < entry.Roles[j] })
+	name, locale = entry.Name, entry.Locale
 	if s, ok := ro.Seen[email]; ok {
-		entry.Seen = true
+		entry.Seen, entry.SeenOrg = true, s.Org
 		if name == "" {
 			name = s.Name
 		}
 	}
-	_, err := store.UpdateJSON(ctx, d.st, indexRef(email), func(v *personIndex, _ bool) ([]store.AuditEntry, error) {
+	return entry, name, locale
+}
+
+// applyEntry sets email's entry for customerID in v from the roster ro.
+func applyEntry(v *personIndex, email, customerID string, ro roster) {
+	entry, name, locale := entryFrom(ro, email)
+	v.Email = email
+	if name != "" {
+		v.Name = name
+	}
+	if locale != "" {
+		v.Locale = locale
+	}
+	if v.At == nil {
+		v.At = map[string]indexEntry{}
+	}
+	if len(entry.Roles) == 0 && !entry.Seen {
+		delete(v.At, customerID)
+	} else {
+		v.At[customerID] = entry
+	}
+}
+
+// reindex rewrites email's entry for customerID in the person index from
+// the customer's roster as it is now, and records org as where they last
+// talked when given. It reads the roster after the index and writes the
+// index by compare-and-swap, so a roster change it misses is followed by
+// that change's own reindex, which either comes after this write or
+// makes it lose and read again. A caller that changed the roster passes
+// write: it writes even an unchanged entry, so that a concurrent reindex
+// that read the roster before that change cannot win afterwards.
+func (d *StoreDirectory) reindex(ctx context.Context, email, customerID string, org *Org, write bool) error {
+	ref := indexRef(email)
+	for range maxIndexAttempts {
+		var v personIndex
+		doc, err := d.st.Get(ctx, ref)
+		exists := err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+		if err != nil {
+			return fmt.Errorf("index %s: %w", email, err)
+		}
+		if exists {
+			if err := json.Unmarshal(doc.Data, &v); err != nil {
+				return fmt.Errorf("index %s: decode: %w", email, err)
+			}
+		}
 		before, _ := json.Marshal(v)
-		v.Email = email
-		if name != "" {
-			v.Name = name
+		ro, _, err := store.GetJSON[roster](ctx, d.st, rosterRef(customerID))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("index %s: %w", email, err)
 		}
-		if locale != "" {
-			v.Locale = locale
-		}
-		if v.At == nil {
-			v.At = map[string]indexEntry{}
-		}
-		if len(entry.Roles) == 0 && !entry.Seen {
-			delete(v.At, customerID)
-		} else {
-			v.At[customerID] = entry
-		}
+		applyEntry(&v, email, customerID, ro)
 		if org != nil {
 			if v.Orgs == nil {
 				v.Orgs = map[string]indexOrgRef{}
 			}
 			v.Orgs["last"] = indexOrgRef{Org: *org, At: d.clock.Now()}
 		}
-		after, _ := json.Marshal(v)
-		if string(before) == string(after) {
-			return nil, store.ErrNoChange
+		after, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("index %s: encode: %w", email, err)
 		}
-		return nil, nil
-	})
-	if err != nil {
-		return fmt.Errorf("index %s: %w", email, err)
+		if !write && exists && bytes.Equal(before, after) {
+			return nil
+		}
+		if exists {
+			_, err = d.st.Update(ctx, ref, doc.Version, after)
+		} else {
+			_, err = d.st.Create(ctx, ref, after)
+		}
+		if errors.Is(err, store.ErrVersionMismatch) || errors.Is(err, store.ErrExists) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("index %s: %w", email, err)
+		}
+		return nil
 	}
-	return nil
+	return fmt.Errorf("index %s: too much contention", email)
 }
 
 // --- lookups (People) ---
@@ -259,26 +347,27 @@ func (d *StoreDirectory) resellerPerson(ctx context.Context, org Org, email stri
 	return p, nil
 }
 
+// memberPerson reads the person's own index entry, not the customer's
+// roster: a turn costs the same with 5 or 5,000 people listed. The index
+// never grants more than the roster (see personIndex), and it is read
+// from the store on every turn, so a role withdrawn anywhere is gone
+// from the next turn on.
 func (d *StoreDirectory) memberPerson(ctx context.Context, org Org, customerID, email string) (Person, error) {
-	ro, _, err := store.GetJSON[roster](ctx, d.st, rosterRef(customerID))
+	idx, _, err := store.GetJSON[personIndex](ctx, d.st, indexRef(email))
+	indexed := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Person{}, err
 	}
-	p := Person{Email: email, CustomerID: customerID, Orgs: []Org{org}}
-	grants := ro.Grants[email]
-	for _, g := range grants {
-		if g.Name != "" {
-			p.Name = g.Name
-		}
-		if g.Locale != "" {
-			p.Locale = g.Locale
-		}
+	e := idx.At[customerID]
+	p := Person{Email: email, CustomerID: customerID, Orgs: []Org{org}, Name: e.Name, Locale: e.Locale}
+	if len(e.Roles) > 0 && p.Name == "" && p.Locale == "" {
+		// An entry written before entries carried a name.
+		p.Name, p.Locale = idx.Name, idx.Locale
 	}
-	_, seen := ro.Seen[email]
 	switch {
-	case hasRole(grants, rules.RoleLicenceAdmin):
+	case slices.Contains(e.Roles, rules.RoleLicenceAdmin):
 		p.Role = rules.RoleLicenceAdmin
-	case hasRole(grants, rules.RoleMember):
+	case slices.Contains(e.Roles, rules.RoleMember):
 		p.Role = rules.RoleMember
 	default:
 		c, err := d.Customer(ctx, customerID)
@@ -289,30 +378,26 @@ func (d *StoreDirectory) memberPerson(ctx context.Context, org Org, customerID, 
 			return Person{}, &NotMemberError{Email: email, CustomerID: customerID, Reason: why}
 		}
 		p.Role = rules.RoleMember
-		if !seen || ro.Seen[email].Org != org {
+		if !e.Seen || e.SeenOrg != org {
 			if err := d.noteMember(ctx, customerID, email, org); err != nil {
 				return Person{}, err
 			}
 			return p, nil
 		}
 	}
-	// Granted people: where they last talked (written only when it
-	// changes).
-	if err := d.noteOrg(ctx, email, org); err != nil {
-		return Person{}, err
+	// Where they last talked, written only when it changes.
+	if indexed && idx.Orgs["last"].Org != org {
+		if err := d.noteOrg(ctx, email, org); err != nil {
+			return Person{}, err
+		}
 	}
 	return p, nil
-}
-
-func hasRole(grants map[rules.Role]Grant, r rules.Role) bool {
-	_, ok := grants[r]
-	return ok
 }
 
 // noteMember records someone a customer admitted, the first time they
 // write (with an audit line), or where they write from now.
 func (d *StoreDirectory) noteMember(ctx context.Context, customerID, email string, org Org) error {
-	ro, err := store.UpdateJSON(ctx, d.st, rosterRef(customerID), func(v *roster, _ bool) ([]store.AuditEntry, error) {
+	_, err := store.UpdateJSON(ctx, d.st, rosterRef(customerID), func(v *roster, _ bool) ([]store.AuditEntry, error) {
 		old, known := v.Seen[email]
 		if known && old.Org == org {
 			return nil, store.ErrNoChange
@@ -329,7 +414,7 @@ func (d *StoreDirectory) noteMember(ctx context.Context, customerID, email strin
 	if err != nil {
 		return fmt.Errorf("record member %s: %w", email, err)
 	}
-	return d.reindex(ctx, email, customerID, ro, &org)
+	return d.reindex(ctx, email, customerID, &org, true)
 }
 
 // noteOrg records where a granted person last talked to the bot.

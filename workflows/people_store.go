@@ -163,8 +163,14 @@ type roster struct {
 }
 
 // personIndex is one person's roles across customers (scope ""): what
-// ByEmail reads in one round trip. The roster is authoritative; every
-// change writes the roster, then the index.
+// ByEmail and every chat turn read, one small document whatever the size
+// of the customers. The roster is authoritative and the index follows
+// it, never ahead of it in what it grants: a grant writes the roster,
+// then the index; a withdrawal takes the role out of the index first,
+// then out of the roster, then rewrites the index from the roster. A
+// process that dies in between leaves a person with less than the
+// roster gives (until the grant is made again or Repair runs), never
+// with more.
 type personIndex struct {
 	Email  string                 `json:"email"`
 	Name   string                 `json:"name,omitempty"`
@@ -179,6 +185,12 @@ type indexEntry struct {
 	Roles  []rules.Role `json:"roles,omitempty"`
 	Backup bool         `json:"backup,omitempty"`
 	Seen   bool         `json:"seen,omitempty"`
+	// Name and Locale are what the person's grants at this customer
+	// say, and SeenOrg where a member seen there last wrote from: what a
+	// turn needs without reading the customer's roster.
+	Name    string `json:"name,omitempty"`
+	Locale  string `json:"locale,omitempty"`
+	SeenOrg Org    `json:"seen_org,omitzero"`
 }
 
 type indexOrgRef struct {

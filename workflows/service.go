@@ -161,8 +161,11 @@ const ReasonNotSupportedByPortal rules.Code = "not_supported_by_portal"
 // confirmation; the second gets ErrDuplicate.
 func (s *Service) Submit(ctx context.Context, p Person, customerID string, change csp.Change, justification, draftID string) (Request, error) {
 	stored := false
+	listCtx := ctx
 	if draftID != "" {
-		won, err := s.opt.Store.Claim(ctx, "draft:"+draftID, 24*time.Hour)
+		var won bool
+		var err error
+		listCtx, won, err = s.claimDraft(ctx, draftID, customerID, change)
 		if err != nil {
 			return Request{}, fmt.Errorf("claim draft: %w", err)
 		}
@@ -184,7 +187,7 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 	if ev.Decision.Outcome == rules.Refused {
 		return Request{}, &RefusedError{Evaluation: ev}
 	}
-	if err := s.checkNoOpenSeatChange(ctx, customerID, change); err != nil {
+	if err := s.checkNoOpenSeatChange(listCtx, customerID, change); err != nil {
 		return Request{}, err
 	}
 	now := s.opt.Clock.Now()
@@ -224,6 +227,21 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 	return out, err
 }
 
+// claimDraft claims the draft. A seat change then lists the customer's
+// requests (checkNoOpenSeatChange): where a round trip is dear, the
+// index of that list is read with the claim, in one round trip, and the
+// returned context answers the list from it. Only that list is to read
+// through the returned context; everything else keeps ctx, so that
+// writes forget what ctx's own prefetch read (a chat turn's).
+func (s *Service) claimDraft(ctx context.Context, draftID, customerID string, c csp.Change) (context.Context, bool, error) {
+	key := "draft:" + draftID
+	if p, ok := s.opt.Store.(store.Prefetcher); ok && (c.Kind == csp.ChangeAddSeats || c.Kind == csp.ChangeRemoveSeats) {
+		return p.Prefetch(ctx, key, 24*time.Hour, store.ReadSet{Lists: []store.ListRef{{Scope: customerID, Collection: collRequests}}})
+	}
+	won, err := s.opt.Store.Claim(ctx, key, 24*time.Hour)
+	return ctx, won, err
+}
+
 // route sends a submitted request on: to its approvers when the rules
 // want an approval, straight to execution otherwise. Submit calls it, and
 // Reconcile for a request a crash left submitted.
@@ -244,11 +262,7 @@ func (s *Service) route(ctx context.Context, req Request, shownTo string) (Reque
 		}
 		return req, nil
 	}
-	req, err := s.transitionFrom(ctx, req, StateApproved, req.Requester, "", shownTo, nil)
-	if err != nil {
-		return req, err
-	}
-	return s.execute(ctx, req, shownTo)
+	return s.executeNow(ctx, req, shownTo)
 }
 
 // create stores a new request under the next free number of its
@@ -490,24 +504,51 @@ func (s *Service) transition(ctx context.Context, customerID, id string, to Stat
 // transitionFrom is transition starting from the request the caller
 // holds (see updateFrom).
 func (s *Service) transitionFrom(ctx context.Context, from Request, to State, by, comment, shownTo string, mutate func(*Request)) (Request, error) {
+	return s.stepsFrom(ctx, from, []step{{to: to, by: by}}, comment, shownTo, mutate)
+}
+
+// step is one transition of a write that makes several.
+type step struct {
+	to State
+	by string
+}
+
+// stepsFrom is transitionFrom making several transitions in one write:
+// each is checked, kept in the history and audited as if it were written
+// alone, and either all are written or none. A write that reaches
+// executing waits for the replicas.
+func (s *Service) stepsFrom(ctx context.Context, from Request, steps []step, comment, shownTo string, mutate func(*Request)) (Request, error) {
 	customerID, id := from.CustomerID, from.ID
-	var tr Transition
-	req, err := s.updateFrom(ctx, from, to == StateExecuting, func(r *Request) ([]store.AuditEntry, error) {
-		if !CanMove(r.State, to) {
-			return nil, &StateError{Request: *r, Wanted: to}
-		}
+	durable := false
+	for _, st := range steps {
+		durable = durable || st.to == StateExecuting
+	}
+	var trs []Transition
+	req, err := s.updateFrom(ctx, from, durable, func(r *Request) ([]store.AuditEntry, error) {
+		trs = trs[:0]
+		var audit []store.AuditEntry
 		now := s.opt.Clock.Now()
-		tr = Transition{From: r.State, To: to, By: by, At: now, Comment: comment, ShownTo: shownTo}
-		r.State = to
-		r.UpdatedAt = now
-		r.History = append(r.History, tr)
-		if to != StateNeedsAttention && to != StateExecuting {
-			r.Attention = nil
+		for _, st := range steps {
+			if !CanMove(r.State, st.to) {
+				return nil, &StateError{Request: *r, Wanted: st.to}
+			}
+			tr := Transition{From: r.State, To: st.to, By: st.by, At: now, Comment: comment, ShownTo: shownTo}
+			r.State = st.to
+			r.UpdatedAt = now
+			r.History = append(r.History, tr)
+			if st.to != StateNeedsAttention && st.to != StateExecuting {
+				r.Attention = nil
+			}
+			trs = append(trs, tr)
+			audit = append(audit, s.auditEntry(*r, tr))
 		}
 		if mutate != nil {
 			mutate(r)
+			// The audit line of the last step describes the request as
+			// written.
+			audit[len(audit)-1] = s.auditEntry(*r, trs[len(trs)-1])
 		}
-		return []store.AuditEntry{s.auditEntry(*r, tr)}, nil
+		return audit, nil
 	})
 	var se *StateError
 	if errors.As(err, &se) {
@@ -516,8 +557,10 @@ func (s *Service) transitionFrom(ctx context.Context, from Request, to State, by
 	if err != nil {
 		return req, err
 	}
-	s.log.InfoContext(ctx, "request transition", "request_id", id, "customer_id", customerID,
-		"from", tr.From, "to", to, "by", by)
+	for _, tr := range trs {
+		s.log.InfoContext(ctx, "request transition", "request_id", id, "customer_id", customerID,
+			"from", tr.From, "to", tr.To, "by", tr.By)
+	}
 	return req, nil
 }
 
