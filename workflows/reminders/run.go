@@ -244,7 +244,7 @@ func (r *run) decide(ctx context.Context, c *claimed, ledgers map[string]*ledger
 	if p.Sub != "" {
 		log = log.With("subscription_id", p.Sub)
 	}
-	if _, done := ledgers[c.owner].doc.Entries[c.key]; done {
+	if ledgers[c.owner].has(c.key) {
 		rep.Done++
 		return outcome{}, handled
 	}
@@ -322,15 +322,15 @@ func (r *run) record(ctx context.Context, ledgers map[string]*ledgerState, outco
 		}
 		writes := make([]store.Write, len(owners))
 		for i, owner := range owners {
-			ls := ledgers[owner]
+			add := make(map[string]ledgerEntry, len(byOwner[owner]))
 			for _, o := range byOwner[owner] {
-				ls.doc.Entries[o.c.key] = o.entry
+				add[o.c.key] = o.entry
 			}
-			data, err := json.Marshal(ls.doc)
+			data, err := ledgers[owner].with(add)
 			if err != nil {
 				return fmt.Errorf("write reminder ledger: %w", err)
 			}
-			writes[i] = store.Write{Ref: ledgerRef(r.customer, owner), Version: ls.version, Data: data}
+			writes[i] = store.Write{Ref: ledgerRef(r.customer, owner), Version: ledgers[owner].version, Data: data}
 		}
 		res, err := store.WriteAll(ctx, st, writes)
 		if err != nil {
