@@ -3,11 +3,14 @@ package reminders
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/csp"
 	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/store/bolt"
 	"github.com/licensebot/licensebot/store/redis/redistest"
 )
 
@@ -78,5 +81,71 @@ func TestDueRemindersRoundTripsPerBatch(t *testing.T) {
 	// Nothing is sent twice.
 	if rep, err := f.eng.Tick(ctx); err != nil || rep.Sent != 0 {
 		t.Errorf("second tick: %+v %v", rep, err)
+	}
+}
+
+// writeTxnsPerBatch is the budget of a batch of due reminders on bolt,
+// in write transactions (each one commit and its fsyncs): claim, record
+// outcomes, unschedule — whatever the batch's size. Reads are read
+// transactions, which write nothing.
+const writeTxnsPerBatch = 3
+
+// The same tick on bolt: 250 due reminders, one of them muted, cost the
+// batches' budget of write transactions, not three per reminder; each is
+// sent once and leaves the queue.
+func TestDueRemindersWriteTransactionsPerBatch(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	clk := clock.NewManual(now)
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	const n = 250
+	var subs []csp.Subscription
+	for i := range n {
+		subs = append(subs, annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3))
+	}
+	f := newFixture(t, st, now, subs)
+	f.eng.markSynced(cust, now)
+	ctx := context.Background()
+	for round, prefix := range []string{"due", "again"} {
+		items := make([]store.ScheduledItem, n)
+		for i, sub := range subs {
+			p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+			items[i] = store.ScheduledItem{ID: fmt.Sprintf("%s-%03d", prefix, i), Due: now.Add(-time.Minute), Payload: p.encode()}
+		}
+		if err := store.ScheduleAll(ctx, st, cust, Queue, items); err != nil {
+			t.Fatal(err)
+		}
+		if round == 0 {
+			if err := Mute(ctx, st, cust, claire.Email, subs[7].ID, true, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := st.Commits()
+		rep, err := f.eng.Tick(ctx)
+		txns := st.Commits() - before
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The second round writes to ledgers that already hold an entry.
+		if rep.Sent != n-1 || rep.Muted != 1 || len(f.sink.take()) != n-1 {
+			t.Fatalf("round %d: report %+v, want %d sent and 1 muted", round, rep, n-1)
+		}
+		batches := (n + batchSize - 1) / batchSize
+		budget := int64(writeTxnsPerBatch * batches)
+		t.Logf("round %d: tick with %d due: %d write transactions (budget %d)", round, n, txns, budget)
+		if txns > budget {
+			t.Errorf("round %d: tick with %d due reminders: %d write transactions, budget %d (%d per batch of %d)", round, n, txns, budget, writeTxnsPerBatch, batchSize)
+		}
+		left, err := st.Due(ctx, cust, Queue, now, 0)
+		if err != nil || len(left) != 0 {
+			t.Errorf("round %d: still due after the tick: %d items (%v)", round, len(left), err)
+		}
+	}
+	if rep, err := f.eng.Tick(ctx); err != nil || rep.Sent != 0 {
+		t.Errorf("a third tick: %+v %v", rep, err)
 	}
 }
