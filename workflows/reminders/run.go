@@ -44,7 +44,8 @@ const (
 )
 
 // batchSize is how many due items share one claim round trip, one read
-// of their ledgers and preferences, one ledger write and one unschedule.
+// of their ledgers and preferences and one ledger write (the unschedule
+// is one per queue and tick).
 // It also bounds what a crash between sending and recording can leave
 // sent but unrecorded: those items stay claimed for ClaimTTL, then are
 // sent again, as a single item always could be.
@@ -54,9 +55,10 @@ const batchSize = 100
 // due items per queue from the store (never the whole schedule) and
 // handles each exactly once across replicas, batchSize at a time: the
 // batch is claimed together, its ledgers and preferences read together,
-// and after sending, its outcomes recorded and its items unscheduled
-// together. Store failures stop the run and are returned; a failed send
-// is counted in Retry and retried on a later tick.
+// and after sending, its outcomes recorded together; the queue's items
+// recorded are unscheduled together at the end. Store failures stop the
+// run and are returned; a failed send is counted in Retry and retried on
+// a later tick.
 func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) {
 	var rep Report
 	if e.sender() == nil {
@@ -68,12 +70,23 @@ func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) 
 		if err != nil {
 			return rep, fmt.Errorf("reminders: read due items of %s: %w", customerID, err)
 		}
+		// What the batches are done with leaves the queue in one call at
+		// the end: an item recorded but still scheduled is only
+		// unscheduled when seen again (its ledger entry says so), and its
+		// claim keeps it from being seen again meanwhile.
+		var done []string
 		for len(items) > 0 {
 			n := min(len(items), batchSize)
-			if err := r.processBatch(ctx, q, items[:n], &rep); err != nil {
+			if err := r.processBatch(ctx, q, items[:n], &rep, &done); err != nil {
+				if uerr := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); uerr != nil {
+					e.log.WarnContext(ctx, "unschedule handled reminders", "customer_id", customerID, "n", len(done), "err", uerr)
+				}
 				return rep, err
 			}
 			items = items[n:]
+		}
+		if err := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); err != nil {
+			return rep, fmt.Errorf("reminders: unschedule %d items: %w", len(done), err)
 		}
 	}
 	return rep, nil
@@ -100,10 +113,12 @@ type outcome struct {
 	sent  bool
 }
 
-// processBatch handles a batch of due items of one queue. It returns an
-// error only when the store fails (the run stops; nothing is lost: an
-// item not recorded stays scheduled, and one sent stays claimed).
-func (r *run) processBatch(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report) error {
+// processBatch handles a batch of due items of one queue, adding to done
+// the ids of the items it is done with (their outcome recorded). It
+// returns an error only when the store fails (the run stops; nothing is
+// lost: an item not recorded stays scheduled, and one sent stays
+// claimed).
+func (r *run) processBatch(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report, done *[]string) error {
 	e := r.e
 	st := e.opt.Store
 	keys := make([]string, len(items))
@@ -171,9 +186,7 @@ func (r *run) processBatch(ctx context.Context, queue string, items []store.Sche
 		unschedule = append(unschedule, o.c.it.ID)
 	}
 	r.releaseAll(ctx, release)
-	if err := store.UnscheduleAll(ctx, st, r.customer, queue, unschedule); err != nil {
-		return fmt.Errorf("reminders: unschedule %d items: %w", len(unschedule), err)
-	}
+	*done = append(*done, unschedule...)
 	return nil
 }
 
