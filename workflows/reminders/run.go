@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -250,12 +251,12 @@ func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledg
 func (r *run) decide(ctx context.Context, c *claimed, ledgers map[string]*ledgerState, rep *Report) (outcome, verdict) {
 	e := r.e
 	it, p := c.it, c.p
-	log := e.log.With("customer_id", r.customer, "reminder_id", it.ID, "due", it.Due, "kind", p.Kind, "to", p.To)
+	log := itemLog{l: e.log, attrs: []any{"customer_id", r.customer, "reminder_id", it.ID, "due", it.Due, "kind", p.Kind, "to", p.To}}
 	if p.Req != "" {
-		log = log.With("request_id", p.Req)
+		log.attrs = append(log.attrs, "request_id", p.Req)
 	}
 	if p.Sub != "" {
-		log = log.With("subscription_id", p.Sub)
+		log.attrs = append(log.attrs, "subscription_id", p.Sub)
 	}
 	if ledgers[c.owner].has(c.key) {
 		rep.Done++
@@ -314,6 +315,25 @@ func (r *run) decide(ctx context.Context, c *claimed, ledgers map[string]*ledger
 	log.InfoContext(ctx, "reminder sent", "late", item.Late)
 	o.entry.State, o.sent = StateSent, true
 	return o, send
+}
+
+// itemLog logs lines about one item with its attributes. They are
+// passed with each line rather than set with Logger.With, which clones
+// the handler and formats them ahead for every item of a tick, most of
+// which log a single line.
+type itemLog struct {
+	l     *slog.Logger
+	attrs []any
+}
+
+func (g itemLog) with(kv []any) []any { return append(g.attrs[:len(g.attrs):len(g.attrs)], kv...) }
+
+func (g itemLog) InfoContext(ctx context.Context, msg string, kv ...any) {
+	g.l.InfoContext(ctx, msg, g.with(kv)...)
+}
+
+func (g itemLog) WarnContext(ctx context.Context, msg string, kv ...any) {
+	g.l.WarnContext(ctx, msg, g.with(kv)...)
 }
 
 // record writes a batch's outcomes to their ledgers: one compare-and-swap
