@@ -129,6 +129,9 @@ func TestLostReplyRetryIsIdempotent(t *testing.T) {
 	if _, err := s.WriteMany(ctx, []store.Write{{Ref: store.Ref{Scope: "lost", Collection: "c", ID: "warm-many"}}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.ClaimMany(ctx, []string{"warm-many"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Claim(ctx, "warm", time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -192,6 +195,16 @@ func TestLostReplyRetryIsIdempotent(t *testing.T) {
 	})
 	if won, err := s.Claim(ctx, "evt-lost", time.Minute); err != nil || won {
 		t.Fatalf("second Claim: %v, %v", won, err)
+	}
+	lose("claims-lost", func() error {
+		won, err := s.ClaimMany(ctx, []string{"claims-lost-1", "claims-lost-2"}, time.Minute)
+		if err == nil && (!won[0] || !won[1]) {
+			t.Errorf("ClaimMany with a lost reply reported %v", won)
+		}
+		return err
+	})
+	if won, err := s.ClaimMany(ctx, []string{"claims-lost-1", "claims-lost-2"}, time.Minute); err != nil || won[0] || won[1] {
+		t.Fatalf("second ClaimMany: %v, %v", won, err)
 	}
 	lose("audit-lost", func() error {
 		_, err := s.AppendAudit(ctx, store.AuditEntry{Scope: "lost", At: when, Action: "audit-lost"})
