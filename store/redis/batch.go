@@ -178,42 +178,95 @@ func (s *Store) GetMany(ctx context.Context, refs []store.Ref) ([]store.Document
 	return out, nil
 }
 
-// WriteMany runs each write's script (its own compare-and-swap with its
-// audit lines) in one pipeline (per pipeBatch).
+// writeChunk bounds the writes of one luaWriteMany call: Redis runs
+// nothing else while a script runs.
+const writeChunk = 100
+
+// WriteMany applies the writes of each scope (the keys of one scope share
+// a slot) with luaWriteMany, writeChunk writes per call, all calls in one
+// pipeline (per pipeBatch). Each write is its own compare-and-swap with
+// its audit lines, as in Create and Update.
 func (s *Store) WriteMany(ctx context.Context, writes []store.Write) ([]store.WriteResult, error) {
 	ctx, cancel, err := s.begin(ctx, "write")
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
-	ks, args := make([][]string, len(writes)), make([][]any, len(writes))
+	// Check every write before sending any.
+	args := make([][]any, len(writes))
 	for i, w := range writes {
-		mode := "u"
-		if w.Version == 0 {
-			mode = "c"
-		}
-		if ks[i], args[i], err = s.writeArgs("write", mode, w.Ref, w.Version, w.Data, w.Audit); err != nil {
+		if args[i], err = writeManyArgs(w); err != nil {
 			return nil, err
 		}
-		s.snap(ctx).forget("", "", &w.Ref, mode == "c")
 	}
-	cmds, err := s.runScripts(ctx, s.scripts.write, ks, args)
+	var (
+		ks    [][]string
+		as    [][]any
+		which [][]int // the writes of each call
+		open  = map[string]int{}
+	)
+	for i, w := range writes {
+		c, ok := open[w.Ref.Scope]
+		if !ok || len(which[c]) == writeChunk {
+			c = len(ks)
+			open[w.Ref.Scope] = c
+			ks = append(ks, []string{s.auditKey(w.Ref.Scope), s.doneKey(w.Ref.Scope, rand.Text())})
+			as = append(as, []any{doneTTL.Milliseconds(), 0})
+			which = append(which, nil)
+		}
+		ks[c] = append(ks[c], s.docKey(w.Ref), s.idxKey(w.Ref.Scope, w.Ref.Collection))
+		as[c] = append(as[c], args[i]...)
+		as[c][1] = len(which[c]) + 1
+		which[c] = append(which[c], i)
+		s.snap(ctx).forget("", "", &w.Ref, w.Version == 0)
+	}
+	cmds, err := s.runScripts(ctx, s.scripts.writeMany, ks, as)
 	if err != nil {
 		return nil, s.wrap("write", err)
 	}
 	out := make([]store.WriteResult, len(writes))
-	for i, c := range cmds {
-		res, err := c.Slice()
+	for c, cmd := range cmds {
+		res, err := cmd.Slice()
 		if err != nil {
 			return nil, s.wrap("write", err)
 		}
-		doc, err := decodeWrite("write", writes[i].Ref, writes[i].Data, res)
-		if err != nil && !errors.Is(err, store.ErrExists) && !errors.Is(err, store.ErrVersionMismatch) && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+		if len(res) != len(which[c]) {
+			return nil, fmt.Errorf("redis: write: %w: %d results for %d writes", errReply, len(res), len(which[c]))
 		}
-		out[i] = store.WriteResult{Doc: doc, Err: err}
+		for j, i := range which[c] {
+			r := res[j]
+			if _, isVersion := r.(int64); isVersion {
+				r = []any{"ok", r}
+			} else {
+				r = []any{r}
+			}
+			doc, err := decodeWrite("write", writes[i].Ref, writes[i].Data, r.([]any))
+			if err != nil && !errors.Is(err, store.ErrExists) && !errors.Is(err, store.ErrVersionMismatch) && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+			out[i] = store.WriteResult{Doc: doc, Err: err}
+		}
 	}
 	return out, nil
+}
+
+// writeManyArgs are one write's arguments of luaWriteMany.
+func writeManyArgs(w store.Write) ([]any, error) {
+	if w.Ref.ID == "" {
+		return nil, fmt.Errorf("redis: write: %w", errEmptyKey)
+	}
+	mode := "u"
+	if w.Version == 0 {
+		mode = "c"
+	}
+	args := []any{mode, w.Version, w.Data, w.Ref.ID, len(w.Audit)}
+	for _, e := range w.Audit {
+		if e.Scope != "" && e.Scope != w.Ref.Scope {
+			return nil, fmt.Errorf("redis: write: %w: %q, document in %q", errAuditScope, e.Scope, w.Ref.Scope)
+		}
+		args = append(args, auditArgs(e)...)
+	}
+	return args, nil
 }
 
 // ScheduleMany adds or replaces items of one queue, pipelined.

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"slices"
 	"sync"
@@ -125,6 +126,12 @@ func TestLostReplyRetryIsIdempotent(t *testing.T) {
 	if _, err := s.Create(ctx, warm, nil); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.WriteMany(ctx, []store.Write{{Ref: store.Ref{Scope: "lost", Collection: "c", ID: "warm-many"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimMany(ctx, []string{"warm-many"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Claim(ctx, "warm", time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -162,6 +169,23 @@ func TestLostReplyRetryIsIdempotent(t *testing.T) {
 	if d, err := s.Get(ctx, ref); err != nil || d.Version != 2 || string(d.Data) != "v2" {
 		t.Fatalf("after lost replies: %+v, %v", d, err)
 	}
+	// A batch of writes, one of which loses its compare-and-swap: the
+	// retry reports each write's own first answer.
+	many := []store.Write{
+		{Ref: store.Ref{Scope: "lost", Collection: "c", ID: "many-lost"}, Data: []byte("m1"), Audit: []store.AuditEntry{{At: when, Action: "many.created"}}},
+		{Ref: ref, Version: 1, Data: []byte("stale")},
+		{Ref: ref, Version: 2, Data: []byte("v3")},
+	}
+	lose("many-lost", func() error {
+		res, err := s.WriteMany(ctx, many)
+		if err == nil && (res[0].Err != nil || res[0].Doc.Version != 1 || !errors.Is(res[1].Err, store.ErrVersionMismatch) || res[2].Err != nil || res[2].Doc.Version != 3) {
+			t.Errorf("WriteMany with a lost reply: %+v", res)
+		}
+		return err
+	})
+	if d, err := s.Get(ctx, ref); err != nil || d.Version != 3 || string(d.Data) != "v3" {
+		t.Fatalf("after a lost WriteMany reply: %+v, %v", d, err)
+	}
 	lose("evt-lost", func() error {
 		won, err := s.Claim(ctx, "evt-lost", time.Minute)
 		if err == nil && !won {
@@ -171,6 +195,16 @@ func TestLostReplyRetryIsIdempotent(t *testing.T) {
 	})
 	if won, err := s.Claim(ctx, "evt-lost", time.Minute); err != nil || won {
 		t.Fatalf("second Claim: %v, %v", won, err)
+	}
+	lose("claims-lost", func() error {
+		won, err := s.ClaimMany(ctx, []string{"claims-lost-1", "claims-lost-2"}, time.Minute)
+		if err == nil && (!won[0] || !won[1]) {
+			t.Errorf("ClaimMany with a lost reply reported %v", won)
+		}
+		return err
+	})
+	if won, err := s.ClaimMany(ctx, []string{"claims-lost-1", "claims-lost-2"}, time.Minute); err != nil || won[0] || won[1] {
+		t.Fatalf("second ClaimMany: %v, %v", won, err)
 	}
 	lose("audit-lost", func() error {
 		_, err := s.AppendAudit(ctx, store.AuditEntry{Scope: "lost", At: when, Action: "audit-lost"})
@@ -192,10 +226,10 @@ func TestLostReplyRetryIsIdempotent(t *testing.T) {
 	for _, e := range entries {
 		actions = append(actions, e.Action)
 	}
-	if want := []string{"created", "updated", "audit-lost"}; !slices.Equal(actions, want) {
+	if want := []string{"created", "updated", "many.created", "audit-lost"}; !slices.Equal(actions, want) {
 		t.Fatalf("audit = %q, want each once: %q", actions, want)
 	}
-	if _, err := s.Update(ctx, ref, 2, nil); err != nil {
+	if _, err := s.Update(ctx, ref, 3, nil); err != nil {
 		t.Fatalf("Update after the drill: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package reminders
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -107,6 +108,82 @@ func (env benchEnv) runTicks(b *testing.B, st store.Store) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*benchDue), "µs/reminder")
 	})
+	// The same tick in a steady state. Above, every round adds one entry
+	// to each subscription's ledger (nothing prunes them: Sync is not
+	// due), so round k reads and writes ledgers of k entries and the
+	// figure grows with -benchtime; and the test sender and log keep
+	// everything. Here each round starts from ledgers holding the
+	// series' four earlier reminders (a subscription's ledger holds a
+	// handful: Sync prunes entries a day after they stop being useful),
+	// the log emptied outside the timer, and the sender does nothing (the
+	// issue's "no sends").
+	f.eng.SetSender(nopSender{})
+	defer f.eng.SetSender(f.sink)
+	b.Run(fmt.Sprintf("%d-due-steady", benchDue), func(b *testing.B) {
+		round := 0
+		for b.Loop() {
+			b.StopTimer()
+			round++
+			env.resetLedgers(b, st)
+			f.logs.reset()
+			for i := range benchDue {
+				it := store.ScheduledItem{ID: fmt.Sprintf("steady-%d-%04d", round, i), Due: env.now.Add(-time.Minute), Payload: env.pl(i)}
+				if err := st.Schedule(ctx, cust, Queue, it); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StartTimer()
+			rep, err := f.eng.Tick(ctx)
+			if err != nil || rep.Sent != benchDue {
+				b.Fatalf("%+v %v", rep, err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*benchDue), "µs/reminder")
+	})
+}
+
+// nopSender delivers nothing.
+type nopSender struct{}
+
+func (nopSender) Remind(context.Context, Item) error { return nil }
+
+// resetLedgers writes each subscription's ledger with four entries: the
+// renewal reminders at 90 and 60 days and the window reminders of the
+// term before.
+func (env benchEnv) resetLedgers(b *testing.B, st store.Store) {
+	ctx := context.Background()
+	refs := make([]store.Ref, len(env.subs))
+	for i, s := range env.subs {
+		refs[i] = ledgerRef(cust, "sub:"+s.ID)
+	}
+	docs, err := store.GetAll(ctx, st, refs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	writes := make([]store.Write, len(docs))
+	for i, d := range docs {
+		s := env.subs[i]
+		doc := ledgerDoc{Entries: map[string]ledgerEntry{}}
+		for j, k := range []Kind{KindRenewal, KindRenewal, KindWindowOpen, KindWindowClosing} {
+			due := env.now.AddDate(0, -2+j/2, -j)
+			doc.Entries[itemKey(fmt.Sprintf("earlier-%d-%s", j, s.ID), due)] = ledgerEntry{
+				State: StateSent, At: due, Due: due, Until: s.TermEnd, Kind: k, Lead: 30, Sub: s.ID, To: claire.Email}
+		}
+		data, err := json.Marshal(doc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		writes[i] = store.Write{Ref: d.Ref, Version: d.Version, Data: data}
+	}
+	res, err := store.WriteAll(ctx, st, writes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			b.Fatal(r.Err)
+		}
+	}
 }
 
 func BenchmarkTickRedis(b *testing.B) {

@@ -1,9 +1,12 @@
 package reminders
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,18 +72,117 @@ func decodeLedger(data []byte) (ledgerDoc, error) {
 // ledger write.
 const maxLedgerAttempts = 64
 
-// ledgerState is a ledger document as read, with its version (0: absent).
+// ledgerState is a ledger document as the tick read it: its bytes and
+// its version (0: absent). The tick only asks whether an entry is there
+// and adds entries, so it does not decode the document: decoding and
+// encoding every entry of a subscription's ledger for each of its due
+// reminders cost more than everything else in a tick, and grew with the
+// ledger. Both questions are answered on the bytes (see has and with);
+// a document in another shape than json.Marshal gives is decoded and
+// encoded whole, as before.
 type ledgerState struct {
-	doc     ledgerDoc
+	data    []byte
 	version int64
 }
 
 func newLedgerState(d store.Document) (*ledgerState, error) {
-	doc, err := decodeLedger(d.Data)
+	if len(d.Data) > 0 && !framed(d.Data) {
+		// Not the shape json.Marshal writes: check it decodes now, so a
+		// corrupt (say, cut short) ledger stops the batch before
+		// anything is sent, as it always did.
+		if _, err := decodeLedger(d.Data); err != nil {
+			return nil, err
+		}
+	}
+	return &ledgerState{data: d.Data, version: d.Version}, nil
+}
+
+// ledgerHead and ledgerTail frame a ledger document as json.Marshal
+// writes it: the entries object is everything in between.
+var (
+	ledgerHead = []byte(`{"entries":{`)
+	ledgerTail = []byte(`}}`)
+)
+
+// framed reports whether data has the frame json.Marshal gives a
+// ledgerDoc (TestLedgerAppendMatchesRewrite fails if a field is added).
+func framed(data []byte) bool {
+	return len(data) >= len(ledgerHead)+len(ledgerTail) && bytes.HasPrefix(data, ledgerHead) && bytes.HasSuffix(data, ledgerTail)
+}
+
+// quotedKey is how json.Marshal writes key as an object key, colon
+// included.
+func quotedKey(key string) []byte {
+	q, _ := json.Marshal(key) // a string always encodes
+	return append(q, ':')
+}
+
+// has reports whether the ledger has an entry for key. In JSON that
+// json.Marshal wrote, every quote inside a string is escaped, so an
+// unescaped `"key":` can only be an object key; ledger keys (id@due)
+// never equal the field names of an entry, which hold no '@'.
+func (ls *ledgerState) has(key string) bool {
+	if len(ls.data) == 0 {
+		return false
+	}
+	if !framed(ls.data) {
+		d, err := decodeLedger(ls.data) // checked by newLedgerState
+		if err != nil {
+			return false
+		}
+		_, ok := d.Entries[key]
+		return ok
+	}
+	return bytes.Contains(ls.data, quotedKey(key))
+}
+
+// with returns the document with entries added (or replaced). New keys
+// are appended to the entries object as they are, without decoding or
+// re-encoding the others; a key already there, or a document in another
+// shape, takes the whole decode and encode.
+func (ls *ledgerState) with(entries map[string]ledgerEntry) ([]byte, error) {
+	plain := len(ls.data) == 0 || framed(ls.data)
+	for k := range entries {
+		if !plain || ls.has(k) {
+			return ls.rewrite(entries)
+		}
+	}
+	keys := make([]string, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // the same entries give the same bytes
+	out := make([]byte, 0, len(ls.data)+len(entries)*256)
+	body := []byte{}
+	if len(ls.data) > 0 {
+		body = ls.data[len(ledgerHead) : len(ls.data)-len(ledgerTail)]
+	}
+	out = append(append(out, ledgerHead...), body...)
+	for i, k := range keys {
+		v, err := json.Marshal(entries[k])
+		if err != nil {
+			return nil, fmt.Errorf("encode reminder ledger: %w", err)
+		}
+		if i > 0 || len(bytes.TrimSpace(body)) > 0 {
+			out = append(out, ',')
+		}
+		out = append(append(out, quotedKey(k)...), v...)
+	}
+	return append(out, ledgerTail...), nil
+}
+
+// rewrite decodes the whole document, sets the entries and encodes it.
+func (ls *ledgerState) rewrite(entries map[string]ledgerEntry) ([]byte, error) {
+	d, err := decodeLedger(ls.data)
 	if err != nil {
 		return nil, err
 	}
-	return &ledgerState{doc: doc, version: d.Version}, nil
+	maps.Copy(d.Entries, entries)
+	data, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode reminder ledger: %w", err)
+	}
+	return data, nil
 }
 
 // ledgerAll reads a customer's whole ledger (Sync, listing).

@@ -2,24 +2,30 @@ package reminders
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/csp"
 	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/store/bolt"
 	"github.com/licensebot/licensebot/store/redis/redistest"
 )
 
 // roundTripsPerBatch is the budget of a batch of due reminders on Redis:
-// claim, read ledgers and preferences, record outcomes, unschedule — each
-// one pipelined round trip, whatever the batch's size.
-const roundTripsPerBatch = 4
+// claim, read ledgers and preferences, record outcomes — each one
+// pipelined round trip, whatever the batch's size. The queue's items are
+// unscheduled in one more round trip at the end.
+const roundTripsPerBatch = 3
 
 // A tick with 250 due renewal reminders (three batches, 250 ledger
-// documents, 250 preference reads) costs the two Due reads plus the
-// batches' budget on Redis, not six round trips per reminder; and each
-// reminder is sent once and leaves the queue.
+// documents, 250 preference reads) costs the two Due reads, the
+// batches' budget and one unschedule on Redis, not six round trips per
+// reminder; and each reminder is sent once and leaves the queue.
 func TestDueRemindersRoundTripsPerBatch(t *testing.T) {
 	s, _ := redistest.Store(t)
 	loc := paris(t)
@@ -65,7 +71,7 @@ func TestDueRemindersRoundTripsPerBatch(t *testing.T) {
 		t.Fatalf("report %+v, want %d sent and 1 muted", rep, n-1)
 	}
 	batches := (n + batchSize - 1) / batchSize
-	budget := int64(2 + roundTripsPerBatch*batches) // Due on each queue, then the batches
+	budget := int64(2 + roundTripsPerBatch*batches + 1) // Due on each queue, the batches, the unschedule
 	rt, cmds := after.RoundTrips-before.RoundTrips, after.Commands-before.Commands
 	t.Logf("tick with %d due: %d round trips, %d commands (budget %d round trips)", n, rt, cmds, budget)
 	if rt > budget {
@@ -78,5 +84,137 @@ func TestDueRemindersRoundTripsPerBatch(t *testing.T) {
 	// Nothing is sent twice.
 	if rep, err := f.eng.Tick(ctx); err != nil || rep.Sent != 0 {
 		t.Errorf("second tick: %+v %v", rep, err)
+	}
+}
+
+// writeTxnsPerBatch is the budget of a batch of due reminders on bolt,
+// in write transactions (each one commit and its fsyncs): claim and
+// record outcomes, whatever the batch's size; the queue's unschedule is
+// one more. Reads are read transactions, which write nothing.
+const writeTxnsPerBatch = 2
+
+// The same tick on bolt: 250 due reminders, one of them muted, cost the
+// batches' budget of write transactions, not three per reminder; each is
+// sent once and leaves the queue.
+func TestDueRemindersWriteTransactionsPerBatch(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	clk := clock.NewManual(now)
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	const n = 250
+	var subs []csp.Subscription
+	for i := range n {
+		subs = append(subs, annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3))
+	}
+	f := newFixture(t, st, now, subs)
+	f.eng.markSynced(cust, now)
+	ctx := context.Background()
+	for round, prefix := range []string{"due", "again"} {
+		items := make([]store.ScheduledItem, n)
+		for i, sub := range subs {
+			p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+			items[i] = store.ScheduledItem{ID: fmt.Sprintf("%s-%03d", prefix, i), Due: now.Add(-time.Minute), Payload: p.encode()}
+		}
+		if err := store.ScheduleAll(ctx, st, cust, Queue, items); err != nil {
+			t.Fatal(err)
+		}
+		if round == 0 {
+			if err := Mute(ctx, st, cust, claire.Email, subs[7].ID, true, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := st.Commits()
+		rep, err := f.eng.Tick(ctx)
+		txns := st.Commits() - before
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The second round writes to ledgers that already hold an entry.
+		if rep.Sent != n-1 || rep.Muted != 1 || len(f.sink.take()) != n-1 {
+			t.Fatalf("round %d: report %+v, want %d sent and 1 muted", round, rep, n-1)
+		}
+		batches := (n + batchSize - 1) / batchSize
+		budget := int64(writeTxnsPerBatch*batches + 1)
+		t.Logf("round %d: tick with %d due: %d write transactions (budget %d)", round, n, txns, budget)
+		if txns > budget {
+			t.Errorf("round %d: tick with %d due reminders: %d write transactions, budget %d (%d per batch of %d)", round, n, txns, budget, writeTxnsPerBatch, batchSize)
+		}
+		left, err := st.Due(ctx, cust, Queue, now, 0)
+		if err != nil || len(left) != 0 {
+			t.Errorf("round %d: still due after the tick: %d items (%v)", round, len(left), err)
+		}
+	}
+	if rep, err := f.eng.Tick(ctx); err != nil || rep.Sent != 0 {
+		t.Errorf("a third tick: %+v %v", rep, err)
+	}
+}
+
+// failingRecord is a bolt store whose ledger writes fail from the
+// second batch on.
+type failingRecord struct {
+	*bolt.Store
+	writes int
+}
+
+func (s *failingRecord) WriteMany(ctx context.Context, w []store.Write) ([]store.WriteResult, error) {
+	if s.writes++; s.writes > 1 {
+		return nil, errors.New("disk full")
+	}
+	return s.Store.WriteMany(ctx, w)
+}
+
+// A store failing in the middle of a tick stops it with the error; the
+// batches recorded before leave the queue all the same (the queue is
+// unscheduled once at the end of a tick), and nothing is sent twice:
+// what the failed batch sent keeps its claim.
+func TestStoreFailureMidTickUnschedulesWhatWasRecorded(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	clk := clock.NewManual(now)
+	bs, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bs.Close() })
+	st := &failingRecord{Store: bs}
+	const n = batchSize + 50
+	var subs []csp.Subscription
+	items := make([]store.ScheduledItem, n)
+	for i := range n {
+		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
+		subs = append(subs, sub)
+		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+		items[i] = store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()}
+	}
+	f := newFixture(t, st, now, subs)
+	f.eng.markSynced(cust, now)
+	ctx := context.Background()
+	if err := store.ScheduleAll(ctx, bs, cust, Queue, items); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.eng.Tick(ctx)
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("tick with a failing store: %+v %v, want the store's error", rep, err)
+	}
+	if sent := len(f.sink.take()); sent != n {
+		t.Fatalf("sent %d, want %d (the failure comes after the second batch's sends)", sent, n)
+	}
+	left, err := bs.Due(ctx, cust, Queue, now, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != n-batchSize || left[0].ID != fmt.Sprintf("due-%03d", batchSize) {
+		t.Fatalf("left in the queue: %d items, want the %d of the failed batch", len(left), n-batchSize)
+	}
+	st.writes = -1000 // the store is back
+	if rep, err := f.eng.Tick(ctx); err != nil || rep.Sent != 0 || rep.Busy != n-batchSize {
+		t.Fatalf("next tick: %+v %v, want nothing sent, the failed batch still claimed", rep, err)
+	}
+	if got := f.sink.take(); len(got) != 0 {
+		t.Fatalf("sent again: %d", len(got))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -44,7 +45,8 @@ const (
 )
 
 // batchSize is how many due items share one claim round trip, one read
-// of their ledgers and preferences, one ledger write and one unschedule.
+// of their ledgers and preferences and one ledger write (the unschedule
+// is one per queue and tick).
 // It also bounds what a crash between sending and recording can leave
 // sent but unrecorded: those items stay claimed for ClaimTTL, then are
 // sent again, as a single item always could be.
@@ -54,9 +56,10 @@ const batchSize = 100
 // due items per queue from the store (never the whole schedule) and
 // handles each exactly once across replicas, batchSize at a time: the
 // batch is claimed together, its ledgers and preferences read together,
-// and after sending, its outcomes recorded and its items unscheduled
-// together. Store failures stop the run and are returned; a failed send
-// is counted in Retry and retried on a later tick.
+// and after sending, its outcomes recorded together; the queue's items
+// recorded are unscheduled together at the end. Store failures stop the
+// run and are returned; a failed send is counted in Retry and retried on
+// a later tick.
 func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) {
 	var rep Report
 	if e.sender() == nil {
@@ -68,12 +71,23 @@ func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) 
 		if err != nil {
 			return rep, fmt.Errorf("reminders: read due items of %s: %w", customerID, err)
 		}
+		// What the batches are done with leaves the queue in one call at
+		// the end: an item recorded but still scheduled is only
+		// unscheduled when seen again (its ledger entry says so), and its
+		// claim keeps it from being seen again meanwhile.
+		var done []string
 		for len(items) > 0 {
 			n := min(len(items), batchSize)
-			if err := r.processBatch(ctx, q, items[:n], &rep); err != nil {
+			if err := r.processBatch(ctx, q, items[:n], &rep, &done); err != nil {
+				if uerr := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); uerr != nil {
+					e.log.WarnContext(ctx, "unschedule handled reminders", "customer_id", customerID, "n", len(done), "err", uerr)
+				}
 				return rep, err
 			}
 			items = items[n:]
+		}
+		if err := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); err != nil {
+			return rep, fmt.Errorf("reminders: unschedule %d items: %w", len(done), err)
 		}
 	}
 	return rep, nil
@@ -100,10 +114,12 @@ type outcome struct {
 	sent  bool
 }
 
-// processBatch handles a batch of due items of one queue. It returns an
-// error only when the store fails (the run stops; nothing is lost: an
-// item not recorded stays scheduled, and one sent stays claimed).
-func (r *run) processBatch(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report) error {
+// processBatch handles a batch of due items of one queue, adding to done
+// the ids of the items it is done with (their outcome recorded). It
+// returns an error only when the store fails (the run stops; nothing is
+// lost: an item not recorded stays scheduled, and one sent stays
+// claimed).
+func (r *run) processBatch(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report, done *[]string) error {
 	e := r.e
 	st := e.opt.Store
 	keys := make([]string, len(items))
@@ -171,9 +187,7 @@ func (r *run) processBatch(ctx context.Context, queue string, items []store.Sche
 		unschedule = append(unschedule, o.c.it.ID)
 	}
 	r.releaseAll(ctx, release)
-	if err := store.UnscheduleAll(ctx, st, r.customer, queue, unschedule); err != nil {
-		return fmt.Errorf("reminders: unschedule %d items: %w", len(unschedule), err)
-	}
+	*done = append(*done, unschedule...)
 	return nil
 }
 
@@ -237,14 +251,14 @@ func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledg
 func (r *run) decide(ctx context.Context, c *claimed, ledgers map[string]*ledgerState, rep *Report) (outcome, verdict) {
 	e := r.e
 	it, p := c.it, c.p
-	log := e.log.With("customer_id", r.customer, "reminder_id", it.ID, "due", it.Due, "kind", p.Kind, "to", p.To)
+	log := itemLog{l: e.log, attrs: []any{"customer_id", r.customer, "reminder_id", it.ID, "due", it.Due, "kind", p.Kind, "to", p.To}}
 	if p.Req != "" {
-		log = log.With("request_id", p.Req)
+		log.attrs = append(log.attrs, "request_id", p.Req)
 	}
 	if p.Sub != "" {
-		log = log.With("subscription_id", p.Sub)
+		log.attrs = append(log.attrs, "subscription_id", p.Sub)
 	}
-	if _, done := ledgers[c.owner].doc.Entries[c.key]; done {
+	if ledgers[c.owner].has(c.key) {
 		rep.Done++
 		return outcome{}, handled
 	}
@@ -303,6 +317,25 @@ func (r *run) decide(ctx context.Context, c *claimed, ledgers map[string]*ledger
 	return o, send
 }
 
+// itemLog logs lines about one item with its attributes. They are
+// passed with each line rather than set with Logger.With, which clones
+// the handler and formats them ahead for every item of a tick, most of
+// which log a single line.
+type itemLog struct {
+	l     *slog.Logger
+	attrs []any
+}
+
+func (g itemLog) with(kv []any) []any { return append(g.attrs[:len(g.attrs):len(g.attrs)], kv...) }
+
+func (g itemLog) InfoContext(ctx context.Context, msg string, kv ...any) {
+	g.l.InfoContext(ctx, msg, g.with(kv)...)
+}
+
+func (g itemLog) WarnContext(ctx context.Context, msg string, kv ...any) {
+	g.l.WarnContext(ctx, msg, g.with(kv)...)
+}
+
 // record writes a batch's outcomes to their ledgers: one compare-and-swap
 // per ledger document, all in one round trip; the documents another
 // writer changed meanwhile are read again and written again.
@@ -322,15 +355,15 @@ func (r *run) record(ctx context.Context, ledgers map[string]*ledgerState, outco
 		}
 		writes := make([]store.Write, len(owners))
 		for i, owner := range owners {
-			ls := ledgers[owner]
+			add := make(map[string]ledgerEntry, len(byOwner[owner]))
 			for _, o := range byOwner[owner] {
-				ls.doc.Entries[o.c.key] = o.entry
+				add[o.c.key] = o.entry
 			}
-			data, err := json.Marshal(ls.doc)
+			data, err := ledgers[owner].with(add)
 			if err != nil {
 				return fmt.Errorf("write reminder ledger: %w", err)
 			}
-			writes[i] = store.Write{Ref: ledgerRef(r.customer, owner), Version: ls.version, Data: data}
+			writes[i] = store.Write{Ref: ledgerRef(r.customer, owner), Version: ledgers[owner].version, Data: data}
 		}
 		res, err := store.WriteAll(ctx, st, writes)
 		if err != nil {
