@@ -116,9 +116,18 @@ func TestChatClockNeverGoesBack(t *testing.T) {
 	if !strings.Contains(second, "Not moved: the clock is already at") {
 		t.Errorf("/now to the past was not refused:\n%s", second)
 	}
-	for _, again := range []string{"Renewal coming", "Trial ending", "Removal window open"} {
-		if strings.Contains(second, again) {
-			t.Errorf("a reminder was sent again (%s):\n%s", again, second)
+	// An hour later new reminders may fall due (a renewal at midnight,
+	// depending on the hour the test runs); none of the first session's
+	// may come again.
+	sent := map[string]bool{}
+	for _, l := range strings.Split(first, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "== ") {
+			sent[l] = true
+		}
+	}
+	for _, l := range strings.Split(second, "\n") {
+		if l = strings.TrimSpace(l); sent[l] {
+			t.Errorf("a reminder was sent again (%s):\n%s", l, second)
 		}
 	}
 	// --now before the directory's clock is refused too.
