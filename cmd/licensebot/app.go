@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/spf13/cobra"
+
 	"context"
 	"errors"
 	"fmt"
@@ -305,5 +307,18 @@ func (a *app) Close() {
 	}
 	if a.sandbox != nil {
 		_ = a.sandbox.Close()
+	}
+}
+
+// withApp is the RunE of a command that reads or changes the store: it
+// opens the app, runs f with it and closes it, whatever f returns.
+func withApp(g *globals, f func(cmd *cobra.Command, args []string, a *app) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, err := openApp(cmd.Context(), g, appOptions{})
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return f(cmd, args, a)
 	}
 }

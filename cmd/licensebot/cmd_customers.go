@@ -47,12 +47,7 @@ func newCustomersListCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List the customers and the workspaces and tenants linked to each",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), g, appOptions{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(g, func(cmd *cobra.Command, _ []string, a *app) error {
 			custs, err := a.people.Customers(cmd.Context())
 			if err != nil {
 				return err
@@ -93,7 +88,7 @@ func newCustomersListCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Name, members, orgKeys(c.Links))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -242,12 +237,7 @@ func newCustomersImportCmd(g *globals) *cobra.Command {
 		Use:   "import",
 		Short: "Record every customer the licence portal lists (those already recorded are left as they are)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), g, appOptions{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(g, func(cmd *cobra.Command, _ []string, a *app) error {
 			custs, err := a.provider.Customers(cmd.Context())
 			if err != nil {
 				return fmt.Errorf("read the portal's customers: %w", err)
@@ -282,7 +272,7 @@ func newCustomersImportCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Name, r.Action)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd

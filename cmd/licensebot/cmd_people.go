@@ -130,12 +130,7 @@ func newPeopleListCmd(g *globals) *cobra.Command {
 		Use:   "list [--customer ID]",
 		Short: "List who may use the bot, customer by customer: roles granted and members seen",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), g, appOptions{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(g, func(cmd *cobra.Command, _ []string, a *app) error {
 			custs, err := a.people.Customers(cmd.Context())
 			if err != nil {
 				return err
@@ -178,7 +173,7 @@ func newPeopleListCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.CustomerID, r.Email, roleWords(r.Role, r.Backup), r.Source)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&customer, "customer", "", "only this customer id")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -191,18 +186,13 @@ func newPeopleRepairCmd(g *globals) *cobra.Command {
 		Use:   "repair",
 		Short: "Rebuild the people index from the customers' rosters (after a crash; serve does it at start)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), g, appOptions{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(g, func(cmd *cobra.Command, _ []string, a *app) error {
 			n, err := a.people.Repair(cmd.Context())
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(g.out, "%d people's entries rebuilt from the rosters\n", n)
 			return nil
-		},
+		}),
 	}
 }

@@ -110,12 +110,7 @@ States: scheduled (due later), due (the next tick sends it), muted (the
 recipient stopped these reminders); with --history also sent, dropped
 (no longer useful) and muted ones already handled.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), g, appOptions{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(g, func(cmd *cobra.Command, _ []string, a *app) error {
 			var all []reminderJSON
 			for _, c := range a.cfg.Customers {
 				if customer != "" && c.ID != customer {
@@ -142,7 +137,7 @@ recipient stopped these reminders); with --history also sent, dropped
 			}
 			printReminders(g.out, all)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&history, "history", false, "also list reminders already sent or dropped (still in the ledger)")

@@ -72,12 +72,7 @@ func newRequestsCmd(g *globals) *cobra.Command {
 		Use:   "requests",
 		Short: "List change requests and their state",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), g, appOptions{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(g, func(cmd *cobra.Command, _ []string, a *app) error {
 			out := []requestJSON{}
 			for _, c := range a.cfg.CustomerIDs() {
 				reqs, err := a.svc.List(cmd.Context(), c)
@@ -104,7 +99,7 @@ func newRequestsCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.SubscriptionID, q, r.Status, r.Requester, ap, r.CreatedAt.Format(time.RFC3339))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd

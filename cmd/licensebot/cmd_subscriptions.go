@@ -42,12 +42,7 @@ func newSubscriptionsCmd(g *globals) *cobra.Command {
 		Use:   "subscriptions",
 		Short: "List the customers' subscriptions as the portal shows them",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), g, appOptions{})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(g, func(cmd *cobra.Command, _ []string, a *app) error {
 			var all []subscriptionJSON
 			now := a.clock.Now()
 			for _, c := range a.cfg.Customers {
@@ -75,7 +70,7 @@ func newSubscriptionsCmd(g *globals) *cobra.Command {
 			}
 			printTable(g.out, all)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&customer, "customer", "", "only this customer id")
