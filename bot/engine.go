@@ -65,6 +65,8 @@ type Engine struct {
 	parsers  map[*csp.Catalog]*intent.Parser
 	// reads predicts what a person's turn reads (prefetch.go).
 	reads *readMemo
+	// usage keeps each customer's licence usage briefly (usage.go).
+	usageCache *usageMemo
 }
 
 // catalogOf returns the catalog customerID buys from.
@@ -90,13 +92,14 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 		return nil, errors.New("bot: service, provider, store, clock and translator are required")
 	}
 	e := &Engine{
-		opt:       opt,
-		log:       opt.Logger,
-		tr:        opt.Translator,
-		customers: map[string]Customer{},
-		catalogs:  map[string]*csp.Catalog{},
-		parsers:   map[*csp.Catalog]*intent.Parser{},
-		reads:     newReadMemo(maxPredicted),
+		opt:        opt,
+		log:        opt.Logger,
+		tr:         opt.Translator,
+		customers:  map[string]Customer{},
+		catalogs:   map[string]*csp.Catalog{},
+		parsers:    map[*csp.Catalog]*intent.Parser{},
+		reads:      newReadMemo(maxPredicted),
+		usageCache: &usageMemo{byCustomer: map[string]usageRead{}},
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)

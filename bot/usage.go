@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+	"sync"
+	"time"
 
 	"github.com/licensebot/licensebot/bot/intent"
 	"github.com/licensebot/licensebot/csp"
@@ -75,15 +77,56 @@ func (e *Engine) delegatedAccess(ctx context.Context, tc *turnCtx) error {
 // usageOf is the customer's usage for a list or a reminder, or nil when
 // the portal cannot tell or did not answer: those views are still worth
 // showing without it.
+//
+// The portal is asked at most once a minute per customer: on a renewal
+// morning one customer gets dozens of reminders in one tick, each of
+// which would otherwise call the portal's licences endpoint. Counts move
+// by the day; the card says when they were counted.
 func (e *Engine) usageOf(ctx context.Context, customerID string) []csp.Usage {
+	now := e.opt.Clock.Now()
+	if us, ok := e.usageCache.get(customerID, now); ok {
+		return us
+	}
 	us, err := e.opt.Provider.Usage(ctx, customerID)
 	if err != nil {
 		if !errors.Is(err, csp.ErrUsageUnsupported) {
 			e.log.WarnContext(ctx, "usage not read; shown without it", "customer_id", customerID, "err", err)
+			return nil // not kept: the next view asks again
 		}
-		return nil
+		us = nil
 	}
+	e.usageCache.put(customerID, now, us)
 	return us
+}
+
+// usageTTL is how long a customer's usage is reused.
+const usageTTL = time.Minute
+
+// usageMemo is the usage read last for each customer, and when.
+type usageMemo struct {
+	mu         sync.Mutex
+	byCustomer map[string]usageRead
+}
+
+type usageRead struct {
+	at time.Time
+	us []csp.Usage
+}
+
+func (m *usageMemo) get(customerID string, now time.Time) ([]csp.Usage, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.byCustomer[customerID]
+	if !ok || now.Sub(r.at) >= usageTTL || now.Before(r.at) {
+		return nil, false
+	}
+	return r.us, true
+}
+
+func (m *usageMemo) put(customerID string, now time.Time, us []csp.Usage) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.byCustomer[customerID] = usageRead{at: now, us: us}
 }
 
 // usageReminder completes a reminder with usage: a renewal or window
