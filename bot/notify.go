@@ -15,7 +15,7 @@ func (e *Engine) card(lang string, r workflows.Request, rc workflows.Recipient) 
 	if rc.View == workflows.ViewApprover {
 		return e.cards.Approval(lang, r, rc.Person)
 	}
-	return e.requesterCard(lang, r, rc.Person) // questions.go
+	return e.cards.Request(lang, r, rc.Person)
 }
 
 // RequestChanged implements workflows.Notifier; the workflow's outbox

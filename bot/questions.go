@@ -371,21 +371,3 @@ func trialTarget(in intent.Intent, subs []csp.Subscription, dr *draft) {
 		dr.SubChoices = ids(t)
 	}
 }
-
-// requesterCard is the requester's view of r. An account manager's own
-// request is decided by another account manager (nobody approves their
-// own), so it is not "waiting for your account manager".
-func (e *Engine) requesterCard(lang string, r workflows.Request, viewer workflows.Person) Message {
-	m := e.cards.Request(lang, r)
-	if viewer.Role == rules.RoleAccountManager && r.ApproverRole == rules.RoleAccountManager {
-		yours := e.tr.T(lang, "role.account_manager", nil)
-		another := e.tr.T(lang, "q.role.another_am", nil)
-		m.Text = strings.ReplaceAll(m.Text, yours, another)
-		if m.Status != nil {
-			st := *m.Status
-			st.Text = strings.ReplaceAll(st.Text, yours, another)
-			m.Status = &st
-		}
-	}
-	return m
-}

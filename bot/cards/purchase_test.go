@@ -32,7 +32,7 @@ func TestPurchaseCardsShowWhatIsBought(t *testing.T) {
 		"fr": {"Office 365 E5", "Annuel, facturé mensuellement", "3 août 2027 (aligné sur Office 365 E3)", "184,00", "1 518,38"},
 	}
 	for _, lang := range bot.Languages {
-		for _, m := range []string{fields(rd.Request(lang, r).Fields), fields(rd.Approval(lang, r, workflows.Person{}).Fields)} {
+		for _, m := range []string{fields(rd.Request(lang, r, workflows.Person{}).Fields), fields(rd.Approval(lang, r, workflows.Person{}).Fields)} {
 			for _, w := range want[lang] {
 				if !strings.Contains(m, w) {
 					t.Errorf("%s: %q missing from %s", lang, w, m)

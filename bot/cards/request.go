@@ -12,15 +12,23 @@ import (
 
 // Request is the requester's view of a request: a coloured status line
 // naming who decided and when, what was asked, and what it changes.
-func (rd *Renderer) Request(lang string, r workflows.Request) chat.Message {
+//
+// viewer is the requester: an account manager's own request is decided
+// by another account manager (nobody approves their own), so it is not
+// "waiting for your account manager".
+func (rd *Renderer) Request(lang string, r workflows.Request, viewer workflows.Person) chat.Message {
 	loc := rd.Loc(r.CustomerID)
+	waitingFor := rd.approverName(lang, r.ApproverRole)
+	if viewer.Role == rules.RoleAccountManager && r.ApproverRole == rules.RoleAccountManager {
+		waitingFor = rd.tr.T(lang, "q.role.another_am", nil)
+	}
 	data := map[string]any{
 		"ID":      r.ID,
 		"Summary": rd.Summary(lang, r),
-		"Role":    rd.approverName(lang, r.ApproverRole),
+		"Role":    waitingFor,
 	}
 	m := chat.Message{Kind: chat.KindRequest, Title: rd.tr.T(lang, "card.title", data),
-		Status: rd.status(lang, r, rd.approverName(lang, r.ApproverRole)),
+		Status: rd.status(lang, r, waitingFor),
 		Text:   rd.tr.T(lang, "request.what", data),
 		Key:    "request:" + r.ID, RequestID: r.ID, CustomerID: r.CustomerID}
 	if after := "request.after." + string(r.State); rd.tr.Has(lang, after) {

@@ -21,7 +21,7 @@ func TestFailedCardNeverShowsACode(t *testing.T) {
 	r := workflows.Request{ID: "R-9", CustomerID: "c", State: workflows.StateFailed, Failure: "portal_code_we_never_heard_of",
 		Change: csp.Change{Kind: csp.ChangeCancel}, SubscriptionName: "Office 365 E1", History: []workflows.Transition{{By: "licensebot"}}}
 	for _, lang := range bot.Languages {
-		m := rd.Request(lang, r)
+		m := rd.Request(lang, r, workflows.Person{})
 		shown := m.Status.Text + "\n" + m.Text
 		if strings.Contains(shown, "portal_code_we_never_heard_of") || strings.Contains(shown, "reason.") {
 			t.Errorf("%s: the code leaked: %s", lang, shown)
@@ -39,13 +39,13 @@ func TestFailedCardUsesTheRulesValues(t *testing.T) {
 	r := workflows.Request{ID: "R-2", CustomerID: "c", State: workflows.StateFailed, Failure: "not_active",
 		FailureParams: map[string]string{"status": "cancelled"}, Change: csp.Change{Kind: csp.ChangeCancel},
 		SubscriptionName: "Office 365 E1"}
-	m := rd.Request("en", r)
+	m := rd.Request("en", r, workflows.Person{})
 	if !strings.Contains(m.Status.Text, "Office 365 E1 is cancelled") || strings.Contains(m.Status.Text, "<no value>") {
 		t.Fatalf("card: %+v", m.Status)
 	}
 	// A sentence whose values are missing falls back to the generic one.
 	r.Failure = "over_seat_cap"
-	if m := rd.Request("fr", r); strings.Contains(m.Status.Text+m.Text, "<no value>") {
+	if m := rd.Request("fr", r, workflows.Person{}); strings.Contains(m.Status.Text+m.Text, "<no value>") {
 		t.Fatalf("template hole: %+v %s", m.Status, m.Text)
 	}
 }

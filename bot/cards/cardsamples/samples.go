@@ -302,7 +302,7 @@ func (e *env) builders() []builder {
 		return func(l string) chat.Message { return rd.Approval(l, e.request(s), marc) }
 	}
 	request := func(s workflows.State) func(string) chat.Message {
-		return func(l string) chat.Message { return rd.Request(l, e.request(s)) }
+		return func(l string) chat.Message { return rd.Request(l, e.request(s), workflows.Person{}) }
 	}
 	reminder := func(kind reminders.Kind, to workflows.Person, sub string, mod func(*reminders.Item)) func(string) chat.Message {
 		return func(l string) chat.Message {
@@ -440,10 +440,10 @@ func (e *env) builders() []builder {
 			return rd.Approval(l, e.purchaseRequest(workflows.StateCompleted), claire)
 		}},
 		{"request_purchase_pending", alice, func(l string) chat.Message {
-			return rd.Request(l, e.purchaseRequest(workflows.StatePendingApproval))
+			return rd.Request(l, e.purchaseRequest(workflows.StatePendingApproval), workflows.Person{})
 		}},
 		{"request_purchase_completed", alice, func(l string) chat.Message {
-			return rd.Request(l, e.purchaseRequest(workflows.StateCompleted))
+			return rd.Request(l, e.purchaseRequest(workflows.StateCompleted), workflows.Person{})
 		}},
 		{"help", alice, func(l string) chat.Message { return rd.Help(l, alice, "contoso") }},
 		{"help_account_manager", marc, func(l string) chat.Message { return rd.Help(l, marc, "contoso") }},
