@@ -70,6 +70,9 @@ func (s *Service) SendAgain(ctx context.Context, p Person, customerID, id string
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executionTimeout)
 	defer cancel()
 	req, err := s.transition(ctx, customerID, id, StateExecuting, p.Email, "sent again", p.Email, func(r *Request) { r.remember(p) })
+	if notReplicated(err) {
+		return s.notStarted(ctx, req, "", err)
+	}
 	if err != nil {
 		return req, err
 	}

@@ -45,10 +45,47 @@ func (s *Service) execute(ctx context.Context, req Request, shownTo string) (Req
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executionTimeout)
 	defer cancel()
 	req, err := s.transitionFrom(ctx, req, StateExecuting, actorBot, "", shownTo, nil)
+	if notReplicated(err) {
+		return s.notStarted(ctx, req, "", err)
+	}
 	if err != nil {
 		return req, err
 	}
 	return s.run(ctx, req, shownTo, false)
+}
+
+// notStarted ends a call whose durable write (to executing, or an
+// attempt) stands on the primary but no replica confirmed it: a failover
+// now could forget it, and the portal must never hold a change the store
+// has forgotten (a lost request whose seats were added). The portal is
+// not called. The request, as written, says it is being carried out;
+// Reconcile carries it out once it is ReconcileAfter old, from whatever
+// the store then holds: executing (the write survived), or the state
+// before (it was lost: routed or executed again). An attempt recorded in
+// the write is marked never sent, so that a send-once change is sent
+// with a new key at once rather than observed until its settle time.
+func (s *Service) notStarted(ctx context.Context, req Request, key string, cause error) (Request, error) {
+	s.log.WarnContext(ctx, "durable write not confirmed by a replica; the portal is not called, reconciliation will carry the change out",
+		"request_id", req.ID, "customer_id", req.CustomerID, "err", cause)
+	if key == "" {
+		return req, nil
+	}
+	out, err := s.updateFrom(ctx, req, false, func(r *Request) ([]store.AuditEntry, error) {
+		for i := range r.Attempts {
+			if r.Attempts[i].Key == key && r.Attempts[i].Receipt == nil && !r.Attempts[i].NotSent {
+				r.Attempts[i].NotSent = true
+				return nil, nil
+			}
+		}
+		return nil, store.ErrNoChange
+	})
+	if err != nil {
+		// Best effort: unmarked, the attempt is observed, found never
+		// to have happened, and sent again after the settle time.
+		s.log.WarnContext(ctx, "mark an attempt never sent", "request_id", req.ID, "customer_id", req.CustomerID, "err", err)
+		return req, nil
+	}
+	return out, nil
 }
 
 // executeNow runs a submitted request that needs no approval: approved
@@ -73,6 +110,9 @@ func (s *Service) executeNow(ctx context.Context, req Request, shownTo string) (
 		if err == nil && !Satisfied(sub, req.Operation) && s.stillAllowed(ctx, req, sub) {
 			att := s.newAttempt(sub, s.opt.Provider.Capabilities().DeliveryOf(req.Change.Kind))
 			out, err := s.stepsFrom(ctx, req, steps, "", shownTo, func(r *Request) { addAttempt(r, att) })
+			if notReplicated(err) {
+				return s.notStarted(ctx, out, att.Key, err)
+			}
 			if err != nil {
 				// Nothing was sent.
 				return out, err
@@ -81,6 +121,9 @@ func (s *Service) executeNow(ctx context.Context, req Request, shownTo string) (
 		}
 	}
 	req, err := s.stepsFrom(ctx, req, steps, "", shownTo, nil)
+	if notReplicated(err) {
+		return s.notStarted(ctx, req, "", err)
+	}
 	if err != nil {
 		return req, err
 	}
@@ -108,7 +151,7 @@ func (s *Service) stillAllowed(ctx context.Context, req Request, sub csp.Subscri
 // with fresh data and the write is sent as a new attempt.
 func (s *Service) run(ctx context.Context, req Request, shownTo string, resend bool) (Request, error) {
 	delivery := s.opt.Provider.Capabilities().DeliveryOf(req.Change.Kind)
-	if att, ok := req.LastAttempt(); ok && delivery == csp.DeliverySendOnce && !resend {
+	if att, ok := req.LastAttempt(); ok && delivery == csp.DeliverySendOnce && !resend && !att.NotSent {
 		return s.observe(ctx, req, att, shownTo)
 	}
 	if req.Change.Kind == csp.ChangePurchase {
@@ -196,6 +239,9 @@ func (s *Service) send(ctx context.Context, req Request, sub csp.Subscription, d
 		addAttempt(r, att)
 		return nil, nil
 	})
+	if notReplicated(err) {
+		return s.notStarted(ctx, req, att.Key, err)
+	}
 	if err != nil {
 		// Nothing was sent; reconciliation starts again from a read.
 		return req, fmt.Errorf("record attempt: %w", err)

@@ -99,6 +99,11 @@ type Attempt struct {
 	Receipt *csp.Receipt `json:"receipt,omitempty"`
 	// Error is the failure the call reported, if any.
 	Error string `json:"error,omitempty"`
+	// NotSent marks an attempt that was never sent: its durable write
+	// was not confirmed by a replica, so the portal was not called (see
+	// Service.notStarted). Reconciliation sends a new attempt at once
+	// instead of observing this one.
+	NotSent bool `json:"not_sent,omitempty"`
 }
 
 // Attention says why a request needs a person and what is known.

@@ -211,14 +211,25 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 		req.TargetLineName = ev.Target.Name
 	}
 	req.History = append(req.History, Transition{From: "", To: StateSubmitted, By: p.Email, At: now, ShownTo: p.Email})
-	req, err = s.create(ctx, req)
-	if err != nil {
-		return Request{}, err
+	fresh := req
+	var out Request
+	for range 3 {
+		req, err = s.create(ctx, fresh)
+		if err != nil {
+			return Request{}, err
+		}
+		stored = true // from here on the draft is this request
+		s.log.InfoContext(ctx, "request submitted", "request_id", req.ID, "customer_id", customerID,
+			"kind", change.Kind, "requester", p.Email, "outcome", ev.Decision.Outcome)
+		out, err = s.route(ctx, req, p.Email)
+		if !errors.Is(err, ErrNotFound) {
+			break
+		}
+		// The first durable write found no request: a failover lost the
+		// creation (a plain write) before any replica had it. Nobody has
+		// been told its number, and nothing was sent: store it again.
+		s.log.WarnContext(ctx, "request lost at a failover before routing; storing it again", "request_id", req.ID, "customer_id", customerID)
 	}
-	stored = true // from here on the draft is this request
-	s.log.InfoContext(ctx, "request submitted", "request_id", req.ID, "customer_id", customerID,
-		"kind", change.Kind, "requester", p.Email, "outcome", ev.Decision.Outcome)
-	out, err := s.route(ctx, req, p.Email)
 	last := req
 	if out.ID == req.ID && out.version > 0 {
 		last = out
@@ -252,6 +263,12 @@ func (s *Service) route(ctx context.Context, req Request, shownTo string) (Reque
 			r.ApproverRole = d.Approver
 			r.Deadline = d.Deadline
 		})
+		if notReplicated(err) {
+			// Nothing is sent to the portal before an approval, which
+			// writes durably again; the request stands on the primary.
+			s.log.WarnContext(ctx, "request sent for approval, not yet on a replica", "request_id", req.ID, "customer_id", req.CustomerID, "err", err)
+			err = nil
+		}
 		if err != nil {
 			return req, err
 		}
@@ -433,7 +450,9 @@ func requestNumber(id string) int {
 // audit entries it returns are appended in the same atomic write. With
 // durable set, the write waits for the store's replicas where it has
 // them: the writes that decide money (going to executing, recording an
-// attempt) must survive a failover.
+// attempt) must survive a failover. A durable write the replicas did not
+// confirm returns the request as written with an error wrapping
+// store.ErrNotReplicated.
 func (s *Service) update(ctx context.Context, customerID, id string, durable bool, f func(r *Request) ([]store.AuditEntry, error)) (Request, error) {
 	return s.updateFrom(ctx, Request{CustomerID: customerID, ID: id}, durable, f)
 }
@@ -470,17 +489,20 @@ func (s *Service) updateFrom(ctx context.Context, from Request, durable bool, f 
 		}
 		if durable {
 			_, err = store.UpdateDurable(ctx, s.opt.Store, ref, v, data, audit...)
-			if errors.Is(err, store.ErrNotReplicated) {
-				// Written on the primary; a replica lagging is worth a
-				// warning, not a refusal (see docs/RELIABILITY.md).
-				s.log.WarnContext(ctx, "request write not yet on a replica", "request_id", id, "customer_id", customerID, "err", err)
-				err = nil
-			}
 		} else {
 			_, err = s.opt.Store.Update(ctx, ref, v, data, audit...)
 		}
 		if errors.Is(err, store.ErrVersionMismatch) {
+			// Another writer won, or (durable) a failover lost this
+			// write: either way the store holds something else now.
 			continue
+		}
+		if errors.Is(err, store.ErrNotReplicated) {
+			// Written on the primary only: a failover could still lose
+			// it. The caller gets the request as written and decides
+			// (see notReplicated).
+			req.version = v + 1
+			return req, fmt.Errorf("update request %s: %w", id, err)
 		}
 		if err != nil {
 			return req, fmt.Errorf("update request %s: %w", id, err)
@@ -519,9 +541,13 @@ type step struct {
 // executing waits for the replicas.
 func (s *Service) stepsFrom(ctx context.Context, from Request, steps []step, comment, shownTo string, mutate func(*Request)) (Request, error) {
 	customerID, id := from.CustomerID, from.ID
+	// Going to executing decides money; going to pending approval is
+	// the first write after the request's creation that people are told
+	// of ("sent for approval"), and its wait covers the creation too
+	// (replication is in order).
 	durable := false
 	for _, st := range steps {
-		durable = durable || st.to == StateExecuting
+		durable = durable || st.to == StateExecuting || st.to == StatePendingApproval
 	}
 	var trs []Transition
 	req, err := s.updateFrom(ctx, from, durable, func(r *Request) ([]store.AuditEntry, error) {
@@ -554,15 +580,19 @@ func (s *Service) stepsFrom(ctx context.Context, from Request, steps []step, com
 	if errors.As(err, &se) {
 		return se.Request, err
 	}
-	if err != nil {
+	if err != nil && !notReplicated(err) {
 		return req, err
 	}
 	for _, tr := range trs {
 		s.log.InfoContext(ctx, "request transition", "request_id", id, "customer_id", customerID,
 			"from", tr.From, "to", tr.To, "by", tr.By)
 	}
-	return req, nil
+	return req, err
 }
+
+// notReplicated reports whether err is a durable write that stands on
+// the primary but that no replica confirmed.
+func notReplicated(err error) bool { return errors.Is(err, store.ErrNotReplicated) }
 
 func (s *Service) auditEntry(req Request, tr Transition) store.AuditEntry {
 	detail, _ := json.Marshal(map[string]any{

@@ -68,11 +68,12 @@ type Store struct {
 	stats     counter
 
 	// waitReplicas and waitTimeout configure UpdateReplicated (see
-	// Options); onlineReplicas is the master's count of online replicas
-	// as last seen by ROLE (auto mode only).
-	waitReplicas   int
-	waitTimeout    time.Duration
-	onlineReplicas atomic.Int64
+	// Options). sawReplica (auto mode) is set once ROLE showed a replica:
+	// from then on a master without one is not trusted with a durable
+	// write (see UpdateReplicated).
+	waitReplicas int
+	waitTimeout  time.Duration
+	sawReplica   atomic.Bool
 }
 
 var (
@@ -612,11 +613,16 @@ type pipeliner interface {
 // a ClusterClient would send the keyless WAIT to any node.
 //
 // In auto mode (WaitReplicas 0) the pipeline also asks ROLE how many
-// replicas are online: the next write waits for one if there are, and a
-// replica that appeared since the last write is waited for at once with
-// a second, replicated touch of the token followed by WAIT (the
-// replication stream is ordered, so acknowledging the touch acknowledges
-// the write before it).
+// replicas are online. A master that never had one is a single node and
+// is not waited on; once one was seen, every durable write waits for one.
+// A master that lost its replica is exactly what a failover in progress
+// looks like from the old master (its replica was just promoted, and
+// what it takes now is thrown away when Sentinel demotes it), so it is
+// not trusted either.
+//
+// When the replicas do not acknowledge in time, the write is confirmed
+// (see confirm) before the caller hears ErrNotReplicated: waited for
+// again, and after a failover looked for on the new master.
 func (s *Store) UpdateReplicated(ctx context.Context, ref store.Ref, version int64, data []byte, audit ...store.AuditEntry) (store.Document, error) {
 	const op = "update"
 	if s.waitReplicas < 0 {
@@ -632,17 +638,13 @@ func (s *Store) UpdateReplicated(ctx context.Context, ref store.Ref, version int
 		return store.Document{}, err
 	}
 	s.snap(ctx).forget("", "", &ref, false)
-	node := pipeliner(s.c)
-	if cc, ok := s.c.(*goredis.ClusterClient); ok {
-		n, err := cc.MasterForKey(ctx, keys[0])
-		if err != nil {
-			return store.Document{}, s.wrap(op, err)
-		}
-		node = n
+	node, err := s.nodeFor(ctx, keys[0])
+	if err != nil {
+		return store.Document{}, s.wrap(op, err)
 	}
 	auto := s.waitReplicas == 0
 	want := s.waitReplicas
-	if auto && s.onlineReplicas.Load() > 0 {
+	if auto && s.sawReplica.Load() {
 		want = 1
 	}
 	res, acked, online, err := s.writeAndWait(ctx, node, keys, args, want, auto)
@@ -653,24 +655,76 @@ func (s *Store) UpdateReplicated(ctx context.Context, ref store.Ref, version int
 	if err != nil {
 		return store.Document{}, err
 	}
-	if auto {
-		s.onlineReplicas.Store(online)
-		switch {
-		case want == 0 && online > 0:
-			want = 1
-			if acked, err = s.waitAgain(ctx, node, keys[3], want); err != nil {
-				return doc, fmt.Errorf("redis: %s: %w: %w", op, store.ErrNotReplicated, err)
+	if auto && online > 0 {
+		s.sawReplica.Store(true)
+		want = 1
+	}
+	if acked >= int64(want) {
+		return doc, nil
+	}
+	return s.confirm(ctx, op, doc, keys[0], keys[3], want, acked)
+}
+
+// nodeFor is the client whose pipelines reach the master of key on one
+// connection.
+func (s *Store) nodeFor(ctx context.Context, key string) (pipeliner, error) {
+	if cc, ok := s.c.(*goredis.ClusterClient); ok {
+		return cc.MasterForKey(ctx, key)
+	}
+	return s.c, nil
+}
+
+// confirmRounds bounds confirm: this many more WAITs (each up to the
+// wait timeout) before the write is reported not replicated. Five at the
+// default 500 ms cover a Sentinel promotion with a down-after of one
+// second, and the reconnection that follows.
+const confirmRounds = 5
+
+// confirm settles a durable write its replicas did not acknowledge in
+// time. It touches the write's token (a replicated write after it) and
+// waits again, round after round, on the current master:
+//
+//   - acknowledged: the write is durable after all;
+//   - the token is gone: the master that took the write was replaced by
+//     one that never had it (a failover), so the write is lost. The
+//     caller gets ErrVersionMismatch, as if another writer had won: it
+//     rereads and decides again on what the store now holds;
+//   - errors (a demoted master answering READONLY, a connection cut) are
+//     tried again after a pause until the rounds run out.
+//
+// Still unsettled after confirmRounds, the written document comes back
+// with ErrNotReplicated.
+func (s *Store) confirm(ctx context.Context, op string, doc store.Document, key, doneKey string, want int, acked int64) (store.Document, error) {
+	var last error
+	for range confirmRounds {
+		node, err := s.nodeFor(ctx, key)
+		if err == nil {
+			var alive bool
+			alive, acked, err = s.waitAgain(ctx, node, doneKey, want)
+			switch {
+			case err == nil && !alive:
+				return store.Document{}, fmt.Errorf("redis: %s: %w: the write was lost at a failover", op, store.ErrVersionMismatch)
+			case err == nil && acked >= int64(want):
+				return doc, nil
+			case err == nil:
+				continue // WAIT itself took the wait timeout
 			}
-		case want > 0 && online == 0:
-			// The master has no replica left to wait for (it lost it
-			// during the wait, or it was promoted without one).
-			want = 0
 		}
+		last = err
+		if ctx.Err() != nil {
+			break
+		}
+		t := time.NewTimer(s.waitTimeout / 5)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
 	}
-	if acked < int64(want) {
-		return doc, fmt.Errorf("redis: %s: %w: %d of %d replicas within %s", op, store.ErrNotReplicated, acked, want, s.waitTimeout)
+	if last != nil {
+		return doc, fmt.Errorf("redis: %s: %w: %d of %d replicas: %w", op, store.ErrNotReplicated, acked, want, last)
 	}
-	return doc, nil
+	return doc, fmt.Errorf("redis: %s: %w: %d of %d replicas within %s", op, store.ErrNotReplicated, acked, want, s.waitTimeout)
 }
 
 // writeAndWait sends the write script, WAIT and (when role) ROLE in one
@@ -731,16 +785,18 @@ func (s *Store) waitCmd(ctx context.Context, pipe goredis.Pipeliner, want int) *
 }
 
 // waitAgain makes a replicated write after the original one (a refresh
-// of its token's TTL) and waits for it on one connection.
-func (s *Store) waitAgain(ctx context.Context, node pipeliner, doneKey string, want int) (int64, error) {
+// of its token's TTL) and waits for it on one connection. alive is false
+// when the token is not there: the master no longer has the write.
+func (s *Store) waitAgain(ctx context.Context, node pipeliner, doneKey string, want int) (alive bool, acked int64, err error) {
 	pipe := node.Pipeline()
 	touch := pipe.PExpire(ctx, doneKey, doneTTL)
 	wait := s.waitCmd(ctx, pipe, want)
 	_, _ = pipe.Exec(ctx)
-	if err := touch.Err(); err != nil {
-		return 0, err
+	if alive, err = touch.Result(); err != nil {
+		return false, 0, err
 	}
-	return wait.Result()
+	acked, err = wait.Result()
+	return alive, acked, err
 }
 
 // onlineReplicas reads a master's ROLE reply: "master", offset, then one

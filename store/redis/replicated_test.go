@@ -169,6 +169,88 @@ func TestUpdateReplicatedFollowsTopology(t *testing.T) {
 	}
 }
 
+// A master that had a replica and lost it is what the old master looks
+// like while a failover promotes that replica: a durable write there is
+// reported not replicated, never taken as durable because no replica is
+// left to wait for.
+func TestUpdateReplicatedDoesNotTrustAMasterThatLostItsReplica(t *testing.T) {
+	master := redistest.StartServer(t)
+	replica := redistest.StartReplica(t, master)
+	ctx := t.Context()
+	s := newStore(t, master.URL, redistest.Prefix(), func(o *redis.Options) {
+		o.WaitTimeout, o.ReadTimeout, o.OpTimeout = 200*time.Millisecond, 5*time.Second, 20*time.Second
+	})
+	ref := store.Ref{Scope: "acme", Collection: "requests", ID: "R-" + redistest.Prefix()}
+	d := create(t, s, ref)
+	redistest.WaitInSync(t, master, 1)
+	d, err := store.UpdateDurable(ctx, s, ref, d.Version, []byte("acked"))
+	if err != nil {
+		t.Fatalf("UpdateDurable with an in-sync replica: %v", err)
+	}
+	// The replica leaves the master (as a promoted one does).
+	c := goredis.NewClient(&goredis.Options{Addr: replica.Addr})
+	defer c.Close()
+	if err := c.Do(ctx, "replicaof", "no", "one").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		d2, err := store.UpdateDurable(ctx, s, ref, d.Version, []byte("alone"))
+		if !errors.Is(err, store.ErrNotReplicated) {
+			t.Fatalf("durable write %d on a master that lost its replica: %v, want ErrNotReplicated", i+1, err)
+		}
+		d = d2
+	}
+}
+
+// A durable write that a failover lost while it waited for the replica
+// is reported as a lost compare-and-swap (reread and decide again), not
+// as done: store/redis looks for the write's token on the master it
+// reaches, and a promoted replica that never had the write lacks it.
+func TestUpdateReplicatedReportsAWriteLostAtFailover(t *testing.T) {
+	master := redistest.StartServer(t)
+	replica := redistest.StartReplica(t, master)
+	ctx := t.Context()
+	prefix := redistest.Prefix()
+	s := newStore(t, master.URL, prefix, func(o *redis.Options) {
+		o.WaitTimeout, o.ReadTimeout, o.OpTimeout = 300*time.Millisecond, 2*time.Second, 20*time.Second
+	})
+	ref := store.Ref{Scope: "acme", Collection: "requests", ID: "R-" + prefix}
+	d := create(t, s, ref)
+	if _, err := store.UpdateDurable(ctx, s, ref, d.Version, []byte("seen")); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = s.Get(ctx, ref)
+	replica.Pause(t)
+	defer replica.Resume(t)
+	// What the promoted replica lacks: the write and its token. Both are
+	// taken off the master while the write waits, as if the store had
+	// reconnected to a new master without them.
+	raw := goredis.NewClient(&goredis.Options{Addr: master.Addr})
+	defer raw.Close()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			keys, _ := raw.Keys(ctx, prefix+":*:done:*").Result()
+			for _, k := range keys {
+				if n, _ := raw.PTTL(ctx, k).Result(); n > 0 && raw.Get(ctx, k).Val() == itoa(d.Version+1) {
+					raw.Del(ctx, k)
+					return
+				}
+			}
+		}
+	}()
+	_, err := store.UpdateDurable(ctx, s, ref, d.Version, []byte("lost"))
+	if !errors.Is(err, store.ErrVersionMismatch) || errors.Is(err, store.ErrNotReplicated) {
+		t.Fatalf("durable write whose token vanished: %v, want ErrVersionMismatch", err)
+	}
+}
+
 func TestWaitTimeoutMustFitReadTimeout(t *testing.T) {
 	_, err := redis.New(redis.Options{Addrs: []string{"127.0.0.1:1"}, WaitTimeout: 2 * time.Second})
 	if err == nil {
