@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,7 +65,11 @@ func (s *Service) drain(ctx context.Context, last Request, late bool) error {
 	if !won {
 		return nil
 	}
+	released := false
 	defer func() {
+		if released {
+			return
+		}
 		relCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		_ = s.opt.Store.Release(relCtx, key)
 		cancel()
@@ -90,8 +95,26 @@ func (s *Service) drain(ctx context.Context, last Request, late bool) error {
 			return fmt.Errorf("notify %s: %w", id, err)
 		}
 	}
+	// Advancing Notified and giving up the claim share one round trip.
 	told := len(req.History)
-	_, err = s.updateFrom(ctx, req, false, func(r *Request) ([]store.AuditEntry, error) {
+	marked := req.clone()
+	marked.Notified = told
+	data, err := marshal(marked)
+	if err != nil {
+		return err
+	}
+	_, err = store.UpdateAndRelease(ctx, s.opt.Store, refOf(customerID, id), req.version, data, key)
+	released = true
+	if !errors.Is(err, store.ErrVersionMismatch) {
+		if err != nil {
+			return fmt.Errorf("mark %s told: %w", id, err)
+		}
+		return nil
+	}
+	// The request moved meanwhile: advance Notified on what it is now
+	// (the claim is gone, but telling twice is what a Notifier already
+	// bears; the mover drains its own transitions).
+	_, err = s.updateFrom(ctx, Request{CustomerID: customerID, ID: id}, false, func(r *Request) ([]store.AuditEntry, error) {
 		if r.Notified >= told {
 			return nil, store.ErrNoChange
 		}

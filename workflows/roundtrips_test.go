@@ -19,12 +19,13 @@ import (
 // The budgets of Redis round trips of a confirmed request, from the
 // draft's claim to the outbox delivered (the notifier here makes no
 // store call): draft claim with the index of the open-request check,
-// that check's documents, request number, create, the transitions (approved, executing and the attempt
-// are one write when nothing stands in the way), the completion, the
-// outbox's claim, mark and release.
+// that check's documents, request number, create, the transitions
+// (approved, executing and the attempt are one write when nothing stands
+// in the way), the completion, the outbox's claim, and its mark with
+// the claim's release (one round trip). The target is 6.
 const (
-	maxExecuteRoundTrips  = 9
-	maxApprovalRoundTrips = 8
+	maxExecuteRoundTrips  = 8
+	maxApprovalRoundTrips = 7
 )
 
 // A confirmed request costs a bounded number of Redis round trips: every

@@ -213,7 +213,15 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 	req.History = append(req.History, Transition{From: "", To: StateSubmitted, By: p.Email, At: now, ShownTo: p.Email})
 	fresh := req
 	var out Request
-	for range 3 {
+	for again := range 3 {
+		if again > 0 {
+			// What the lost creation was checked against may have been
+			// the old master's view: ask the store as it is now.
+			stored = false
+			if err := s.checkNoOpenSeatChange(ctx, customerID, change); err != nil {
+				return Request{}, err
+			}
+		}
 		req, err = s.create(ctx, fresh)
 		if err != nil {
 			return Request{}, err

@@ -474,29 +474,61 @@ func (s *Store) Update(ctx context.Context, ref store.Ref, version int64, data [
 		return store.Document{}, fmt.Errorf("bolt: update: %w", err)
 	}
 	err = s.update(ctx, "update", func(tx *bbolt.Tx) error {
-		b := collection(tx, ref.Scope, ref.Collection)
-		if b == nil {
-			return store.ErrNotFound
-		}
-		v := b.Get([]byte(ref.ID))
-		if v == nil {
-			return store.ErrNotFound
-		}
-		if len(v) < 8 {
-			return errCorruptData
-		}
-		if int64(binary.BigEndian.Uint64(v)) != version {
-			return store.ErrVersionMismatch
-		}
-		if err := b.Put([]byte(ref.ID), encodeDoc(version+1, data)); err != nil {
-			return err
-		}
-		return appendAll(tx, entries)
+		return updateTx(tx, ref, version, data, entries)
 	})
 	if err != nil {
 		return store.Document{}, err
 	}
 	return store.Document{Ref: ref, Version: version + 1, Data: data}, nil
+}
+
+// UpdateAndRelease is Update and Release in one transaction (see
+// store.ReleasingUpdater): the claim goes whatever the update's outcome.
+func (s *Store) UpdateAndRelease(ctx context.Context, ref store.Ref, version int64, data []byte, claim string, audit ...store.AuditEntry) (store.Document, error) {
+	entries, err := checkWrite(ref, audit)
+	if err != nil {
+		return store.Document{}, fmt.Errorf("bolt: update and release: %w", err)
+	}
+	var lost error
+	err = s.update(ctx, "update and release", func(tx *bbolt.Tx) error {
+		if err := deleteExpiring(tx, kindClaim, claim); err != nil {
+			return err
+		}
+		lost = updateTx(tx, ref, version, data, entries)
+		if errors.Is(lost, store.ErrNotFound) || errors.Is(lost, store.ErrVersionMismatch) {
+			return nil // the release still commits
+		}
+		return lost
+	})
+	if err == nil && lost != nil {
+		err = fmt.Errorf("bolt: update and release: %w", lost)
+	}
+	if err != nil {
+		return store.Document{}, err
+	}
+	return store.Document{Ref: ref, Version: version + 1, Data: data}, nil
+}
+
+// updateTx is Update's compare-and-swap inside tx.
+func updateTx(tx *bbolt.Tx, ref store.Ref, version int64, data []byte, entries []store.AuditEntry) error {
+	b := collection(tx, ref.Scope, ref.Collection)
+	if b == nil {
+		return store.ErrNotFound
+	}
+	v := b.Get([]byte(ref.ID))
+	if v == nil {
+		return store.ErrNotFound
+	}
+	if len(v) < 8 {
+		return errCorruptData
+	}
+	if int64(binary.BigEndian.Uint64(v)) != version {
+		return store.ErrVersionMismatch
+	}
+	if err := b.Put([]byte(ref.ID), encodeDoc(version+1, data)); err != nil {
+		return err
+	}
+	return appendAll(tx, entries)
 }
 
 // List returns the collection's documents in ID (byte) order.

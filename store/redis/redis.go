@@ -555,6 +555,52 @@ func (s *Store) write(ctx context.Context, op, mode string, ref store.Ref, versi
 	return decodeWrite(op, ref, data, res)
 }
 
+// UpdateAndRelease is Update and Release in one pipeline (see
+// store.ReleasingUpdater): the claim's DEL goes whatever the update's
+// outcome. On Cluster the ClusterClient splits the pipeline by slot.
+func (s *Store) UpdateAndRelease(ctx context.Context, ref store.Ref, version int64, data []byte, claim string, audit ...store.AuditEntry) (store.Document, error) {
+	const op = "update and release"
+	if claim == "" {
+		return store.Document{}, fmt.Errorf("redis: %s: %w", op, errEmptyKey)
+	}
+	ctx, cancel, err := s.begin(ctx, op)
+	if err != nil {
+		return store.Document{}, err
+	}
+	defer cancel()
+	keys, args, err := s.writeArgs(op, "u", ref, version, data, audit)
+	if err != nil {
+		return store.Document{}, err
+	}
+	s.snap(ctx).forget(claim, "", &ref, false)
+	for _, sha := range []bool{true, false} {
+		pipe := s.c.Pipeline()
+		var script *goredis.Cmd
+		if sha {
+			script = s.scripts.write.EvalSha(ctx, pipe, keys, args...)
+		} else {
+			script = s.scripts.write.Eval(ctx, pipe, keys, args...)
+		}
+		del := pipe.Del(ctx, s.claimKey(claim))
+		_, _ = pipe.Exec(ctx)
+		if err := script.Err(); err != nil {
+			if sha && goredis.HasErrorPrefix(err, "NOSCRIPT") {
+				continue
+			}
+			return store.Document{}, s.wrap(op, err)
+		}
+		if err := del.Err(); err != nil {
+			return store.Document{}, s.wrap(op, err)
+		}
+		res, err := script.Slice()
+		if err != nil {
+			return store.Document{}, s.wrap(op, err)
+		}
+		return decodeWrite(op, ref, data, res)
+	}
+	return store.Document{}, fmt.Errorf("redis: %s: %w: script missing after loading it", op, errReply)
+}
+
 // writeArgs builds the keys and arguments of luaWrite, with a fresh write
 // token (keys[3] is its done key).
 func (s *Store) writeArgs(op, mode string, ref store.Ref, version int64, data []byte, audit []store.AuditEntry) ([]string, []any, error) {

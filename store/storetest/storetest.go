@@ -107,6 +107,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"Batch/Documents", testBatchDocuments},
 		{"Batch/Schedules", testBatchSchedules},
 		{"Document/Increment", testIncrement},
+		{"Document/UpdateAndRelease", testUpdateAndRelease},
 		{"Audit/AppendRead", testAuditAppendRead},
 		{"Audit/SinceAndLimit", testAuditSince},
 		{"Audit/OutOfOrderTimes", testAuditOutOfOrder},
@@ -1060,4 +1061,39 @@ func wantActions(t *testing.T, s store.Store, scope string, actions ...string) [
 		t.Fatalf("audit of %q = %q, want %q", scope, got, actions)
 	}
 	return entries
+}
+
+// UpdateAndRelease writes like Update and gives the claim up whatever the
+// write's outcome; a lost compare-and-swap writes nothing.
+func testUpdateAndRelease(t *testing.T, h Harness) {
+	s, ctx := h.Store, context.Background()
+	ref := store.Ref{Scope: "acme", Collection: "requests", ID: "R-1"}
+	d := mustCreate(t, s, ref, "v1")
+	if won, err := s.Claim(ctx, "outbox:acme:R-1", time.Minute); err != nil || !won {
+		t.Fatalf("claim: %v %v", won, err)
+	}
+	d2, err := store.UpdateAndRelease(ctx, s, ref, d.Version, []byte("told"), "outbox:acme:R-1",
+		store.AuditEntry{At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Action: "request.told", Subject: "R-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDoc(t, d2, ref, 2, "told")
+	wantDoc(t, mustGet(t, s, ref), ref, 2, "told")
+	if won, err := s.Claim(ctx, "outbox:acme:R-1", time.Minute); err != nil || !won {
+		t.Fatalf("claim after UpdateAndRelease: won %v, %v; want the claim free", won, err)
+	}
+	if _, err := store.UpdateAndRelease(ctx, s, ref, 1, []byte("stale"), "outbox:acme:R-1"); !errors.Is(err, store.ErrVersionMismatch) {
+		t.Fatalf("stale UpdateAndRelease: %v, want ErrVersionMismatch", err)
+	}
+	wantDoc(t, mustGet(t, s, ref), ref, 2, "told")
+	if won, err := s.Claim(ctx, "outbox:acme:R-1", time.Minute); err != nil || !won {
+		t.Fatalf("claim after a lost UpdateAndRelease: won %v, %v; want the claim free", won, err)
+	}
+	missing := store.Ref{Scope: "acme", Collection: "requests", ID: "R-404"}
+	if _, err := store.UpdateAndRelease(ctx, s, missing, 1, []byte("x"), "outbox:acme:R-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("UpdateAndRelease of a missing document: %v, want ErrNotFound", err)
+	}
+	if won, _ := s.Claim(ctx, "outbox:acme:R-1", time.Minute); !won {
+		t.Fatal("the claim was kept by an UpdateAndRelease of a missing document")
+	}
 }
