@@ -8,7 +8,10 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"math"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // customers' zones must load on machines without tzdata
@@ -160,6 +163,56 @@ type Serve struct {
 	// workers do not open a new TLS connection per reply (default: one
 	// per worker; Go's own default is 2).
 	IdleConnsPerHost int `yaml:"idle_conns_per_host"`
+	// GCPercent is the garbage collector's target for serve, as GOGC:
+	// a collection starts when the heap has grown by this percentage of
+	// what was live after the last one. 0 means the default, 400: a turn
+	// allocates about 100 KB and keeps almost none of it, so at Go's 100
+	// a busy serve collects several times a second for a small live heap;
+	// 400 collects a quarter as often, for a heap up to five times the
+	// live one (tens of MB). -1 turns the collector off (only with
+	// MemoryLimit). The GOGC environment variable, when set, wins.
+	GCPercent int `yaml:"gc_percent"`
+	// MemoryLimit is a soft limit on serve's memory, as GOMEMLIMIT
+	// ("768MiB", "2GiB"): near it the collector runs more often, whatever
+	// GCPercent says. Empty means none. Set it a little under the
+	// container's memory limit. The GOMEMLIMIT environment variable,
+	// when set, wins.
+	MemoryLimit string `yaml:"memory_limit"`
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof, under
+	// /debug/pprof/) on this loopback address, so CPU and memory profiles
+	// can be taken from a running serve. Off by default; only a loopback
+	// address is accepted (profiles show internals, and a CPU profile
+	// costs CPU while it runs).
+	DebugAddr string `yaml:"debug_addr"`
+}
+
+// DefaultGCPercent is serve's GCPercent when the configuration leaves
+// it at 0.
+const DefaultGCPercent = 400
+
+// MemoryLimitBytes parses MemoryLimit: a number of bytes with an
+// optional unit B, KiB, MiB, GiB or TiB, as GOMEMLIMIT takes it; 0 when
+// empty.
+func (s Serve) MemoryLimitBytes() (int64, error) {
+	v := strings.TrimSpace(s.MemoryLimit)
+	if v == "" {
+		return 0, nil
+	}
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, mult = n, u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is not a size such as 768MiB or 2GiB", s.MemoryLimit)
+	}
+	return n * mult, nil
 }
 
 // Bounds of the pool settings: beyond them a typo (an extra zero) would
@@ -182,6 +235,23 @@ func (c *Config) validateServe(pr *problems) {
 	} {
 		if f.v < 0 || f.v > f.max {
 			pr.add("%s: %d is not between 0 (the default for this machine) and %d", f.key, f.v, f.max)
+		}
+	}
+	if g := c.Serve.GCPercent; g < -1 || g > 10000 {
+		pr.add("serve.gc_percent: %d is not between -1 (off) and 10000 (0 is the default, %d)", g, DefaultGCPercent)
+	}
+	limit, err := c.Serve.MemoryLimitBytes()
+	switch {
+	case err != nil:
+		pr.add("serve.memory_limit: %v", err)
+	case c.Serve.GCPercent == -1 && limit == 0:
+		pr.add("serve.gc_percent: -1 turns the collector off; it needs serve.memory_limit")
+	}
+	if a := c.Serve.DebugAddr; a != "" {
+		host, _, err := net.SplitHostPort(a)
+		ip := net.ParseIP(host)
+		if err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			pr.add("serve.debug_addr: %q is not a loopback address such as 127.0.0.1:6060", a)
 		}
 	}
 }

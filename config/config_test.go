@@ -311,3 +311,52 @@ cloudcockpit:
 		t.Fatalf("provider instance id %q", c.CloudCockpit.ProviderInstanceID)
 	}
 }
+
+// The runtime settings of serve: the collector's target, a memory limit
+// in GOMEMLIMIT's units, and a profiler address that must be loopback.
+func TestServeRuntimeSettings(t *testing.T) {
+	c, err := Load(write(t, `
+customers:
+  - id: contoso
+serve:
+  gc_percent: 200
+  memory_limit: 768MiB
+  debug_addr: 127.0.0.1:6060
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.Serve.MemoryLimitBytes(); err != nil || n != 768<<20 || c.Serve.GCPercent != 200 || c.Serve.DebugAddr != "127.0.0.1:6060" {
+		t.Errorf("serve settings %+v (limit %d, %v)", c.Serve, n, err)
+	}
+	for _, v := range []string{"", "1073741824", "2GiB", "512 MiB"} {
+		if _, err := (Serve{MemoryLimit: v}).MemoryLimitBytes(); err != nil {
+			t.Errorf("memory limit %q: %v", v, err)
+		}
+	}
+	_, err = Load(write(t, `
+customers:
+  - id: contoso
+serve:
+  gc_percent: -2
+  memory_limit: 2 gigs
+  debug_addr: 0.0.0.0:6060
+`))
+	for _, want := range []string{"serve.gc_percent: -2", `serve.memory_limit: "2 gigs"`, `serve.debug_addr: "0.0.0.0:6060"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+	_, err = Load(write(t, `
+customers:
+  - id: contoso
+serve:
+  gc_percent: -1
+  debug_addr: ":6060"
+`))
+	for _, want := range []string{"serve.gc_percent: -1 turns the collector off", `serve.debug_addr: ":6060"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}

@@ -1,9 +1,12 @@
 package i18n
 
 import (
+	"maps"
 	"math"
+	"os"
 	"testing"
 	"testing/fstest"
+	"text/template/parse"
 
 	"golang.org/x/text/number"
 
@@ -59,6 +62,82 @@ func TestTAgreesWithGoI18n(t *testing.T) {
 			for _, data := range []any{nil, map[string]any{"Name": "Zoé", "N": 3, "Count": 2}, struct{ Name string }{"Ana"}} {
 				if got, want := tr.T(l, id, data), tr.render(l, id, data, nil); got != want {
 					t.Errorf("T(%s, %s, %v) = %q, go-i18n says %q", l, id, data, got, want)
+				}
+			}
+		}
+	}
+}
+
+// Every message of the bot's own catalogs, in every language, says with
+// T and N what go-i18n says: plural forms chosen by a count or by
+// data's Quantity, templates filled from maps of strings and ints, and
+// from a struct.
+func TestCatalogsAgreeWithGoI18n(t *testing.T) {
+	tr, err := New(os.DirFS("../locales"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	fields := map[string]bool{}
+	for _, msgs := range tr.msgs {
+		for id, e := range msgs {
+			ids[id] = true
+			for _, c := range []*compiled{e.other, e.zero, e.one, e.two, e.few, e.many} {
+				if c != nil && c.tmpl != nil {
+					for _, f := range c.tmpl.Tree.Root.Nodes {
+						if a, ok := f.(*parse.ActionNode); ok {
+							for _, cmd := range a.Pipe.Cmds {
+								for _, arg := range cmd.Args {
+									if fn, ok := arg.(*parse.FieldNode); ok {
+										fields[fn.Ident[0]] = true
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(ids) < 100 {
+		t.Fatalf("only %d messages read from ../locales", len(ids))
+	}
+	strs, ints := map[string]any{}, map[string]any{}
+	for f := range fields {
+		strs[f] = "«" + f + "»"
+		ints[f] = 7
+	}
+	datas := []any{nil, strs, ints, map[string]any{"Quantity": 1}, struct{ Name string }{"Ana"}}
+	for _, q := range []int{0, 1, 2, 1000000} {
+		d := map[string]any{"Quantity": q}
+		for f := range fields {
+			if f != "Quantity" {
+				d[f] = "x"
+			}
+		}
+		datas = append(datas, d)
+	}
+	for _, l := range []string{"en", "fr", "de"} {
+		for id := range ids {
+			for di, data := range datas {
+				if got, want := tr.T(l, id, data), tr.render(l, id, data, nil); got != want {
+					t.Errorf("T(%s, %s, data %d) = %q, go-i18n says %q", l, id, di, got, want)
+				}
+			}
+			for _, n := range []int{-1, 0, 1, 2, 5, 21, 1000, 1000000, 2000000} {
+				for di, data := range []map[string]any{nil, strs} {
+					var d1, d2 map[string]any
+					if data != nil {
+						d1, d2 = maps.Clone(data), maps.Clone(data)
+					}
+					got := tr.N(l, id, n, d1)
+					if d2 == nil {
+						d2 = map[string]any{}
+					}
+					d2["Count"] = n
+					if want := tr.render(l, id, d2, n); got != want {
+						t.Errorf("N(%s, %s, %d, data %d) = %q, go-i18n says %q", l, id, n, di, got, want)
+					}
 				}
 			}
 		}

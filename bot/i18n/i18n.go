@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -33,21 +34,38 @@ type Translator struct {
 	bundle   *goi18n.Bundle
 	locs     map[string]*goi18n.Localizer
 	printers map[string]*message.Printer
-	// plain holds, per language, the "other" form of each message of
-	// that language's own catalogs, parsed once: T renders from it
-	// without go-i18n's per-call language matching and template parse
-	// lookups (the same text/template, the same output).
-	plain map[string]map[string]*compiled
+	// msgs holds, per language, the forms of each message of that
+	// language's own catalogs, parsed once: T and N render from them
+	// without go-i18n's per-call language matching, plural operands and
+	// template lookups (the same templates, the same output; a test
+	// compares every message of the bot's catalogs with go-i18n).
+	msgs map[string]map[string]*entry
 	// nums are the language's digit separators, taken from x/text at
 	// New, so that Money and Number do not build a formatter per call.
 	nums map[string]separators
 }
 
+// entry is one message of one language: its "other" form, and the
+// forms a count chooses when it has plural forms.
+type entry struct {
+	other, zero, one, two, few, many *compiled
+	plural                           bool
+}
+
 // compiled is one message form: its text when it has no template
-// action, else the parsed template.
+// action, else the parsed template and, when the template only prints
+// fields ("{{.Count}} seats until {{.Until}}"), its pieces, which are
+// filled in from a map without text/template's reflection.
 type compiled struct {
-	text string
-	tmpl *template.Template
+	text   string
+	tmpl   *template.Template
+	pieces []piece
+}
+
+// piece is literal text, or the name of a field to print.
+type piece struct {
+	text  string
+	field string
 }
 
 // separators of a language's numbers ("1,234.50" / "1 234,50").
@@ -82,54 +100,154 @@ func New(fsys fs.FS) (*Translator, error) {
 		files = append(files, mf)
 	}
 	t := &Translator{bundle: b, locs: map[string]*goi18n.Localizer{}, printers: map[string]*message.Printer{},
-		plain: map[string]map[string]*compiled{}, nums: map[string]separators{}}
+		msgs: map[string]map[string]*entry{}, nums: map[string]separators{}}
 	for _, l := range Languages {
 		t.locs[l] = goi18n.NewLocalizer(b, l, "en")
 		t.printers[l] = message.NewPrinter(language.Make(l))
-		t.plain[l] = map[string]*compiled{}
+		t.msgs[l] = map[string]*entry{}
 		t.nums[l] = separatorsOf(t.printers[l])
 	}
 	for _, mf := range files {
 		base, _ := mf.Tag.Base()
-		forms, ok := t.plain[base.String()]
+		msgs, ok := t.msgs[base.String()]
 		if !ok {
 			continue
 		}
 		for _, m := range mf.Messages {
-			c, err := compile(m)
+			e, err := compileMessage(m)
 			if err != nil {
 				return nil, fmt.Errorf("parse message %s (%s): %w", m.ID, base, err)
 			}
-			if c != nil {
-				forms[m.ID] = c
-			}
+			msgs[m.ID] = e
 		}
 	}
 	return t, nil
 }
 
-// compile parses a message's "other" form as go-i18n does (its
-// delimiters, missingkey=default); nil when it has none, or when it has
-// plural forms: those are chosen by a count, which only go-i18n does.
-func compile(m *goi18n.Message) (*compiled, error) {
-	if m.Other == "" || m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" {
+// compileMessage parses each form of a message as go-i18n does (its
+// delimiters, missingkey=default).
+func compileMessage(m *goi18n.Message) (*entry, error) {
+	e := &entry{plural: m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != ""}
+	for _, f := range []struct {
+		src string
+		dst **compiled
+	}{{m.Other, &e.other}, {m.Zero, &e.zero}, {m.One, &e.one}, {m.Two, &e.two}, {m.Few, &e.few}, {m.Many, &e.many}} {
+		c, err := compile(f.src, m.LeftDelim, m.RightDelim)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = c
+	}
+	return e, nil
+}
+
+// compile parses one form; nil when the form is empty.
+func compile(src, left, right string) (*compiled, error) {
+	if src == "" {
 		return nil, nil
 	}
-	left, right := m.LeftDelim, m.RightDelim
 	if left == "" {
 		left = "{{"
 	}
 	if right == "" {
 		right = "}}"
 	}
-	if !strings.Contains(m.Other, left) {
-		return &compiled{text: m.Other}, nil
+	if !strings.Contains(src, left) {
+		return &compiled{text: src}, nil
 	}
-	tm, err := template.New("").Delims(left, right).Option("missingkey=default").Parse(m.Other)
+	tm, err := template.New("").Delims(left, right).Option("missingkey=default").Parse(src)
 	if err != nil {
 		return nil, err
 	}
-	return &compiled{tmpl: tm}, nil
+	return &compiled{tmpl: tm, pieces: piecesOf(tm)}, nil
+}
+
+// piecesOf splits a template made only of text and "{{.Field}}" actions;
+// nil for anything else (conditions, functions, pipelines), which
+// text/template renders.
+func piecesOf(tm *template.Template) []piece {
+	if tm.Tree == nil || tm.Tree.Root == nil {
+		return nil
+	}
+	var out []piece
+	for _, n := range tm.Tree.Root.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode:
+			out = append(out, piece{text: string(n.Text)})
+		case *parse.ActionNode:
+			if n.Pipe == nil || len(n.Pipe.Decl) > 0 || n.Pipe.IsAssign || len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 {
+				return nil
+			}
+			f, ok := n.Pipe.Cmds[0].Args[0].(*parse.FieldNode)
+			if !ok || len(f.Ident) != 1 {
+				return nil
+			}
+			out = append(out, piece{field: f.Ident[0]})
+		default:
+			return nil
+		}
+	}
+	return out
+}
+
+// execute renders c with data; ok is false when it fails or says
+// nothing (the caller then asks go-i18n, which shows the id).
+func (c *compiled) execute(data any) (string, bool) {
+	if c.tmpl == nil {
+		return c.text, true
+	}
+	if s, ok := c.fill(data); ok {
+		return s, s != ""
+	}
+	var b strings.Builder
+	if err := c.tmpl.Execute(&b, data); err != nil || b.Len() == 0 {
+		return "", false
+	}
+	return b.String(), true
+}
+
+// fill renders the pieces from a map of strings and ints, printed as
+// text/template prints them; false when anything else is asked for
+// (a missing key, another type), which text/template then renders.
+func (c *compiled) fill(data any) (string, bool) {
+	m, ok := data.(map[string]any)
+	if c.pieces == nil || !ok {
+		return "", false
+	}
+	var b strings.Builder
+	for _, p := range c.pieces {
+		if p.field == "" {
+			b.WriteString(p.text)
+			continue
+		}
+		switch v := m[p.field].(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+// form is the form count chooses in lang, by the CLDR rules go-i18n
+// applies to integers: English "one" for 1; French "one" for 0 and 1,
+// "many" for non-zero millions; else "other". nil when the message has
+// no such form: go-i18n then answers (with the message id).
+func (e *entry) form(lang string, count int) *compiled {
+	n := count
+	if n < 0 {
+		n = -n
+	}
+	switch {
+	case lang == "fr" && n <= 1, lang != "fr" && n == 1:
+		return e.one
+	case lang == "fr" && n%1000000 == 0:
+		return e.many
+	}
+	return e.other
 }
 
 // separatorsOf reads a language's group and decimal separators from how
@@ -160,18 +278,25 @@ func Lang(locale string) string {
 }
 
 // T renders message id with data (a map or struct for the template).
+// A message with plural forms counts data's Quantity: "at 1 seat".
 func (t *Translator) T(lang, id string, data any) string {
-	forms, ok := t.plain[lang]
+	msgs, ok := t.msgs[lang]
 	if !ok {
-		forms = t.plain["en"]
+		lang, msgs = "en", t.msgs["en"]
 	}
-	if c := forms[id]; c != nil {
-		if c.tmpl == nil {
-			return c.text
+	if e := msgs[id]; e != nil {
+		c := e.other
+		if e.plural {
+			if m, ok := data.(map[string]any); ok {
+				if q, ok := m["Quantity"].(int); ok {
+					c = e.form(lang, q)
+				}
+			}
 		}
-		var b strings.Builder
-		if err := c.tmpl.Execute(&b, data); err == nil && b.Len() > 0 {
-			return b.String()
+		if c != nil {
+			if s, ok := c.execute(data); ok {
+				return s
+			}
 		}
 	}
 	return t.render(lang, id, data, nil)
@@ -184,6 +309,17 @@ func (t *Translator) N(lang, id string, count int, data map[string]any) string {
 		data = map[string]any{}
 	}
 	data["Count"] = count
+	msgs, ok := t.msgs[lang]
+	if !ok {
+		lang, msgs = "en", t.msgs["en"]
+	}
+	if e := msgs[id]; e != nil {
+		if c := e.form(lang, count); c != nil {
+			if s, ok := c.execute(data); ok {
+				return s
+			}
+		}
+	}
 	return t.render(lang, id, data, count)
 }
 

@@ -98,7 +98,7 @@ type Adapter struct {
 	log *slog.Logger
 	// api is the single-workspace token's client; nil when the app runs
 	// only from OAuth installations.
-	api      *slackapi.Client
+	api      *client
 	installs *Installations
 	clients  clientCache
 	metrics  Metrics
@@ -143,19 +143,21 @@ func New(opt Options) (*Adapter, error) {
 	return a, nil
 }
 
-func newClient(opt Options, token string) *slackapi.Client {
+func newClient(opt Options, token string) *client {
 	hc := opt.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: httpTimeout, Transport: pooledTransport(opt.Workers)}
 	}
 	opts := []slackapi.Option{slackapi.OptionHTTPClient(hc)}
+	base := slackapi.APIURL
 	if opt.APIURL != "" {
+		base = opt.APIURL
 		opts = append(opts, slackapi.OptionAPIURL(opt.APIURL))
 	}
 	if opt.AppToken != "" {
 		opts = append(opts, slackapi.OptionAppLevelToken(opt.AppToken))
 	}
-	return slackapi.New(token, opts...)
+	return &client{Client: slackapi.New(token, opts...), token: token, hc: hc, base: base}
 }
 
 // pooledTransport keeps as many idle connections to Slack as there are

@@ -66,6 +66,17 @@ type eventResult struct {
 // that act without going through a turn's event claim; nil in Socket
 // Mode, where Slack itself is the only sender.
 func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte, retryNum string, replay func(context.Context) error) eventResult {
+	// The events a turn answers (messages, mentions, App Home) are
+	// decoded in one pass; everything else, and anything that pass
+	// cannot read, goes through slackevents.
+	if cb, ok := decodeCallback(raw); ok {
+		in, ok := inboundOf(*cb.Event)
+		if !ok {
+			a.log.DebugContext(ctx, "slack event skipped", "request_id", reqID, "type", cb.Event.Type, "event_id", cb.EventID)
+			return eventResult{}
+		}
+		return a.queueEvent(ctx, reqID, in, cb.EventID, orgOf(cb.TeamID, cb.EnterpriseID, enterpriseInstall(cb.Authorizations)), retryNum, replay)
+	}
 	log := a.log.With("request_id", reqID)
 	ev, err := slackevents.ParseEvent(json.RawMessage(raw), slackevents.OptionNoVerifyToken())
 	if err != nil {
@@ -115,14 +126,19 @@ func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte,
 		log.DebugContext(ctx, "slack event skipped", "type", ev.InnerEvent.Type, "event_id", cb.EventID)
 		return eventResult{}
 	}
-	in.eventID = cb.EventID
-	in.org = orgOf(cb.TeamID, cb.EnterpriseID, enterpriseInstall(cb.Authorizations))
+	return a.queueEvent(ctx, reqID, in, cb.EventID, orgOf(cb.TeamID, cb.EnterpriseID, enterpriseInstall(cb.Authorizations)), retryNum, replay)
+}
+
+// queueEvent hands an event's turn to the runner.
+func (a *Adapter) queueEvent(ctx context.Context, reqID string, in inbound, eventID string, org workflows.Org, retryNum string, replay func(context.Context) error) eventResult {
+	in.eventID = eventID
+	in.org = org
 	a.metrics.Event(in.kind)
 	// No claim of the event here: the turn claims the event id first of
 	// all, so a retry (or a replay) is handled once. A refused event took
 	// no claim, so Slack's retry of it is handled normally. Without an
 	// event id only the signature tells a replay.
-	if cb.EventID == "" && replay != nil {
+	if eventID == "" && replay != nil {
 		if err := replay(ctx); err != nil {
 			return eventResult{replay: err}
 		}
@@ -131,9 +147,55 @@ func (a *Adapter) onEventsPayload(ctx context.Context, reqID string, raw []byte,
 		return eventResult{busy: true}
 	}
 	if retryNum != "" && retryNum != "0" {
-		log.InfoContext(ctx, "slack event retried", "event_id", cb.EventID, "retry", retryNum)
+		a.log.InfoContext(ctx, "slack event retried", "request_id", reqID, "event_id", eventID, "retry", retryNum)
 	}
 	return eventResult{}
+}
+
+// callback is what the bot reads of an Events API callback whose inner
+// event starts a turn. slackevents.ParseEvent decodes such a payload
+// five times (the envelope twice, the inner event's type, the event,
+// and a message's body again), a noticeable share of a turn's CPU;
+// this is one pass over it, with only the fields inboundOf looks at.
+type callback struct {
+	Type           string                        `json:"type"`
+	TeamID         string                        `json:"team_id"`
+	EnterpriseID   string                        `json:"enterprise_id"`
+	EventID        string                        `json:"event_id"`
+	Authorizations []slackapi.EventAuthorization `json:"authorizations"`
+	Event          *innerEvent                   `json:"event"`
+}
+
+// innerEvent holds the fields of message, app_mention and
+// app_home_opened events that decide whether and how to answer.
+type innerEvent struct {
+	Type        string `json:"type"`
+	SubType     string `json:"subtype"`
+	ChannelType string `json:"channel_type"`
+	Channel     string `json:"channel"`
+	User        string `json:"user"`
+	BotID       string `json:"bot_id"`
+	Text        string `json:"text"`
+	TimeStamp   string `json:"ts"`
+	ThreadTS    string `json:"thread_ts"`
+	Tab         string `json:"tab"`
+	// Edited is set when a mention comes from an edited message.
+	Edited *struct{} `json:"edited"`
+}
+
+// decodeCallback reads a callback whose inner event may start a turn;
+// false for any other payload, or one it cannot read, which
+// slackevents then decodes (and refuses, or routes elsewhere).
+func decodeCallback(raw []byte) (callback, bool) {
+	var cb callback
+	if err := json.Unmarshal(raw, &cb); err != nil || cb.Type != string(slackevents.CallbackEvent) || cb.Event == nil {
+		return callback{}, false
+	}
+	switch cb.Event.Type {
+	case string(slackevents.Message), string(slackevents.AppMention), string(slackevents.AppHomeOpened):
+		return cb, true
+	}
+	return callback{}, false
 }
 
 // uninstallOf says whether the event ends an installation:
@@ -179,29 +241,48 @@ func enterpriseInstall(auths []slackapi.EventAuthorization) bool {
 	return false
 }
 
-// inboundFromEvent picks the events we act on: direct messages, mentions
-// and App Home opens. Bot messages, edits, deletions and other subtypes
-// are skipped, so the bot never answers itself.
+// inboundFromEvent is inboundOf for an event slackevents decoded.
 func (a *Adapter) inboundFromEvent(ie slackevents.EventsAPIInnerEvent) (inbound, bool) {
 	switch e := ie.Data.(type) {
 	case *slackevents.MessageEvent:
+		return inboundOf(innerEvent{Type: string(slackevents.Message), SubType: e.SubType, ChannelType: e.ChannelType,
+			Channel: e.Channel, User: e.User, BotID: e.BotID, Text: e.Text, TimeStamp: e.TimeStamp, ThreadTS: e.ThreadTimeStamp})
+	case *slackevents.AppMentionEvent:
+		ev := innerEvent{Type: string(slackevents.AppMention), Channel: e.Channel, User: e.User, BotID: e.BotID,
+			Text: e.Text, TimeStamp: e.TimeStamp, ThreadTS: e.ThreadTimeStamp}
+		if e.Edited != nil {
+			ev.Edited = &struct{}{}
+		}
+		return inboundOf(ev)
+	case *slackevents.AppHomeOpenedEvent:
+		return inboundOf(innerEvent{Type: string(slackevents.AppHomeOpened), User: e.User, Tab: e.Tab})
+	}
+	return inbound{}, false
+}
+
+// inboundOf picks the events we act on: direct messages, mentions and
+// App Home opens. Bot messages, edits, deletions and other subtypes are
+// skipped, so the bot never answers itself.
+func inboundOf(e innerEvent) (inbound, bool) {
+	switch e.Type {
+	case string(slackevents.Message):
 		if e.ChannelType != "im" || e.SubType != "" || e.BotID != "" || e.User == "" {
 			return inbound{}, false
 		}
-		return inbound{kind: "message.im", userID: e.User, channel: e.Channel, thread: e.ThreadTimeStamp,
+		return inbound{kind: "message.im", userID: e.User, channel: e.Channel, thread: e.ThreadTS,
 			text: plainText(e.Text)}, true
-	case *slackevents.AppMentionEvent:
+	case string(slackevents.AppMention):
 		// In a direct message the same words also arrive as message.im.
 		if e.BotID != "" || e.User == "" || e.Edited != nil || strings.HasPrefix(e.Channel, "D") {
 			return inbound{}, false
 		}
-		thread := e.ThreadTimeStamp
+		thread := e.ThreadTS
 		if thread == "" {
 			thread = e.TimeStamp
 		}
 		return inbound{kind: "app_mention", userID: e.User, channel: e.Channel, thread: thread,
 			text: plainText(e.Text)}, true
-	case *slackevents.AppHomeOpenedEvent:
+	case string(slackevents.AppHomeOpened):
 		if e.Tab != "home" || e.User == "" {
 			return inbound{}, false
 		}

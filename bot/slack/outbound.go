@@ -168,7 +168,7 @@ func (a *Adapter) post(ctx context.Context, ws workspace, reqID, channelID, thre
 	var ch, ts string
 	err := a.retry.Do(ctx, reqID, "chat.postMessage", func(ctx context.Context) error {
 		var err error
-		ch, ts, err = ws.api.PostMessageContext(ctx, channelID, msgOptions(blocks, text, thread)...)
+		ch, ts, err = ws.api.postMessage(ctx, channelID, thread, blocks, text)
 		return err
 	})
 	return ch, ts, err
@@ -176,8 +176,7 @@ func (a *Adapter) post(ctx context.Context, ws workspace, reqID, channelID, thre
 
 func (a *Adapter) update(ctx context.Context, ws workspace, reqID, channelID, ts string, blocks []slackapi.Block, text string) error {
 	return a.retry.Do(ctx, reqID, "chat.update", func(ctx context.Context) error {
-		_, _, _, err := ws.api.UpdateMessageContext(ctx, channelID, ts, msgOptions(blocks, text, "")...)
-		return err
+		return ws.api.updateMessage(ctx, channelID, ts, blocks, text)
 	})
 }
 

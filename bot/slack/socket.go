@@ -33,7 +33,7 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 		// with its installation's bot token.
 		api = newClient(a.opt, "")
 	}
-	sm := socketmode.New(api, socketmode.OptionDebug(false), socketmode.OptionLog(slogOutput{a}))
+	sm := socketmode.New(api.Client, socketmode.OptionDebug(false), socketmode.OptionLog(slogOutput{a}))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1)

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/licensebot/licensebot/workflows"
-	slackapi "github.com/slack-go/slack"
 )
 
 // workspace is the Slack API client for one installation. id is the
@@ -17,7 +16,7 @@ import (
 // they had before the app was distributed.
 type workspace struct {
 	id  string
-	api *slackapi.Client
+	api *client
 }
 
 // key scopes a cache key to the workspace: a Slack user id or an e-mail
@@ -42,17 +41,17 @@ type clientCache struct {
 
 type cachedClient struct {
 	version int64
-	api     *slackapi.Client
+	api     *client
 }
 
-func (c *clientCache) get(id string, version int64) (*slackapi.Client, bool) {
+func (c *clientCache) get(id string, version int64) (*client, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cc, ok := c.m[id]
 	return cc.api, ok && cc.version == version
 }
 
-func (c *clientCache) put(id string, version int64, api *slackapi.Client) {
+func (c *clientCache) put(id string, version int64, api *client) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {

@@ -48,6 +48,7 @@ Redis and any number of replicas can run.`,
 			if !cmd.Flags().Changed("addr") && os.Getenv("LICENSEBOT_ADDR") == "" {
 				opt.addr = ""
 			}
+			opt.tuneRuntime = true
 			return serveWith(cmd.Context(), g, opt)
 		},
 	}
@@ -160,6 +161,12 @@ type serveOptions struct {
 	// listening, when set, is told the listeners' addresses (tests bind
 	// port 0).
 	listening func(public, admin string)
+	// tuneRuntime applies serve.gc_percent and serve.memory_limit to
+	// the process (the command does; tests running several serves in
+	// one process do not).
+	tuneRuntime bool
+	// debugListening, when set, is told serve.debug_addr's address.
+	debugListening func(addr string)
 }
 
 // httpLimits keep a slow or hostile client from holding the public
@@ -208,6 +215,8 @@ type server struct {
 	slackMode string // "", "http" or "socket"
 	teams     *teams.Adapter
 	pool      pool
+	// debug serves the profiler on serve.debug_addr; nil when unset.
+	debug *listener
 }
 
 func serveWith(ctx context.Context, g *globals, opt serveOptions) error {
@@ -232,6 +241,13 @@ func serveWith(ctx context.Context, g *globals, opt serveOptions) error {
 	} else if n > 0 {
 		s.log.WarnContext(ctx, "people index repaired from the rosters", "people", n)
 	}
+	if s.opt.tuneRuntime {
+		rs, err := tuneRuntime(a.cfg.Serve)
+		if err != nil {
+			return fmt.Errorf("serve.memory_limit: %w", err)
+		}
+		s.log.Info("garbage collector", rs.logAttrs()...)
+	}
 	s.pool = poolFor(a.cfg.Serve, runtime.GOMAXPROCS(0))
 	if err := s.openChannels(ctx); err != nil {
 		return err
@@ -254,6 +270,17 @@ func serveWith(ctx context.Context, g *globals, opt serveOptions) error {
 	if err != nil {
 		pub.close()
 		return err
+	}
+	if d := a.cfg.Serve.DebugAddr; d != "" {
+		if s.debug, err = s.listen(d, debugMux(), debugLimits(s.opt.limits)); err != nil {
+			pub.close()
+			adm.close()
+			return err
+		}
+		s.log.Info("profiler serving", "debug_addr", s.debug.addr)
+		if s.opt.debugListening != nil {
+			s.opt.debugListening(s.debug.addr)
+		}
 	}
 	s.log.Info("licensebot serving", "addr", pub.addr, "admin_addr", adm.addr, "store", a.store.Name(),
 		"provider", a.provider.Name(), "slack", s.slackMode, "teams", s.teams != nil, "version", version,
@@ -465,7 +492,11 @@ func adminLimits(l httpLimits) httpLimits {
 func (s *server) run(ctx context.Context, stopAll context.CancelFunc, pub, adm *listener) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
-	for _, l := range []*listener{pub, adm} {
+	listeners := []*listener{pub, adm}
+	if s.debug != nil {
+		listeners = append(listeners, s.debug)
+	}
+	for _, l := range listeners {
 		wg.Go(func() {
 			if err := l.srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("http server on %s: %w", l.addr, err)
@@ -507,6 +538,10 @@ func (s *server) run(ctx context.Context, stopAll context.CancelFunc, pub, adm *
 	// The admin listener goes last so probes and metrics answer while
 	// the turns drain.
 	shutdownServer(shutdown, adm.srv)
+	if s.debug != nil {
+		// A profile in progress is cut short.
+		_ = s.debug.srv.Close()
+	}
 	wg.Wait()
 	return runErr
 }

@@ -110,7 +110,7 @@ func (f *xpFake) serviceURL() string { return f.srv.URL + "/bf/" }
 
 func (f *xpFake) serveSlack(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	form, _ := url.ParseQuery(string(body))
+	form := slackArgs(r, body)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	emailOf := map[string]string{}

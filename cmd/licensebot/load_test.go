@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,7 +49,7 @@ func (f *fakeSlackAPI) expect(channel string) chan struct{} {
 
 func (f *fakeSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	form, _ := url.ParseQuery(string(body))
+	form := slackArgs(r, body)
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	w.Header().Set("Content-Type", "application/json")
 	switch method {
@@ -293,7 +292,7 @@ type countingSlackAPI struct {
 func (c *countingSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/chat.postMessage") {
 		body, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(body))
+		form := slackArgs(r, body)
 		if strings.HasPrefix(form.Get("channel"), "DUOVER") {
 			c.n.Add(1)
 		}

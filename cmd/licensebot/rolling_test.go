@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +31,7 @@ type rollSlack struct {
 
 func (f *rollSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	form, _ := url.ParseQuery(string(body))
+	form := slackArgs(r, body)
 	w.Header().Set("Content-Type", "application/json")
 	emails := map[string]string{}
 	for e, id := range f.ids {

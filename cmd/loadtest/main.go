@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -56,6 +57,7 @@ type options struct {
 	workers   int
 	queue     int
 	idle      int
+	gcPercent int
 }
 
 func main() {
@@ -78,9 +80,10 @@ this command runs, warms each user up with one turn, then offers turns:
   --rate R   open loop: R turns a second whatever the answers (from --users people in turn)
   (no rate)  closed loop: --users people each send, wait for the reply, send again
 and prints p50/p99/max from send to the reply's arrival, errors, 503 refusals,
-lost turns (accepted, no reply within --timeout), Redis commands and serve's
-processor time (Linux) per turn, then
-the same load against a verify-and-200 ceiling and the ratio.`,
+lost turns (accepted, no reply within --timeout), Redis commands and the
+processor time per turn of serve, Redis and this generator (Linux), then
+the same load against a verify-and-200 ceiling, the ratio, and whether a
+quarter of the ceiling's rate fits in this machine's processors at all.`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -107,6 +110,7 @@ the same load against a verify-and-200 ceiling and the ratio.`,
 	f.IntVar(&o.workers, "workers", 0, "serve.workers of the configuration (0: serve's default)")
 	f.IntVar(&o.queue, "queue-size", 0, "serve.queue_size (0: serve's default)")
 	f.IntVar(&o.idle, "idle-conns", 0, "serve.idle_conns_per_host (0: serve's default)")
+	f.IntVar(&o.gcPercent, "gc-percent", 0, "serve.gc_percent (0: serve's default)")
 	return cmd
 }
 
@@ -201,6 +205,7 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	serveRes := newResult("serve")
 	counter := redisCounter(o)
 	before, cpuBefore := counter(ctx), srv.cpu()
+	redisBefore, genBefore := redisCPU(ctx, o), selfCPU()
 	drive(ctx, d, serveRes, l)
 	if after := counter(ctx); before >= 0 && after >= 0 {
 		serveRes.commands = after - before
@@ -208,6 +213,8 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	if cpuAfter := srv.cpu(); cpuBefore >= 0 && cpuAfter >= 0 {
 		serveRes.cpu = cpuAfter - cpuBefore
 	}
+	serveRes.redisCPU = delta(redisBefore, redisCPU(ctx, o))
+	serveRes.genCPU = delta(genBefore, selfCPU())
 	if extra, late := fk.track.counts(); extra > 0 || late > 0 {
 		fmt.Fprintf(out, "warning: %d replies came after their turn was counted lost; %d answered no turn (answered twice?)\n", late, extra)
 	}
@@ -223,7 +230,10 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		}
 		defer stopCeil()
 		ceil := newResult("ceiling")
+		genBefore := selfCPU()
 		drive(ctx, &driver{client: client, url: ceilURL, p: p, seq: seq}, ceil, l)
+		// The ceiling handler runs in this process: its time is in here.
+		ceil.genCPU = delta(genBefore, selfCPU())
 		results = append(results, ceil)
 	}
 	report(out, "", results...)
@@ -282,6 +292,61 @@ func redisCounter(o options) func(context.Context) int64 {
 		}
 		return -1
 	}
+}
+
+// redisCPU is the Redis server's processor time so far (INFO cpu:
+// used_cpu_sys + used_cpu_user), -1 without Redis or when unreadable.
+func redisCPU(ctx context.Context, o options) time.Duration {
+	if o.store != "redis" {
+		return -1
+	}
+	c := goredis.NewClient(&goredis.Options{Addr: o.redisAddr})
+	defer c.Close()
+	info, err := c.Info(ctx, "cpu").Result()
+	if err != nil {
+		return -1
+	}
+	return infoCPU(info)
+}
+
+// infoCPU adds used_cpu_sys and used_cpu_user of an INFO cpu answer.
+func infoCPU(info string) time.Duration {
+	var total float64
+	found := 0
+	for line := range strings.Lines(info) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || (k != "used_cpu_sys" && k != "used_cpu_user") {
+			continue
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return -1
+		}
+		total += f
+		found++
+	}
+	if found != 2 {
+		return -1
+	}
+	return time.Duration(total * float64(time.Second))
+}
+
+// selfCPU is this process's processor time so far (user and system):
+// the drivers, the fake Slack and Bot Framework, the ceiling handler.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// delta is after - before, or -1 when either is unmeasured.
+func delta(before, after time.Duration) time.Duration {
+	if before < 0 || after < 0 {
+		return -1
+	}
+	return after - before
 }
 
 // loadAvg is the machine's load average (1, 5, 15 min), to tell a quiet

@@ -42,6 +42,10 @@ func serveConfig(o options, fakeURL, addr, redisPrefix string) string {
 		fmt.Fprintf(&b, "  - {email: %s@contoso.example, name: %s, role: member, customer: contoso}\n", userName(u), userName(u))
 	}
 	fmt.Fprintf(&b, "serve:\n  addr: %q\n  workers: %d\n  queue_size: %d\n  idle_conns_per_host: %d\n", addr, o.workers, o.queue, o.idle)
+	if o.gcPercent != 0 {
+		// Only when asked: a binary from before the setting refuses it.
+		fmt.Fprintf(&b, "  gc_percent: %d\n", o.gcPercent)
+	}
 	fmt.Fprintf(&b, "teams:\n  openid_metadata_url: %s/openid\n  token_url: %s/token\n  connector_origins: [%q]\n", fakeURL, fakeURL, fakeURL)
 	if o.store == "redis" {
 		fmt.Fprintf(&b, "redis:\n  url: redis://%s/0\n  prefix: %q\n", o.redisAddr, redisPrefix)

@@ -104,3 +104,30 @@ func TestProcCPU(t *testing.T) {
 		t.Fatalf("procCPU(garbage) = %v, want -1", got)
 	}
 }
+
+// Redis's processor time is read from INFO cpu; the budget line says
+// when the generator and Redis leave serve less than it needs at a
+// quarter of the ceiling's rate.
+func TestProcessorTimeByParty(t *testing.T) {
+	info := "# CPU\r\nused_cpu_sys:1.500000\r\nused_cpu_user:2.250000\r\nused_cpu_sys_children:9.0\r\n"
+	if got := infoCPU(info); got != 3750*time.Millisecond {
+		t.Errorf("infoCPU = %v, want 3.75s", got)
+	}
+	if got := infoCPU("# CPU\r\nused_cpu_sys:x\r\n"); got != -1 {
+		t.Errorf("infoCPU of a bad answer = %v, want -1", got)
+	}
+	// 20,000 turns/s ceiling on 2 cores: 25 % is 5,000/s, 0.4 ms a turn.
+	ceil := summary{rate: 20000}
+	serve := summary{cpuPerTurn: 300 * time.Microsecond, genPerTurn: 150 * time.Microsecond, redisPerTurn: 40 * time.Microsecond}
+	line := budget(serve, ceil, 2)
+	if !strings.Contains(line, "5000 turns/s") || !strings.Contains(line, "0.40 ms a turn") || !strings.Contains(line, "leaving 0.21 ms") || !strings.HasSuffix(line, "out of reach on this machine") {
+		t.Errorf("budget line %q", line)
+	}
+	serve.genPerTurn = 50 * time.Microsecond
+	if line := budget(serve, ceil, 2); !strings.HasSuffix(line, "within reach") {
+		t.Errorf("budget line %q", line)
+	}
+	if line := budget(summary{cpuPerTurn: -1}, ceil, 2); line != "" {
+		t.Errorf("budget without measurements: %q", line)
+	}
+}
