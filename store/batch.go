@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -186,4 +188,54 @@ func Increment(ctx context.Context, d Documents, ref Ref) (int64, error) {
 		*n++
 		return nil, nil
 	})
+}
+
+// ListingCounter is implemented by backends that read a collection and
+// add one to a counter in one round trip (Redis: one pipeline). A
+// request's submission uses it: the check for open requests on the same
+// subscription and the request's number cost one round trip, not two.
+type ListingCounter interface {
+	// ListAndIncrement is List(scope, collection) and
+	// Increment(counter). The increment happens whatever the list finds:
+	// a caller that then does not use the number leaves a gap (or gives
+	// it back, see GiveBack).
+	ListAndIncrement(ctx context.Context, scope, collection string, counter Ref) ([]Document, int64, error)
+}
+
+// ListAndIncrement lists a collection and increments a counter document
+// (see ListingCounter), in one round trip where the backend can.
+func ListAndIncrement(ctx context.Context, d Documents, scope, collection string, counter Ref) ([]Document, int64, error) {
+	if lc, ok := d.(ListingCounter); ok {
+		return lc.ListAndIncrement(ctx, scope, collection, counter)
+	}
+	docs, err := d.List(ctx, scope, collection)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := Increment(ctx, d, counter)
+	if err != nil {
+		return nil, 0, err
+	}
+	return docs, n, nil
+}
+
+// GiveBack undoes the increment that returned n, if the counter at ref
+// still holds n (nobody took a number since): the number was not used.
+// It reports whether it did; a counter that moved on keeps its gap.
+func GiveBack(ctx context.Context, d Documents, ref Ref, n int64) (bool, error) {
+	doc, err := d.Get(ctx, ref)
+	if err != nil {
+		return false, err
+	}
+	var cur int64
+	if err := json.Unmarshal(doc.Data, &cur); err != nil || cur != n {
+		return false, nil
+	}
+	if _, err := d.Update(ctx, ref, doc.Version, strconv.AppendInt(nil, n-1, 10)); err != nil {
+		if errors.Is(err, ErrVersionMismatch) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }

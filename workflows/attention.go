@@ -42,6 +42,7 @@ func (s *Service) CheckAgain(ctx context.Context, p Person, customerID, id strin
 	if err != nil {
 		return req, err
 	}
+	ctx = holdOutbox(ctx)
 	defer s.drainAfter(ctx, customerID, id)
 	att, ok := req.LastAttempt()
 	if !ok {
@@ -55,6 +56,7 @@ func (s *Service) MarkDone(ctx context.Context, p Person, customerID, id string)
 	if _, err := s.loadForResolution(ctx, p, customerID, id); err != nil {
 		return Request{}, err
 	}
+	ctx = holdOutbox(ctx)
 	defer s.drainAfter(ctx, customerID, id)
 	return s.transition(ctx, customerID, id, StateCompleted, p.Email, "marked done", p.Email, func(r *Request) { r.remember(p) })
 }
@@ -66,6 +68,7 @@ func (s *Service) SendAgain(ctx context.Context, p Person, customerID, id string
 	if _, err := s.loadForResolution(ctx, p, customerID, id); err != nil {
 		return Request{}, err
 	}
+	ctx = holdOutbox(ctx)
 	defer s.drainAfter(ctx, customerID, id)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executionTimeout)
 	defer cancel()

@@ -38,6 +38,7 @@ func (s *Service) Approve(ctx context.Context, p Person, customerID, id, comment
 		}
 		return req, err
 	}
+	ctx = holdOutbox(ctx)
 	defer s.drainAfter(ctx, customerID, id)
 	now := s.opt.Clock.Now()
 	if !req.Deadline.IsZero() && !now.Before(req.Deadline) && req.State == StatePendingApproval {
@@ -74,6 +75,7 @@ func (s *Service) Reject(ctx context.Context, p Person, customerID, id, reason s
 		}
 		return req, err
 	}
+	ctx = holdOutbox(ctx)
 	defer s.drainAfter(ctx, customerID, id)
 	now := s.opt.Clock.Now()
 	req, err = s.transition(ctx, customerID, id, StateRejected, p.Email, reason, p.Email, func(r *Request) {
@@ -98,6 +100,7 @@ func (s *Service) Withdraw(ctx context.Context, p Person, customerID, id string)
 	if !equalFold(p.Email, req.Requester) {
 		return req, ErrNotRequester
 	}
+	ctx = holdOutbox(ctx)
 	defer s.drainAfter(ctx, customerID, id)
 	req, err = s.transition(ctx, customerID, id, StateWithdrawn, p.Email, "", p.Email, nil)
 	if err == nil {
@@ -119,6 +122,7 @@ func (s *Service) expire(ctx context.Context, req Request) (Request, error) {
 // ExpireDue expires the pending approvals of a customer whose deadline
 // has passed. It reads only what is due from the schedule.
 func (s *Service) ExpireDue(ctx context.Context, customerID string) (int, error) {
+	ctx = holdOutbox(ctx) // each expiry is drained just after
 	items, err := s.opt.Store.Due(ctx, customerID, queueDeadlines, s.opt.Clock.Now(), 500)
 	if err != nil {
 		return 0, fmt.Errorf("read due deadlines: %w", err)

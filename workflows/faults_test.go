@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -154,6 +155,23 @@ func (s *crashStore) Update(ctx context.Context, ref store.Ref, v int64, data []
 		return store.Document{}, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return s.Store.Update(ctx, ref, v, data, audit...)
+}
+
+// UpdateAndClaim is the write that ends a call's work on a request,
+// with the outbox's claim (store.ClaimingUpdater, run by the store
+// beneath). It is two steps: the process may die before the write, or
+// after the write and the claim were made but before it heard so — the
+// transition is then committed, untold, and its claim held by a dead
+// process.
+func (s *crashStore) UpdateAndClaim(ctx context.Context, ref store.Ref, v int64, data []byte, claim string, ttl time.Duration, audit ...store.AuditEntry) (store.Document, bool, error) {
+	if err := s.c.step("store.update+claim"); err != nil {
+		return store.Document{}, false, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	doc, claimed, err := store.UpdateAndClaim(ctx, s.Store, ref, v, data, claim, ttl, audit...)
+	if err := s.c.step("store.update+claim done"); err != nil {
+		return store.Document{}, false, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return doc, claimed, err
 }
 
 func (s *crashStore) Get(ctx context.Context, ref store.Ref) (store.Document, error) {
@@ -436,6 +454,19 @@ func crashAt(t *testing.T, b backend, cc changeCase, k int) {
 	states := tl.seen[r.Requester+" "+r.ID]
 	if replied != workflows.StateCompleted && (len(states) == 0 || states[len(states)-1] != workflows.StateCompleted) {
 		t.Fatalf("requester's reply showed %q and the outbox told %v; want one of them to say completed", replied, states)
+	}
+	// Told once: only a process that died after telling and before
+	// recording it told (a Notifier bears that twice).
+	if !slices.Contains(c.steps[:k-1], "notify") {
+		n := 0
+		for _, st := range states {
+			if st == workflows.StateCompleted {
+				n++
+			}
+		}
+		if n > 1 {
+			t.Fatalf("the outbox told the requester %v: completed %d times", states, n)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/licensebot/licensebot/store"
@@ -16,6 +17,66 @@ import (
 // inside a transition, a failed delivery is retried (by the next Drain, or
 // by Reconcile on the next tick), and a crash between the transition and
 // the message loses nothing.
+
+// outboxClaimTTL is how long a drain's claim keeps other replicas from
+// telling the same transitions; a holder that died lets it lapse, and
+// Reconcile delivers them then.
+const outboxClaimTTL = time.Minute
+
+func outboxKey(customerID, id string) string { return "outbox:" + customerID + ":" + id }
+
+// outboxHold notes the outbox claims a public call's own writes took.
+// A call that drains a request's outbox once it is done (Submit,
+// Approve, ...) holds its context: the write that ends what the call
+// does with the request (rests) takes the outbox's claim in the same
+// round trip (store.UpdateAndClaim), and the drain that follows uses
+// it instead of claiming again. Should the process die between the two,
+// the claim lapses after outboxClaimTTL and Reconcile tells the
+// transitions, as it does when a process dies between a plain claim and
+// the notification.
+type outboxHold struct {
+	mu   sync.Mutex
+	held map[string]bool
+}
+
+type outboxHoldKey struct{}
+
+// holdOutbox returns ctx with an outboxHold of its own; every path of
+// the call that uses it must drain the requests it writes.
+func holdOutbox(ctx context.Context) context.Context {
+	return context.WithValue(ctx, outboxHoldKey{}, &outboxHold{held: map[string]bool{}})
+}
+
+func outboxHoldFrom(ctx context.Context) *outboxHold {
+	h, _ := ctx.Value(outboxHoldKey{}).(*outboxHold)
+	return h
+}
+
+func (h *outboxHold) note(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.held[key] = true
+}
+
+// take reports whether the call holds the claim, and forgets it: the
+// drain that takes it releases it.
+func (h *outboxHold) take(key string) bool {
+	if h == nil {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	held := h.held[key]
+	delete(h.held, key)
+	return held
+}
+
+// rests reports whether a call that moves a request to st is done with
+// it: nothing the call does after writes the request again, so the
+// outbox's drain comes next.
+func rests(st State) bool {
+	return st.Final() || st == StatePendingApproval || st == StateNeedsAttention
+}
 
 // drainTimeout bounds one delivery round, detached from the turn: the
 // person who pressed has their answer; the others must still be told.
@@ -57,13 +118,16 @@ func (s *Service) Drain(ctx context.Context, customerID, id string) error {
 // its own transitions pending for the next drain.
 func (s *Service) drain(ctx context.Context, last Request, late bool) error {
 	customerID, id := last.CustomerID, last.ID
-	key := "outbox:" + customerID + ":" + id
-	won, err := s.opt.Store.Claim(ctx, key, time.Minute)
-	if err != nil {
-		return fmt.Errorf("claim outbox: %w", err)
-	}
-	if !won {
-		return nil
+	key := outboxKey(customerID, id)
+	// The caller's own last write may have taken the claim already.
+	if !outboxHoldFrom(ctx).take(key) {
+		won, err := s.opt.Store.Claim(ctx, key, outboxClaimTTL)
+		if err != nil {
+			return fmt.Errorf("claim outbox: %w", err)
+		}
+		if !won {
+			return nil
+		}
 	}
 	released := false
 	defer func() {
@@ -76,6 +140,7 @@ func (s *Service) drain(ctx context.Context, last Request, late bool) error {
 	}()
 	req := last
 	if req.version == 0 {
+		var err error
 		if req, err = s.Get(ctx, customerID, id); err != nil {
 			return err
 		}

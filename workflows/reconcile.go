@@ -60,6 +60,7 @@ func (s *Service) reconcileOne(ctx context.Context, r Request) (bool, error) {
 	if !won {
 		return false, nil
 	}
+	ctx = holdOutbox(ctx)
 	defer s.drainAfter(ctx, r.CustomerID, r.ID)
 	var out Request
 	switch r.State {

@@ -19,13 +19,15 @@ import (
 // The budgets of Redis round trips of a confirmed request, from the
 // draft's claim to the outbox delivered (the notifier here makes no
 // store call): draft claim with the index of the open-request check,
-// that check's documents, request number, create, the transitions
-// (approved, executing and the attempt are one write when nothing stands
-// in the way), the completion, the outbox's claim, and its mark with
-// the claim's release (one round trip). The target is 6.
+// that check's documents with the request's number, create, the
+// transitions (approved, executing and the attempt are one write when
+// nothing stands in the way), the completion with the outbox's claim,
+// and the outbox's mark with the claim's release. Going to approval,
+// the move to pending approval takes the outbox's claim. The issue's
+// target is 6.
 const (
-	maxExecuteRoundTrips  = 8
-	maxApprovalRoundTrips = 7
+	maxExecuteRoundTrips  = 6
+	maxApprovalRoundTrips = 5
 )
 
 // A confirmed request costs a bounded number of Redis round trips: every

@@ -160,6 +160,7 @@ const ReasonNotSupportedByPortal rules.Code = "not_supported_by_portal"
 // allowed, to approvers otherwise. draftID de-duplicates a double
 // confirmation; the second gets ErrDuplicate.
 func (s *Service) Submit(ctx context.Context, p Person, customerID string, change csp.Change, justification, draftID string) (Request, error) {
+	ctx = holdOutbox(ctx)
 	stored := false
 	listCtx := ctx
 	if draftID != "" {
@@ -187,7 +188,8 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 	if ev.Decision.Outcome == rules.Refused {
 		return Request{}, &RefusedError{Evaluation: ev}
 	}
-	if err := s.checkNoOpenSeatChange(listCtx, customerID, change); err != nil {
+	number, err := s.admit(listCtx, customerID, change)
+	if err != nil {
 		return Request{}, err
 	}
 	now := s.opt.Clock.Now()
@@ -218,11 +220,11 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 			// What the lost creation was checked against may have been
 			// the old master's view: ask the store as it is now.
 			stored = false
-			if err := s.checkNoOpenSeatChange(ctx, customerID, change); err != nil {
+			if number, err = s.admit(ctx, customerID, change); err != nil {
 				return Request{}, err
 			}
 		}
-		req, err = s.create(ctx, fresh)
+		req, err = s.create(ctx, fresh, number)
 		if err != nil {
 			return Request{}, err
 		}
@@ -247,7 +249,7 @@ func (s *Service) Submit(ctx context.Context, p Person, customerID string, chang
 }
 
 // claimDraft claims the draft. A seat change then lists the customer's
-// requests (checkNoOpenSeatChange): where a round trip is dear, the
+// requests (admit): where a round trip is dear, the
 // index of that list is read with the claim, in one round trip, and the
 // returned context answers the list from it. Only that list is to read
 // through the returned context; everything else keeps ctx, so that
@@ -291,22 +293,25 @@ func (s *Service) route(ctx context.Context, req Request, shownTo string) (Reque
 }
 
 // create stores a new request under the next free number of its
-// customer. A number already taken (a counter step lost at a Redis
-// failover, data from before per-customer numbering) is skipped, never
-// reused: the number is for people; the portal only ever sees random
-// operation keys.
-func (s *Service) create(ctx context.Context, req Request) (Request, error) {
+// customer: number when admit took it already (0: none). A number
+// already taken (a counter step lost at a Redis failover, data from
+// before per-customer numbering) is skipped, never reused: the number is
+// for people; the portal only ever sees random operation keys.
+func (s *Service) create(ctx context.Context, req Request, number int64) (Request, error) {
 	for attempt := 0; attempt < 100; attempt++ {
-		id, err := s.nextID(ctx, req.CustomerID)
-		if err != nil {
-			return Request{}, err
+		if attempt > 0 || number <= 0 {
+			n, err := s.nextNumber(ctx, req.CustomerID)
+			if err != nil {
+				return Request{}, err
+			}
+			number = n
 		}
-		req.ID = id
+		req.ID = requestID(number)
 		data, err := marshal(req)
 		if err != nil {
 			return Request{}, err
 		}
-		_, err = s.opt.Store.Create(ctx, refOf(req.CustomerID, id), data, s.auditEntry(req, req.History[0]))
+		_, err = s.opt.Store.Create(ctx, refOf(req.CustomerID, req.ID), data, s.auditEntry(req, req.History[0]))
 		if errors.Is(err, store.ErrExists) {
 			continue
 		}
@@ -319,26 +324,47 @@ func (s *Service) create(ctx context.Context, req Request) (Request, error) {
 	return Request{}, fmt.Errorf("store request: no free request number")
 }
 
-// checkNoOpenSeatChange refuses a second seat addition or removal on a
-// subscription while another is still open: both would be fixed as
-// absolute targets from the same starting quantity ("5 → 8" twice), and
-// the second would look already applied once the first ran.
-func (s *Service) checkNoOpenSeatChange(ctx context.Context, customerID string, c csp.Change) error {
-	if c.Kind != csp.ChangeAddSeats && c.Kind != csp.ChangeRemoveSeats {
-		return nil
+// admit refuses a second seat addition or removal on a subscription
+// while another is still open: both would be fixed as absolute targets
+// from the same starting quantity ("5 → 8" twice), and the second would
+// look already applied once the first ran.
+//
+// The customer's requests are listed for that, and the new request's
+// number is taken in the same round trip (store.ListAndIncrement), so a
+// seat change does not wait for it after the check. When the check
+// refuses, the number is given back if nobody took one since; otherwise
+// it stays unused, a gap in the customer's numbers (they stay unique and
+// increasing). Other changes need no check, and number is 0: create
+// takes one.
+func (s *Service) admit(ctx context.Context, customerID string, c csp.Change) (number int64, err error) {
+	if !seatChange(c.Kind) {
+		return 0, nil
 	}
-	reqs, err := s.List(ctx, customerID)
+	docs, n, err := store.ListAndIncrement(ctx, s.opt.Store, customerID, collRequests, counterRef(customerID))
 	if err != nil {
-		return err
+		return 0, fmt.Errorf("list requests: %w", err)
 	}
-	for _, r := range reqs {
-		k := r.Change.Kind
-		if !r.State.Final() && r.Change.SubscriptionID == c.SubscriptionID && (k == csp.ChangeAddSeats || k == csp.ChangeRemoveSeats) {
-			return &OpenRequestError{Request: r}
+	reqs, err := decodeRequests(docs)
+	if err == nil {
+		for _, r := range reqs {
+			if !r.State.Final() && r.Change.SubscriptionID == c.SubscriptionID && seatChange(r.Change.Kind) {
+				err = &OpenRequestError{Request: r}
+				break
+			}
 		}
 	}
-	return nil
+	if err != nil {
+		gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, gerr := store.GiveBack(gctx, s.opt.Store, counterRef(customerID), n); gerr != nil {
+			s.log.WarnContext(ctx, "give back an unused request number", "customer_id", customerID, "number", n, "err", gerr)
+		}
+		return 0, err
+	}
+	return n, nil
 }
+
+func seatChange(k csp.ChangeKind) bool { return k == csp.ChangeAddSeats || k == csp.ChangeRemoveSeats }
 
 func (s *Service) scheduleDeadline(ctx context.Context, req Request) error {
 	return s.opt.Store.Schedule(ctx, req.CustomerID, queueDeadlines, store.ScheduledItem{
@@ -384,15 +410,21 @@ func operationFor(ev Evaluation) csp.Operation {
 	return op
 }
 
-// nextID allocates a short, readable id ("R-12") from the customer's own
-// compare-and-swap counter, so people can type it. It is unique within
-// the customer; create skips a number already taken.
-func (s *Service) nextID(ctx context.Context, customerID string) (string, error) {
-	n, err := store.Increment(ctx, s.opt.Store, store.Ref{Scope: customerID, Collection: collCounters, ID: "requests"})
+// nextNumber allocates the number of a short, readable id ("R-12",
+// requestID) from the customer's own counter, so people can type it. It
+// is unique within the customer; create skips a number already taken.
+func (s *Service) nextNumber(ctx context.Context, customerID string) (int64, error) {
+	n, err := store.Increment(ctx, s.opt.Store, counterRef(customerID))
 	if err != nil {
-		return "", fmt.Errorf("allocate request id: %w", err)
+		return 0, fmt.Errorf("allocate request id: %w", err)
 	}
-	return "R-" + strconv.FormatInt(n, 10), nil
+	return n, nil
+}
+
+func requestID(n int64) string { return "R-" + strconv.FormatInt(n, 10) }
+
+func counterRef(customerID string) store.Ref {
+	return store.Ref{Scope: customerID, Collection: collCounters, ID: "requests"}
 }
 
 func refOf(customerID, id string) store.Ref {
@@ -427,6 +459,11 @@ func (s *Service) List(ctx context.Context, customerID string) ([]Request, error
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
+	return decodeRequests(docs)
+}
+
+// decodeRequests decodes listed requests, newest first.
+func decodeRequests(docs []store.Document) ([]Request, error) {
 	out := make([]Request, 0, len(docs))
 	for _, d := range docs {
 		var r Request
@@ -471,6 +508,14 @@ func (s *Service) update(ctx context.Context, customerID, id string, durable boo
 // again; if another writer got there first, the request is reread and f
 // runs again, as always.
 func (s *Service) updateFrom(ctx context.Context, from Request, durable bool, f func(r *Request) ([]store.AuditEntry, error)) (Request, error) {
+	req, _, err := s.updateClaiming(ctx, from, durable, "", f)
+	return req, err
+}
+
+// updateClaiming is updateFrom taking claim (when not empty) with the
+// write that stands, in the same round trip where the store can
+// (store.UpdateAndClaim). claimed reports whether it was taken.
+func (s *Service) updateClaiming(ctx context.Context, from Request, durable bool, claim string, f func(r *Request) ([]store.AuditEntry, error)) (_ Request, claimed bool, _ error) {
 	customerID, id := from.CustomerID, from.ID
 	ref := refOf(customerID, id)
 	for attempt := 0; attempt < 50; attempt++ {
@@ -481,23 +526,28 @@ func (s *Service) updateFrom(ctx context.Context, from Request, durable bool, f 
 		} else {
 			var err error
 			if req, v, err = s.load(ctx, customerID, id); err != nil {
-				return Request{}, err
+				return Request{}, false, err
 			}
 		}
 		audit, err := f(&req)
 		if errors.Is(err, store.ErrNoChange) {
-			return req, nil
+			return req, false, nil
 		}
 		if err != nil {
-			return req, err
+			return req, false, err
 		}
 		data, err := marshal(req)
 		if err != nil {
-			return Request{}, err
+			return Request{}, false, err
 		}
-		if durable {
+		switch {
+		case claim != "" && durable:
+			_, claimed, err = store.UpdateDurableAndClaim(ctx, s.opt.Store, ref, v, data, claim, outboxClaimTTL, audit...)
+		case claim != "":
+			_, claimed, err = store.UpdateAndClaim(ctx, s.opt.Store, ref, v, data, claim, outboxClaimTTL, audit...)
+		case durable:
 			_, err = store.UpdateDurable(ctx, s.opt.Store, ref, v, data, audit...)
-		} else {
+		default:
 			_, err = s.opt.Store.Update(ctx, ref, v, data, audit...)
 		}
 		if errors.Is(err, store.ErrVersionMismatch) {
@@ -510,15 +560,15 @@ func (s *Service) updateFrom(ctx context.Context, from Request, durable bool, f 
 			// it. The caller gets the request as written and decides
 			// (see notReplicated).
 			req.version = v + 1
-			return req, fmt.Errorf("update request %s: %w", id, err)
+			return req, claimed, fmt.Errorf("update request %s: %w", id, err)
 		}
 		if err != nil {
-			return req, fmt.Errorf("update request %s: %w", id, err)
+			return req, false, fmt.Errorf("update request %s: %w", id, err)
 		}
 		req.version = v + 1
-		return req, nil
+		return req, claimed, nil
 	}
-	return Request{}, fmt.Errorf("update request %s: too much contention", id)
+	return Request{}, false, fmt.Errorf("update request %s: too much contention", id)
 }
 
 // transition moves a request to `to` by compare-and-swap on the version
@@ -557,8 +607,16 @@ func (s *Service) stepsFrom(ctx context.Context, from Request, steps []step, com
 	for _, st := range steps {
 		durable = durable || st.to == StateExecuting || st.to == StatePendingApproval
 	}
+	// A write that ends what the call does with the request takes the
+	// outbox's claim with it, when the call drains the outbox after
+	// (holdOutbox).
+	claim := ""
+	hold := outboxHoldFrom(ctx)
+	if hold != nil && rests(steps[len(steps)-1].to) {
+		claim = outboxKey(customerID, id)
+	}
 	var trs []Transition
-	req, err := s.updateFrom(ctx, from, durable, func(r *Request) ([]store.AuditEntry, error) {
+	req, claimed, err := s.updateClaiming(ctx, from, durable, claim, func(r *Request) ([]store.AuditEntry, error) {
 		trs = trs[:0]
 		var audit []store.AuditEntry
 		now := s.opt.Clock.Now()
@@ -584,6 +642,9 @@ func (s *Service) stepsFrom(ctx context.Context, from Request, steps []step, com
 		}
 		return audit, nil
 	})
+	if claimed {
+		hold.note(claim)
+	}
 	var se *StateError
 	if errors.As(err, &se) {
 		return se.Request, err

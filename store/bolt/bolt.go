@@ -509,6 +509,39 @@ func (s *Store) UpdateAndRelease(ctx context.Context, ref store.Ref, version int
 	return store.Document{Ref: ref, Version: version + 1, Data: data}, nil
 }
 
+var _ store.ClaimingUpdater = (*Store)(nil)
+
+// UpdateAndClaim is Update and Claim in one transaction (see
+// store.ClaimingUpdater): the claim is taken only with a successful
+// write. There are no replicas to wait for, so it is also what
+// store.UpdateDurableAndClaim does here.
+func (s *Store) UpdateAndClaim(ctx context.Context, ref store.Ref, version int64, data []byte, claim string, ttl time.Duration, audit ...store.AuditEntry) (store.Document, bool, error) {
+	const op = "update and claim"
+	if err := checkKeyTTL(claim, ttl); err != nil {
+		return store.Document{}, false, fmt.Errorf("bolt: %s: %w", op, err)
+	}
+	entries, err := checkWrite(ref, audit)
+	if err != nil {
+		return store.Document{}, false, fmt.Errorf("bolt: %s: %w", op, err)
+	}
+	now := s.clock.Now()
+	var won bool
+	err = s.update(ctx, op, func(tx *bbolt.Tx) error {
+		won = false
+		// A lost compare-and-swap returns before anything is written.
+		if err := updateTx(tx, ref, version, data, entries); err != nil {
+			return err
+		}
+		var err error
+		won, err = s.claim(tx, claim, ttl, now)
+		return err
+	})
+	if err != nil {
+		return store.Document{}, false, err
+	}
+	return store.Document{Ref: ref, Version: version + 1, Data: data}, won, nil
+}
+
 // updateTx is Update's compare-and-swap inside tx.
 func updateTx(tx *bbolt.Tx, ref store.Ref, version int64, data []byte, entries []store.AuditEntry) error {
 	b := collection(tx, ref.Scope, ref.Collection)

@@ -601,6 +601,57 @@ func (s *Store) UpdateAndRelease(ctx context.Context, ref store.Ref, version int
 	return store.Document{}, fmt.Errorf("redis: %s: %w: script missing after loading it", op, errReply)
 }
 
+var _ store.ClaimingUpdater = (*Store)(nil)
+
+// UpdateAndClaim is Update and Claim in one pipeline (see
+// store.ClaimingUpdater): the claim's script runs after the write
+// whatever the write's outcome, and is given back (a DEL, one more round
+// trip) when the write lost. On Cluster the ClusterClient splits the
+// pipeline by node and sends the parts at the same time.
+func (s *Store) UpdateAndClaim(ctx context.Context, ref store.Ref, version int64, data []byte, claim string, ttl time.Duration, audit ...store.AuditEntry) (store.Document, bool, error) {
+	const op = "update and claim"
+	if err := checkKeyTTL(claim, ttl); err != nil {
+		return store.Document{}, false, fmt.Errorf("redis: %s: %w", op, err)
+	}
+	ctx, cancel, err := s.begin(ctx, op)
+	if err != nil {
+		return store.Document{}, false, err
+	}
+	defer cancel()
+	keys, args, err := s.writeArgs(op, "u", ref, version, data, audit)
+	if err != nil {
+		return store.Document{}, false, err
+	}
+	s.snap(ctx).forget(claim, "", &ref, false)
+	cl := &claimArgs{key: claim, token: rand.Text(), ttl: ttl}
+	for _, sha := range []bool{true, false} {
+		pipe := s.c.Pipeline()
+		var script *goredis.Cmd
+		if sha {
+			script = s.scripts.write.EvalSha(ctx, pipe, keys, args...)
+		} else {
+			script = s.scripts.write.Eval(ctx, pipe, keys, args...)
+		}
+		claimCmd := cl.queue(ctx, s, pipe, sha)
+		_, _ = pipe.Exec(ctx)
+		err := script.Err()
+		if sha && (goredis.HasErrorPrefix(err, "NOSCRIPT") || goredis.HasErrorPrefix(claimCmd.Err(), "NOSCRIPT")) {
+			// Both carry a token: sending them again is harmless.
+			continue
+		}
+		if err != nil {
+			return store.Document{}, false, s.wrap(op, err)
+		}
+		res, err := script.Slice()
+		if err != nil {
+			return store.Document{}, false, s.wrap(op, err)
+		}
+		doc, err := decodeWrite(op, ref, data, res)
+		return doc, s.settleClaim(ctx, cl, won(claimCmd), err), err
+	}
+	return store.Document{}, false, fmt.Errorf("redis: %s: %w: script missing after loading it", op, errReply)
+}
+
 // writeArgs builds the keys and arguments of luaWrite, with a fresh write
 // token (keys[3] is its done key).
 func (s *Store) writeArgs(op, mode string, ref store.Ref, version int64, data []byte, audit []store.AuditEntry) ([]string, []any, error) {
@@ -670,45 +721,113 @@ type pipeliner interface {
 // (see confirm) before the caller hears ErrNotReplicated: waited for
 // again, and after a failover looked for on the new master.
 func (s *Store) UpdateReplicated(ctx context.Context, ref store.Ref, version int64, data []byte, audit ...store.AuditEntry) (store.Document, error) {
-	const op = "update"
 	if s.waitReplicas < 0 {
 		return s.Update(ctx, ref, version, data, audit...)
 	}
+	doc, _, err := s.updateReplicated(ctx, "update", ref, version, data, nil, audit)
+	return doc, err
+}
+
+var _ store.ReplicatedClaimingUpdater = (*Store)(nil)
+
+// UpdateReplicatedAndClaim is UpdateReplicated with the claim's script
+// in the same pipeline, after the write and before WAIT, so that the
+// WAIT covers the claim too (see store.ReplicatedClaimingUpdater). On
+// Cluster the pipeline goes to the document's master and the claim key
+// may live on another node: the claim is then sent at the same time on
+// its own, still one wall-clock round trip.
+func (s *Store) UpdateReplicatedAndClaim(ctx context.Context, ref store.Ref, version int64, data []byte, claim string, ttl time.Duration, audit ...store.AuditEntry) (store.Document, bool, error) {
+	const op = "update and claim"
+	if s.waitReplicas < 0 {
+		return s.UpdateAndClaim(ctx, ref, version, data, claim, ttl, audit...)
+	}
+	if err := checkKeyTTL(claim, ttl); err != nil {
+		return store.Document{}, false, fmt.Errorf("redis: %s: %w", op, err)
+	}
+	return s.updateReplicated(ctx, op, ref, version, data, &claimArgs{key: claim, token: rand.Text(), ttl: ttl}, audit)
+}
+
+// claimArgs is a claim sent along with a write.
+type claimArgs struct {
+	key, token string
+	ttl        time.Duration
+}
+
+// queue adds the claim's script to pipe (by digest, or by source).
+func (c *claimArgs) queue(ctx context.Context, s *Store, pipe goredis.Pipeliner, sha bool) *goredis.Cmd {
+	keys, args := []string{s.claimKey(c.key)}, []any{c.token, pxMillis(c.ttl)}
+	if sha {
+		return s.scripts.claim.EvalSha(ctx, pipe, keys, args...)
+	}
+	return s.scripts.claim.Eval(ctx, pipe, keys, args...)
+}
+
+// won reads the claim's reply; an error counts as not won.
+func won(cmd *goredis.Cmd) bool {
+	n, err := cmd.Int()
+	return err == nil && n == 1
+}
+
+// settleClaim gives back a claim taken alongside a write that did not
+// stand (see store.ClaimingUpdater). A release that fails leaves the
+// claim to expire.
+func (s *Store) settleClaim(ctx context.Context, c *claimArgs, claimed bool, err error) bool {
+	if c == nil || !claimed {
+		return false
+	}
+	if err == nil || errors.Is(err, store.ErrNotReplicated) {
+		return true
+	}
+	relCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opTimeout)
+	defer cancel()
+	_ = s.c.Del(relCtx, s.claimKey(c.key)).Err()
+	return false
+}
+
+// updateReplicated is UpdateReplicated, with a claim when cl is set.
+func (s *Store) updateReplicated(ctx context.Context, op string, ref store.Ref, version int64, data []byte, cl *claimArgs, audit []store.AuditEntry) (store.Document, bool, error) {
 	ctx, cancel, err := s.begin(ctx, op)
 	if err != nil {
-		return store.Document{}, err
+		return store.Document{}, false, err
 	}
 	defer cancel()
 	keys, args, err := s.writeArgs(op, "u", ref, version, data, audit)
 	if err != nil {
-		return store.Document{}, err
+		return store.Document{}, false, err
 	}
-	s.snap(ctx).forget("", "", &ref, false)
+	claimKey := ""
+	if cl != nil {
+		claimKey = cl.key
+	}
+	s.snap(ctx).forget(claimKey, "", &ref, false)
 	node, err := s.nodeFor(ctx, keys[0])
 	if err != nil {
-		return store.Document{}, s.wrap(op, err)
+		return store.Document{}, false, s.wrap(op, err)
 	}
 	auto := s.waitReplicas == 0
 	want := s.waitReplicas
 	if auto && s.sawReplica.Load() {
 		want = 1
 	}
-	res, acked, online, err := s.writeAndWait(ctx, node, keys, args, want, auto)
+	res, acked, online, claimed, err := s.writeAndWait(ctx, node, keys, args, want, auto, cl)
 	if err != nil {
-		return store.Document{}, s.wrap(op, err)
+		// The write may or may not have happened; a claim taken with
+		// it expires.
+		return store.Document{}, false, s.wrap(op, err)
 	}
 	doc, err := decodeWrite(op, ref, data, res)
 	if err != nil {
-		return store.Document{}, err
+		return store.Document{}, s.settleClaim(ctx, cl, claimed, err), err
 	}
 	if auto && online > 0 {
 		s.sawReplica.Store(true)
 		want = 1
 	}
 	if acked >= int64(want) {
-		return doc, nil
+		return doc, claimed, nil
 	}
-	return s.confirm(ctx, op, doc, keys[0], keys[3], want, acked)
+	doc, err = s.confirm(ctx, op, doc, keys[0], keys[3], want, acked)
+	return doc, s.settleClaim(ctx, cl, claimed, err), err
 }
 
 // nodeFor is the client whose pipelines reach the master of key on one
@@ -776,7 +895,21 @@ func (s *Store) confirm(ctx context.Context, op string, doc store.Document, key,
 // writeAndWait sends the write script, WAIT and (when role) ROLE in one
 // pipeline; a server that lost its script cache (a restart, a promoted
 // replica) gets the source once.
-func (s *Store) writeAndWait(ctx context.Context, node pipeliner, keys []string, args []any, want int, role bool) (res []any, acked, online int64, err error) {
+//
+// A claim (cl set) goes between the write and WAIT, on the same
+// connection; on Cluster, where its key may live on another node, it is
+// sent at the same time through the cluster client instead.
+func (s *Store) writeAndWait(ctx context.Context, node pipeliner, keys []string, args []any, want int, role bool, cl *claimArgs) (res []any, acked, online int64, claimed bool, err error) {
+	var apart chan bool
+	if _, cluster := s.c.(*goredis.ClusterClient); cluster && cl != nil {
+		apart = make(chan bool, 1)
+		go func() {
+			n, err := s.scripts.claim.Run(ctx, s.c, []string{s.claimKey(cl.key)}, cl.token, pxMillis(cl.ttl)).Int()
+			apart <- err == nil && n == 1
+		}()
+		defer func() { claimed = <-apart && err == nil }()
+		cl = nil
+	}
 	for _, sha := range []bool{true, false} {
 		pipe := node.Pipeline()
 		var script *goredis.Cmd
@@ -784,6 +917,10 @@ func (s *Store) writeAndWait(ctx context.Context, node pipeliner, keys []string,
 			script = s.scripts.write.EvalSha(ctx, pipe, keys, args...)
 		} else {
 			script = s.scripts.write.Eval(ctx, pipe, keys, args...)
+		}
+		var claimCmd *goredis.Cmd
+		if cl != nil {
+			claimCmd = cl.queue(ctx, s, pipe, sha)
 		}
 		wait := s.waitCmd(ctx, pipe, want)
 		var roleCmd *goredis.SliceCmd
@@ -796,13 +933,18 @@ func (s *Store) writeAndWait(ctx context.Context, node pipeliner, keys []string,
 			if sha && goredis.HasErrorPrefix(err, "NOSCRIPT") {
 				continue
 			}
-			return nil, 0, 0, err
+			return nil, 0, 0, false, err
+		}
+		if claimCmd != nil && sha && goredis.HasErrorPrefix(claimCmd.Err(), "NOSCRIPT") {
+			// The write's token and the claim's make sending both
+			// again harmless.
+			continue
 		}
 		if res, err = script.Slice(); err != nil {
-			return nil, 0, 0, err
+			return nil, 0, 0, false, err
 		}
 		if acked, err = wait.Result(); err != nil {
-			return nil, 0, 0, err
+			return nil, 0, 0, false, err
 		}
 		if role {
 			var rerr goredis.Error
@@ -814,12 +956,12 @@ func (s *Store) writeAndWait(ctx context.Context, node pipeliner, keys []string,
 				// having none; set WaitReplicas there to wait anyway.
 				online = 0
 			case err != nil:
-				return nil, 0, 0, err
+				return nil, 0, 0, false, err
 			}
 		}
-		return res, acked, online, nil
+		return res, acked, online, claimCmd != nil && won(claimCmd), nil
 	}
-	return nil, 0, 0, fmt.Errorf("%w: script missing after loading it", errReply)
+	return nil, 0, 0, false, fmt.Errorf("%w: script missing after loading it", errReply)
 }
 
 // waitCmd queues WAIT (go-redis has it on *Client only, where it could
@@ -882,27 +1024,52 @@ func (s *Store) List(ctx context.Context, scope, coll string) ([]store.Document,
 			return nil, s.wrap("list", err)
 		}
 	}
-	docs := make([]store.Document, 0, len(ids))
+	return s.readDocs(ctx, "list", scope, coll, make([]store.Document, 0, len(ids)), ids)
+}
+
+// readDocs reads the documents of a collection named by ids (from its
+// index), listBatch per pipeline, appending those that exist to docs.
+func (s *Store) readDocs(ctx context.Context, op, scope, coll string, docs []store.Document, ids []string) ([]store.Document, error) {
 	for len(ids) > 0 {
 		batch := ids[:min(len(ids), listBatch)]
 		ids = ids[len(batch):]
 		pipe := s.c.Pipeline()
-		cmds := make([]*goredis.SliceCmd, len(batch))
-		for i, id := range batch {
-			cmds[i] = pipe.HMGet(ctx, s.docKey(store.Ref{Scope: scope, Collection: coll, ID: id}), "v", "d")
-		}
+		cmds := s.queueDocs(ctx, pipe, scope, coll, batch)
 		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, s.wrap("list", err)
+			return nil, s.wrap(op, err)
 		}
-		for i, id := range batch {
-			ref := store.Ref{Scope: scope, Collection: coll, ID: id}
-			d, ok, err := decodeDoc(ref, cmds[i].Val())
-			if err != nil {
-				return nil, fmt.Errorf("redis: list: %w", err)
-			}
-			if ok {
-				docs = append(docs, d)
-			}
+		var err error
+		if docs, err = s.decodeDocs(op, scope, coll, docs, batch, cmds); err != nil {
+			return nil, err
+		}
+	}
+	return docs, nil
+}
+
+// queueDocs queues the reads of a batch of a collection's documents.
+func (s *Store) queueDocs(ctx context.Context, pipe goredis.Pipeliner, scope, coll string, batch []string) []*goredis.SliceCmd {
+	cmds := make([]*goredis.SliceCmd, len(batch))
+	for i, id := range batch {
+		cmds[i] = pipe.HMGet(ctx, s.docKey(store.Ref{Scope: scope, Collection: coll, ID: id}), "v", "d")
+	}
+	return cmds
+}
+
+// decodeDocs appends to docs those of a batch that exist (a document
+// deleted since the index was read is left out).
+func (s *Store) decodeDocs(op, scope, coll string, docs []store.Document, batch []string, cmds []*goredis.SliceCmd) ([]store.Document, error) {
+	for i, id := range batch {
+		vals, err := cmds[i].Result()
+		if err != nil {
+			return nil, s.wrap(op, err)
+		}
+		ref := store.Ref{Scope: scope, Collection: coll, ID: id}
+		d, ok, err := decodeDoc(ref, vals)
+		if err != nil {
+			return nil, fmt.Errorf("redis: %s: %w", op, err)
+		}
+		if ok {
+			docs = append(docs, d)
 		}
 	}
 	return docs, nil

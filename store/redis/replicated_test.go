@@ -328,3 +328,49 @@ func BenchmarkDurableUpdate(b *testing.B) {
 	b.Run("UpdateDurable/replica", func(b *testing.B) { run(b, master.URL, true) })
 	b.Run("UpdateDurable/no-replica", func(b *testing.B) { run(b, alone.URL, true) })
 }
+
+// A durable write with a claim: the claim goes in the write's pipeline,
+// before WAIT, so a replica that acknowledged the write has the claim
+// too; a write that stands only on the master keeps its claim, and one
+// that lost gives it back.
+func TestUpdateReplicatedAndClaim(t *testing.T) {
+	master := redistest.StartServer(t)
+	replica := redistest.StartReplica(t, master)
+	ctx := t.Context()
+	s := newStore(t, master.URL, redistest.Prefix(), generous)
+	ref := store.Ref{Scope: "acme", Collection: "requests", ID: "R-" + redistest.Prefix()}
+	d := create(t, s, ref)
+	claim := "outbox:" + ref.ID
+	d, claimed, err := store.UpdateDurableAndClaim(ctx, s, ref, d.Version, []byte("pending"), claim, time.Minute, store.AuditEntry{At: when, Action: "request.pending_approval"})
+	if err != nil || !claimed {
+		t.Fatalf("UpdateDurableAndClaim with an in-sync replica: claimed %v, %v", claimed, err)
+	}
+	if got := onReplica(t, replica, s, ref); got != itoa(d.Version) {
+		t.Fatalf("replica has version %s after the durable write of %d", got, d.Version)
+	}
+	rc := goredis.NewClient(&goredis.Options{Addr: replica.Addr})
+	defer rc.Close()
+	if keys, err := rc.Keys(ctx, "*:claim:"+claim).Result(); err != nil || len(keys) != 1 {
+		t.Fatalf("the replica does not have the claim the WAIT covered: %v %v", keys, err)
+	}
+
+	srv := redistest.StartServer(t)
+	one := newStore(t, srv.URL, redistest.Prefix(), func(o *redis.Options) { o.WaitReplicas, o.WaitTimeout = 1, 50*time.Millisecond })
+	d = create(t, one, ref)
+	d, claimed, err = store.UpdateDurableAndClaim(ctx, one, ref, d.Version, []byte("v2"), claim, time.Minute)
+	if !errors.Is(err, store.ErrNotReplicated) || !claimed || d.Version != 2 {
+		t.Fatalf("UpdateDurableAndClaim waiting for 1 of 0 replicas: version %d, claimed %v, %v; want version 2, the claim and ErrNotReplicated", d.Version, claimed, err)
+	}
+	if won, err := one.Claim(ctx, claim, time.Minute); err != nil || won {
+		t.Fatalf("Claim after a write that stands on the master: %v %v, want it held", won, err)
+	}
+	if err := one.Release(ctx, claim); err != nil {
+		t.Fatal(err)
+	}
+	if _, claimed, err := store.UpdateDurableAndClaim(ctx, one, ref, 1, []byte("stale"), claim, time.Minute); !errors.Is(err, store.ErrVersionMismatch) || claimed {
+		t.Fatalf("stale UpdateDurableAndClaim: claimed %v, %v; want ErrVersionMismatch", claimed, err)
+	}
+	if won, err := one.Claim(ctx, claim, time.Minute); err != nil || !won {
+		t.Fatalf("Claim after a stale durable write: %v %v, want it given back", won, err)
+	}
+}

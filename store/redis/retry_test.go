@@ -138,6 +138,9 @@ func TestLostReplyRetryIsIdempotent(t *testing.T) {
 	if _, err := s.AppendAudit(ctx, store.AuditEntry{Scope: "warm", At: when}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.Increment(ctx, store.Ref{Scope: "warm", Collection: "counters", ID: "n"}); err != nil {
+		t.Fatal(err)
+	}
 
 	lose := func(match string, op func() error) {
 		t.Helper()
@@ -218,6 +221,34 @@ func TestLostReplyRetryIsIdempotent(t *testing.T) {
 		return err
 	})
 
+	// A write with a claim, and a list with an increment: each part of
+	// the pipeline reports its own first answer when it is sent again.
+	claimed := store.Ref{Scope: "lost", Collection: "c", ID: "claimed-lost"}
+	if _, err := s.Create(ctx, claimed, []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	lose("claimed-lost", func() error {
+		d, won, err := s.UpdateAndClaim(ctx, claimed, 1, []byte("v2"), "outbox-claimed-lost", time.Minute, store.AuditEntry{At: when, Action: "claimed"})
+		if err == nil && (d.Version != 2 || !won) {
+			t.Errorf("UpdateAndClaim with a lost reply: version %d, claimed %v", d.Version, won)
+		}
+		return err
+	})
+	if won, err := s.Claim(ctx, "outbox-claimed-lost", time.Minute); err != nil || won {
+		t.Fatalf("Claim after UpdateAndClaim: %v, %v; want it held", won, err)
+	}
+	counter := store.Ref{Scope: "lost", Collection: "counters", ID: "numbers-lost"}
+	lose("numbers-lost", func() error {
+		_, n, err := s.ListAndIncrement(ctx, "lost", "c", counter)
+		if err == nil && n != 1 {
+			t.Errorf("ListAndIncrement with a lost reply: %d, want 1", n)
+		}
+		return err
+	})
+	if n, err := s.Increment(ctx, counter); err != nil || n != 2 {
+		t.Fatalf("Increment after a lost ListAndIncrement reply: %d, %v; want 2", n, err)
+	}
+
 	entries, err := s.ReadAudit(ctx, "lost", time.Time{}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +257,7 @@ func TestLostReplyRetryIsIdempotent(t *testing.T) {
 	for _, e := range entries {
 		actions = append(actions, e.Action)
 	}
-	if want := []string{"created", "updated", "many.created", "audit-lost"}; !slices.Equal(actions, want) {
+	if want := []string{"created", "updated", "many.created", "audit-lost", "claimed"}; !slices.Equal(actions, want) {
 		t.Fatalf("audit = %q, want each once: %q", actions, want)
 	}
 	if _, err := s.Update(ctx, ref, 3, nil); err != nil {
