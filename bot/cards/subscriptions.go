@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/licensebot/licensebot/bot/chat"
+	"github.com/licensebot/licensebot/bot/i18n"
 	"github.com/licensebot/licensebot/csp"
 	"github.com/licensebot/licensebot/workflows"
 )
@@ -22,19 +23,21 @@ func (rd *Renderer) Help(lang string, p workflows.Person, customerID string) cha
 }
 
 // statusLine: "auto-renews on 26 Nov 2027" or "ends on …" or "expired".
+// These lines are written for every subscription of a list on every
+// turn, so they pass their fields as i18n.Args rather than a map each.
 func (rd *Renderer) statusLine(lang string, s csp.Subscription) string {
-	data := map[string]any{"End": rd.EndDate(lang, s)}
+	end := i18n.Arg{Name: "End", Value: rd.EndDate(lang, s)}
 	switch {
 	case s.Status != csp.StatusActive:
-		return rd.tr.T(lang, "status."+string(s.Status), data)
+		return rd.tr.Tf(lang, "status."+string(s.Status), end)
 	case s.Trial && s.AutoRenew:
-		return rd.tr.T(lang, "sub.trial_converts", data)
+		return rd.tr.Tf(lang, "sub.trial_converts", end)
 	case s.Trial:
-		return rd.tr.T(lang, "sub.trial_ends", data)
+		return rd.tr.Tf(lang, "sub.trial_ends", end)
 	case s.AutoRenew:
-		return rd.tr.T(lang, "sub.auto_renews", data)
+		return rd.tr.Tf(lang, "sub.auto_renews", end)
 	}
-	return rd.tr.T(lang, "sub.ends", data)
+	return rd.tr.Tf(lang, "sub.ends", end)
 }
 
 // windowLine says whether seats can be removed now, and until when.
@@ -45,10 +48,10 @@ func (rd *Renderer) windowLine(lang string, s csp.Subscription) string {
 		return ""
 	}
 	if until, ok := s.NextWindowCloses(now); ok {
-		return rd.tr.N(lang, "sub.window_open", s.RemovableAt(now), map[string]any{"Until": rd.until(lang, until, loc)})
+		return rd.tr.Nf(lang, "sub.window_open", s.RemovableAt(now), i18n.Arg{Name: "Until", Value: rd.until(lang, until, loc)})
 	}
 	if s.AutoRenew {
-		return rd.tr.T(lang, "sub.window_next", map[string]any{"At": rd.tr.Date(lang, s.TermEnd, loc)})
+		return rd.tr.Tf(lang, "sub.window_next", i18n.Arg{Name: "At", Value: rd.tr.Date(lang, s.TermEnd, loc)})
 	}
 	return ""
 }
@@ -56,22 +59,31 @@ func (rd *Renderer) windowLine(lang string, s csp.Subscription) string {
 func (rd *Renderer) costLine(lang string, s csp.Subscription) string {
 	p := s.Price()
 	total := p.Unit.Mul(s.Quantity)
-	return rd.tr.T(lang, "cost."+string(s.Billing), map[string]any{"Amount": rd.tr.Money(lang, total)})
+	return rd.tr.Tf(lang, "cost."+string(s.Billing), i18n.Arg{Name: "Amount", Value: rd.tr.Money(lang, total)})
 }
 
 // SubscriptionList is a customer's subscriptions, one line each, with
 // their usage when the portal reported it (usage.go).
 func (rd *Renderer) SubscriptionList(lang string, c Customer, subs []csp.Subscription, usage ...csp.Usage) chat.Message {
 	var b strings.Builder
+	b.Grow(256 * len(subs))
 	for _, s := range subs {
-		fmt.Fprintf(&b, "• *%s* — %s · %s · %s", s.Name, rd.tr.N(lang, "seats", s.Quantity, nil),
-			rd.statusLine(lang, s), rd.costLine(lang, s))
+		b.WriteString("• *")
+		b.WriteString(s.Name)
+		b.WriteString("* — ")
+		b.WriteString(rd.tr.Nf(lang, "seats", s.Quantity))
+		b.WriteString(" · ")
+		b.WriteString(rd.statusLine(lang, s))
+		b.WriteString(" · ")
+		b.WriteString(rd.costLine(lang, s))
 		b.WriteString(rd.usageCell(lang, s, usage))
 		if s.HasScheduledRenewal() && s.RenewalQuantity() != s.Quantity {
-			b.WriteString(" · " + rd.tr.N(lang, "sub.renewal_at", s.RenewalQuantity(), nil))
+			b.WriteString(" · ")
+			b.WriteString(rd.tr.Nf(lang, "sub.renewal_at", s.RenewalQuantity()))
 		}
 		if w := rd.windowLine(lang, s); w != "" && s.RemovableAt(rd.now()) > 0 {
-			b.WriteString(" · " + w)
+			b.WriteString(" · ")
+			b.WriteString(w)
 		}
 		b.WriteString("\n")
 	}

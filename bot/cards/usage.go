@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/licensebot/licensebot/bot/chat"
+	"github.com/licensebot/licensebot/bot/i18n"
 	"github.com/licensebot/licensebot/csp"
 	"github.com/licensebot/licensebot/workflows/reminders"
 )
@@ -82,7 +83,7 @@ func (rd *Renderer) usageCell(l string, s csp.Subscription, us []csp.Usage) stri
 	if !ok {
 		return ""
 	}
-	return " · " + rd.tr.T(l, "usage.cell", map[string]any{"Assigned": rd.tr.Number(l, u.Assigned), "Bought": rd.tr.Number(l, u.Bought)})
+	return " · " + rd.tr.Tf(l, "usage.cell", i18n.Arg{Name: "Assigned", Value: rd.tr.Number(l, u.Assigned)}, i18n.Arg{Name: "Bought", Value: rd.tr.Number(l, u.Bought)})
 }
 
 // DelegatedAccess answers "which admin access does the reseller have?":

@@ -188,7 +188,7 @@ func (r *Runner) Idle() { r.pool.Idle() }
 // counted and logged; the adapter answers so the platform retries. The
 // job runs with JobTimeout, and a panic in it is logged, never fatal.
 func (r *Runner) Submit(key, reqID, kind string, job func(ctx context.Context, log *slog.Logger) error) error {
-	log := r.opt.Log.With("request_id", reqID, "type", kind)
+	log := With(r.opt.Log, slog.String("request_id", reqID), slog.String("type", kind))
 	err := r.pool.Submit(key, func(base context.Context) {
 		ctx, cancel := context.WithTimeout(base, r.opt.JobTimeout)
 		defer cancel()

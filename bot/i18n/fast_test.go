@@ -143,3 +143,47 @@ func TestCatalogsAgreeWithGoI18n(t *testing.T) {
 		}
 	}
 }
+
+// Tf and Nf say what T and N say with the same strings in a map, for
+// every message of the bot's catalogs: with every field, with one field
+// only (a missing field goes through text/template), and with none.
+func TestArgsAgreeWithMaps(t *testing.T) {
+	tr, err := New(os.DirFS("../locales"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, msgs := range tr.msgs {
+		for id := range msgs {
+			ids[id] = true
+		}
+	}
+	all := []Arg{{"Amount", "€1.00"}, {"Assigned", "7"}, {"Bought", "10"}, {"Count", "99"}, {"Customer", "Contoso"},
+		{"End", "1 Dec"}, {"Until", "2 Dec"}, {"At", "3 Dec"}, {"Name", "Zoé"}, {"Window", "72 hours"}}
+	argSets := [][]Arg{nil, all, all[:1], all[4:5]}
+	for _, l := range []string{"en", "fr", "de"} {
+		for id := range ids {
+			for ai, args := range argSets {
+				var m map[string]any
+				if args != nil {
+					m = map[string]any{}
+					for _, a := range args {
+						m[a.Name] = a.Value
+					}
+				}
+				var data any
+				if m != nil {
+					data = m
+				}
+				if got, want := tr.Tf(l, id, args...), tr.T(l, id, data); got != want {
+					t.Errorf("Tf(%s, %s, args %d) = %q, T says %q", l, id, ai, got, want)
+				}
+				for _, n := range []int{0, 1, 2, 1000000} {
+					if got, want := tr.Nf(l, id, n, args...), tr.N(l, id, n, maps.Clone(m)); got != want {
+						t.Errorf("Nf(%s, %s, %d, args %d) = %q, N says %q", l, id, n, ai, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -411,6 +411,23 @@ var slackMarkup = regexp.MustCompile(`<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>`)
 // typed: mentions (of the bot, in app_mention) are dropped, links become
 // their label or address, entities are decoded.
 func plainText(s string) string {
+	if strings.ContainsAny(s, "<&") {
+		s = unmarkup(s)
+	}
+	// Tidy the spaces a removed mention leaves, keeping line breaks (a
+	// rejection reason may have several lines).
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(l), " ")
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+// slackEntities decodes the three entities Slack escapes in text.
+var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// unmarkup replaces Slack's markup and entities in s.
+func unmarkup(s string) string {
 	s = slackMarkup.ReplaceAllStringFunc(s, func(m string) string {
 		p := slackMarkup.FindStringSubmatch(m)
 		switch p[1] {
@@ -424,12 +441,5 @@ func plainText(s string) string {
 		}
 		return p[2]
 	})
-	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
-	// Tidy the spaces a removed mention leaves, keeping line breaks (a
-	// rejection reason may have several lines).
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.Join(strings.Fields(l), " ")
-	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
+	return slackEntities.Replace(s)
 }

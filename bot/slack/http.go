@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,7 +40,7 @@ type bodyHandler func(w http.ResponseWriter, r *http.Request, body []byte, reqID
 func (a *Adapter) endpoint(name string, h bodyHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqID := channel.RequestID("sl-")
-		log := a.log.With("request_id", reqID, "endpoint", name)
+		log := channel.With(a.log, slog.String("request_id", reqID), slog.String("endpoint", name))
 		defer channel.Recover(w, r, log, "slack handler")
 		body, ok := channel.ReadBody(w, r, maxBody, log)
 		if !ok {

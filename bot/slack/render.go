@@ -380,6 +380,8 @@ func textChunks(text string, limit int) []string {
 	}
 	var out []string
 	var cur strings.Builder
+	// Usually one chunk: one allocation for it rather than doubling.
+	cur.Grow(min(len(text)+len(text)/8, 4*limit))
 	n := 0
 	for _, line := range strings.Split(text, "\n") {
 		esc := escTrunc(line, limit)

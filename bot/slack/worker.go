@@ -15,9 +15,9 @@ import (
 // job turns a decoded request into the runner's inbound turn.
 func (a *Adapter) job(reqID string, in inbound) func(context.Context, *slog.Logger) error {
 	return func(ctx context.Context, log *slog.Logger) error {
-		log = log.With("slack_user", in.userID)
+		log = channel.With(log, slog.String("slack_user", in.userID))
 		if in.eventID != "" {
-			log = log.With("event_id", in.eventID)
+			log = channel.With(log, slog.String("event_id", in.eventID))
 		}
 		ws, err := a.workspaceFor(ctx, in.org.ID)
 		if errors.Is(err, ErrNotInstalled) {
@@ -32,7 +32,7 @@ func (a *Adapter) job(reqID string, in inbound) func(context.Context, *slog.Logg
 			return err
 		}
 		if ws.id != "" {
-			log = log.With("installation", ws.id)
+			log = channel.With(log, slog.String("installation", ws.id))
 		}
 		turn := &channel.Inbound{
 			ReqID: reqID, Kind: in.kind, Conversation: conversationOf(in), EventID: in.eventID,

@@ -3,6 +3,7 @@ package teams
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -18,7 +19,7 @@ import (
 // answered in the response, as Teams requires.
 func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := channel.RequestID("tm-")
-	log := a.log.With("request_id", reqID)
+	log := channel.With(a.log, slog.String("request_id", reqID))
 	defer channel.Recover(w, r, log, "teams handler")
 	body, ok := channel.ReadBody(w, r, maxBody, log)
 	if !ok {
@@ -50,7 +51,7 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	log = log.With("activity_id", act.ID, "type", act.Type)
+	log = channel.With(log, slog.String("activity_id", act.ID), slog.String("type", act.Type))
 	if act.Conversation == nil || act.Conversation.ID == "" || act.From == nil || act.From.ID == "" {
 		log.WarnContext(r.Context(), "teams activity without conversation or sender")
 		a.metrics.Event("malformed")

@@ -16,7 +16,7 @@ import (
 // job is the work for one queued activity.
 func (a *Adapter) job(reqID string, act *Activity) func(context.Context, *slog.Logger) error {
 	return func(ctx context.Context, log *slog.Logger) error {
-		log = log.With("activity_id", act.ID)
+		log = channel.With(log, slog.String("activity_id", act.ID))
 		if act.Type == ActivityConversationUpdate {
 			return a.onConversationUpdate(ctx, log, reqID, act)
 		}

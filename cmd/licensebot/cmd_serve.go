@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
@@ -318,10 +319,10 @@ func (s *server) openChannels(ctx context.Context) error {
 		return err
 	}
 	if s.slack != nil {
-		s.slack.SetHandler(instrumented{s.a.engine, s.metrics, "slack", s.a})
+		s.slack.SetHandler(newInstrumented(s.a, s.metrics, "slack"))
 	}
 	if s.teams != nil {
-		s.teams.SetHandler(instrumented{s.a.engine, s.metrics, "teams", s.a})
+		s.teams.SetHandler(newInstrumented(s.a, s.metrics, "teams"))
 	}
 	return nil
 }
@@ -635,6 +636,19 @@ type instrumented struct {
 	m       *telemetry.Metrics
 	channel string
 	a       *app
+	// seconds and ok are the channel's series of a turn that succeeded,
+	// looked up once rather than by label on every turn.
+	seconds prometheus.Observer
+	ok      prometheus.Counter
+}
+
+func newInstrumented(a *app, m *telemetry.Metrics, channel string) instrumented {
+	i := instrumented{e: a.engine, m: m, channel: channel, a: a}
+	if m != nil {
+		i.seconds = m.TurnSeconds.WithLabelValues(channel)
+		i.ok = m.Turns.WithLabelValues(channel, "ok")
+	}
+	return i
 }
 
 func (i instrumented) Handle(ctx context.Context, t bot.Turn) ([]bot.Message, error) {
@@ -642,6 +656,11 @@ func (i instrumented) Handle(ctx context.Context, t bot.Turn) ([]bot.Message, er
 	msgs, err := i.e.Handle(ctx, t)
 	if errors.Is(err, bot.ErrDuplicateEvent) {
 		return msgs, err
+	}
+	if err == nil && i.seconds != nil {
+		i.seconds.Observe(i.a.clock.Now().Sub(start).Seconds())
+		i.ok.Inc()
+		return msgs, nil
 	}
 	i.m.ObserveTurn(i.channel, i.a.clock.Now().Sub(start), err)
 	return msgs, err

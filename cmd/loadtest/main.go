@@ -58,6 +58,7 @@ type options struct {
 	queue     int
 	idle      int
 	gcPercent int
+	debugAddr string
 }
 
 func main() {
@@ -111,6 +112,7 @@ quarter of the ceiling's rate fits in this machine's processors at all.`,
 	f.IntVar(&o.queue, "queue-size", 0, "serve.queue_size (0: serve's default)")
 	f.IntVar(&o.idle, "idle-conns", 0, "serve.idle_conns_per_host (0: serve's default)")
 	f.IntVar(&o.gcPercent, "gc-percent", 0, "serve.gc_percent (0: serve's default)")
+	f.StringVar(&o.debugAddr, "debug-addr", "", "serve.debug_addr: serve's profiler on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
 	return cmd
 }
 

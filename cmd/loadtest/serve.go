@@ -46,6 +46,9 @@ func serveConfig(o options, fakeURL, addr, redisPrefix string) string {
 		// Only when asked: a binary from before the setting refuses it.
 		fmt.Fprintf(&b, "  gc_percent: %d\n", o.gcPercent)
 	}
+	if o.debugAddr != "" {
+		fmt.Fprintf(&b, "  debug_addr: %q\n", o.debugAddr)
+	}
 	fmt.Fprintf(&b, "teams:\n  openid_metadata_url: %s/openid\n  token_url: %s/token\n  connector_origins: [%q]\n", fakeURL, fakeURL, fakeURL)
 	if o.store == "redis" {
 		fmt.Fprintf(&b, "redis:\n  url: redis://%s/0\n  prefix: %q\n", o.redisAddr, redisPrefix)
