@@ -112,9 +112,8 @@ func framed(data []byte) bool {
 
 // quotedKey is how json.Marshal writes key as an object key, colon
 // included.
-func quotedKey(key string) []byte {
-	q, _ := json.Marshal(key) // a string always encodes
-	return append(q, ':')
+func quotedKey(b []byte, key string) []byte {
+	return append(appendJSONString(b, key), ':')
 }
 
 // has reports whether the ledger has an entry for key. In JSON that
@@ -133,7 +132,8 @@ func (ls *ledgerState) has(key string) bool {
 		_, ok := d.Entries[key]
 		return ok
 	}
-	return bytes.Contains(ls.data, quotedKey(key))
+	var buf [128]byte
+	return bytes.Contains(ls.data, quotedKey(buf[:0], key))
 }
 
 // with returns the document with entries added (or replaced). New keys
@@ -159,14 +159,13 @@ func (ls *ledgerState) with(entries map[string]ledgerEntry) ([]byte, error) {
 	}
 	out = append(append(out, ledgerHead...), body...)
 	for i, k := range keys {
-		v, err := json.Marshal(entries[k])
-		if err != nil {
-			return nil, fmt.Errorf("encode reminder ledger: %w", err)
-		}
 		if i > 0 || len(bytes.TrimSpace(body)) > 0 {
 			out = append(out, ',')
 		}
-		out = append(append(out, quotedKey(k)...), v...)
+		var err error
+		if out, err = appendEntry(quotedKey(out, k), entries[k]); err != nil {
+			return nil, err
+		}
 	}
 	return append(out, ledgerTail...), nil
 }
