@@ -3,11 +3,15 @@ package reminders
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/store/bolt"
 	"github.com/licensebot/licensebot/store/redis"
 	"github.com/licensebot/licensebot/store/redis/redistest"
 )
@@ -175,5 +179,59 @@ func TestDayAtCountsCalendarDays(t *testing.T) {
 	}
 	if got.In(loc).Hour() != 9 {
 		t.Errorf("local hour %d, want 9", got.In(loc).Hour())
+	}
+}
+
+// hookSchedule is a bolt store that runs a hook before its first
+// ScheduleMany.
+type hookSchedule struct {
+	*bolt.Store
+	before func()
+}
+
+func (s *hookSchedule) ScheduleMany(ctx context.Context, scope, queue string, items []store.ScheduledItem) error {
+	if h := s.before; h != nil {
+		s.before = nil
+		h()
+	}
+	return s.Store.ScheduleMany(ctx, scope, queue, items)
+}
+
+// A replica's Sync that read the ledger and the schedule just before
+// another replica's tick sent, recorded and unscheduled a reminder used
+// to put it back in the queue, where it stayed (claimed by that tick)
+// until the claim expired. Sync now takes out what was recorded
+// meanwhile; and nothing is sent twice.
+func TestSyncDoesNotPutBackWhatAnotherReplicaJustSent(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	clk := clock.NewManual(now)
+	bs, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bs.Close() })
+	subs := []csp.Subscription{annual("sub-a", time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)}
+	hs := &hookSchedule{Store: bs}
+	a := newFixture(t, hs, now, subs)
+	b := newFixture(t, bs, now, subs)
+	ctx := context.Background()
+	hs.before = func() { b.tick(t) } // b syncs, sends, records, unschedules
+	if err := a.eng.Sync(ctx, cust); err != nil {
+		t.Fatal(err)
+	}
+	if sent := b.sink.take(); len(sent) != 1 {
+		t.Fatalf("replica b sent %d, want the one due reminder", len(sent))
+	}
+	left, err := bs.Due(ctx, cust, Queue, now, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("after replica a's Sync, %d items due again (%s), want none", len(left), left[0].ID)
+	}
+	a.eng.markSynced(cust, now)
+	if rep := a.tick(t); rep.Sent != 0 {
+		t.Errorf("replica a's tick: %+v, want nothing sent", rep)
 	}
 }
