@@ -31,6 +31,9 @@ type run struct {
 	// prefs are the batch's preferences, read with its ledger (by
 	// prefsRef id); a missing id is read on demand.
 	prefs map[string]Prefs
+	// written are the ledger documents this run wrote, as written: a
+	// batch read ahead may hold an older version of one.
+	written map[string]*ledgerState
 }
 
 // verdict is what to do with a claimed item.
@@ -60,12 +63,18 @@ const batchSize = 100
 // recorded are unscheduled together at the end. Store failures stop the
 // run and are returned; a failed send is counted in Retry and retried on
 // a later tick.
+//
+// The claim and read of the next batch run while this one is decided,
+// sent and recorded, so that the store's work on one batch and ours on
+// the other overlap (a batch is claimed before it is read, and read
+// before anything of it is sent, as when the batches ran one after the
+// other). Sends stay in due order, in this goroutine.
 func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) {
 	var rep Report
 	if e.sender() == nil {
 		return rep, ErrNoSender
 	}
-	r := &run{e: e, customer: customerID, now: e.opt.Clock.Now(), pol: e.policy(customerID)}
+	r := &run{e: e, customer: customerID, now: e.opt.Clock.Now(), pol: e.policy(customerID), written: map[string]*ledgerState{}}
 	for _, q := range []string{Queue, QueuePersonal} {
 		items, err := e.opt.Store.Due(ctx, customerID, q, r.now, e.opt.MaxPerTick)
 		if err != nil {
@@ -76,15 +85,12 @@ func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) 
 		// unscheduled when seen again (its ledger entry says so), and its
 		// claim keeps it from being seen again meanwhile.
 		var done []string
-		for len(items) > 0 {
-			n := min(len(items), batchSize)
-			if err := r.processBatch(ctx, q, items[:n], &rep, &done); err != nil {
-				if uerr := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); uerr != nil {
-					e.log.WarnContext(ctx, "unschedule handled reminders", "customer_id", customerID, "n", len(done), "err", uerr)
-				}
-				return rep, err
+		err = r.runQueue(ctx, q, items, &rep, &done)
+		if err != nil {
+			if uerr := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); uerr != nil {
+				e.log.WarnContext(ctx, "unschedule handled reminders", "customer_id", customerID, "n", len(done), "err", uerr)
 			}
-			items = items[n:]
+			return rep, err
 		}
 		if err := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); err != nil {
 			return rep, fmt.Errorf("reminders: unschedule %d items: %w", len(done), err)
@@ -93,8 +99,48 @@ func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) 
 	return rep, nil
 }
 
+// runQueue handles a queue's due items batch by batch, preparing (claim
+// and read) batch k+1 in another goroutine while batch k is handled.
+func (r *run) runQueue(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report, done *[]string) error {
+	if len(items) == 0 {
+		return nil
+	}
+	prepare := func(items []store.ScheduledItem) <-chan *batch {
+		ch := make(chan *batch, 1)
+		go func() { ch <- r.prepare(ctx, queue, items) }()
+		return ch
+	}
+	n := min(len(items), batchSize)
+	next := prepare(items[:n])
+	items = items[n:]
+	for next != nil {
+		b := <-next
+		next = nil
+		if b.err == nil && len(items) > 0 {
+			n := min(len(items), batchSize)
+			next = prepare(items[:n])
+			items = items[n:]
+		}
+		if err := r.handle(ctx, b, rep, done); err != nil {
+			if next != nil {
+				// Claimed ahead and not handled: give the claims back.
+				if b := <-next; b.err == nil {
+					r.releaseAll(ctx, b.claims())
+				}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 func claimKey(customerID, queue string, it store.ScheduledItem) string {
-	return "reminder:" + customerID + ":" + queue + ":" + itemKey(it.ID, it.Due)
+	return claimKeyOf(customerID, queue, itemKey(it.ID, it.Due))
+}
+
+// claimKeyOf is claimKey of the item whose ledger key is key.
+func claimKeyOf(customerID, queue, key string) string {
+	return "reminder:" + customerID + ":" + queue + ":" + key
 }
 
 // claimed is one item of a batch this replica claimed.
@@ -105,6 +151,7 @@ type claimed struct {
 	pers  *Personal
 	key   string // ledger key
 	owner string // ledger document
+	err   error  // why the payload does not decode
 }
 
 // outcome is what to record for a claimed item once its batch is done.
@@ -114,54 +161,102 @@ type outcome struct {
 	sent  bool
 }
 
-// processBatch handles a batch of due items of one queue, adding to done
-// the ids of the items it is done with (their outcome recorded). It
-// returns an error only when the store fails (the run stops; nothing is
-// lost: an item not recorded stays scheduled, and one sent stays
-// claimed).
-func (r *run) processBatch(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report, done *[]string) error {
-	e := r.e
-	st := e.opt.Store
+// batch is a batch of due items of one queue, claimed and read: what
+// prepare hands to handle.
+type batch struct {
+	queue      string
+	n          int        // due items
+	busy       int        // claimed by another replica
+	mine       []*claimed // won and readable, in due order
+	unreadable []*claimed // won, payload does not decode: dropped
+	ledgers    map[string]*ledgerState
+	prefs      map[string]Prefs
+	err        error // the claim or the read failed (the batch's claims released)
+}
+
+// claims are the claim keys the batch holds.
+func (b *batch) claims() []string {
+	keys := make([]string, 0, len(b.mine)+len(b.unreadable))
+	for _, c := range b.mine {
+		keys = append(keys, c.ckey)
+	}
+	for _, c := range b.unreadable {
+		keys = append(keys, c.ckey)
+	}
+	return keys
+}
+
+// prepare claims a batch of due items and reads the ledgers and
+// preferences of those it won. It runs beside handle (of the batch
+// before), so it touches nothing of the run but what never changes.
+func (r *run) prepare(ctx context.Context, queue string, items []store.ScheduledItem) *batch {
+	b := &batch{queue: queue, n: len(items)}
 	keys := make([]string, len(items))
+	cs := make([]claimed, len(items))
 	for i, it := range items {
-		keys[i] = claimKey(r.customer, queue, it)
+		cs[i].it, cs[i].key = it, itemKey(it.ID, it.Due)
+		keys[i] = claimKeyOf(r.customer, queue, cs[i].key)
+		cs[i].ckey = keys[i]
 	}
-	won, err := store.ClaimAll(ctx, st, keys, e.opt.ClaimTTL)
+	won, err := store.ClaimAll(ctx, r.e.opt.Store, keys, r.e.opt.ClaimTTL)
 	if err != nil {
-		return fmt.Errorf("reminders: claim %d due items: %w", len(items), err)
+		b.err = fmt.Errorf("reminders: claim %d due items: %w", len(items), err)
+		return b
 	}
+	for i := range cs {
+		c := &cs[i]
+		if !won[i] {
+			b.busy++
+			continue
+		}
+		p, pers, err := decodePayload(queue, c.it.Payload)
+		if err != nil {
+			c.err = err
+			b.unreadable = append(b.unreadable, c)
+			continue
+		}
+		c.p, c.pers, c.owner = p, pers, p.owner()
+		b.mine = append(b.mine, c)
+	}
+	if b.ledgers, b.prefs, err = r.readBatch(ctx, b.mine); err != nil {
+		r.releaseAll(ctx, b.claims())
+		b.err = err
+	}
+	return b
+}
+
+// handle decides and sends each item of a prepared batch, in order, and
+// records the outcomes, adding to done the ids of the items it is done
+// with (their outcome recorded). It returns an error only when the store
+// fails (the run stops; nothing is lost: an item not recorded stays
+// scheduled, and one sent stays claimed).
+func (r *run) handle(ctx context.Context, b *batch, rep *Report, done *[]string) error {
+	if b.err != nil {
+		return b.err
+	}
+	e := r.e
 	var (
-		mine       []*claimed
+		before     = *rep
 		release    []string // claims given back at the end of the batch
 		unschedule []string // items done with, once their outcome is recorded
 		outcomes   []outcome
 	)
-	for i, it := range items {
-		if !won[i] {
-			rep.Busy++
-			continue
-		}
-		c := &claimed{it: it, ckey: keys[i], key: itemKey(it.ID, it.Due)}
-		p, pers, err := decodePayload(queue, it.Payload)
-		if err != nil {
-			e.log.ErrorContext(ctx, "reminder dropped: unreadable", "customer_id", r.customer, "reminder_id", it.ID, "due", it.Due, "err", err)
-			rep.Dropped++
-			unschedule = append(unschedule, it.ID)
-			continue
-		}
-		c.p, c.pers, c.owner = p, pers, p.owner()
-		mine = append(mine, c)
+	rep.Busy += b.busy
+	for _, c := range b.unreadable {
+		e.log.ErrorContext(ctx, "reminder dropped: unreadable", "customer_id", r.customer, "reminder_id", c.it.ID, "due", c.it.Due, "err", c.err)
+		rep.Dropped++
+		unschedule = append(unschedule, c.it.ID)
 	}
-	ledgers, err := r.readBatch(ctx, mine)
-	if err != nil {
-		for _, c := range mine {
-			release = append(release, c.ckey)
+	// A ledger this run wrote since the batch read it (two due items of
+	// one subscription in consecutive batches) is taken as written.
+	for owner, ls := range b.ledgers {
+		if w := r.written[owner]; w != nil && (ls == nil || w.version > ls.version) {
+			b.ledgers[owner] = w
 		}
-		r.releaseAll(ctx, release)
-		return err
 	}
-	for _, c := range mine {
-		o, v := r.decide(ctx, c, ledgers, rep)
+	r.prefs = b.prefs
+	for _, c := range b.mine {
+		o, v := r.decide(ctx, c, b.ledgers, rep)
 		switch v {
 		case handled:
 			unschedule = append(unschedule, c.it.ID)
@@ -171,7 +266,7 @@ func (r *run) processBatch(ctx context.Context, queue string, items []store.Sche
 			outcomes = append(outcomes, o)
 		}
 	}
-	if err := r.record(ctx, ledgers, outcomes); err != nil {
+	if err := r.record(ctx, b.ledgers, outcomes); err != nil {
 		// Nothing unsent may stay claimed: decide again on a later
 		// tick. What was sent keeps its claim, so it is not sent again
 		// before the claim expires.
@@ -188,20 +283,28 @@ func (r *run) processBatch(ctx context.Context, queue string, items []store.Sche
 	}
 	r.releaseAll(ctx, release)
 	*done = append(*done, unschedule...)
+	e.log.InfoContext(ctx, "reminders handled", "customer_id", r.customer, "queue", b.queue, "due", b.n,
+		"sent", rep.Sent-before.Sent, "dropped", rep.Dropped-before.Dropped, "muted", rep.Muted-before.Muted,
+		"retry", rep.Retry-before.Retry, "busy", rep.Busy-before.Busy, "done", rep.Done-before.Done)
 	return nil
 }
 
 func (r *run) releaseAll(ctx context.Context, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
 	if err := store.ReleaseAll(ctx, r.e.opt.Store, keys); err != nil {
 		r.e.log.WarnContext(ctx, "release reminder claims", "customer_id", r.customer, "n", len(keys), "err", err)
 	}
 }
 
 // readBatch reads, in one go, the ledger documents of a batch and the
-// preferences its subscription reminders may need.
-func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledgerState, error) {
+// preferences its subscription reminders may need (by prefsRef id; a
+// missing id is read on demand).
+func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledgerState, map[string]Prefs, error) {
 	var refs []store.Ref
 	ledgers := map[string]*ledgerState{}
+	prefs := map[string]Prefs{}
 	seenPrefs := map[string]bool{}
 	for _, c := range batch {
 		if _, ok := ledgers[c.owner]; !ok {
@@ -217,32 +320,31 @@ func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledg
 		}
 	}
 	if len(refs) == 0 {
-		return ledgers, nil
+		return ledgers, prefs, nil
 	}
 	docs, err := store.GetAll(ctx, r.e.opt.Store, refs)
 	if err != nil {
-		return nil, fmt.Errorf("read reminder ledger: %w", err)
+		return nil, nil, fmt.Errorf("read reminder ledger: %w", err)
 	}
-	r.prefs = map[string]Prefs{}
 	for _, d := range docs {
 		switch d.Ref.Collection {
 		case collLedger:
 			ls, err := newLedgerState(d)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			ledgers[d.Ref.ID] = ls
 		case collPrefs:
 			var p Prefs
 			if d.Version > 0 {
 				if err := json.Unmarshal(d.Data, &p); err != nil {
-					return nil, fmt.Errorf("read reminder preferences: decode %s: %w", d.Ref.ID, err)
+					return nil, nil, fmt.Errorf("read reminder preferences: decode %s: %w", d.Ref.ID, err)
 				}
 			}
-			r.prefs[d.Ref.ID] = p
+			prefs[d.Ref.ID] = p
 		}
 	}
-	return ledgers, nil
+	return ledgers, prefs, nil
 }
 
 // decide resolves one claimed item and sends it when it is still
@@ -251,13 +353,7 @@ func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledg
 func (r *run) decide(ctx context.Context, c *claimed, ledgers map[string]*ledgerState, rep *Report) (outcome, verdict) {
 	e := r.e
 	it, p := c.it, c.p
-	log := itemLog{l: e.log, attrs: []any{"customer_id", r.customer, "reminder_id", it.ID, "due", it.Due, "kind", p.Kind, "to", p.To}}
-	if p.Req != "" {
-		log.attrs = append(log.attrs, "request_id", p.Req)
-	}
-	if p.Sub != "" {
-		log.attrs = append(log.attrs, "subscription_id", p.Sub)
-	}
+	log := itemLog{l: e.log, customer: r.customer, c: c}
 	if ledgers[c.owner].has(c.key) {
 		rep.Done++
 		return outcome{}, handled
@@ -312,28 +408,51 @@ func (r *run) decide(ctx context.Context, c *claimed, ledgers map[string]*ledger
 		return outcome{}, later
 	}
 	rep.Sent++
-	log.InfoContext(ctx, "reminder sent", "late", item.Late)
+	// One line per item at Debug: a renewal morning sends thousands, and
+	// the batch's Info line counts them; who got what is in the ledger
+	// (List with history).
+	log.DebugContext(ctx, "reminder sent", "late", item.Late)
 	o.entry.State, o.sent = StateSent, true
 	return o, send
 }
 
 // itemLog logs lines about one item with its attributes. They are
 // passed with each line rather than set with Logger.With, which clones
-// the handler and formats them ahead for every item of a tick, most of
-// which log a single line.
+// the handler and formats them ahead for every item of a tick, and are
+// only put together for a line the handler takes: most items of a tick
+// log nothing at the default level.
 type itemLog struct {
-	l     *slog.Logger
-	attrs []any
+	l        *slog.Logger
+	customer string
+	c        *claimed
 }
 
-func (g itemLog) with(kv []any) []any { return append(g.attrs[:len(g.attrs):len(g.attrs)], kv...) }
+func (g itemLog) log(ctx context.Context, level slog.Level, msg string, kv []any) {
+	if !g.l.Enabled(ctx, level) {
+		return
+	}
+	p := g.c.p
+	attrs := make([]any, 0, 14+len(kv))
+	attrs = append(attrs, "customer_id", g.customer, "reminder_id", g.c.it.ID, "due", g.c.it.Due, "kind", p.Kind, "to", p.To)
+	if p.Req != "" {
+		attrs = append(attrs, "request_id", p.Req)
+	}
+	if p.Sub != "" {
+		attrs = append(attrs, "subscription_id", p.Sub)
+	}
+	g.l.Log(ctx, level, msg, append(attrs, kv...)...)
+}
+
+func (g itemLog) DebugContext(ctx context.Context, msg string, kv ...any) {
+	g.log(ctx, slog.LevelDebug, msg, kv)
+}
 
 func (g itemLog) InfoContext(ctx context.Context, msg string, kv ...any) {
-	g.l.InfoContext(ctx, msg, g.with(kv)...)
+	g.log(ctx, slog.LevelInfo, msg, kv)
 }
 
 func (g itemLog) WarnContext(ctx context.Context, msg string, kv ...any) {
-	g.l.WarnContext(ctx, msg, g.with(kv)...)
+	g.log(ctx, slog.LevelWarn, msg, kv)
 }
 
 // record writes a batch's outcomes to their ledgers: one compare-and-swap
@@ -375,7 +494,9 @@ func (r *run) record(ctx context.Context, ledgers map[string]*ledgerState, outco
 			if res[i].Err != nil {
 				again = append(again, owner)
 				refs = append(refs, writes[i].Ref)
+				continue
 			}
+			r.written[owner] = &ledgerState{data: writes[i].Data, version: res[i].Doc.Version}
 		}
 		if len(again) == 0 {
 			return nil
