@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -242,6 +243,8 @@ func (r *run) handle(ctx context.Context, b *batch, rep *Report, done *[]string)
 		outcomes   []outcome
 	)
 	rep.Busy += b.busy
+	outcomes = make([]outcome, 0, len(b.mine))
+	unschedule = make([]string, 0, len(b.mine)+len(b.unreadable))
 	for _, c := range b.unreadable {
 		e.log.ErrorContext(ctx, "reminder dropped: unreadable", "customer_id", r.customer, "reminder_id", c.it.ID, "due", c.it.Due, "err", c.err)
 		rep.Dropped++
@@ -459,44 +462,56 @@ func (g itemLog) WarnContext(ctx context.Context, msg string, kv ...any) {
 // per ledger document, all in one round trip; the documents another
 // writer changed meanwhile are read again and written again.
 func (r *run) record(ctx context.Context, ledgers map[string]*ledgerState, outcomes []outcome) error {
-	byOwner := map[string][]outcome{}
-	var owners []string
-	for _, o := range outcomes {
-		if _, ok := byOwner[o.c.owner]; !ok {
-			owners = append(owners, o.c.owner)
+	if len(outcomes) == 0 {
+		return nil
+	}
+	// The outcomes grouped by ledger document, in one slice: a batch's
+	// items mostly each have their own document.
+	all := make([]keyedEntry, len(outcomes))
+	for i := range outcomes {
+		all[i] = keyedEntry{owner: outcomes[i].c.owner, key: outcomes[i].c.key, entry: &outcomes[i].entry}
+	}
+	slices.SortStableFunc(all, func(a, b keyedEntry) int { return strings.Compare(a.owner, b.owner) })
+	var groups [][]keyedEntry
+	for i := 0; i < len(all); {
+		j := i + 1
+		for j < len(all) && all[j].owner == all[i].owner {
+			j++
 		}
-		byOwner[o.c.owner] = append(byOwner[o.c.owner], o)
+		groups = append(groups, all[i:j])
+		i = j
 	}
 	st := r.e.opt.Store
-	for attempt := 0; len(owners) > 0; attempt++ {
+	for attempt := 0; len(groups) > 0; attempt++ {
 		if attempt == maxLedgerAttempts {
 			return fmt.Errorf("write reminder ledger: too much contention")
 		}
-		writes := make([]store.Write, len(owners))
-		for i, owner := range owners {
-			add := make(map[string]ledgerEntry, len(byOwner[owner]))
-			for _, o := range byOwner[owner] {
-				add[o.c.key] = o.entry
-			}
-			data, err := ledgers[owner].with(add)
+		writes := make([]store.Write, len(groups))
+		for i, g := range groups {
+			ls := ledgers[g[0].owner]
+			data, err := ls.with(g)
 			if err != nil {
 				return fmt.Errorf("write reminder ledger: %w", err)
 			}
-			writes[i] = store.Write{Ref: ledgerRef(r.customer, owner), Version: ledgers[owner].version, Data: data}
+			writes[i] = store.Write{Ref: ledgerRef(r.customer, g[0].owner), Version: ls.version, Data: data}
 		}
 		res, err := store.WriteAll(ctx, st, writes)
 		if err != nil {
 			return fmt.Errorf("write reminder ledger: %w", err)
 		}
-		var again []string
+		var again [][]keyedEntry
 		var refs []store.Ref
-		for i, owner := range owners {
+		for i, g := range groups {
 			if res[i].Err != nil {
-				again = append(again, owner)
+				again = append(again, g)
 				refs = append(refs, writes[i].Ref)
 				continue
 			}
-			r.written[owner] = &ledgerState{data: writes[i].Data, version: res[i].Doc.Version}
+			// The batch's state becomes what was written (a later
+			// batch may have read an older version).
+			ls := ledgers[g[0].owner]
+			ls.data, ls.version = writes[i].Data, res[i].Doc.Version
+			r.written[g[0].owner] = ls
 		}
 		if len(again) == 0 {
 			return nil
@@ -506,11 +521,11 @@ func (r *run) record(ctx context.Context, ledgers map[string]*ledgerState, outco
 			return fmt.Errorf("write reminder ledger: %w", err)
 		}
 		for i, d := range docs {
-			if ledgers[again[i]], err = newLedgerState(d); err != nil {
+			if ledgers[again[i][0].owner], err = newLedgerState(d); err != nil {
 				return err
 			}
 		}
-		owners = again
+		groups = again
 	}
 	return nil
 }
