@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
@@ -100,8 +101,14 @@ func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) 
 	return rep, nil
 }
 
-// runQueue handles a queue's due items batch by batch, preparing (claim
-// and read) batch k+1 in another goroutine while batch k is handled.
+// runQueue handles a queue's due items batch by batch in three stages,
+// each in its own goroutine, so that the store's work and ours overlap:
+// batch k+1 is claimed and read (prepare) while batch k is decided and
+// sent (handle, in this goroutine, in due order) and batch k-1 recorded
+// (the recorder). The items of a batch are claimed before they are
+// read, read before any is sent, and unscheduled only once recorded.
+// When the recorder fails, handle stops before its next send; what was
+// sent and not recorded keeps its claim, the rest is released.
 func (r *run) runQueue(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report, done *[]string) error {
 	if len(items) == 0 {
 		return nil
@@ -111,10 +118,12 @@ func (r *run) runQueue(ctx context.Context, queue string, items []store.Schedule
 		go func() { ch <- r.prepare(ctx, queue, items) }()
 		return ch
 	}
+	rec := r.startRecorder(ctx)
 	n := min(len(items), batchSize)
 	next := prepare(items[:n])
 	items = items[n:]
-	for next != nil {
+	var err error
+	for next != nil && err == nil {
 		b := <-next
 		next = nil
 		if b.err == nil && len(items) > 0 {
@@ -122,17 +131,97 @@ func (r *run) runQueue(ctx context.Context, queue string, items []store.Schedule
 			next = prepare(items[:n])
 			items = items[n:]
 		}
-		if err := r.handle(ctx, b, rep, done); err != nil {
-			if next != nil {
-				// Claimed ahead and not handled: give the claims back.
-				if b := <-next; b.err == nil {
-					r.releaseAll(ctx, b.claims())
-				}
-			}
-			return err
+		err = r.handle(ctx, b, rep, rec)
+	}
+	if next != nil {
+		// Claimed ahead and not handled: give the claims back.
+		if b := <-next; b.err == nil {
+			r.releaseAll(ctx, b.claims())
 		}
 	}
-	return nil
+	close(rec.jobs)
+	<-rec.stopped
+	*done = append(*done, rec.done...)
+	if rec.err != nil {
+		return rec.err // errRecorderFailed from handle says no more
+	}
+	return err
+}
+
+// errRecorderFailed: handle stopped because the recorder failed (its
+// error is the run's).
+var errRecorderFailed = errors.New("reminders: recording failed")
+
+// recorder records batches' outcomes one after the other, in its own
+// goroutine. Only it touches run.written, done and err until stopped is
+// closed.
+type recorder struct {
+	jobs    chan recordJob
+	stopped chan struct{}
+	failed  atomic.Bool // err is set: send nothing more
+	done    []string
+	err     error
+}
+
+// recordJob is a decided batch: the outcomes to record, the claims to
+// give back and the items to unschedule once recorded.
+type recordJob struct {
+	b          *batch
+	outcomes   []outcome
+	release    []string
+	unschedule []string
+	counts     Report // the batch's, for its log line
+}
+
+func (r *run) startRecorder(ctx context.Context) *recorder {
+	// One job waiting while one is recorded: handle is at most one batch
+	// ahead of the recorder.
+	rec := &recorder{jobs: make(chan recordJob), stopped: make(chan struct{})}
+	go func() {
+		defer close(rec.stopped)
+		for j := range rec.jobs {
+			r.recordJob(ctx, rec, j)
+		}
+	}()
+	return rec
+}
+
+func (r *run) recordJob(ctx context.Context, rec *recorder, j recordJob) {
+	release := j.release
+	if rec.err == nil {
+		// A ledger this run wrote since the batch read it (two due
+		// items of one subscription in consecutive batches) is taken as
+		// written.
+		for owner, ls := range j.b.ledgers {
+			if w := r.written[owner]; w != nil && (ls == nil || w.version > ls.version) {
+				j.b.ledgers[owner] = w
+			}
+		}
+		if err := r.record(ctx, j.b.ledgers, j.outcomes); err != nil {
+			rec.err = err
+			rec.failed.Store(true)
+		}
+	}
+	if rec.err != nil {
+		// Nothing unsent may stay claimed: decide again on a later
+		// tick. What was sent keeps its claim, so it is not sent again
+		// before the claim expires.
+		for _, o := range j.outcomes {
+			if !o.sent {
+				release = append(release, o.c.ckey)
+			}
+		}
+		r.releaseAll(ctx, release)
+		return
+	}
+	r.releaseAll(ctx, release)
+	for _, o := range j.outcomes {
+		j.unschedule = append(j.unschedule, o.c.it.ID)
+	}
+	rec.done = append(rec.done, j.unschedule...)
+	c := j.counts
+	r.e.log.InfoContext(ctx, "reminders handled", "customer_id", r.customer, "queue", j.b.queue, "due", j.b.n,
+		"sent", c.Sent, "dropped", c.Dropped, "muted", c.Muted, "retry", c.Retry, "busy", c.Busy, "done", c.Done)
 }
 
 func claimKey(customerID, queue string, it store.ScheduledItem) string {
@@ -227,68 +316,57 @@ func (r *run) prepare(ctx context.Context, queue string, items []store.Scheduled
 }
 
 // handle decides and sends each item of a prepared batch, in order, and
-// records the outcomes, adding to done the ids of the items it is done
-// with (their outcome recorded). It returns an error only when the store
-// fails (the run stops; nothing is lost: an item not recorded stays
-// scheduled, and one sent stays claimed).
-func (r *run) handle(ctx context.Context, b *batch, rep *Report, done *[]string) error {
+// hands the outcomes to the recorder. It returns an error when the store
+// failed: the batch could not be claimed or read (its claims given
+// back), or the recorder failed (handle stops before its next send and
+// gives back the claims of what it did not send).
+func (r *run) handle(ctx context.Context, b *batch, rep *Report, rec *recorder) error {
 	if b.err != nil {
 		return b.err
 	}
 	e := r.e
-	var (
-		before     = *rep
-		release    []string // claims given back at the end of the batch
-		unschedule []string // items done with, once their outcome is recorded
-		outcomes   []outcome
-	)
+	before := *rep
+	j := recordJob{
+		b:          b,
+		outcomes:   make([]outcome, 0, len(b.mine)),
+		unschedule: make([]string, 0, len(b.mine)+len(b.unreadable)),
+	}
 	rep.Busy += b.busy
-	outcomes = make([]outcome, 0, len(b.mine))
-	unschedule = make([]string, 0, len(b.mine)+len(b.unreadable))
 	for _, c := range b.unreadable {
 		e.log.ErrorContext(ctx, "reminder dropped: unreadable", "customer_id", r.customer, "reminder_id", c.it.ID, "due", c.it.Due, "err", c.err)
 		rep.Dropped++
-		unschedule = append(unschedule, c.it.ID)
-	}
-	// A ledger this run wrote since the batch read it (two due items of
-	// one subscription in consecutive batches) is taken as written.
-	for owner, ls := range b.ledgers {
-		if w := r.written[owner]; w != nil && (ls == nil || w.version > ls.version) {
-			b.ledgers[owner] = w
-		}
+		j.unschedule = append(j.unschedule, c.it.ID)
 	}
 	r.prefs = b.prefs
-	for _, c := range b.mine {
+	for i, c := range b.mine {
+		if rec.failed.Load() {
+			for _, c := range b.mine[i:] {
+				j.release = append(j.release, c.ckey)
+			}
+			for _, o := range j.outcomes {
+				if !o.sent {
+					j.release = append(j.release, o.c.ckey)
+				}
+			}
+			for _, c := range b.unreadable {
+				j.release = append(j.release, c.ckey)
+			}
+			r.releaseAll(ctx, j.release)
+			return errRecorderFailed
+		}
 		o, v := r.decide(ctx, c, b.ledgers, rep)
 		switch v {
 		case handled:
-			unschedule = append(unschedule, c.it.ID)
+			j.unschedule = append(j.unschedule, c.it.ID)
 		case later:
-			release = append(release, c.ckey)
+			j.release = append(j.release, c.ckey)
 		default:
-			outcomes = append(outcomes, o)
+			j.outcomes = append(j.outcomes, o)
 		}
 	}
-	if err := r.record(ctx, b.ledgers, outcomes); err != nil {
-		// Nothing unsent may stay claimed: decide again on a later
-		// tick. What was sent keeps its claim, so it is not sent again
-		// before the claim expires.
-		for _, o := range outcomes {
-			if !o.sent {
-				release = append(release, o.c.ckey)
-			}
-		}
-		r.releaseAll(ctx, release)
-		return err
-	}
-	for _, o := range outcomes {
-		unschedule = append(unschedule, o.c.it.ID)
-	}
-	r.releaseAll(ctx, release)
-	*done = append(*done, unschedule...)
-	e.log.InfoContext(ctx, "reminders handled", "customer_id", r.customer, "queue", b.queue, "due", b.n,
-		"sent", rep.Sent-before.Sent, "dropped", rep.Dropped-before.Dropped, "muted", rep.Muted-before.Muted,
-		"retry", rep.Retry-before.Retry, "busy", rep.Busy-before.Busy, "done", rep.Done-before.Done)
+	j.counts = Report{Sent: rep.Sent - before.Sent, Dropped: rep.Dropped - before.Dropped, Muted: rep.Muted - before.Muted,
+		Retry: rep.Retry - before.Retry, Busy: rep.Busy - before.Busy, Done: rep.Done - before.Done}
+	rec.jobs <- j
 	return nil
 }
 
