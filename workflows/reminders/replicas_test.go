@@ -235,3 +235,58 @@ func TestSyncDoesNotPutBackWhatAnotherReplicaJustSent(t *testing.T) {
 		t.Errorf("replica a's tick: %+v, want nothing sent", rep)
 	}
 }
+
+// hookClaim is a bolt store that runs a hook after its first ClaimMany.
+type hookClaim struct {
+	*bolt.Store
+	after func()
+}
+
+func (s *hookClaim) ClaimMany(ctx context.Context, keys []string, ttl time.Duration) ([]bool, error) {
+	won, err := s.Store.ClaimMany(ctx, keys, ttl)
+	if h := s.after; h != nil {
+		s.after = nil
+		h()
+	}
+	return won, err
+}
+
+// An item that Sync (on another replica) moves to a later instant while
+// a tick handles it at its old one stays scheduled at the new instant:
+// the tick unschedules what it handled only where it is still scheduled
+// at the instant it read.
+func TestTickKeepsAnItemSyncMovedMeanwhile(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	clk := clock.NewManual(now)
+	bs, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bs.Close() })
+	sub := annual("sub-a", time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
+	hs := &hookClaim{Store: bs}
+	f := newFixture(t, hs, now, []csp.Subscription{sub})
+	f.eng.markSynced(cust, now)
+	ctx := context.Background()
+	p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+	if err := bs.Schedule(ctx, cust, Queue, store.ScheduledItem{ID: "r", Due: now.Add(-time.Minute), Payload: p.encode()}); err != nil {
+		t.Fatal(err)
+	}
+	moved := store.ScheduledItem{ID: "r", Due: now.Add(24 * time.Hour), Payload: p.encode()}
+	hs.after = func() {
+		if err := bs.Schedule(ctx, cust, Queue, moved); err != nil {
+			t.Error(err)
+		}
+	}
+	if rep := f.tick(t); rep.Sent != 1 {
+		t.Fatalf("tick: %+v, want the due reminder sent", rep)
+	}
+	left, err := bs.Scheduled(ctx, cust, Queue, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 1 || !left[0].Due.Equal(moved.Due) {
+		t.Fatalf("scheduled after the tick: %+v, want r moved to %s", left, moved.Due)
+	}
+}

@@ -85,16 +85,18 @@ func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) 
 		// What the batches are done with leaves the queue in one call at
 		// the end: an item recorded but still scheduled is only
 		// unscheduled when seen again (its ledger entry says so), and its
-		// claim keeps it from being seen again meanwhile.
-		var done []string
+		// claim keeps it from being seen again meanwhile. Each leaves
+		// only if still scheduled at the instant read: one that Sync
+		// moved meanwhile is a new reminder.
+		var done []store.ScheduledItem
 		err = r.runQueue(ctx, q, items, &rep, &done)
 		if err != nil {
-			if uerr := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); uerr != nil {
+			if uerr := store.UnscheduleDueAll(ctx, e.opt.Store, customerID, q, done); uerr != nil {
 				e.log.WarnContext(ctx, "unschedule handled reminders", "customer_id", customerID, "n", len(done), "err", uerr)
 			}
 			return rep, err
 		}
-		if err := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); err != nil {
+		if err := store.UnscheduleDueAll(ctx, e.opt.Store, customerID, q, done); err != nil {
 			return rep, fmt.Errorf("reminders: unschedule %d items: %w", len(done), err)
 		}
 	}
@@ -109,7 +111,7 @@ func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) 
 // read, read before any is sent, and unscheduled only once recorded.
 // When the recorder fails, handle stops before its next send; what was
 // sent and not recorded keeps its claim, the rest is released.
-func (r *run) runQueue(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report, done *[]string) error {
+func (r *run) runQueue(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report, done *[]store.ScheduledItem) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -159,7 +161,7 @@ type recorder struct {
 	jobs    chan recordJob
 	stopped chan struct{}
 	failed  atomic.Bool // err is set: send nothing more
-	done    []string
+	done    []store.ScheduledItem
 	err     error
 }
 
@@ -169,7 +171,7 @@ type recordJob struct {
 	b          *batch
 	outcomes   []outcome
 	release    []string
-	unschedule []string
+	unschedule []store.ScheduledItem
 	counts     Report // the batch's, for its log line
 }
 
@@ -216,7 +218,7 @@ func (r *run) recordJob(ctx context.Context, rec *recorder, j recordJob) {
 	}
 	r.releaseAll(ctx, release)
 	for _, o := range j.outcomes {
-		j.unschedule = append(j.unschedule, o.c.it.ID)
+		j.unschedule = append(j.unschedule, o.c.it)
 	}
 	rec.done = append(rec.done, j.unschedule...)
 	c := j.counts
@@ -329,13 +331,13 @@ func (r *run) handle(ctx context.Context, b *batch, rep *Report, rec *recorder) 
 	j := recordJob{
 		b:          b,
 		outcomes:   make([]outcome, 0, len(b.mine)),
-		unschedule: make([]string, 0, len(b.mine)+len(b.unreadable)),
+		unschedule: make([]store.ScheduledItem, 0, len(b.mine)+len(b.unreadable)),
 	}
 	rep.Busy += b.busy
 	for _, c := range b.unreadable {
 		e.log.ErrorContext(ctx, "reminder dropped: unreadable", "customer_id", r.customer, "reminder_id", c.it.ID, "due", c.it.Due, "err", c.err)
 		rep.Dropped++
-		j.unschedule = append(j.unschedule, c.it.ID)
+		j.unschedule = append(j.unschedule, c.it)
 	}
 	r.prefs = b.prefs
 	for i, c := range b.mine {
@@ -357,7 +359,7 @@ func (r *run) handle(ctx context.Context, b *batch, rep *Report, rec *recorder) 
 		o, v := r.decide(ctx, c, b.ledgers, rep)
 		switch v {
 		case handled:
-			j.unschedule = append(j.unschedule, c.it.ID)
+			j.unschedule = append(j.unschedule, c.it)
 		case later:
 			j.release = append(j.release, c.ckey)
 		default:

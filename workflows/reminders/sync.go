@@ -133,16 +133,16 @@ func (e *Engine) unscheduleRecorded(ctx context.Context, customerID string, adde
 			return 0, err
 		}
 	}
-	var ids []string
+	var recorded []store.ScheduledItem
 	for i, it := range added {
 		if ls := ledgers[owners[i]]; ls != nil && ls.has(itemKey(it.ID, it.Due)) {
-			ids = append(ids, it.ID)
+			recorded = append(recorded, it)
 		}
 	}
-	if err := store.UnscheduleAll(ctx, e.opt.Store, customerID, Queue, ids); err != nil {
-		return 0, fmt.Errorf("reminders: unschedule %d items: %w", len(ids), err)
+	if err := store.UnscheduleDueAll(ctx, e.opt.Store, customerID, Queue, recorded); err != nil {
+		return 0, fmt.Errorf("reminders: unschedule %d items: %w", len(recorded), err)
 	}
-	return len(ids), nil
+	return len(recorded), nil
 }
 
 // derive computes every reminder a customer's data calls for.
