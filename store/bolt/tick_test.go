@@ -10,5 +10,5 @@ import (
 
 func TestUnscheduleDue(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "licensebot.db"), clock.NewManual(start))
-	storetest.UnscheduleDue(t, s)
+	storetest.UnscheduleDue(t, s, 2500)
 }

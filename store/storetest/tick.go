@@ -18,14 +18,13 @@ type DueScheduler interface {
 // UnscheduleDue checks a backend's UnscheduleDue: it removes the items
 // still scheduled at the given instants, and leaves alone an item moved
 // to another instant since, an absent one, the others of the queue and
-// the same ids in another queue; running it again changes nothing; a
-// batch larger than a pipeline's goes whole.
-func UnscheduleDue(t *testing.T, s DueScheduler) {
+// the same ids in another queue; running it again changes nothing; n
+// items (more than a backend's pipeline or script chunk) go whole.
+func UnscheduleDue(t *testing.T, s DueScheduler, n int) {
 	t.Helper()
 	ctx := context.Background()
 	t1 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	t2 := t1.Add(time.Hour)
-	const n = 2500
 	var items []store.ScheduledItem
 	for i := range n {
 		items = append(items, store.ScheduledItem{ID: fmt.Sprintf("it-%04d", i), Due: t1, Payload: []byte(`{}`)})
