@@ -53,7 +53,8 @@ const (
 // of their ledgers and preferences and one ledger write (the unschedule
 // is one per queue and tick).
 // It also bounds what a crash between sending and recording can leave
-// sent but unrecorded: those items stay claimed for ClaimTTL, then are
+// sent but unrecorded (two batches: the one being recorded and the one
+// decided after it): those items stay claimed for ClaimTTL, then are
 // sent again, as a single item always could be.
 const batchSize = 100
 
@@ -66,11 +67,9 @@ const batchSize = 100
 // run and are returned; a failed send is counted in Retry and retried on
 // a later tick.
 //
-// The claim and read of the next batch run while this one is decided,
-// sent and recorded, so that the store's work on one batch and ours on
-// the other overlap (a batch is claimed before it is read, and read
-// before anything of it is sent, as when the batches ran one after the
-// other). Sends stay in due order, in this goroutine.
+// The batches go through three stages at once (see runQueue): the
+// store's work on one and ours on another overlap. Sends stay in due
+// order, in this goroutine.
 func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) {
 	var rep Report
 	if e.sender() == nil {
