@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -349,5 +350,56 @@ func TestConsecutiveBatchesShareALedger(t *testing.T) {
 	}
 	if rep, err := f.eng.Tick(ctx); err != nil || rep.Sent != 0 {
 		t.Errorf("second tick: %+v %v", rep, err)
+	}
+}
+
+// A sender that panics (cron recovers the tick) does not leave the
+// tick's recorder goroutine behind: what was decided before is still
+// recorded.
+func TestSenderPanicLeavesNoRecorderBehind(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	var subs []csp.Subscription
+	var items []store.ScheduledItem
+	for i := range batchSize + 1 {
+		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
+		subs = append(subs, sub)
+		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+		items = append(items, store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()})
+	}
+	n := 0
+	f := newFixture(t, nil, now, subs, func(o *Options) {
+		o.Sender = SenderFunc(func(context.Context, Item) error {
+			if n++; n > batchSize {
+				panic("sender bug")
+			}
+			return nil
+		})
+	})
+	f.eng.markSynced(cust, now)
+	ctx := context.Background()
+	if err := store.ScheduleAll(ctx, f.st, cust, Queue, items); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the sender's panic did not reach the tick's caller")
+			}
+		}()
+		_, _ = f.eng.Tick(ctx)
+	}()
+	// The recorder ends once it has recorded the first batch.
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > before {
+		t.Errorf("%d goroutines after the panic, %d before", g, before)
+	}
+	doc, err := f.st.Get(ctx, ledgerRef(cust, "sub:"+subs[0].ID))
+	if err != nil || !(&ledgerState{data: doc.Data}).has(itemKey("due-000", now.Add(-time.Minute))) {
+		t.Errorf("the first batch's send is not recorded: %s %v", doc.Data, err)
 	}
 }

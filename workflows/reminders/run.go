@@ -120,6 +120,12 @@ func (r *run) runQueue(ctx context.Context, queue string, items []store.Schedule
 		return ch
 	}
 	rec := r.startRecorder(ctx)
+	stopped := false
+	defer func() {
+		if !stopped { // a panic (say, in a Sender): let the recorder end
+			close(rec.jobs)
+		}
+	}()
 	n := min(len(items), batchSize)
 	next := prepare(items[:n])
 	items = items[n:]
@@ -141,10 +147,11 @@ func (r *run) runQueue(ctx context.Context, queue string, items []store.Schedule
 		}
 	}
 	close(rec.jobs)
+	stopped = true
 	<-rec.stopped
 	*done = append(*done, rec.done...)
 	if rec.err != nil {
-		return rec.err // errRecorderFailed from handle says no more
+		return rec.err // the run's error; handle said only errRecorderFailed
 	}
 	return err
 }
