@@ -155,6 +155,9 @@ func decodePayload(queue string, data []byte) (payload, *Personal, error) {
 		}
 		return payload{Kind: KindPersonal, Sub: pr.SubscriptionID, To: pr.To, Aud: AudienceSelf}, &pr, nil
 	}
+	if p, ok := decodeEncoded(data); ok {
+		return p, nil, nil
+	}
 	var p payload
 	if err := json.Unmarshal(data, &p); err != nil {
 		return payload{}, nil, fmt.Errorf("decode reminder: %w", err)

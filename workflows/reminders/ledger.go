@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -112,9 +111,8 @@ func framed(data []byte) bool {
 
 // quotedKey is how json.Marshal writes key as an object key, colon
 // included.
-func quotedKey(key string) []byte {
-	q, _ := json.Marshal(key) // a string always encodes
-	return append(q, ':')
+func quotedKey(b []byte, key string) []byte {
+	return append(appendJSONString(b, key), ':')
 }
 
 // has reports whether the ledger has an entry for key. In JSON that
@@ -133,51 +131,57 @@ func (ls *ledgerState) has(key string) bool {
 		_, ok := d.Entries[key]
 		return ok
 	}
-	return bytes.Contains(ls.data, quotedKey(key))
+	var buf [128]byte
+	return bytes.Contains(ls.data, quotedKey(buf[:0], key))
 }
 
-// with returns the document with entries added (or replaced). New keys
-// are appended to the entries object as they are, without decoding or
-// re-encoding the others; a key already there, or a document in another
-// shape, takes the whole decode and encode.
-func (ls *ledgerState) with(entries map[string]ledgerEntry) ([]byte, error) {
+// keyedEntry is an entry to write to the ledger document of owner
+// under key.
+type keyedEntry struct {
+	owner, key string
+	entry      *ledgerEntry
+}
+
+// with returns the document with entries added (or replaced; of two
+// with one key, the later). New keys are appended to the entries object
+// as they are, without decoding or re-encoding the others; a key
+// already there, or a document in another shape, takes the whole decode
+// and encode. It sorts entries by key.
+func (ls *ledgerState) with(entries []keyedEntry) ([]byte, error) {
+	slices.SortStableFunc(entries, func(a, b keyedEntry) int { return strings.Compare(a.key, b.key) })
 	plain := len(ls.data) == 0 || framed(ls.data)
-	for k := range entries {
-		if !plain || ls.has(k) {
+	for i, e := range entries {
+		if !plain || ls.has(e.key) || (i > 0 && entries[i-1].key == e.key) {
 			return ls.rewrite(entries)
 		}
 	}
-	keys := make([]string, 0, len(entries))
-	for k := range entries {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // the same entries give the same bytes
 	out := make([]byte, 0, len(ls.data)+len(entries)*256)
 	body := []byte{}
 	if len(ls.data) > 0 {
 		body = ls.data[len(ledgerHead) : len(ls.data)-len(ledgerTail)]
 	}
 	out = append(append(out, ledgerHead...), body...)
-	for i, k := range keys {
-		v, err := json.Marshal(entries[k])
-		if err != nil {
-			return nil, fmt.Errorf("encode reminder ledger: %w", err)
-		}
+	for i, e := range entries {
 		if i > 0 || len(bytes.TrimSpace(body)) > 0 {
 			out = append(out, ',')
 		}
-		out = append(append(out, quotedKey(k)...), v...)
+		var err error
+		if out, err = appendEntry(quotedKey(out, e.key), *e.entry); err != nil {
+			return nil, err
+		}
 	}
 	return append(out, ledgerTail...), nil
 }
 
 // rewrite decodes the whole document, sets the entries and encodes it.
-func (ls *ledgerState) rewrite(entries map[string]ledgerEntry) ([]byte, error) {
+func (ls *ledgerState) rewrite(entries []keyedEntry) ([]byte, error) {
 	d, err := decodeLedger(ls.data)
 	if err != nil {
 		return nil, err
 	}
-	maps.Copy(d.Entries, entries)
+	for _, e := range entries {
+		d.Entries[e.key] = *e.entry
+	}
 	data, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("encode reminder ledger: %w", err)

@@ -52,7 +52,7 @@ func TestLedgerAppendMatchesRewrite(t *testing.T) {
 			for i, k := range keys {
 				add[k] = entry(fmt.Sprintf("reason %d", i))
 			}
-			got, err := ls.with(add)
+			got, err := ls.with(keyed(add))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +97,7 @@ func TestLedgerOtherShapes(t *testing.T) {
 		if ls.has("k@1") != want {
 			t.Errorf("%s: has(k@1) = %v, want %v", data, !want, want)
 		}
-		out, err := ls.with(map[string]ledgerEntry{"n@2": e})
+		out, err := ls.with(keyed(map[string]ledgerEntry{"n@2": e}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,4 +143,13 @@ func equalLedger(a, b ledgerDoc) bool {
 		}
 	}
 	return true
+}
+
+// keyed is entries as the tick hands them to with.
+func keyed(entries map[string]ledgerEntry) []keyedEntry {
+	var out []keyedEntry
+	for k, e := range entries {
+		out = append(out, keyedEntry{key: k, entry: &e})
+	}
+	return out
 }

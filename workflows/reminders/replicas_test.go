@@ -3,11 +3,15 @@ package reminders
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/licensebot/licensebot/clock"
 	"github.com/licensebot/licensebot/csp"
+	"github.com/licensebot/licensebot/store"
+	"github.com/licensebot/licensebot/store/bolt"
 	"github.com/licensebot/licensebot/store/redis"
 	"github.com/licensebot/licensebot/store/redis/redistest"
 )
@@ -175,5 +179,114 @@ func TestDayAtCountsCalendarDays(t *testing.T) {
 	}
 	if got.In(loc).Hour() != 9 {
 		t.Errorf("local hour %d, want 9", got.In(loc).Hour())
+	}
+}
+
+// hookSchedule is a bolt store that runs a hook before its first
+// ScheduleMany.
+type hookSchedule struct {
+	*bolt.Store
+	before func()
+}
+
+func (s *hookSchedule) ScheduleMany(ctx context.Context, scope, queue string, items []store.ScheduledItem) error {
+	if h := s.before; h != nil {
+		s.before = nil
+		h()
+	}
+	return s.Store.ScheduleMany(ctx, scope, queue, items)
+}
+
+// A replica's Sync that read the ledger and the schedule just before
+// another replica's tick sent, recorded and unscheduled a reminder used
+// to put it back in the queue, where it stayed (claimed by that tick)
+// until the claim expired. Sync now takes out what was recorded
+// meanwhile; and nothing is sent twice.
+func TestSyncDoesNotPutBackWhatAnotherReplicaJustSent(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	clk := clock.NewManual(now)
+	bs, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bs.Close() })
+	subs := []csp.Subscription{annual("sub-a", time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)}
+	hs := &hookSchedule{Store: bs}
+	a := newFixture(t, hs, now, subs)
+	b := newFixture(t, bs, now, subs)
+	ctx := context.Background()
+	hs.before = func() { b.tick(t) } // b syncs, sends, records, unschedules
+	if err := a.eng.Sync(ctx, cust); err != nil {
+		t.Fatal(err)
+	}
+	if sent := b.sink.take(); len(sent) != 1 {
+		t.Fatalf("replica b sent %d, want the one due reminder", len(sent))
+	}
+	left, err := bs.Due(ctx, cust, Queue, now, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("after replica a's Sync, %d items due again (%s), want none", len(left), left[0].ID)
+	}
+	a.eng.markSynced(cust, now)
+	if rep := a.tick(t); rep.Sent != 0 {
+		t.Errorf("replica a's tick: %+v, want nothing sent", rep)
+	}
+}
+
+// hookClaim is a bolt store that runs a hook after its first ClaimMany.
+type hookClaim struct {
+	*bolt.Store
+	after func()
+}
+
+func (s *hookClaim) ClaimMany(ctx context.Context, keys []string, ttl time.Duration) ([]bool, error) {
+	won, err := s.Store.ClaimMany(ctx, keys, ttl)
+	if h := s.after; h != nil {
+		s.after = nil
+		h()
+	}
+	return won, err
+}
+
+// An item that Sync (on another replica) moves to a later instant while
+// a tick handles it at its old one stays scheduled at the new instant:
+// the tick unschedules what it handled only where it is still scheduled
+// at the instant it read.
+func TestTickKeepsAnItemSyncMovedMeanwhile(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	clk := clock.NewManual(now)
+	bs, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bs.Close() })
+	sub := annual("sub-a", time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
+	hs := &hookClaim{Store: bs}
+	f := newFixture(t, hs, now, []csp.Subscription{sub})
+	f.eng.markSynced(cust, now)
+	ctx := context.Background()
+	p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+	if err := bs.Schedule(ctx, cust, Queue, store.ScheduledItem{ID: "r", Due: now.Add(-time.Minute), Payload: p.encode()}); err != nil {
+		t.Fatal(err)
+	}
+	moved := store.ScheduledItem{ID: "r", Due: now.Add(24 * time.Hour), Payload: p.encode()}
+	hs.after = func() {
+		if err := bs.Schedule(ctx, cust, Queue, moved); err != nil {
+			t.Error(err)
+		}
+	}
+	if rep := f.tick(t); rep.Sent != 1 {
+		t.Fatalf("tick: %+v, want the due reminder sent", rep)
+	}
+	left, err := bs.Scheduled(ctx, cust, Queue, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 1 || !left[0].Due.Equal(moved.Due) {
+		t.Fatalf("scheduled after the tick: %+v, want r moved to %s", left, moved.Due)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -216,5 +218,188 @@ func TestStoreFailureMidTickUnschedulesWhatWasRecorded(t *testing.T) {
 	}
 	if got := f.sink.take(); len(got) != 0 {
 		t.Fatalf("sent again: %d", len(got))
+	}
+}
+
+// A store failure while a batch is recorded stops the tick: the batch
+// being decided meanwhile stops before its next send, and the batch
+// claimed ahead is given back. Nothing is sent twice: what was sent and
+// not recorded stays claimed; everything not sent goes out on the next
+// tick.
+func TestStoreFailureReleasesTheBatchClaimedAhead(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	clk := clock.NewManual(now)
+	bs, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bs.Close() })
+	st := &failingRecord{Store: bs}
+	const n = 3*batchSize + 50
+	var subs []csp.Subscription
+	items := make([]store.ScheduledItem, n)
+	for i := range n {
+		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
+		subs = append(subs, sub)
+		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+		items[i] = store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()}
+	}
+	f := newFixture(t, st, now, subs)
+	f.eng.markSynced(cust, now)
+	ctx := context.Background()
+	if err := store.ScheduleAll(ctx, bs, cust, Queue, items); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.eng.Tick(ctx); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("tick with a failing store: %v, want the store's error", err)
+	}
+	first := f.sink.take()
+	// The second batch is sent before its record fails; the third may
+	// have started while it was recorded; the fourth, claimed ahead, is
+	// not sent.
+	if len(first) < 2*batchSize || len(first) > 3*batchSize {
+		t.Fatalf("sent %d, want the first two batches and not the fourth", len(first))
+	}
+	sent := map[string]bool{}
+	for _, it := range first {
+		sent[it.ID] = true
+	}
+	st.writes = -1000 // the store is back
+	rep, err := f.eng.Tick(ctx)
+	if err != nil || rep.Sent != n-len(first) || rep.Busy != len(first)-batchSize {
+		t.Fatalf("next tick: %+v %v, want the %d unsent sent and the %d sent but unrecorded still claimed", rep, err, n-len(first), len(first)-batchSize)
+	}
+	for _, it := range f.sink.take() {
+		if sent[it.ID] {
+			t.Errorf("sent again: %s", it.ID)
+		}
+	}
+}
+
+// slowRecord is a bolt store whose first ledger write waits until the
+// next batch has read its ledgers: that batch then holds a version of a
+// ledger its run is about to write.
+type slowRecord struct {
+	*bolt.Store
+	gets, writes atomic.Int32
+	read         chan struct{}
+}
+
+func (s *slowRecord) GetMany(ctx context.Context, refs []store.Ref) ([]store.Document, error) {
+	docs, err := s.Store.GetMany(ctx, refs)
+	if s.gets.Add(1) == 2 {
+		close(s.read)
+	}
+	return docs, err
+}
+
+func (s *slowRecord) WriteMany(ctx context.Context, w []store.Write) ([]store.WriteResult, error) {
+	if s.writes.Add(1) == 1 {
+		<-s.read
+	}
+	return s.Store.WriteMany(ctx, w)
+}
+
+// Two due reminders of one subscription in consecutive batches: the
+// second batch reads the subscription's ledger before the first has
+// written it, and writes on top of what the run wrote without a failed
+// compare-and-swap (one ledger write per batch); both are sent once and
+// recorded.
+func TestConsecutiveBatchesShareALedger(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	clk := clock.NewManual(now)
+	bs, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bs.Close() })
+	st := &slowRecord{Store: bs, read: make(chan struct{})}
+	var subs []csp.Subscription
+	var items []store.ScheduledItem
+	for i := range batchSize {
+		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
+		subs = append(subs, sub)
+		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+		items = append(items, store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()})
+	}
+	// The same subscription's next reminder, due later: the second batch.
+	p := payload{Kind: KindRenewal, Sub: subs[0].ID, To: claire.Email, Aud: AudienceAdmin, Lead: 7, Term: subs[0].TermEnd.UTC(), Until: subs[0].TermEnd.UTC()}
+	items = append(items, store.ScheduledItem{ID: "due-again", Due: now.Add(-time.Second), Payload: p.encode()})
+	f := newFixture(t, st, now, subs)
+	f.eng.markSynced(cust, now)
+	ctx := context.Background()
+	if err := store.ScheduleAll(ctx, bs, cust, Queue, items); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.eng.Tick(ctx)
+	if err != nil || rep.Sent != batchSize+1 {
+		t.Fatalf("tick: %+v %v, want %d sent", rep, err, batchSize+1)
+	}
+	if w := st.writes.Load(); w != 2 {
+		t.Errorf("%d ledger writes, want 2 (one per batch, no compare-and-swap lost)", w)
+	}
+	doc, err := bs.Get(ctx, ledgerRef(cust, "sub:"+subs[0].ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mustDecode(t, string(doc.Data))
+	if len(d.Entries) != 2 || !(&ledgerState{data: doc.Data}).has(itemKey("due-again", now.Add(-time.Second))) {
+		t.Errorf("ledger of %s: %s, want both reminders", subs[0].ID, doc.Data)
+	}
+	if rep, err := f.eng.Tick(ctx); err != nil || rep.Sent != 0 {
+		t.Errorf("second tick: %+v %v", rep, err)
+	}
+}
+
+// A sender that panics (cron recovers the tick) does not leave the
+// tick's recorder goroutine behind: what was decided before is still
+// recorded.
+func TestSenderPanicLeavesNoRecorderBehind(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	var subs []csp.Subscription
+	var items []store.ScheduledItem
+	for i := range batchSize + 1 {
+		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
+		subs = append(subs, sub)
+		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+		items = append(items, store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()})
+	}
+	n := 0
+	f := newFixture(t, nil, now, subs, func(o *Options) {
+		o.Sender = SenderFunc(func(context.Context, Item) error {
+			if n++; n > batchSize {
+				panic("sender bug")
+			}
+			return nil
+		})
+	})
+	f.eng.markSynced(cust, now)
+	ctx := context.Background()
+	if err := store.ScheduleAll(ctx, f.st, cust, Queue, items); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the sender's panic did not reach the tick's caller")
+			}
+		}()
+		_, _ = f.eng.Tick(ctx)
+	}()
+	// The recorder ends once it has recorded the first batch.
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > before {
+		t.Errorf("%d goroutines after the panic, %d before", g, before)
+	}
+	doc, err := f.st.Get(ctx, ledgerRef(cust, "sub:"+subs[0].ID))
+	if err != nil || !(&ledgerState{data: doc.Data}).has(itemKey("due-000", now.Add(-time.Minute))) {
+		t.Errorf("the first batch's send is not recorded: %s %v", doc.Data, err)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/licensebot/licensebot/csp"
@@ -31,6 +33,9 @@ type run struct {
 	// prefs are the batch's preferences, read with its ledger (by
 	// prefsRef id); a missing id is read on demand.
 	prefs map[string]Prefs
+	// written are the ledger documents this run wrote, as written: a
+	// batch read ahead may hold an older version of one.
+	written map[string]*ledgerState
 }
 
 // verdict is what to do with a claimed item.
@@ -48,7 +53,8 @@ const (
 // of their ledgers and preferences and one ledger write (the unschedule
 // is one per queue and tick).
 // It also bounds what a crash between sending and recording can leave
-// sent but unrecorded: those items stay claimed for ClaimTTL, then are
+// sent but unrecorded (two batches: the one being recorded and the one
+// decided after it): those items stay claimed for ClaimTTL, then are
 // sent again, as a single item always could be.
 const batchSize = 100
 
@@ -60,12 +66,16 @@ const batchSize = 100
 // recorded are unscheduled together at the end. Store failures stop the
 // run and are returned; a failed send is counted in Retry and retried on
 // a later tick.
+//
+// The batches go through three stages at once (see runQueue): the
+// store's work on one and ours on another overlap. Sends stay in due
+// order, in this goroutine.
 func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) {
 	var rep Report
 	if e.sender() == nil {
 		return rep, ErrNoSender
 	}
-	r := &run{e: e, customer: customerID, now: e.opt.Clock.Now(), pol: e.policy(customerID)}
+	r := &run{e: e, customer: customerID, now: e.opt.Clock.Now(), pol: e.policy(customerID), written: map[string]*ledgerState{}}
 	for _, q := range []string{Queue, QueuePersonal} {
 		items, err := e.opt.Store.Due(ctx, customerID, q, r.now, e.opt.MaxPerTick)
 		if err != nil {
@@ -74,27 +84,161 @@ func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) 
 		// What the batches are done with leaves the queue in one call at
 		// the end: an item recorded but still scheduled is only
 		// unscheduled when seen again (its ledger entry says so), and its
-		// claim keeps it from being seen again meanwhile.
-		var done []string
-		for len(items) > 0 {
-			n := min(len(items), batchSize)
-			if err := r.processBatch(ctx, q, items[:n], &rep, &done); err != nil {
-				if uerr := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); uerr != nil {
-					e.log.WarnContext(ctx, "unschedule handled reminders", "customer_id", customerID, "n", len(done), "err", uerr)
-				}
-				return rep, err
+		// claim keeps it from being seen again meanwhile. Each leaves
+		// only if still scheduled at the instant read: one that Sync
+		// moved meanwhile is a new reminder.
+		var done []store.ScheduledItem
+		err = r.runQueue(ctx, q, items, &rep, &done)
+		if err != nil {
+			if uerr := store.UnscheduleDueAll(ctx, e.opt.Store, customerID, q, done); uerr != nil {
+				e.log.WarnContext(ctx, "unschedule handled reminders", "customer_id", customerID, "n", len(done), "err", uerr)
 			}
-			items = items[n:]
+			return rep, err
 		}
-		if err := store.UnscheduleAll(ctx, e.opt.Store, customerID, q, done); err != nil {
+		if err := store.UnscheduleDueAll(ctx, e.opt.Store, customerID, q, done); err != nil {
 			return rep, fmt.Errorf("reminders: unschedule %d items: %w", len(done), err)
 		}
 	}
 	return rep, nil
 }
 
+// runQueue handles a queue's due items batch by batch in three stages,
+// each in its own goroutine, so that the store's work and ours overlap:
+// batch k+1 is claimed and read (prepare) while batch k is decided and
+// sent (handle, in this goroutine, in due order) and batch k-1 recorded
+// (the recorder). The items of a batch are claimed before they are
+// read, read before any is sent, and unscheduled only once recorded.
+// When the recorder fails, handle stops before its next send; what was
+// sent and not recorded keeps its claim, the rest is released.
+func (r *run) runQueue(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report, done *[]store.ScheduledItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	prepare := func(items []store.ScheduledItem) <-chan *batch {
+		ch := make(chan *batch, 1)
+		go func() { ch <- r.prepare(ctx, queue, items) }()
+		return ch
+	}
+	rec := r.startRecorder(ctx)
+	stopped := false
+	defer func() {
+		if !stopped { // a panic (say, in a Sender): let the recorder end
+			close(rec.jobs)
+		}
+	}()
+	n := min(len(items), batchSize)
+	next := prepare(items[:n])
+	items = items[n:]
+	var err error
+	for next != nil && err == nil {
+		b := <-next
+		next = nil
+		if b.err == nil && len(items) > 0 {
+			n := min(len(items), batchSize)
+			next = prepare(items[:n])
+			items = items[n:]
+		}
+		err = r.handle(ctx, b, rep, rec)
+	}
+	if next != nil {
+		// Claimed ahead and not handled: give the claims back.
+		if b := <-next; b.err == nil {
+			r.releaseAll(ctx, b.claims())
+		}
+	}
+	close(rec.jobs)
+	stopped = true
+	<-rec.stopped
+	*done = append(*done, rec.done...)
+	if rec.err != nil {
+		return rec.err // the run's error; handle said only errRecorderFailed
+	}
+	return err
+}
+
+// errRecorderFailed: handle stopped because the recorder failed (its
+// error is the run's).
+var errRecorderFailed = errors.New("reminders: recording failed")
+
+// recorder records batches' outcomes one after the other, in its own
+// goroutine. Only it touches run.written, done and err until stopped is
+// closed.
+type recorder struct {
+	jobs    chan recordJob
+	stopped chan struct{}
+	failed  atomic.Bool // err is set: send nothing more
+	done    []store.ScheduledItem
+	err     error
+}
+
+// recordJob is a decided batch: the outcomes to record, the claims to
+// give back and the items to unschedule once recorded.
+type recordJob struct {
+	b          *batch
+	outcomes   []outcome
+	release    []string
+	unschedule []store.ScheduledItem
+	counts     Report // the batch's, for its log line
+}
+
+func (r *run) startRecorder(ctx context.Context) *recorder {
+	// One job waiting while one is recorded: handle is at most one batch
+	// ahead of the recorder.
+	rec := &recorder{jobs: make(chan recordJob), stopped: make(chan struct{})}
+	go func() {
+		defer close(rec.stopped)
+		for j := range rec.jobs {
+			r.recordJob(ctx, rec, j)
+		}
+	}()
+	return rec
+}
+
+func (r *run) recordJob(ctx context.Context, rec *recorder, j recordJob) {
+	release := j.release
+	if rec.err == nil {
+		// A ledger this run wrote since the batch read it (two due
+		// items of one subscription in consecutive batches) is taken as
+		// written.
+		for owner, ls := range j.b.ledgers {
+			if w := r.written[owner]; w != nil && (ls == nil || w.version > ls.version) {
+				j.b.ledgers[owner] = w
+			}
+		}
+		if err := r.record(ctx, j.b.ledgers, j.outcomes); err != nil {
+			rec.err = err
+			rec.failed.Store(true)
+		}
+	}
+	if rec.err != nil {
+		// Nothing unsent may stay claimed: decide again on a later
+		// tick. What was sent keeps its claim, so it is not sent again
+		// before the claim expires.
+		for _, o := range j.outcomes {
+			if !o.sent {
+				release = append(release, o.c.ckey)
+			}
+		}
+		r.releaseAll(ctx, release)
+		return
+	}
+	r.releaseAll(ctx, release)
+	for _, o := range j.outcomes {
+		j.unschedule = append(j.unschedule, o.c.it)
+	}
+	rec.done = append(rec.done, j.unschedule...)
+	c := j.counts
+	r.e.log.InfoContext(ctx, "reminders handled", "customer_id", r.customer, "queue", j.b.queue, "due", j.b.n,
+		"sent", c.Sent, "dropped", c.Dropped, "muted", c.Muted, "retry", c.Retry, "busy", c.Busy, "done", c.Done)
+}
+
 func claimKey(customerID, queue string, it store.ScheduledItem) string {
-	return "reminder:" + customerID + ":" + queue + ":" + itemKey(it.ID, it.Due)
+	return claimKeyOf(customerID, queue, itemKey(it.ID, it.Due))
+}
+
+// claimKeyOf is claimKey of the item whose ledger key is key.
+func claimKeyOf(customerID, queue, key string) string {
+	return "reminder:" + customerID + ":" + queue + ":" + key
 }
 
 // claimed is one item of a batch this replica claimed.
@@ -105,6 +249,7 @@ type claimed struct {
 	pers  *Personal
 	key   string // ledger key
 	owner string // ledger document
+	err   error  // why the payload does not decode
 }
 
 // outcome is what to record for a claimed item once its batch is done.
@@ -114,94 +259,141 @@ type outcome struct {
 	sent  bool
 }
 
-// processBatch handles a batch of due items of one queue, adding to done
-// the ids of the items it is done with (their outcome recorded). It
-// returns an error only when the store fails (the run stops; nothing is
-// lost: an item not recorded stays scheduled, and one sent stays
-// claimed).
-func (r *run) processBatch(ctx context.Context, queue string, items []store.ScheduledItem, rep *Report, done *[]string) error {
-	e := r.e
-	st := e.opt.Store
+// batch is a batch of due items of one queue, claimed and read: what
+// prepare hands to handle.
+type batch struct {
+	queue      string
+	n          int        // due items
+	busy       int        // claimed by another replica
+	mine       []*claimed // won and readable, in due order
+	unreadable []*claimed // won, payload does not decode: dropped
+	ledgers    map[string]*ledgerState
+	prefs      map[string]Prefs
+	err        error // the claim or the read failed (the batch's claims released)
+}
+
+// claims are the claim keys the batch holds.
+func (b *batch) claims() []string {
+	keys := make([]string, 0, len(b.mine)+len(b.unreadable))
+	for _, c := range b.mine {
+		keys = append(keys, c.ckey)
+	}
+	for _, c := range b.unreadable {
+		keys = append(keys, c.ckey)
+	}
+	return keys
+}
+
+// prepare claims a batch of due items and reads the ledgers and
+// preferences of those it won. It runs beside handle (of the batch
+// before), so it touches nothing of the run but what never changes.
+func (r *run) prepare(ctx context.Context, queue string, items []store.ScheduledItem) *batch {
+	b := &batch{queue: queue, n: len(items)}
 	keys := make([]string, len(items))
+	cs := make([]claimed, len(items))
 	for i, it := range items {
-		keys[i] = claimKey(r.customer, queue, it)
+		cs[i].it, cs[i].key = it, itemKey(it.ID, it.Due)
+		keys[i] = claimKeyOf(r.customer, queue, cs[i].key)
+		cs[i].ckey = keys[i]
 	}
-	won, err := store.ClaimAll(ctx, st, keys, e.opt.ClaimTTL)
+	won, err := store.ClaimAll(ctx, r.e.opt.Store, keys, r.e.opt.ClaimTTL)
 	if err != nil {
-		return fmt.Errorf("reminders: claim %d due items: %w", len(items), err)
+		b.err = fmt.Errorf("reminders: claim %d due items: %w", len(items), err)
+		return b
 	}
-	var (
-		mine       []*claimed
-		release    []string // claims given back at the end of the batch
-		unschedule []string // items done with, once their outcome is recorded
-		outcomes   []outcome
-	)
-	for i, it := range items {
+	for i := range cs {
+		c := &cs[i]
 		if !won[i] {
-			rep.Busy++
+			b.busy++
 			continue
 		}
-		c := &claimed{it: it, ckey: keys[i], key: itemKey(it.ID, it.Due)}
-		p, pers, err := decodePayload(queue, it.Payload)
+		p, pers, err := decodePayload(queue, c.it.Payload)
 		if err != nil {
-			e.log.ErrorContext(ctx, "reminder dropped: unreadable", "customer_id", r.customer, "reminder_id", it.ID, "due", it.Due, "err", err)
-			rep.Dropped++
-			unschedule = append(unschedule, it.ID)
+			c.err = err
+			b.unreadable = append(b.unreadable, c)
 			continue
 		}
 		c.p, c.pers, c.owner = p, pers, p.owner()
-		mine = append(mine, c)
+		b.mine = append(b.mine, c)
 	}
-	ledgers, err := r.readBatch(ctx, mine)
-	if err != nil {
-		for _, c := range mine {
-			release = append(release, c.ckey)
+	if b.ledgers, b.prefs, err = r.readBatch(ctx, b.mine); err != nil {
+		r.releaseAll(ctx, b.claims())
+		b.err = err
+	}
+	return b
+}
+
+// handle decides and sends each item of a prepared batch, in order, and
+// hands the outcomes to the recorder. It returns an error when the store
+// failed: the batch could not be claimed or read (its claims given
+// back), or the recorder failed (handle stops before its next send and
+// gives back the claims of what it did not send).
+func (r *run) handle(ctx context.Context, b *batch, rep *Report, rec *recorder) error {
+	if b.err != nil {
+		return b.err
+	}
+	e := r.e
+	before := *rep
+	j := recordJob{
+		b:          b,
+		outcomes:   make([]outcome, 0, len(b.mine)),
+		unschedule: make([]store.ScheduledItem, 0, len(b.mine)+len(b.unreadable)),
+	}
+	rep.Busy += b.busy
+	for _, c := range b.unreadable {
+		e.log.ErrorContext(ctx, "reminder dropped: unreadable", "customer_id", r.customer, "reminder_id", c.it.ID, "due", c.it.Due, "err", c.err)
+		rep.Dropped++
+		j.unschedule = append(j.unschedule, c.it)
+	}
+	r.prefs = b.prefs
+	for i, c := range b.mine {
+		if rec.failed.Load() {
+			for _, c := range b.mine[i:] {
+				j.release = append(j.release, c.ckey)
+			}
+			for _, o := range j.outcomes {
+				if !o.sent {
+					j.release = append(j.release, o.c.ckey)
+				}
+			}
+			for _, c := range b.unreadable {
+				j.release = append(j.release, c.ckey)
+			}
+			r.releaseAll(ctx, j.release)
+			return errRecorderFailed
 		}
-		r.releaseAll(ctx, release)
-		return err
-	}
-	for _, c := range mine {
-		o, v := r.decide(ctx, c, ledgers, rep)
+		o, v := r.decide(ctx, c, b.ledgers, rep)
 		switch v {
 		case handled:
-			unschedule = append(unschedule, c.it.ID)
+			j.unschedule = append(j.unschedule, c.it)
 		case later:
-			release = append(release, c.ckey)
+			j.release = append(j.release, c.ckey)
 		default:
-			outcomes = append(outcomes, o)
+			j.outcomes = append(j.outcomes, o)
 		}
 	}
-	if err := r.record(ctx, ledgers, outcomes); err != nil {
-		// Nothing unsent may stay claimed: decide again on a later
-		// tick. What was sent keeps its claim, so it is not sent again
-		// before the claim expires.
-		for _, o := range outcomes {
-			if !o.sent {
-				release = append(release, o.c.ckey)
-			}
-		}
-		r.releaseAll(ctx, release)
-		return err
-	}
-	for _, o := range outcomes {
-		unschedule = append(unschedule, o.c.it.ID)
-	}
-	r.releaseAll(ctx, release)
-	*done = append(*done, unschedule...)
+	j.counts = Report{Sent: rep.Sent - before.Sent, Dropped: rep.Dropped - before.Dropped, Muted: rep.Muted - before.Muted,
+		Retry: rep.Retry - before.Retry, Busy: rep.Busy - before.Busy, Done: rep.Done - before.Done}
+	rec.jobs <- j
 	return nil
 }
 
 func (r *run) releaseAll(ctx context.Context, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
 	if err := store.ReleaseAll(ctx, r.e.opt.Store, keys); err != nil {
 		r.e.log.WarnContext(ctx, "release reminder claims", "customer_id", r.customer, "n", len(keys), "err", err)
 	}
 }
 
 // readBatch reads, in one go, the ledger documents of a batch and the
-// preferences its subscription reminders may need.
-func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledgerState, error) {
+// preferences its subscription reminders may need (by prefsRef id; a
+// missing id is read on demand).
+func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledgerState, map[string]Prefs, error) {
 	var refs []store.Ref
 	ledgers := map[string]*ledgerState{}
+	prefs := map[string]Prefs{}
 	seenPrefs := map[string]bool{}
 	for _, c := range batch {
 		if _, ok := ledgers[c.owner]; !ok {
@@ -217,32 +409,31 @@ func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledg
 		}
 	}
 	if len(refs) == 0 {
-		return ledgers, nil
+		return ledgers, prefs, nil
 	}
 	docs, err := store.GetAll(ctx, r.e.opt.Store, refs)
 	if err != nil {
-		return nil, fmt.Errorf("read reminder ledger: %w", err)
+		return nil, nil, fmt.Errorf("read reminder ledger: %w", err)
 	}
-	r.prefs = map[string]Prefs{}
 	for _, d := range docs {
 		switch d.Ref.Collection {
 		case collLedger:
 			ls, err := newLedgerState(d)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			ledgers[d.Ref.ID] = ls
 		case collPrefs:
 			var p Prefs
 			if d.Version > 0 {
 				if err := json.Unmarshal(d.Data, &p); err != nil {
-					return nil, fmt.Errorf("read reminder preferences: decode %s: %w", d.Ref.ID, err)
+					return nil, nil, fmt.Errorf("read reminder preferences: decode %s: %w", d.Ref.ID, err)
 				}
 			}
-			r.prefs[d.Ref.ID] = p
+			prefs[d.Ref.ID] = p
 		}
 	}
-	return ledgers, nil
+	return ledgers, prefs, nil
 }
 
 // decide resolves one claimed item and sends it when it is still
@@ -251,13 +442,7 @@ func (r *run) readBatch(ctx context.Context, batch []*claimed) (map[string]*ledg
 func (r *run) decide(ctx context.Context, c *claimed, ledgers map[string]*ledgerState, rep *Report) (outcome, verdict) {
 	e := r.e
 	it, p := c.it, c.p
-	log := itemLog{l: e.log, attrs: []any{"customer_id", r.customer, "reminder_id", it.ID, "due", it.Due, "kind", p.Kind, "to", p.To}}
-	if p.Req != "" {
-		log.attrs = append(log.attrs, "request_id", p.Req)
-	}
-	if p.Sub != "" {
-		log.attrs = append(log.attrs, "subscription_id", p.Sub)
-	}
+	log := itemLog{l: e.log, customer: r.customer, c: c}
 	if ledgers[c.owner].has(c.key) {
 		rep.Done++
 		return outcome{}, handled
@@ -312,70 +497,107 @@ func (r *run) decide(ctx context.Context, c *claimed, ledgers map[string]*ledger
 		return outcome{}, later
 	}
 	rep.Sent++
-	log.InfoContext(ctx, "reminder sent", "late", item.Late)
+	// One line per item at Debug: a renewal morning sends thousands, and
+	// the batch's Info line counts them; who got what is in the ledger
+	// (List with history).
+	log.DebugContext(ctx, "reminder sent", "late", item.Late)
 	o.entry.State, o.sent = StateSent, true
 	return o, send
 }
 
 // itemLog logs lines about one item with its attributes. They are
 // passed with each line rather than set with Logger.With, which clones
-// the handler and formats them ahead for every item of a tick, most of
-// which log a single line.
+// the handler and formats them ahead for every item of a tick, and are
+// only put together for a line the handler takes: most items of a tick
+// log nothing at the default level.
 type itemLog struct {
-	l     *slog.Logger
-	attrs []any
+	l        *slog.Logger
+	customer string
+	c        *claimed
 }
 
-func (g itemLog) with(kv []any) []any { return append(g.attrs[:len(g.attrs):len(g.attrs)], kv...) }
+func (g itemLog) log(ctx context.Context, level slog.Level, msg string, kv []any) {
+	if !g.l.Enabled(ctx, level) {
+		return
+	}
+	p := g.c.p
+	attrs := make([]any, 0, 14+len(kv))
+	attrs = append(attrs, "customer_id", g.customer, "reminder_id", g.c.it.ID, "due", g.c.it.Due, "kind", p.Kind, "to", p.To)
+	if p.Req != "" {
+		attrs = append(attrs, "request_id", p.Req)
+	}
+	if p.Sub != "" {
+		attrs = append(attrs, "subscription_id", p.Sub)
+	}
+	g.l.Log(ctx, level, msg, append(attrs, kv...)...)
+}
+
+func (g itemLog) DebugContext(ctx context.Context, msg string, kv ...any) {
+	g.log(ctx, slog.LevelDebug, msg, kv)
+}
 
 func (g itemLog) InfoContext(ctx context.Context, msg string, kv ...any) {
-	g.l.InfoContext(ctx, msg, g.with(kv)...)
+	g.log(ctx, slog.LevelInfo, msg, kv)
 }
 
 func (g itemLog) WarnContext(ctx context.Context, msg string, kv ...any) {
-	g.l.WarnContext(ctx, msg, g.with(kv)...)
+	g.log(ctx, slog.LevelWarn, msg, kv)
 }
 
 // record writes a batch's outcomes to their ledgers: one compare-and-swap
 // per ledger document, all in one round trip; the documents another
 // writer changed meanwhile are read again and written again.
 func (r *run) record(ctx context.Context, ledgers map[string]*ledgerState, outcomes []outcome) error {
-	byOwner := map[string][]outcome{}
-	var owners []string
-	for _, o := range outcomes {
-		if _, ok := byOwner[o.c.owner]; !ok {
-			owners = append(owners, o.c.owner)
+	if len(outcomes) == 0 {
+		return nil
+	}
+	// The outcomes grouped by ledger document, in one slice: a batch's
+	// items mostly each have their own document.
+	all := make([]keyedEntry, len(outcomes))
+	for i := range outcomes {
+		all[i] = keyedEntry{owner: outcomes[i].c.owner, key: outcomes[i].c.key, entry: &outcomes[i].entry}
+	}
+	slices.SortStableFunc(all, func(a, b keyedEntry) int { return strings.Compare(a.owner, b.owner) })
+	var groups [][]keyedEntry
+	for i := 0; i < len(all); {
+		j := i + 1
+		for j < len(all) && all[j].owner == all[i].owner {
+			j++
 		}
-		byOwner[o.c.owner] = append(byOwner[o.c.owner], o)
+		groups = append(groups, all[i:j])
+		i = j
 	}
 	st := r.e.opt.Store
-	for attempt := 0; len(owners) > 0; attempt++ {
+	for attempt := 0; len(groups) > 0; attempt++ {
 		if attempt == maxLedgerAttempts {
 			return fmt.Errorf("write reminder ledger: too much contention")
 		}
-		writes := make([]store.Write, len(owners))
-		for i, owner := range owners {
-			add := make(map[string]ledgerEntry, len(byOwner[owner]))
-			for _, o := range byOwner[owner] {
-				add[o.c.key] = o.entry
-			}
-			data, err := ledgers[owner].with(add)
+		writes := make([]store.Write, len(groups))
+		for i, g := range groups {
+			ls := ledgers[g[0].owner]
+			data, err := ls.with(g)
 			if err != nil {
 				return fmt.Errorf("write reminder ledger: %w", err)
 			}
-			writes[i] = store.Write{Ref: ledgerRef(r.customer, owner), Version: ledgers[owner].version, Data: data}
+			writes[i] = store.Write{Ref: ledgerRef(r.customer, g[0].owner), Version: ls.version, Data: data}
 		}
 		res, err := store.WriteAll(ctx, st, writes)
 		if err != nil {
 			return fmt.Errorf("write reminder ledger: %w", err)
 		}
-		var again []string
+		var again [][]keyedEntry
 		var refs []store.Ref
-		for i, owner := range owners {
+		for i, g := range groups {
 			if res[i].Err != nil {
-				again = append(again, owner)
+				again = append(again, g)
 				refs = append(refs, writes[i].Ref)
+				continue
 			}
+			// The batch's state becomes what was written (a later
+			// batch may have read an older version).
+			ls := ledgers[g[0].owner]
+			ls.data, ls.version = writes[i].Data, res[i].Doc.Version
+			r.written[g[0].owner] = ls
 		}
 		if len(again) == 0 {
 			return nil
@@ -385,11 +607,11 @@ func (r *run) record(ctx context.Context, ledgers map[string]*ledgerState, outco
 			return fmt.Errorf("write reminder ledger: %w", err)
 		}
 		for i, d := range docs {
-			if ledgers[again[i]], err = newLedgerState(d); err != nil {
+			if ledgers[again[i][0].owner], err = newLedgerState(d); err != nil {
 				return err
 			}
 		}
-		owners = again
+		groups = again
 	}
 	return nil
 }

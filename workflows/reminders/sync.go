@@ -58,6 +58,11 @@ func (e *Engine) Sync(ctx context.Context, customerID string) error {
 		return fmt.Errorf("reminders: schedule %d items: %w", len(add), err)
 	}
 	added := len(add)
+	recorded, err := e.unscheduleRecorded(ctx, customerID, add)
+	if err != nil {
+		return err
+	}
+	added -= recorded
 	var gone []store.ScheduledItem
 	for _, it := range cur {
 		if !keep[it.ID] {
@@ -90,6 +95,54 @@ func (e *Engine) Sync(ctx context.Context, customerID string) error {
 		e.log.InfoContext(ctx, "reminders synced", "customer_id", customerID, "scheduled", added, "removed", removed)
 	}
 	return nil
+}
+
+// unscheduleRecorded removes those of the items Sync just scheduled that
+// another replica's tick recorded meanwhile. That tick may have sent,
+// recorded and unscheduled one of them between Sync's ledger read and its
+// ScheduleAll, which put it back; the item would then only leave the
+// queue once the tick's claim expired (its ledger entry keeps it from
+// being sent again). A tick that records after this read unschedules
+// after Sync's ScheduleAll, so nothing is left behind. It returns how
+// many it removed.
+func (e *Engine) unscheduleRecorded(ctx context.Context, customerID string, added []store.ScheduledItem) (int, error) {
+	if len(added) == 0 {
+		return 0, nil
+	}
+	var refs []store.Ref
+	seen := map[string]bool{}
+	owners := make([]string, len(added))
+	for i, it := range added {
+		p, _, err := decodePayload(Queue, it.Payload)
+		if err != nil {
+			continue
+		}
+		owners[i] = p.owner()
+		if !seen[owners[i]] {
+			seen[owners[i]] = true
+			refs = append(refs, ledgerRef(customerID, owners[i]))
+		}
+	}
+	docs, err := store.GetAll(ctx, e.opt.Store, refs)
+	if err != nil {
+		return 0, fmt.Errorf("reminders: read reminder ledger: %w", err)
+	}
+	ledgers := make(map[string]*ledgerState, len(docs))
+	for _, d := range docs {
+		if ledgers[d.Ref.ID], err = newLedgerState(d); err != nil {
+			return 0, err
+		}
+	}
+	var recorded []store.ScheduledItem
+	for i, it := range added {
+		if ls := ledgers[owners[i]]; ls != nil && ls.has(itemKey(it.ID, it.Due)) {
+			recorded = append(recorded, it)
+		}
+	}
+	if err := store.UnscheduleDueAll(ctx, e.opt.Store, customerID, Queue, recorded); err != nil {
+		return 0, fmt.Errorf("reminders: unschedule %d items: %w", len(recorded), err)
+	}
+	return len(recorded), nil
 }
 
 // derive computes every reminder a customer's data calls for.
