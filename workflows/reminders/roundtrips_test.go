@@ -403,3 +403,52 @@ func TestSenderPanicLeavesNoRecorderBehind(t *testing.T) {
 		t.Errorf("the first batch's send is not recorded: %s %v", doc.Data, err)
 	}
 }
+
+// A tick whose context ends after its first send (the process is
+// stopping) sends no more, records what it sent and gives back the rest:
+// the next tick sends the others at once, and after the claims would
+// have expired the first is still not sent again.
+func TestStoppedTickRecordsWhatItSent(t *testing.T) {
+	loc := paris(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
+	const n = 5
+	var subs []csp.Subscription
+	items := make([]store.ScheduledItem, n)
+	for i := range n {
+		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
+		subs = append(subs, sub)
+		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+		items[i] = store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()}
+	}
+	f := newFixture(t, nil, now, subs)
+	f.eng.markSynced(cust, now)
+	if err := store.ScheduleAll(context.Background(), f.st, cust, Queue, items); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	f.eng.SetSender(SenderFunc(func(ctx context.Context, it Item) error {
+		if err := f.sink.Remind(ctx, it); err != nil {
+			return err
+		}
+		stop() // SIGTERM arrives while the first reminder goes out
+		return nil
+	}))
+	if _, err := f.eng.Tick(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped tick: %v, want context.Canceled", err)
+	}
+	first := f.sink.take()
+	if len(first) != 1 {
+		t.Fatalf("sent %d before stopping, want 1", len(first))
+	}
+	f.eng.SetSender(f.sink)
+	if rep := f.tick(t); rep.Sent != n-1 || rep.Busy != 0 {
+		t.Fatalf("next tick: %+v, want the %d unsent, none still claimed", rep, n-1)
+	}
+	f.sink.take()
+	f.clk.Advance(DefaultClaimTTL + time.Minute)
+	f.eng.markSynced(cust, f.clk.Now())
+	if rep := f.tick(t); rep.Sent != 0 {
+		t.Fatalf("after the claims expired: %+v, %v sent again", rep, f.sink.take())
+	}
+}

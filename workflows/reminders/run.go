@@ -58,6 +58,19 @@ const (
 // sent again, as a single item always could be.
 const batchSize = 100
 
+// settleTimeout bounds the writes that must happen even when the tick's
+// context has ended (a shutdown mid-tick): recording what was sent and
+// giving back the claims of what was not.
+const settleTimeout = 10 * time.Second
+
+// settling is ctx without its cancellation, bounded by settleTimeout: a
+// reminder sent but not recorded because the process was stopping would
+// be sent again once its claim expires, and a claim not given back keeps
+// an unsent reminder waiting for as long.
+func settling(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
 // RunDue sends what is due for a customer: it reads at most MaxPerTick
 // due items per queue from the store (never the whole schedule) and
 // handles each exactly once across replicas, batchSize at a time: the
@@ -90,7 +103,10 @@ func (e *Engine) RunDue(ctx context.Context, customerID string) (Report, error) 
 		var done []store.ScheduledItem
 		err = r.runQueue(ctx, q, items, &rep, &done)
 		if err != nil {
-			if uerr := store.UnscheduleDueAll(ctx, e.opt.Store, customerID, q, done); uerr != nil {
+			sctx, cancel := settling(ctx)
+			uerr := store.UnscheduleDueAll(sctx, e.opt.Store, customerID, q, done)
+			cancel()
+			if uerr != nil {
 				e.log.WarnContext(ctx, "unschedule handled reminders", "customer_id", customerID, "n", len(done), "err", uerr)
 			}
 			return rep, err
@@ -195,6 +211,8 @@ func (r *run) startRecorder(ctx context.Context) *recorder {
 }
 
 func (r *run) recordJob(ctx context.Context, rec *recorder, j recordJob) {
+	ctx, cancel := settling(ctx)
+	defer cancel()
 	release := j.release
 	if rec.err == nil {
 		// A ledger this run wrote since the batch read it (two due
@@ -346,6 +364,7 @@ func (r *run) handle(ctx context.Context, b *batch, rep *Report, rec *recorder) 
 		j.unschedule = append(j.unschedule, c.it)
 	}
 	r.prefs = b.prefs
+	var stopped error
 	for i, c := range b.mine {
 		if rec.failed.Load() {
 			for _, c := range b.mine[i:] {
@@ -362,6 +381,16 @@ func (r *run) handle(ctx context.Context, b *batch, rep *Report, rec *recorder) 
 			r.releaseAll(ctx, j.release)
 			return errRecorderFailed
 		}
+		if err := ctx.Err(); err != nil {
+			// The process is stopping: send no more. What was decided is
+			// recorded as usual (the recorder outlives ctx), the rest is
+			// given back.
+			for _, c := range b.mine[i:] {
+				j.release = append(j.release, c.ckey)
+			}
+			stopped = fmt.Errorf("reminders: tick stopped: %w", err)
+			break
+		}
 		o, v := r.decide(ctx, c, b.ledgers, rep)
 		switch v {
 		case handled:
@@ -375,13 +404,15 @@ func (r *run) handle(ctx context.Context, b *batch, rep *Report, rec *recorder) 
 	j.counts = Report{Sent: rep.Sent - before.Sent, Dropped: rep.Dropped - before.Dropped, Muted: rep.Muted - before.Muted,
 		Retry: rep.Retry - before.Retry, Busy: rep.Busy - before.Busy, Done: rep.Done - before.Done}
 	rec.jobs <- j
-	return nil
+	return stopped
 }
 
 func (r *run) releaseAll(ctx context.Context, keys []string) {
 	if len(keys) == 0 {
 		return
 	}
+	ctx, cancel := settling(ctx)
+	defer cancel()
 	if err := store.ReleaseAll(ctx, r.e.opt.Store, keys); err != nil {
 		r.e.log.WarnContext(ctx, "release reminder claims", "customer_id", r.customer, "n", len(keys), "err", err)
 	}
