@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/licensebot/licensebot/bot/slack/slacktest"
 )
 
 // fakeSlack is a small Slack Web API: the methods the adapter calls,
@@ -130,7 +132,7 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	c := apiCall{Method: method}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		_ = json.Unmarshal(body, &c.JSON)
-		c.Form = jsonArgs(body)
+		c.Form = slacktest.JSONArgs(body)
 	} else {
 		c.Form, _ = url.ParseQuery(string(body))
 	}
@@ -234,23 +236,4 @@ func blocksOf(t *testing.T, c apiCall) []map[string]any {
 		}
 	}
 	return b
-}
-
-// jsonArgs reads a JSON body's arguments as a form carries them: strings
-// as they are, anything else (blocks) as its JSON.
-func jsonArgs(body []byte) url.Values {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
-		return nil
-	}
-	v := url.Values{}
-	for k, raw := range m {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			v.Set(k, s)
-		} else {
-			v.Set(k, string(raw))
-		}
-	}
-	return v
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/licensebot/licensebot/bot/slack/slacktest"
 	"github.com/licensebot/licensebot/store/redis/redistest"
 )
 
@@ -110,7 +111,7 @@ func (f *xpFake) serviceURL() string { return f.srv.URL + "/bf/" }
 
 func (f *xpFake) serveSlack(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	form := slackArgs(r, body)
+	form := slacktest.Args(r, body)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	emailOf := map[string]string{}

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/licensebot/licensebot/bot/slack/slacktest"
 )
 
 // The Slack load test: signed DM events are sent to `licensebot serve`
@@ -49,7 +51,7 @@ func (f *fakeSlackAPI) expect(channel string) chan struct{} {
 
 func (f *fakeSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	form := slackArgs(r, body)
+	form := slacktest.Args(r, body)
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	w.Header().Set("Content-Type", "application/json")
 	switch method {
@@ -292,7 +294,7 @@ type countingSlackAPI struct {
 func (c *countingSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/chat.postMessage") {
 		body, _ := io.ReadAll(r.Body)
-		form := slackArgs(r, body)
+		form := slacktest.Args(r, body)
 		if strings.HasPrefix(form.Get("channel"), "DUOVER") {
 			c.n.Add(1)
 		}

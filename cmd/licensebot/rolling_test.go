@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licensebot/licensebot/bot/slack/slacktest"
 	"github.com/licensebot/licensebot/store/redis/redistest"
 )
 
@@ -31,7 +32,7 @@ type rollSlack struct {
 
 func (f *rollSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	form := slackArgs(r, body)
+	form := slacktest.Args(r, body)
 	w.Header().Set("Content-Type", "application/json")
 	emails := map[string]string{}
 	for e, id := range f.ids {

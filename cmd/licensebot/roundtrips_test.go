@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licensebot/licensebot/bot/slack/slacktest"
 	"github.com/licensebot/licensebot/store/redis/redistest"
 )
 
@@ -151,7 +152,7 @@ type rtSlackAPI struct{ replies chan string }
 
 func (f *rtSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	form := slackArgs(r, body)
+	form := slacktest.Args(r, body)
 	w.Header().Set("Content-Type", "application/json")
 	switch strings.TrimPrefix(r.URL.Path, "/api/") {
 	case "users.info":

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/licensebot/licensebot/bot/slack/slacktest"
 )
 
 // tracker pairs replies with the turns that caused them. A person's
@@ -149,7 +150,7 @@ func (f *fakes) handler() http.Handler {
 func (f *fakes) slackAPI(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	form := slackArgs(r, body)
+	form := slacktest.Args(r, body)
 	switch r.PathValue("method") {
 	case "users.info":
 		u := form.Get("user")
@@ -167,30 +168,6 @@ func (f *fakes) slackAPI(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 	}
-}
-
-// slackArgs reads a Web API call's arguments, sent as a form or
-// (chat.postMessage, chat.update) as a JSON body: strings as they are,
-// anything else (blocks) as its JSON, as a form carries them.
-func slackArgs(r *http.Request, body []byte) url.Values {
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		v, _ := url.ParseQuery(string(body))
-		return v
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
-		return url.Values{}
-	}
-	v := url.Values{}
-	for k, raw := range m {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			v.Set(k, s)
-		} else {
-			v.Set(k, string(raw))
-		}
-	}
-	return v
 }
 
 // teamsReply is the Connector receiving the bot's answer.
