@@ -33,18 +33,11 @@ func TestDueRemindersRoundTripsPerBatch(t *testing.T) {
 	loc := paris(t)
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
 	const n = 250
-	var subs []csp.Subscription
-	for i := range n {
-		subs = append(subs, annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3))
-	}
+	subs := renewalSubs(loc, n)
 	f := newFixture(t, s, now, subs)
 	f.eng.markSynced(cust, now) // a tick, not the hourly Sync
 	ctx := context.Background()
-	items := make([]store.ScheduledItem, n)
-	for i, sub := range subs {
-		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
-		items[i] = store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()}
-	}
+	items := dueRenewals(subs, now, "due")
 	if err := store.ScheduleAll(ctx, s, cust, Queue, items); err != nil {
 		t.Fatal(err)
 	}
@@ -108,19 +101,12 @@ func TestDueRemindersWriteTransactionsPerBatch(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	const n = 250
-	var subs []csp.Subscription
-	for i := range n {
-		subs = append(subs, annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3))
-	}
+	subs := renewalSubs(loc, n)
 	f := newFixture(t, st, now, subs)
 	f.eng.markSynced(cust, now)
 	ctx := context.Background()
 	for round, prefix := range []string{"due", "again"} {
-		items := make([]store.ScheduledItem, n)
-		for i, sub := range subs {
-			p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
-			items[i] = store.ScheduledItem{ID: fmt.Sprintf("%s-%03d", prefix, i), Due: now.Add(-time.Minute), Payload: p.encode()}
-		}
+		items := dueRenewals(subs, now, prefix)
 		if err := store.ScheduleAll(ctx, st, cust, Queue, items); err != nil {
 			t.Fatal(err)
 		}
@@ -184,14 +170,8 @@ func TestStoreFailureMidTickUnschedulesWhatWasRecorded(t *testing.T) {
 	t.Cleanup(func() { bs.Close() })
 	st := &failingRecord{Store: bs}
 	const n = batchSize + 50
-	var subs []csp.Subscription
-	items := make([]store.ScheduledItem, n)
-	for i := range n {
-		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
-		subs = append(subs, sub)
-		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
-		items[i] = store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()}
-	}
+	subs := renewalSubs(loc, n)
+	items := dueRenewals(subs, now, "due")
 	f := newFixture(t, st, now, subs)
 	f.eng.markSynced(cust, now)
 	ctx := context.Background()
@@ -237,14 +217,8 @@ func TestStoreFailureReleasesTheBatchClaimedAhead(t *testing.T) {
 	t.Cleanup(func() { bs.Close() })
 	st := &failingRecord{Store: bs}
 	const n = 3*batchSize + 50
-	var subs []csp.Subscription
-	items := make([]store.ScheduledItem, n)
-	for i := range n {
-		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
-		subs = append(subs, sub)
-		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
-		items[i] = store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()}
-	}
+	subs := renewalSubs(loc, n)
+	items := dueRenewals(subs, now, "due")
 	f := newFixture(t, st, now, subs)
 	f.eng.markSynced(cust, now)
 	ctx := context.Background()
@@ -316,14 +290,8 @@ func TestConsecutiveBatchesShareALedger(t *testing.T) {
 	}
 	t.Cleanup(func() { bs.Close() })
 	st := &slowRecord{Store: bs, read: make(chan struct{})}
-	var subs []csp.Subscription
-	var items []store.ScheduledItem
-	for i := range batchSize {
-		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
-		subs = append(subs, sub)
-		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
-		items = append(items, store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()})
-	}
+	subs := renewalSubs(loc, batchSize)
+	items := dueRenewals(subs, now, "due")
 	// The same subscription's next reminder, due later: the second batch.
 	p := payload{Kind: KindRenewal, Sub: subs[0].ID, To: claire.Email, Aud: AudienceAdmin, Lead: 7, Term: subs[0].TermEnd.UTC(), Until: subs[0].TermEnd.UTC()}
 	items = append(items, store.ScheduledItem{ID: "due-again", Due: now.Add(-time.Second), Payload: p.encode()})
@@ -359,14 +327,8 @@ func TestConsecutiveBatchesShareALedger(t *testing.T) {
 func TestSenderPanicLeavesNoRecorderBehind(t *testing.T) {
 	loc := paris(t)
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
-	var subs []csp.Subscription
-	var items []store.ScheduledItem
-	for i := range batchSize + 1 {
-		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
-		subs = append(subs, sub)
-		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
-		items = append(items, store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()})
-	}
+	subs := renewalSubs(loc, batchSize+1)
+	items := dueRenewals(subs, now, "due")
 	n := 0
 	f := newFixture(t, nil, now, subs, func(o *Options) {
 		o.Sender = SenderFunc(func(context.Context, Item) error {
@@ -412,14 +374,8 @@ func TestStoppedTickRecordsWhatItSent(t *testing.T) {
 	loc := paris(t)
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, loc)
 	const n = 5
-	var subs []csp.Subscription
-	items := make([]store.ScheduledItem, n)
-	for i := range n {
-		sub := annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
-		subs = append(subs, sub)
-		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
-		items[i] = store.ScheduledItem{ID: fmt.Sprintf("due-%03d", i), Due: now.Add(-time.Minute), Payload: p.encode()}
-	}
+	subs := renewalSubs(loc, n)
+	items := dueRenewals(subs, now, "due")
 	f := newFixture(t, nil, now, subs)
 	f.eng.markSynced(cust, now)
 	if err := store.ScheduleAll(context.Background(), f.st, cust, Queue, items); err != nil {
@@ -451,4 +407,25 @@ func TestStoppedTickRecordsWhatItSent(t *testing.T) {
 	if rep := f.tick(t); rep.Sent != 0 {
 		t.Fatalf("after the claims expired: %+v, %v sent again", rep, f.sink.take())
 	}
+}
+
+// renewalSubs are n annual subscriptions of 3 seats ending on 26
+// December 2026, sub-000 onwards.
+func renewalSubs(loc *time.Location, n int) []csp.Subscription {
+	subs := make([]csp.Subscription, n)
+	for i := range subs {
+		subs[i] = annual(fmt.Sprintf("sub-%03d", i), time.Date(2026, 12, 26, 0, 0, 0, 0, loc), 3)
+	}
+	return subs
+}
+
+// dueRenewals are the licence admin's renewal reminders of subs, due a
+// minute before now, with ids prefix-000 onwards.
+func dueRenewals(subs []csp.Subscription, now time.Time, prefix string) []store.ScheduledItem {
+	items := make([]store.ScheduledItem, len(subs))
+	for i, sub := range subs {
+		p := payload{Kind: KindRenewal, Sub: sub.ID, To: claire.Email, Aud: AudienceAdmin, Lead: 30, Term: sub.TermEnd.UTC(), Until: sub.TermEnd.UTC()}
+		items[i] = store.ScheduledItem{ID: fmt.Sprintf("%s-%03d", prefix, i), Due: now.Add(-time.Minute), Payload: p.encode()}
+	}
+	return items
 }
